@@ -1,0 +1,51 @@
+def test_error_shape_in_chinese_by_default(api, world):
+    response = api("alpha").get("/t/alpha/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "身份认证信息未提供。", "code": "not_authenticated", "extra": {}}
+
+
+def test_error_shape_in_english_on_request(api, world):
+    response = api("alpha", language="en").get("/t/alpha/api/v1/me/")
+    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated", "extra": {}}
+
+
+def test_validation_errors_list_fields(api, world):
+    c = api("alpha", "admin_a", language="en")
+    store = world.alpha.stores["A1"].pk
+    response = c.put(f"{c.prefix}/stores/{store}/settings/a/b/", {"value_type": "nope"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["detail"] == "Some fields are not valid."
+    assert set(body["extra"]["fields"]) == {"value", "value_type"}
+
+
+def test_setting_value_must_fit_its_type(api, world):
+    c = api("alpha", "admin_a", language="en")
+    store = world.alpha.stores["A1"].pk
+    response = c.put(f"{c.prefix}/stores/{store}/settings/a/b/", {"value": "soon", "value_type": "int"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "setting_value_invalid"
+
+
+def test_unknown_api_path_answers_json_404(client, world):
+    response = client.get("/t/alpha/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_healthz_reports_database_and_redis(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_openapi_schema_and_local_swagger(client, db):
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/stores/{store_id}/settings/{group}/{key}/" in paths
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html

@@ -1,0 +1,52 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django_tenants.utils import schema_exists, tenant_context
+
+from apps.common.errors import DomainValidationError
+from apps.tenancy.models import StaffProfile, Store
+from apps.tenancy.public.models import Tenant
+from apps.tenancy.public.services import tenant_provision
+
+
+def test_provision_creates_schema_store_and_admin(db, world):
+    tenant, store, admin = tenant_provision(
+        slug="gamma-inn", name="Gamma Inn", store_name="Gamma Main", admin_username="boss", admin_password="pw-123456",
+    )
+    assert tenant.schema_name == "t_gamma_inn"
+    assert schema_exists("t_gamma_inn")
+    with tenant_context(tenant):
+        assert list(Store.objects.values_list("name", flat=True)) == ["Gamma Main"]
+        user = get_user_model().objects.get(username="boss")
+        assert user.is_superuser and user.check_password("pw-123456")
+        assert user.staff.role == StaffProfile.Role.TENANT_ADMIN
+        assert user.staff.current_store_id == store.pk
+    connection.set_schema_to_public()
+
+
+def test_provision_refuses_taken_slug_and_leaves_nothing(db, world):
+    before = Tenant.objects.count()
+    with pytest.raises(DomainValidationError) as err:
+        tenant_provision(slug="alpha", name="Again", store_name="S", admin_username="x", admin_password="pw-123456")
+    assert err.value.code == "tenant_slug_taken"
+    assert Tenant.objects.count() == before
+
+
+def test_provision_refuses_bad_slug(db, world):
+    with pytest.raises(DomainValidationError) as err:
+        tenant_provision(slug="Bad Slug!", name="x", store_name="S", admin_username="x", admin_password="pw-123456")
+    assert err.value.code == "invalid"
+    assert not Tenant.objects.filter(name="x").exists()
+
+
+def test_provision_is_atomic_when_a_step_fails(db, world, monkeypatch):
+    import apps.tenancy.services as tenancy_services
+
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tenancy_services, "staff_create", boom)
+    with pytest.raises(RuntimeError):
+        tenant_provision(slug="delta", name="Delta", store_name="S", admin_username="x", admin_password="pw-123456")
+    assert not Tenant.objects.filter(slug="delta").exists()
+    assert not schema_exists("t_delta")

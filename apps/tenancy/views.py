@@ -1,0 +1,56 @@
+"""Back-office pages of tenancy: home redirect, store switcher, store settings."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from apps.tenancy.models import StaffProfile
+from apps.tenancy.scope import StoreScopedPageMixin, store_resolve
+from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_for_user
+from apps.tenancy.services import staff_set_current_store
+
+
+@login_required
+def home(request):
+    """Send the user to their current store, or the first one they may work in."""
+    profile = getattr(request.user, "staff", None)
+    stores = store_list_for_user(user=request.user)
+    store = None
+    if profile and profile.current_store_id:
+        store = stores.filter(pk=profile.current_store_id).first()
+    store = store or stores.first()
+    if store is None:
+        return TemplateView.as_view(template_name="tenancy/no_store.html")(request)
+    return redirect("store-home", store_id=store.pk)
+
+
+@login_required
+@require_POST
+def store_switch(request):
+    store, _perms = store_resolve(user=request.user, store_id=request.POST.get("store_id"))
+    profile, _created = StaffProfile.objects.get_or_create(
+        user=request.user, defaults={"role": staff_role(user=request.user) or StaffProfile.Role.FRONT_DESK}
+    )
+    staff_set_current_store(profile=profile, store=store)
+    messages.success(request, _("Now working in %(store)s.") % {"store": store.name})
+    return HttpResponseRedirect(reverse("store-home", kwargs={"store_id": store.pk}))
+
+
+class StoreHomeView(StoreScopedPageMixin, TemplateView):
+    """Landing page of a store; the room status grid replaces it (issue 8)."""
+
+    template_name = "tenancy/store_home.html"
+
+
+class StoreSettingsView(StoreScopedPageMixin, TemplateView):
+    manager_only = True
+    template_name = "tenancy/store_settings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["settings_rows"] = setting_list_effective(store=self.store)
+        return context

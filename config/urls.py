@@ -1,0 +1,30 @@
+"""A tenant's URLs (served under /t/<tenant>/ or on the tenant's own domain)."""
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.common.health import healthz
+from apps.tenancy import views as tenancy_views
+
+handler404 = "apps.common.exceptions.json_or_html_404"
+handler500 = "apps.common.exceptions.json_or_html_500"
+
+admin.site.site_header = "PMS"
+
+urlpatterns = [
+    path("", include("config.urls_api")),
+    path("healthz", healthz),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api"), name="tenant-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="tenant-schema"), name="tenant-swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", tenancy_views.home, name="home"),
+    path("switch-store/", tenancy_views.store_switch, name="store-switch"),
+    path("s/<int:store_id>/", tenancy_views.StoreHomeView.as_view(), name="store-home"),
+    path("s/<int:store_id>/settings/", tenancy_views.StoreSettingsView.as_view(), name="store-settings"),
+]

@@ -1,0 +1,16 @@
+"""Public schema: platform admin, health check, the OpenAPI schema and its docs."""
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.common.health import healthz
+from apps.tenancy.public.admin import platform_admin_site
+
+handler404 = "apps.common.exceptions.json_or_html_404"
+handler500 = "apps.common.exceptions.json_or_html_500"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", platform_admin_site.urls),
+]

@@ -1,0 +1,26 @@
+"""Count every SQL statement sent over the wire, including the ``SET search_path``
+that django-tenants issues on the raw cursor (Django's query capture misses it)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def wire_statements():
+    connection.ensure_connection()
+    raw = connection.connection
+    base = raw.cursor_factory
+    seen: list[str] = []
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def execute(self, query, params=None, **kwargs):
+            seen.append(query.as_string(self) if hasattr(query, "as_string") else str(query))
+            return super().execute(query, params, **kwargs)
+
+    raw.cursor_factory = Counting
+    try:
+        yield seen
+    finally:
+        raw.cursor_factory = base
