@@ -27,4 +27,9 @@ urlpatterns = [
     path("switch-store/", tenancy_views.store_switch, name="store-switch"),
     path("s/<int:store_id>/", tenancy_views.StoreHomeView.as_view(), name="store-home"),
     path("s/<int:store_id>/settings/", tenancy_views.StoreSettingsView.as_view(), name="store-settings"),
+    path("", include("apps.rooms.urls")),
+    path("", include("apps.contacts.urls")),
+    path("", include("apps.orders.urls")),
+    path("", include("apps.folios.urls")),
+    path("", include("apps.reports.urls")),
 ]

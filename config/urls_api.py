@@ -3,4 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include("apps.tenancy.urls_api")),
+    path("api/v1/", include("apps.rooms.urls_api")),
+    path("api/v1/", include("apps.contacts.urls_api")),
+    path("api/v1/", include("apps.orders.urls_api")),
+    path("api/v1/", include("apps.folios.urls_api")),
+    path("api/v1/", include("apps.reports.urls_api")),
 ]

@@ -1,0 +1,2 @@
+"""REST endpoints of contacts, mounted under /t/<tenant>/api/v1/ (store-scoped ones under stores/<int:store_id>/)."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""Back-office pages of orders, mounted at the tenant root (store pages under s/<int:store_id>/)."""
+urlpatterns: list = []
