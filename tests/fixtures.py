@@ -73,3 +73,56 @@ def browser_login(client, world):
         return client
 
     return login
+
+
+@pytest.fixture
+def committed_tenant(django_db_setup, django_db_blocker):
+    """A fresh tenant committed for real (not inside a test transaction), dropped afterwards.
+
+    For concurrency tests: several connections (threads) see its data. Do not combine
+    with the ``db`` fixture. Yields a namespace with ``tenant``, ``store``, ``admin``.
+    """
+    import uuid
+    from types import SimpleNamespace
+
+    from apps.tenancy.public.services import tenant_drop, tenant_provision
+
+    with django_db_blocker.unblock():
+        tenant, store, admin = tenant_provision(
+            slug=f"c{uuid.uuid4().hex[:10]}", name="Committed", store_name="Committed Store",
+            admin_username="admin_c", admin_password=PASSWORD,
+        )
+        try:
+            yield SimpleNamespace(tenant=tenant, store=store, admin=admin)
+        finally:
+            connection.set_schema_to_public()
+            tenant_drop(tenant=tenant)
+
+
+def run_concurrently(fn, args_list, tenant=None):
+    """Run ``fn(*args)`` for each args in ``args_list`` in its own thread and connection,
+    all released at once by a barrier. Returns the results (exceptions are returned, not raised)."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(args_list))
+    results: list = [None] * len(args_list)
+
+    def worker(i, args):
+        try:
+            if tenant is not None:
+                connection.set_tenant(tenant)
+            barrier.wait()
+            results[i] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(args_list)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
