@@ -38,6 +38,35 @@ def template_ensure(*, verbosity: int = 0) -> Tenant:
     return template
 
 
+_CONSTRAINTS_SQL = """
+    SELECT t.relname, c.contype, c.conname, pg_get_constraintdef(c.oid)
+    FROM pg_constraint c
+    JOIN pg_class t ON t.oid = c.conrelid
+    JOIN pg_namespace n ON n.oid = c.connamespace
+    WHERE n.nspname = %s
+"""
+
+
+def _clone_fix_constraint_names(template: str, schema: str) -> int:
+    """Give the clone's constraints the template's names.
+
+    django-tenants' clone_schema recreates UNIQUE constraints under PostgreSQL's default
+    names; a later migration that alters one by name would then fail on every cloned
+    tenant. Returns the number of constraints renamed.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CONSTRAINTS_SQL, [template])
+        wanted = {(rel, kind, d.replace(f"{template}.", f"{schema}.")): name for rel, kind, name, d in cursor.fetchall()}
+        cursor.execute(_CONSTRAINTS_SQL, [schema])
+        renamed = 0
+        for rel, kind, name, definition in cursor.fetchall():
+            target = wanted.get((rel, kind, definition))
+            if target and target != name:
+                cursor.execute(f'ALTER TABLE "{schema}"."{rel}" RENAME CONSTRAINT "{name}" TO "{target}"')
+                renamed += 1
+    return renamed
+
+
 def schema_name_for(slug: str) -> str:
     return "t_" + slug.replace("-", "_")
 
@@ -74,6 +103,7 @@ def tenant_provision(
     with transaction.atomic():
         tenant = Tenant.objects.create(schema_name=schema_name_for(slug), slug=slug, name=name)
         CloneSchema().clone_schema(settings.PMS_TEMPLATE_SCHEMA, tenant.schema_name, "DATA", set_connection=False)
+        _clone_fix_constraint_names(settings.PMS_TEMPLATE_SCHEMA, tenant.schema_name)
         if domain:
             Domain.objects.create(tenant=tenant, domain=domain, is_primary=True)
         with tenant_context(tenant):

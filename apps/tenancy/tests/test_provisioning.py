@@ -50,3 +50,27 @@ def test_provision_is_atomic_when_a_step_fails(db, world, monkeypatch):
         tenant_provision(slug="delta", name="Delta", store_name="S", admin_username="x", admin_password="pw-123456")
     assert not Tenant.objects.filter(slug="delta").exists()
     assert not schema_exists("t_delta")
+
+
+def _schema_objects(schema):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT t.relname, c.conname, replace(pg_get_constraintdef(c.oid), %s, '')
+               FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+               JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s""",
+            [f"{schema}.", schema],
+        )
+        constraints = set(cursor.fetchall())
+        cursor.execute("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s", [schema])
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            """SELECT event_object_table, trigger_name FROM information_schema.triggers WHERE trigger_schema = %s""",
+            [schema],
+        )
+        triggers = set(cursor.fetchall())
+    return constraints, indexes, triggers
+
+
+def test_cloned_schema_has_the_templates_constraints_indexes_and_triggers_by_name(db, world):
+    # Migrations alter constraints by name: a clone with other names could not be migrated.
+    assert _schema_objects(world.alpha.tenant.schema_name) == _schema_objects("tpl_base")

@@ -1,0 +1,182 @@
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.money import MONEY_DECIMAL_PLACES
+
+
+class RoomType(models.Model):
+    """A kind of room a store sells (e.g. 山景大床房). Inventory is counted per type."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="room_types")
+    name = models.CharField(_("name"), max_length=255)
+    default_price = models.DecimalField(_("default price"), max_digits=10, decimal_places=MONEY_DECIMAL_PLACES)
+    capacity = models.PositiveSmallIntegerField(_("max guests"), default=2)
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    images = models.JSONField(_("images"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("room type")
+        verbose_name_plural = _("room types")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="roomtype_name_unique_per_store"),
+            # target of the (room_type, store) composite FK from Room: a room's type is in its store
+            models.UniqueConstraint(fields=["id", "store"], name="roomtype_id_store_unique"),
+            models.CheckConstraint(condition=Q(default_price__gte=0), name="roomtype_price_not_negative"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="roomtype_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Room(models.Model):
+    """A physical room. Occupancy is derived (orders, locks); housekeeping is stored here."""
+
+    class Housekeeping(models.TextChoices):
+        # Guest left or stay-over service due: not ready to sell for arrival.
+        DIRTY = "dirty", _("Dirty")
+        # A housekeeper is working in the room.
+        CLEANING = "cleaning", _("Cleaning")
+        # Cleaned, ready for the next guest.
+        CLEAN = "clean", _("Clean")
+        # Cleaned and checked by a supervisor.
+        INSPECTED = "inspected", _("Inspected")
+
+    HOUSEKEEPING_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Housekeeping.DIRTY: frozenset({Housekeeping.CLEANING, Housekeeping.CLEAN}),
+        Housekeeping.CLEANING: frozenset({Housekeeping.CLEAN, Housekeeping.DIRTY}),
+        Housekeeping.CLEAN: frozenset({Housekeeping.DIRTY, Housekeeping.INSPECTED}),
+        Housekeeping.INSPECTED: frozenset({Housekeeping.DIRTY}),
+    }
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="rooms")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="rooms")
+    number = models.CharField(_("room number"), max_length=50)
+    floor = models.CharField(_("floor"), max_length=50, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    housekeeping = models.CharField(
+        _("housekeeping"), max_length=20, choices=Housekeeping.choices, default=Housekeeping.CLEAN
+    )
+    housekeeping_at = models.DateTimeField(_("housekeeping changed at"), null=True, blank=True)
+    housekeeping_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["sort_order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "number"], name="room_number_unique_per_store"),
+            # target of the (room, store) composite FKs from RoomNight and RoomLock
+            models.UniqueConstraint(fields=["id", "store"], name="room_id_store_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RoomNight(models.Model):
+    """One room held for one night, by a stay or by a lock.
+
+    ``UNIQUE (room, night)`` is the room-level guarantee: no room is held twice on a
+    night, whoever tries (two stays, a stay and a lock, two locks), under any
+    concurrency. Written only by ``apps.rooms.inventory``.
+    """
+
+    class Kind(models.TextChoices):
+        STAY = "stay", _("Stay")
+        LOCK = "lock", _("Lock")
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="nights")
+    night = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The holder: an order (orders app) for a stay, a RoomLock for a lock. Plain ids
+    # keep rooms free of a dependency on orders.
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    lock = models.ForeignKey("rooms.RoomLock", null=True, blank=True, on_delete=models.CASCADE, related_name="nights")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "night"], name="roomnight_one_holder_per_room_night"),
+            models.CheckConstraint(
+                condition=(Q(kind="stay", order_id__isnull=False, lock__isnull=True)
+                           | Q(kind="lock", order_id__isnull=True, lock__isnull=False)),
+                name="roomnight_holder_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "night"], name="roomnight_store_night")]
+
+
+class RoomTypeNight(models.Model):
+    """Inventory counter of a room type for one night.
+
+    ``capacity`` = active rooms of the type, ``locked`` = those rooms locked that night,
+    ``held`` = stays of the type that night (with or without a room assigned).
+    ``CHECK (held + locked <= capacity)`` is the type-level guarantee: a type is never
+    sold beyond its sellable rooms. Rows are created lazily; written only by
+    ``apps.rooms.inventory``.
+    """
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="nights")
+    night = models.DateField()
+    capacity = models.IntegerField()
+    locked = models.IntegerField(default=0)
+    held = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room_type", "night"], name="roomtypenight_unique"),
+            models.CheckConstraint(condition=Q(held__gte=0, locked__gte=0), name="roomtypenight_counts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(held__lte=F("capacity") - F("locked")), name="roomtypenight_not_oversold"
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "night"], name="roomtypenight_store_night")]
+
+
+class RoomLock(models.Model):
+    """A room taken out of sale for a span of nights (maintenance, out of order, hold)."""
+
+    class LockType(models.TextChoices):
+        # Planned work; the room is back after the end date.
+        MAINTENANCE = "maintenance", _("Maintenance")
+        # Broken; not sellable until repaired.
+        OUT_OF_ORDER = "out_of_order", _("Out of order")
+        # Kept back by the desk (e.g. for a VIP or an owner's guest).
+        HOLD = "hold", _("Temporary hold")
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="room_locks")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="locks")
+    lock_type = models.CharField(_("lock type"), max_length=20, choices=LockType.choices)
+    start_date = models.DateField(_("first night"))
+    end_date = models.DateField(_("end (exclusive)"))
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("room lock")
+        verbose_name_plural = _("room locks")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="roomlock_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.start_date}..{self.end_date}"
