@@ -1,0 +1,150 @@
+"""Reads of contacts. Exact lookups by document number or phone go through blind
+indexes: the table is never decrypted to search it."""
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from apps.common.errors import DomainError, NotFoundError
+from apps.contacts import crypto
+from apps.contacts.documents import DocumentType, validate_document
+from apps.contacts.models import Contact, ContactRevealLog
+from apps.contacts.phones import normalize_phone
+from apps.tenancy.models import Store
+from apps.tenancy.roles import MANAGE
+from apps.tenancy.selectors import store_perms_for_user
+
+FIELD_ID_NUMBER = "id_number"
+FIELD_PHONE = "phone"
+
+
+def document_blind_index(identity: str) -> str:
+    return crypto.blind_index(identity, field=FIELD_ID_NUMBER)
+
+
+def phone_blind_index(e164: str) -> str:
+    return crypto.blind_index(e164, field=FIELD_PHONE)
+
+
+def document_blind_indexes_for(text: str, *, id_type: str | None = None) -> list[str]:
+    """Blind indexes of ``text`` read as a document of ``id_type`` (or of every type it is valid as)."""
+    types = [id_type] if id_type else list(DocumentType.values)
+    indexes = []
+    for kind in types:
+        try:
+            info = validate_document(id_type=kind, id_number=text)
+        except DomainError:
+            continue
+        indexes.append(document_blind_index(info.identity))
+    return sorted(set(indexes))
+
+
+def phone_blind_index_for(text: str) -> str | None:
+    try:
+        return phone_blind_index(normalize_phone(text))
+    except DomainError:
+        return None
+
+
+def contact_get(*, store: Store, contact_id: int) -> Contact:
+    try:
+        return Contact.objects.select_related("store").get(store=store, pk=contact_id)
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        from django.utils.translation import gettext as _
+
+        raise NotFoundError("not_found", _("Not found.")) from None
+
+
+def contact_find_by_document(
+    *, store: Store, id_number: str, id_type: str | None = None, include_erased: bool = False
+) -> Contact | None:
+    """The store's contact holding this document (any type unless ``id_type``), or None."""
+    indexes = document_blind_indexes_for(id_number, id_type=id_type)
+    if not indexes:
+        return None
+    qs = Contact.objects.filter(store=store, id_number_blind_index__in=indexes)
+    if id_type:
+        qs = qs.filter(id_type=id_type)
+    if not include_erased:
+        qs = qs.filter(status=Contact.Status.ACTIVE)
+    return qs.order_by("pk").first()
+
+
+def contact_list_by_phone(*, store: Store, phone: str) -> QuerySet[Contact]:
+    """Active contacts of the store with this phone (several documented guests may share one)."""
+    index = phone_blind_index_for(phone)
+    if index is None:
+        return Contact.objects.none()
+    return Contact.objects.filter(store=store, phone_blind_index=index, status=Contact.Status.ACTIVE).order_by("pk")
+
+
+def contact_find_by_phone(*, store: Store, phone: str) -> Contact | None:
+    """The profile known by this phone: the phone-only one if any, else the oldest."""
+    matches = list(contact_list_by_phone(store=store, phone=phone)[:20])
+    if not matches:
+        return None
+    phone_only = [c for c in matches if c.id_number_blind_index is None]
+    return (phone_only or matches)[0]
+
+
+_LOOKS_NUMERIC = re.compile(r"^[+\d\s\-()A-Za-z]{5,}$")
+
+
+def _search_q(q: str) -> Q:
+    """Name contains ``q``, or ``q`` is exactly a phone or document number (blind index)."""
+    q = (q or "").strip()
+    condition = Q(full_name__icontains=q)
+    if _LOOKS_NUMERIC.match(q) and any(ch.isdigit() for ch in q):
+        phone_index = phone_blind_index_for(q)
+        if phone_index:
+            condition |= Q(phone_blind_index=phone_index)
+        doc_indexes = document_blind_indexes_for(q)
+        if doc_indexes:
+            condition |= Q(id_number_blind_index__in=doc_indexes)
+    return condition
+
+
+def contact_list(*, store: Store, filters: dict | None = None) -> QuerySet[Contact]:
+    """Contacts of ``store``. Filters: ``q`` (name or exact number), ``name`` (contains),
+    ``phone`` / ``id_number`` (exact, via blind index), ``contact_type``, ``status``."""
+    filters = filters or {}
+    qs = Contact.objects.filter(store=store)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("contact_type"):
+        qs = qs.filter(contact_type=filters["contact_type"])
+    if filters.get("name"):
+        qs = qs.filter(full_name__icontains=filters["name"].strip())
+    if filters.get("phone"):
+        qs = qs.filter(phone_blind_index=phone_blind_index_for(filters["phone"]) or "-")
+    if filters.get("id_number"):
+        qs = qs.filter(id_number_blind_index__in=document_blind_indexes_for(filters["id_number"], id_type=filters.get("id_type")))
+    if filters.get("q"):
+        qs = qs.filter(_search_q(filters["q"]))
+    return qs.order_by("-pk")
+
+
+def contact_search_tenant(*, q: str, store_ids: list[int] | None = None) -> QuerySet[Contact]:
+    """Contacts of every store of the tenant matching ``q`` (tenant admins only; the caller checks)."""
+    qs = Contact.objects.select_related("store").filter(_search_q(q))
+    if store_ids:
+        qs = qs.filter(store_id__in=store_ids)
+    return qs.order_by("-pk")
+
+
+def contact_can_reveal(*, user: AbstractBaseUser, store: Store) -> bool:
+    """Tenant admins, managers of the store, and staff given ``contacts.reveal_document``."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    perms = store_perms_for_user(user=user, store=store)
+    if not perms:
+        return False
+    return MANAGE in perms or user.has_perm("contacts.reveal_document")
+
+
+def contact_reveal_log(*, contact: Contact) -> QuerySet[ContactRevealLog]:
+    return ContactRevealLog.objects.filter(contact=contact).select_related("user").order_by("-pk")
