@@ -49,3 +49,18 @@ def test_openapi_schema_and_local_swagger(client, db):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
+
+
+def test_domain_error_message_follows_accept_language(api, world):
+    store = world.alpha.stores["A1"].pk
+    zh = api("alpha", "clerk_a1").put(f"/t/alpha/api/v1/stores/{store}/settings/a/b/", {"value": "1"}, format="json")
+    en = api("alpha", "clerk_a1", language="en").put(f"/t/alpha/api/v1/stores/{store}/settings/a/b/", {"value": "1"}, format="json")
+    assert zh.json() == {"detail": "只有店长可以执行此操作。", "code": "manager_only", "extra": {}}
+    assert en.json() == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
+
+
+def test_back_office_is_chinese_by_default_and_switches_to_english(client, world):
+    assert "<h1>登录</h1>" in client.get("/t/alpha/login/").content.decode()
+    response = client.post("/t/alpha/i18n/setlang/", {"language": "en", "next": "/t/alpha/login/"})
+    assert response.status_code == 302
+    assert "<h1>Log in</h1>" in client.get("/t/alpha/login/").content.decode()
