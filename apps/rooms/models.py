@@ -1,6 +1,7 @@
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,9 @@ class Room(models.Model):
             models.UniqueConstraint(fields=["store", "number"], name="room_number_unique_per_store"),
             # target of the (room, store) composite FKs from RoomNight and RoomLock
             models.UniqueConstraint(fields=["id", "store"], name="room_id_store_unique"),
+            models.CheckConstraint(
+                condition=Q(housekeeping__in=["dirty", "cleaning", "clean", "inspected"]), name="room_housekeeping_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -180,3 +184,104 @@ class RoomLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room} {self.start_date}..{self.end_date}"
+
+
+class HousekeepingEvent(models.Model):
+    """One change of a room's housekeeping status: who, when, from what to what. Append-only."""
+
+    class Source(models.TextChoices):
+        # Set by staff (desk, housekeeper, app).
+        MANUAL = "manual", _("Set by staff")
+        # Set by a guest's check-out.
+        CHECK_OUT = "check_out", _("Guest checked out")
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="housekeeping_events")
+    from_status = models.CharField(_("from"), max_length=20, choices=Room.Housekeeping.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Room.Housekeeping.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("housekeeping change")
+        verbose_name_plural = _("housekeeping changes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=["dirty", "cleaning", "clean", "inspected"]), name="hkevent_to_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "-created_at"], name="hkevent_room_created")]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}: {self.from_status} -> {self.to_status}"
+
+
+class PricingRule(models.Model):
+    """A price adjustment for a room type (``pms_room_pricing_rules``).
+
+    A rule matches a night when the night is inside ``[date_range_start,
+    date_range_end]`` (both inclusive, NULL = open), its weekday is in
+    ``days_of_week`` (0 = Monday .. 6 = Sunday, empty = every day) and the stay's
+    length is inside ``[min_los, max_los]`` (inclusive, NULL = open). Of the active
+    matching rules the highest ``priority`` wins; on a tie, the newest rule (highest
+    id) wins. See ``apps.rooms.selectors.stay_price_nights`` and docs/rooms.md.
+    """
+
+    class AdjustmentType(models.TextChoices):
+        # The night costs exactly ``adjustment_value``.
+        FIXED = "fixed", _("Fixed price")
+        # default price x (1 + value / 100); -20 is a 20 % discount.
+        PERCENT = "percent", _("Percent")
+        # default price + value; -50 is 50 yuan off.
+        AMOUNT = "amount", _("Amount")
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="pricing_rules")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="pricing_rules")
+    name = models.CharField(_("name"), max_length=255)
+    date_range_start = models.DateField(_("first night"), null=True, blank=True)
+    date_range_end = models.DateField(_("last night"), null=True, blank=True)
+    days_of_week = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("weekdays"), default=list, blank=True)
+    min_los = models.PositiveSmallIntegerField(_("minimum nights"), null=True, blank=True)
+    max_los = models.PositiveSmallIntegerField(_("maximum nights"), null=True, blank=True)
+    adjustment_type = models.CharField(_("adjustment type"), max_length=20, choices=AdjustmentType.choices)
+    adjustment_value = models.DecimalField(_("adjustment value"), max_digits=10, decimal_places=MONEY_DECIMAL_PLACES)
+    priority = models.IntegerField(_("priority"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pricing rule")
+        verbose_name_plural = _("pricing rules")
+        ordering = ["room_type_id", "-priority", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_range_start__isnull=True) | Q(date_range_end__isnull=True)
+                | Q(date_range_end__gte=F("date_range_start")),
+                name="pricingrule_range_end_not_before_start",
+            ),
+            models.CheckConstraint(condition=Q(min_los__isnull=True) | Q(min_los__gte=1), name="pricingrule_min_los_positive"),
+            models.CheckConstraint(
+                condition=Q(min_los__isnull=True) | Q(max_los__isnull=True) | Q(max_los__gte=F("min_los")),
+                name="pricingrule_min_los_not_above_max",
+            ),
+            models.CheckConstraint(condition=Q(max_los__isnull=True) | Q(max_los__gte=1), name="pricingrule_max_los_positive"),
+            models.CheckConstraint(
+                condition=Q(days_of_week__contained_by=[0, 1, 2, 3, 4, 5, 6]), name="pricingrule_weekdays_0_to_6"
+            ),
+            models.CheckConstraint(
+                condition=Q(adjustment_type__in=["fixed", "percent", "amount"]), name="pricingrule_adjustment_type_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(adjustment_type="fixed") | Q(adjustment_value__gte=0), name="pricingrule_fixed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(adjustment_type="percent") | Q(adjustment_value__gt=-100),
+                name="pricingrule_percent_above_minus_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["room_type", "is_active"], name="pricingrule_type_active")]
+
+    def __str__(self) -> str:
+        return self.name

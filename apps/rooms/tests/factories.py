@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.rooms.models import Room, RoomType
+from apps.rooms.models import PricingRule, Room, RoomLock, RoomType
 
 
 class RoomTypeFactory(factory.django.DjangoModelFactory):
@@ -23,3 +23,28 @@ class RoomFactory(factory.django.DjangoModelFactory):
     room_type = factory.SubFactory(RoomTypeFactory)
     store = factory.LazyAttribute(lambda o: o.room_type.store)
     number = factory.Sequence(lambda n: f"{100 + n}")
+
+
+class PricingRuleFactory(factory.django.DjangoModelFactory):
+    """Pass ``room_type``; the rule's store is the type's store. Default: every night, +0 %."""
+
+    class Meta:
+        model = PricingRule
+
+    room_type = factory.SubFactory(RoomTypeFactory)
+    store = factory.LazyAttribute(lambda o: o.room_type.store)
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    adjustment_type = PricingRule.AdjustmentType.PERCENT
+    adjustment_value = Decimal("0")
+    priority = 0
+
+
+class RoomLockFactory(factory.django.DjangoModelFactory):
+    """A lock row only (no inventory): for selectors and admin tests. Services hold the nights."""
+
+    class Meta:
+        model = RoomLock
+
+    room = factory.SubFactory(RoomFactory)
+    store = factory.LazyAttribute(lambda o: o.room.store)
+    lock_type = RoomLock.LockType.MAINTENANCE

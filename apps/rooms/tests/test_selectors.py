@@ -1,0 +1,161 @@
+"""Pricing: which rule sets a night's price (weekday, date range, LOS, priority, ties)."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from apps.common.errors import DomainValidationError
+from apps.rooms.models import PricingRule
+from apps.rooms.selectors import price_calendar, price_calendar_detail, stay_price_nights, stay_price_total
+from apps.rooms.tests.factories import PricingRuleFactory, RoomTypeFactory
+
+MON = date(2027, 3, 1)  # a Monday
+TUE, WED, THU, FRI, SAT, SUN = (MON + timedelta(days=i) for i in range(1, 7))
+NEXT_MON = MON + timedelta(days=7)
+D = Decimal
+
+
+@pytest.fixture
+def store(in_alpha, world):
+    return world.alpha.stores["A1"]
+
+
+@pytest.fixture
+def rt(store):
+    return RoomTypeFactory(store=store, name="山景大床房", default_price=D("400.00"))
+
+
+def prices(rows):
+    return [str(p) for _n, p in rows]
+
+
+def test_no_rule_is_the_default_price_every_night(rt):
+    assert stay_price_nights(room_type=rt, arrival=MON, departure=THU) == [(MON, D("400.00")), (TUE, D("400.00")), (WED, D("400.00"))]
+    assert stay_price_total(room_type=rt, arrival=MON, departure=THU) == D("1200.00")
+
+
+def test_weekday_rule_applies_only_on_its_weekdays(rt):
+    PricingRuleFactory(room_type=rt, name="周末", days_of_week=[4, 5], adjustment_type="percent", adjustment_value=D("25"))
+    assert prices(price_calendar(room_type=rt, start=MON, end=NEXT_MON)) == [
+        "400.00", "400.00", "400.00", "400.00", "500.00", "500.00", "400.00",
+    ]
+    assert stay_price_total(room_type=rt, arrival=THU, departure=SUN) == D("1400.00")
+
+
+def test_date_range_bounds_are_both_inclusive(rt):
+    PricingRuleFactory(room_type=rt, date_range_start=TUE, date_range_end=WED, adjustment_type="fixed", adjustment_value=D("199"))
+    assert price_calendar(room_type=rt, start=MON, end=FRI) == [
+        (MON, D("400.00")), (TUE, D("199.00")), (WED, D("199.00")), (THU, D("400.00")),
+    ]
+
+
+def test_open_ended_date_ranges(rt):
+    PricingRuleFactory(room_type=rt, date_range_start=THU, adjustment_type="amount", adjustment_value=D("50"))
+    PricingRuleFactory(room_type=rt, date_range_end=TUE, adjustment_type="amount", adjustment_value=D("-50"))
+    assert prices(price_calendar(room_type=rt, start=MON, end=SAT)) == ["350.00", "350.00", "400.00", "450.00", "450.00"]
+
+
+def test_min_los_is_inclusive_and_counts_the_whole_stay(rt):
+    PricingRuleFactory(room_type=rt, name="连住3晚9折", min_los=3, adjustment_type="percent", adjustment_value=D("-10"))
+    assert prices(stay_price_nights(room_type=rt, arrival=MON, departure=WED)) == ["400.00", "400.00"]
+    assert prices(stay_price_nights(room_type=rt, arrival=MON, departure=THU)) == ["360.00", "360.00", "360.00"]
+    assert stay_price_total(room_type=rt, arrival=MON, departure=THU) == D("1080.00")
+
+
+def test_max_los_is_inclusive(rt):
+    PricingRuleFactory(room_type=rt, name="单晚加价", max_los=1, adjustment_type="amount", adjustment_value=D("30"))
+    assert prices(stay_price_nights(room_type=rt, arrival=MON, departure=TUE)) == ["430.00"]
+    assert prices(stay_price_nights(room_type=rt, arrival=MON, departure=WED)) == ["400.00", "400.00"]
+
+
+def test_los_window_both_bounds(rt):
+    PricingRuleFactory(room_type=rt, min_los=2, max_los=3, adjustment_type="fixed", adjustment_value=D("300"))
+    totals = [stay_price_total(room_type=rt, arrival=MON, departure=MON + timedelta(days=n)) for n in (1, 2, 3, 4)]
+    assert totals == [D("400.00"), D("600.00"), D("900.00"), D("1600.00")]
+
+
+def test_calendar_skips_rules_with_a_los_bound(rt):
+    PricingRuleFactory(room_type=rt, min_los=1, adjustment_type="fixed", adjustment_value=D("1"), priority=99)
+    PricingRuleFactory(room_type=rt, max_los=30, adjustment_type="fixed", adjustment_value=D("2"), priority=99)
+    PricingRuleFactory(room_type=rt, name="base", adjustment_type="amount", adjustment_value=D("-100"), priority=0)
+    detail = price_calendar_detail(room_type=rt, start=MON, end=TUE)
+    assert [(d.price, d.rule_name) for d in detail] == [(D("300.00"), "base")]
+    # a stay does apply them: the newest of the two priority-99 rules wins
+    assert prices(stay_price_nights(room_type=rt, arrival=MON, departure=TUE)) == ["2.00"]
+
+
+def test_highest_priority_wins_even_when_older(rt):
+    high = PricingRuleFactory(room_type=rt, name="春节", priority=10, adjustment_type="fixed", adjustment_value=D("888"))
+    PricingRuleFactory(room_type=rt, name="newer but lower", priority=5, adjustment_type="fixed", adjustment_value=D("111"))
+    detail = price_calendar_detail(room_type=rt, start=MON, end=TUE)
+    assert [(d.price, d.rule_id) for d in detail] == [(D("888.00"), high.pk)]
+
+
+def test_priority_tie_goes_to_the_newest_rule(rt):
+    PricingRuleFactory(room_type=rt, priority=5, adjustment_type="fixed", adjustment_value=D("111"))
+    newest = PricingRuleFactory(room_type=rt, priority=5, adjustment_type="fixed", adjustment_value=D("222"))
+    detail = price_calendar_detail(room_type=rt, start=MON, end=TUE)
+    assert [(d.price, d.rule_id) for d in detail] == [(D("222.00"), newest.pk)]
+
+
+def test_winner_is_chosen_per_night_among_matching_rules(rt):
+    # Weekend rule has the higher priority but only matches Fri/Sat; the range rule fills the rest.
+    PricingRuleFactory(room_type=rt, priority=1, date_range_start=WED, date_range_end=SAT, adjustment_type="amount", adjustment_value=D("-100"))
+    PricingRuleFactory(room_type=rt, priority=2, days_of_week=[4, 5], adjustment_type="percent", adjustment_value=D("50"))
+    PricingRuleFactory(room_type=rt, priority=3, min_los=6, adjustment_type="fixed", adjustment_value=D("10"))
+    assert prices(stay_price_nights(room_type=rt, arrival=TUE, departure=SUN)) == ["400.00", "300.00", "300.00", "600.00", "600.00"]
+    # six nights reach the LOS rule, which outranks both on every night
+    assert prices(stay_price_nights(room_type=rt, arrival=TUE, departure=SUN + timedelta(days=1))) == ["10.00"] * 6
+
+
+def test_inactive_rules_and_other_types_rules_are_ignored(rt, store):
+    PricingRuleFactory(room_type=rt, is_active=False, adjustment_type="fixed", adjustment_value=D("1"))
+    other = RoomTypeFactory(store=store)
+    PricingRuleFactory(room_type=other, adjustment_type="fixed", adjustment_value=D("2"))
+    assert prices(price_calendar(room_type=rt, start=MON, end=TUE)) == ["400.00"]
+
+
+def test_price_never_below_zero_and_rounded_half_up(store):
+    rt = RoomTypeFactory(store=store, default_price=D("99.99"))
+    PricingRuleFactory(room_type=rt, days_of_week=[0], adjustment_type="amount", adjustment_value=D("-500"))
+    PricingRuleFactory(room_type=rt, days_of_week=[1], adjustment_type="percent", adjustment_value=D("12.5"))
+    # 99.99 * 1.125 = 112.48875 -> 112.49
+    assert prices(price_calendar(room_type=rt, start=MON, end=WED)) == ["0.00", "112.49"]
+
+
+def test_each_price_read_is_one_query(rt, django_assert_num_queries):
+    PricingRuleFactory(room_type=rt, days_of_week=[5])
+    with django_assert_num_queries(1):
+        price_calendar(room_type=rt, start=MON, end=MON + timedelta(days=366))
+    with django_assert_num_queries(1):
+        stay_price_total(room_type=rt, arrival=MON, departure=MON + timedelta(days=30))
+
+
+def test_bad_spans_are_refused(rt):
+    with pytest.raises(DomainValidationError) as err:
+        stay_price_nights(room_type=rt, arrival=TUE, departure=TUE)
+    assert err.value.code == "invalid_stay_dates"
+    with pytest.raises(DomainValidationError) as err:
+        price_calendar(room_type=rt, start=MON, end=MON + timedelta(days=367))
+    assert err.value.code == "date_span_too_long"
+    assert err.value.extra["max_days"] == 366
+
+
+@pytest.mark.parametrize(
+    ("fields", "constraint"),
+    [
+        ({"min_los": 4, "max_los": 3}, "pricingrule_min_los_not_above_max"),
+        ({"min_los": 0}, "pricingrule_min_los_positive"),
+        ({"date_range_start": TUE, "date_range_end": MON}, "pricingrule_range_end_not_before_start"),
+        ({"days_of_week": [1, 7]}, "pricingrule_weekdays_0_to_6"),
+        ({"adjustment_type": "percent", "adjustment_value": D("-100")}, "pricingrule_percent_above_minus_100"),
+        ({"adjustment_type": "fixed", "adjustment_value": D("-1")}, "pricingrule_fixed_not_negative"),
+        ({"adjustment_type": "bogus"}, "pricingrule_adjustment_type_known"),
+    ],
+)
+def test_database_refuses_incoherent_rules(rt, fields, constraint):
+    with pytest.raises(IntegrityError, match=constraint):
+        with transaction.atomic():
+            PricingRuleFactory(room_type=rt, **fields)
+    assert not PricingRule.objects.exists()
