@@ -220,3 +220,19 @@ def free_counts(*, store_id: int, start: date, end: date) -> dict[int, dict[date
     ).values_list("room_type_id", "night", "capacity", "locked", "held"):
         result[type_id][night] = cap - locked - held
     return dict(result)
+
+
+def lock_counters(*, store_id: int, wanted: dict[int, Iterable[date]]) -> None:
+    """Lock the counter rows of these (room type, night)s in the global lock order,
+    creating missing ones.
+
+    For a caller that both releases and holds in one transaction (a stay moved to other
+    dates or another type): ``release_stay`` and ``hold_stay`` each lock in order, but two
+    calls one after the other do not, so two such callers moving in opposite directions
+    could deadlock. Calling this first with the union of both sets takes every lock up
+    front, in order; the later calls find them already held.
+    """
+    nights = {type_id: sorted(set(n)) for type_id, n in wanted.items()}
+    nights = {type_id: n for type_id, n in nights.items() if n}
+    if nights:
+        _lock_counters(store_id, nights)

@@ -189,3 +189,43 @@ def test_race_for_a_type_never_oversells(committed_tenant):
         booked = [spans[i] for i, r in enumerate(results) if r == "ok"]
         assert {n: held for (n, _c, _l, held) in rows} == {n: sum(n in s for s in booked) for n in (D1, D2, D3)}
         assert max(held for (*_x, held) in rows) == 3
+
+
+def test_lock_counters_creates_missing_rows_and_locks_them(committed_tenant):
+    import threading
+
+    from django.db import OperationalError, connections
+
+    with tenant_context(committed_tenant.tenant):
+        store = committed_tenant.store
+        rt = RoomTypeFactory(store=store)
+        RoomFactory(room_type=rt)
+        with transaction.atomic():  # creates the missing rows (committed, so visible to others)
+            inventory.lock_counters(store_id=store.pk, wanted={rt.pk: [D2, D1, D2]})
+        assert counters(rt.pk) == [(D1, 1, 0, 0), (D2, 1, 0, 0)]
+    locked, finish = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            connection.set_tenant(committed_tenant.tenant)
+            with transaction.atomic():
+                inventory.lock_counters(store_id=store.pk, wanted={rt.pk: [D2, D1, D2]})
+                locked.set()
+                finish.wait(10)
+        finally:
+            connections.close_all()
+
+    def try_lock(type_id):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM rooms_roomtypenight WHERE room_type_id = %s FOR UPDATE NOWAIT", [type_id])
+        return "locked"
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        [result] = run_concurrently(try_lock, [(rt.pk,)], tenant=committed_tenant.tenant)
+    finally:
+        finish.set()
+        thread.join()
+    assert isinstance(result, OperationalError) and "could not obtain lock" in str(result)
