@@ -1,0 +1,36 @@
+from enum import StrEnum
+
+
+class OrderErrorCode(StrEnum):
+    # lifecycle
+    ILLEGAL_TRANSITION = "illegal_transition"
+    ORDER_NOT_ACTIVE = "order_not_active"
+    ROOM_REQUIRED = "room_required"
+    TOO_EARLY_TO_CHECK_IN = "too_early_to_check_in"
+    TOO_LATE_TO_CHECK_IN = "too_late_to_check_in"
+    TOO_EARLY_FOR_NO_SHOW = "too_early_for_no_show"
+    CANCELLATION_REASON_REQUIRED = "cancellation_reason_required"
+    EXTEND_MUST_LENGTHEN = "extend_must_lengthen"
+    IN_HOUSE_CHANGE_NOT_ALLOWED = "in_house_change_not_allowed"
+    NOTHING_TO_CHANGE = "nothing_to_change"
+    # inventory (same codes as apps.rooms, re-exported so clients see one list)
+    ROOM_UNAVAILABLE = "room_unavailable"
+    ROOM_TYPE_SOLD_OUT = "room_type_sold_out"
+    # input
+    INVALID_STAY_DATES = "invalid_stay_dates"
+    ARRIVAL_IN_PAST = "arrival_in_past"
+    STAY_TOO_LONG = "stay_too_long"
+    TOO_MANY_GUESTS = "too_many_guests"
+    ROOM_NOT_OF_TYPE = "room_not_of_type"
+    ROOM_INACTIVE = "room_inactive"
+    ROOM_TYPE_INACTIVE = "room_type_inactive"
+    CHANNEL_INACTIVE = "channel_inactive"
+    CHANNEL_UNKNOWN = "channel_unknown"
+    CHANNEL_CODE_TAKEN = "channel_code_taken"
+    CHANNEL_NAME_TAKEN = "channel_name_taken"
+    ROOM_TYPE_UNKNOWN = "room_type_unknown"
+    ITEM_NOT_EXTRA = "item_not_extra"
+    # external intake / idempotency
+    IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
+    IDEMPOTENCY_KEY_MISMATCH = "idempotency_key_mismatch"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"

@@ -1,0 +1,232 @@
+"""Reads of orders: the business date, order lists and detail, the grid's stay blocks,
+today's arrivals / in-house / departures, and the availability search."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainValidationError, NotFoundError
+from apps.common.money import quantize
+from apps.orders.error_codes import OrderErrorCode
+from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
+from apps.tenancy.models import Store
+
+Status = Order.Status
+# Stays shown on the room grid: those holding their nights, checked-out ones included.
+GRID_STATUSES = tuple(sorted(Order.HOLDING))
+MAX_SEARCH_NIGHTS = 30
+
+
+def business_date(*, store: Store) -> date:
+    """The store's current business date: today in the store's time zone (a night
+    audit, in a later issue, may hold it back until the day is closed)."""
+    return timezone.localdate(timezone=ZoneInfo(store.time_zone or "Asia/Shanghai"))
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+def order_list(*, store: Store, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
+    """The store's orders, newest first, with what a list row shows (one query per page).
+
+    ``filters``: ``status`` (list), ``arrival_from``/``arrival_to``, ``departure_from``/
+    ``departure_to`` (inclusive dates), ``q`` (order number, guest name or external
+    reference, case-insensitive), ``is_conflict``, ``room_id``, ``channel_id``."""
+    filters = filters or {}
+    qs = Order.objects.filter(store=store).select_related("room_type", "room", "channel")
+    if filters.get("status"):
+        qs = qs.filter(status__in=filters["status"])
+    for key, lookup in (
+        ("arrival_from", "arrival__gte"), ("arrival_to", "arrival__lte"),
+        ("departure_from", "departure__gte"), ("departure_to", "departure__lte"),
+        ("room_id", "room_id"), ("channel_id", "channel_id"),
+    ):
+        if filters.get(key) is not None:
+            qs = qs.filter(**{lookup: filters[key]})
+    if filters.get("is_conflict") is not None:
+        qs = qs.filter(is_conflict=filters["is_conflict"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(code__icontains=q) | Q(primary_contact_name__icontains=q) | Q(external_ref__iexact=q))
+    return qs.order_by("-id")
+
+
+def order_get(*, store: Store, order_id: int) -> Order:
+    """One order of ``store`` with its items, guests and events (four queries), else 404."""
+    order = (
+        Order.objects.filter(store=store, pk=order_id)
+        .select_related("room_type", "room", "channel", "booker")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("room").order_by("kind", "service_date", "id")),
+            Prefetch("guests", queryset=OrderGuest.objects.select_related("contact")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id")),
+        )
+        .first()
+    )
+    if order is None:
+        raise NotFoundError("not_found", _("Not found."))
+    return order
+
+
+def order_for_update(*, store: Store, order_id: int) -> Order:
+    """The order a write is about (the service locks and re-reads it), else 404."""
+    order = Order.objects.filter(store=store, pk=order_id).only("id", "store_id").first()
+    if order is None:
+        raise NotFoundError("not_found", _("Not found."))
+    return order
+
+
+def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel]:
+    qs = Channel.objects.filter(store=store)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def channel_lookup(*, store: Store, ref: int | str) -> Channel | None:
+    """A channel of ``store`` by id, code or name (what external systems send)."""
+    qs = Channel.objects.filter(store=store)
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        return qs.filter(pk=int(ref)).first()
+    return qs.filter(Q(code=ref) | Q(name=ref)).order_by("id").first()
+
+
+# --- the grid and the front desk ------------------------------------------------------------
+
+
+def stay_blocks(*, store: Store, start: date, end: date) -> list[dict]:
+    """Stays on the room grid overlapping ``[start, end)``: one dict per order with a room
+    (per room, for the rare stay that moved room while in the house), in holding or
+    checked-out states. Keys: order_id, room_id, room_type_id, arrival, departure,
+    status, guest_name, channel. One query, two when a stay moved room in the house."""
+    rows = list(
+        Order.objects.filter(
+            store=store, status__in=GRID_STATUSES, room__isnull=False, arrival__lt=end, departure__gt=start,
+        )
+        .order_by("room_id", "arrival", "id")
+        .values_list("id", "room_id", "room_type_id", "arrival", "departure", "status", "primary_contact_name",
+                     "channel__name", "moved_in_house")
+    )
+    blocks: list[dict] = []
+    moved = [r[0] for r in rows if r[8]]
+    segments: dict[int, list[tuple[int, int, date, date]]] = {}
+    if moved:
+        segments = _room_segments(moved)
+    for oid, room_id, type_id, arrival, departure, status, name, channel, was_moved in rows:
+        parts = segments.get(oid) if was_moved else None
+        for seg_room, seg_type, seg_start, seg_end in parts or [(room_id, type_id, arrival, departure)]:
+            if seg_start < end and seg_end > start:
+                blocks.append({
+                    "order_id": oid, "room_id": seg_room, "room_type_id": seg_type, "arrival": seg_start,
+                    "departure": seg_end, "status": status, "guest_name": name, "channel": channel,
+                })
+    return blocks
+
+
+def _room_segments(order_ids: list[int]) -> dict[int, list[tuple[int, int, date, date]]]:
+    """Consecutive runs of nights in one room, per order, from the room-night items."""
+    result: dict[int, list[list]] = {}
+    lines = (
+        OrderItem.objects.filter(order_id__in=order_ids, kind=OrderItem.Kind.ROOM_NIGHT, room__isnull=False)
+        .order_by("order_id", "service_date")
+        .values_list("order_id", "room_id", "room_type_id", "service_date")
+    )
+    for oid, room_id, type_id, night in lines:
+        runs = result.setdefault(oid, [])
+        last = runs[-1] if runs else None
+        if last and last[0] == room_id and (night - last[3]).days == 0:
+            last[3] = date.fromordinal(night.toordinal() + 1)
+        else:
+            runs.append([room_id, type_id, night, date.fromordinal(night.toordinal() + 1)])
+    return {oid: [tuple(r) for r in runs] for oid, runs in result.items()}
+
+
+TODAY_FIELDS = (
+    "id", "code", "status", "primary_contact_name", "primary_contact_phone_masked", "room_id", "room__number",
+    "room_type_id", "room_type__name", "arrival", "departure", "adults", "children", "estimated_arrival_time",
+    "channel__name", "due_amount", "is_conflict",
+)
+
+
+def today_lists(*, store: Store, day: date) -> dict[str, Any]:
+    """The front desk's day: ``arrivals`` (pending or confirmed, due today or overdue and
+    not yet over), ``in_house`` (checked in or extended), ``departures`` (in the house,
+    due out today or overdue), with ``counts``. One query."""
+    rows = list(
+        Order.objects.filter(store=store)
+        .filter(
+            Q(status__in=[Status.PENDING_CONFIRMATION, Status.CONFIRMED], arrival__lte=day, departure__gt=day)
+            | Q(status__in=list(Order.IN_HOUSE))
+        )
+        .order_by("arrival", "id")
+        .values(*TODAY_FIELDS)
+    )
+    arrivals, in_house, departures = [], [], []
+    for row in rows:
+        entry = {
+            "id": row["id"], "code": row["code"], "status": row["status"],
+            "guest_name": row["primary_contact_name"], "guest_phone": row["primary_contact_phone_masked"],
+            "room_id": row["room_id"], "room_number": row["room__number"], "room_type_id": row["room_type_id"],
+            "room_type_name": row["room_type__name"], "arrival": row["arrival"], "departure": row["departure"],
+            "adults": row["adults"], "children": row["children"], "estimated_arrival_time": row["estimated_arrival_time"],
+            "channel": row["channel__name"], "due_amount": row["due_amount"], "is_conflict": row["is_conflict"],
+        }
+        if row["status"] in Order.IN_HOUSE:
+            in_house.append(entry)
+            if row["departure"] <= day:
+                departures.append({**entry, "overdue": row["departure"] < day})
+        else:
+            arrivals.append({**entry, "overdue": row["arrival"] < day})
+    return {
+        "date": day,
+        "arrivals": arrivals,
+        "in_house": in_house,
+        "departures": departures,
+        "counts": {"arrivals": len(arrivals), "in_house": len(in_house), "departures": len(departures)},
+    }
+
+
+# --- availability ------------------------------------------------------------------------------
+
+
+def availability_search(*, store: Store, arrival: date, departure: date, adults: int = 1, children: int = 0) -> list[dict]:
+    """Per active room type that sleeps the party: rooms free for the whole stay (the
+    lowest nightly count), each night's free count and price, and the stay's total.
+    Three queries plus one pricing query per room type."""
+    from apps.rooms.inventory import free_counts, nights_between
+    from apps.rooms.models import RoomType
+    from apps.rooms.selectors import stay_price_nights
+
+    if departure <= arrival:
+        raise DomainValidationError(
+            OrderErrorCode.INVALID_STAY_DATES, _("Departure must be after arrival."),
+            extra={"fields": {"departure": [_("Departure must be after arrival.")]}},
+        )
+    if (departure - arrival).days > MAX_SEARCH_NIGHTS:
+        raise DomainValidationError(
+            OrderErrorCode.STAY_TOO_LONG, _("Search at most %(n)d nights.") % {"n": MAX_SEARCH_NIGHTS},
+            extra={"fields": {"departure": [_("Search at most %(n)d nights.") % {"n": MAX_SEARCH_NIGHTS}]}},
+        )
+    nights = nights_between(arrival, departure)
+    free = free_counts(store_id=store.pk, start=arrival, end=departure)
+    types = list(
+        RoomType.objects.filter(store=store, is_active=True, pk__in=list(free), capacity__gte=adults + children)
+        .order_by("sort_order", "id")
+    )
+    result = []
+    for room_type in types:
+        prices = dict(stay_price_nights(room_type=room_type, arrival=arrival, departure=departure))
+        per_night = free[room_type.pk]
+        result.append({
+            "room_type_id": room_type.pk,
+            "name": room_type.name,
+            "capacity": room_type.capacity,
+            "free": max(0, min(per_night[n] for n in nights)),
+            "nights": [{"date": n, "free": max(0, per_night[n]), "price": prices[n]} for n in nights],
+            "total": quantize(sum((prices[n] for n in nights), Decimal(0))),
+        })
+    return result

@@ -1,0 +1,75 @@
+"""Factories for orders. Orders are made through the services, so their inventory is
+always consistent with their state (a factory that inserted rows would hold nothing)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+
+from apps.orders import services
+from apps.orders.models import Channel, Order
+from apps.orders.selectors import business_date
+from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
+
+Status = Order.Status
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+
+    code = factory.Sequence(lambda n: f"ch{n}")
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    channel_type = Channel.Type.DIRECT
+
+
+def room_type_with_rooms(store, n: int = 2, *, price: str = "300.00", capacity: int = 2, name: str | None = None):
+    """A room type of ``store`` with ``n`` rooms; returns (room_type, [rooms])."""
+    extra = {"name": name} if name else {}
+    room_type = RoomTypeFactory(store=store, default_price=Decimal(price), capacity=capacity, **extra)
+    return room_type, [RoomFactory(room_type=room_type) for _ in range(n)]
+
+
+def make_order(
+    store,
+    *,
+    room_type,
+    room=None,
+    arrival: date | None = None,
+    nights: int = 2,
+    status: str = Status.CONFIRMED,
+    actor=None,
+    channel=None,
+    **kwargs,
+) -> Order:
+    """An order of ``store`` driven through the services to ``status``.
+
+    Checked-in states need ``arrival`` <= today (the default is today for them, else
+    tomorrow) and a room (the type's first free one is picked by the caller)."""
+    today = business_date(store=store)
+    if arrival is None:
+        arrival = today if status in (Status.CHECKED_IN, Status.EXTENDED, Status.CHECKED_OUT, Status.NO_SHOW) else today + timedelta(days=1)
+    if channel is None:
+        channel = Channel.objects.filter(store=store, code="direct").first() or ChannelFactory(store=store, code="direct", name="Direct")
+    order = services.order_create(
+        store=store, actor=actor, room_type=room_type, room=room, arrival=arrival,
+        departure=arrival + timedelta(days=nights), channel=channel, **kwargs,
+    )
+    if status == Status.PENDING_CONFIRMATION:
+        return order
+    if status == Status.CANCELLED:
+        return services.order_cancel(order=order, actor=actor, reason="test")
+    order = services.order_confirm(order=order, actor=actor)
+    if status == Status.CONFIRMED:
+        return order
+    if status == Status.NO_SHOW:
+        return services.order_mark_no_show(order=order, actor=actor)
+    order = services.order_check_in(order=order, actor=actor)
+    if status == Status.CHECKED_IN:
+        return order
+    if status == Status.EXTENDED:
+        return services.order_extend(order=order, actor=actor, departure=order.departure + timedelta(days=1))
+    if status == Status.CHECKED_OUT:
+        return services.order_check_out(order=order, actor=actor)
+    raise ValueError(status)
