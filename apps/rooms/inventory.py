@@ -10,7 +10,9 @@ Two guarantees, both enforced by PostgreSQL (see the models' constraints):
 The Python checks below only turn a refusal into a friendly error listing the nights.
 Lock order, to keep concurrent writers free of deadlocks: the room type row (FOR SHARE,
 so capacity changes wait), then counter rows ordered by (room type, night) FOR UPDATE,
-then room nights inserted in (room, night) order.
+then the room row (FOR SHARE, so a deactivation waits or is seen), then room nights
+inserted in (room, night) order. Services that change capacity lock the room type(s)
+FOR UPDATE first, then the room FOR UPDATE.
 
 Callers run these inside their own ``transaction.atomic()``.
 """
@@ -47,6 +49,13 @@ class RoomTypeSoldOut(DomainError):
             RoomsErrorCode.ROOM_TYPE_SOLD_OUT,
             _("No room of this type is left on %(nights)s.") % {"nights": ", ".join(n.isoformat() for n in nights)},
             extra={"nights": [n.isoformat() for n in nights], "room_type_id": room_type_id},
+        )
+
+
+class RoomInactive(DomainError):
+    def __init__(self, room_id: int):
+        super().__init__(
+            RoomsErrorCode.ROOM_INACTIVE, _("This room is out of service (deactivated)."), extra={"room_id": room_id}
         )
 
 
@@ -104,6 +113,12 @@ def _bump(column: str, delta: int, wanted: RoomTypeNights) -> None:
 
 
 def _insert_room_nights(*, store_id: int, room_id: int, nights: list[date], order_id=None, lock_id=None) -> None:
+    # FOR SHARE: a concurrent deactivation (FOR UPDATE of the room) waits for us, or we see it.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_active FROM rooms_room WHERE id = %s FOR SHARE", [room_id])
+        row = cursor.fetchone()
+    if row is None or not row[0]:
+        raise RoomInactive(room_id)
     taken = set(RoomNight.objects.filter(room_id=room_id, night__in=nights).values_list("night", flat=True))
     if taken:
         raise RoomUnavailable(taken, room_id)

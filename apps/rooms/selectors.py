@@ -20,20 +20,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
 from apps.rooms.error_codes import RoomsErrorCode
-from apps.rooms.inventory import nights_between
-from apps.rooms.models import PricingRule, RoomType
+from apps.rooms.inventory import free_counts, nights_between
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType
 
 # The longest span a price calendar may cover (one query, computed in Python).
 PRICE_CALENDAR_MAX_DAYS = 366
+
+
+def store_today(*, store) -> date:
+    """The calendar date at ``store`` now (its own time zone): the first night still to come."""
+    return timezone.now().astimezone(ZoneInfo(store.time_zone)).date()
 
 
 @dataclass(frozen=True)
@@ -143,3 +151,183 @@ def stay_price_nights(*, room_type: RoomType, arrival: date, departure: date) ->
 def stay_price_total(*, room_type: RoomType, arrival: date, departure: date) -> Decimal:
     """Sum of ``stay_price_nights`` (each night already rounded)."""
     return quantize(sum((price for _night, price in stay_price_nights(room_type=room_type, arrival=arrival, departure=departure)), Decimal(0)))
+
+
+# --- lists --------------------------------------------------------------------------
+
+
+def room_type_list(*, store, filters: dict | None = None) -> QuerySet[RoomType]:
+    filters = filters or {}
+    qs = RoomType.objects.filter(store=store).order_by("sort_order", "id")
+    if filters.get("is_active") is not None:
+        qs = qs.filter(is_active=filters["is_active"])
+    return qs
+
+
+def room_list(*, store, filters: dict | None = None) -> QuerySet[Room]:
+    filters = filters or {}
+    qs = Room.objects.filter(store=store).select_related("room_type", "housekeeping_by__staff").order_by("sort_order", "number", "id")
+    for key in ("room_type_id", "housekeeping", "is_active", "floor"):
+        if filters.get(key) is not None:
+            qs = qs.filter(**{key: filters[key]})
+    return qs
+
+
+def room_lock_list(*, store, filters: dict | None = None) -> QuerySet[RoomLock]:
+    """Locks of ``store``; ``active=True``: not released and not over yet; ``start``/``end``: overlapping nights."""
+    filters = filters or {}
+    qs = RoomLock.objects.filter(store=store).select_related("room", "created_by__staff", "released_by__staff").order_by("start_date", "id")
+    if filters.get("room_id") is not None:
+        qs = qs.filter(room_id=filters["room_id"])
+    if filters.get("lock_type"):
+        qs = qs.filter(lock_type=filters["lock_type"])
+    if filters.get("active") is True:
+        qs = qs.filter(released_at__isnull=True, end_date__gt=store_today(store=store))
+    elif filters.get("active") is False:
+        qs = qs.filter(Q(released_at__isnull=False) | Q(end_date__lte=store_today(store=store)))
+    if filters.get("end"):
+        qs = qs.filter(start_date__lt=filters["end"])
+    if filters.get("start"):
+        qs = qs.filter(end_date__gt=filters["start"])
+    return qs
+
+
+def housekeeping_history(*, room: Room) -> QuerySet[HousekeepingEvent]:
+    return HousekeepingEvent.objects.filter(room=room).select_related("actor__staff").order_by("-created_at", "-id")
+
+
+def pricing_rule_list(*, store, filters: dict | None = None) -> QuerySet[PricingRule]:
+    filters = filters or {}
+    qs = PricingRule.objects.filter(store=store).select_related("room_type").order_by("room_type_id", "-priority", "-id")
+    if filters.get("room_type_id") is not None:
+        qs = qs.filter(room_type_id=filters["room_type_id"])
+    if filters.get("is_active") is not None:
+        qs = qs.filter(is_active=filters["is_active"])
+    return qs
+
+
+# --- the room status grid (房态图) -------------------------------------------------
+
+GRID_MAX_DAYS = 90
+
+# Occupancy of a room on a night, derived from its blocks (never stored).
+VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER = "vacant", "reserved", "occupied", "out_of_order"
+OCCUPANCY_STATES = (VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER)
+# Order statuses whose nights count as occupied (guests are or were in the room);
+# every other status of a stay holding the room (confirmed, ...) is "reserved".
+OCCUPIED_STATUSES = frozenset({"checked_in", "extended", "checked_out", "completed"})
+
+# Runs of consecutive nights of one holder in one room ("gaps and islands"), clipped
+# to the window, with the lock's details. One statement for stays and locks alike.
+_BLOCKS_SQL = """
+    SELECT b.room_id, b.kind, b.order_id, b.lock_id, b.first_night, b.last_night,
+           l.lock_type, l.reason, l.start_date, l.end_date
+    FROM (
+        SELECT room_id, kind, order_id, lock_id, min(night) AS first_night, max(night) AS last_night
+        FROM (
+            SELECT room_id, kind, order_id, lock_id, night,
+                   night - (row_number() OVER (PARTITION BY room_id, kind, order_id, lock_id ORDER BY night))::int AS grp
+            FROM rooms_roomnight
+            WHERE store_id = %s AND night >= %s AND night < %s
+        ) n
+        GROUP BY room_id, kind, order_id, lock_id, grp
+    ) b
+    LEFT JOIN rooms_roomlock l ON l.id = b.lock_id
+    ORDER BY b.room_id, b.first_night
+"""
+
+
+def _stay_labels(*, store, start: date, end: date) -> dict[tuple[int, int], dict]:
+    """Guest name, status and channel of the stays, from the orders app (if installed yet).
+
+    Keyed by ``(order_id, room_id)``; ``apps.orders.selectors.stay_blocks`` promises a
+    constant number of queries.
+    """
+    try:
+        from apps.orders.selectors import stay_blocks
+    except ImportError:
+        return {}
+    return {(b["order_id"], b["room_id"]): b for b in stay_blocks(store=store, start=start, end=end)}
+
+
+def room_grid(*, store, start: date, days: int) -> dict:
+    """Everything the room status grid (房态图) shows for ``days`` nights from ``start``.
+
+    Returns ``{"start", "end", "dates", "room_types", "rooms"}``:
+
+    - ``room_types``: active types with ``free``, the rooms left to sell per night;
+    - ``rooms``: active rooms with type, housekeeping, ``occupancy`` per night
+      (vacant / reserved / occupied / out_of_order) and ``blocks``: runs of nights held
+      by one stay (with guest, status, channel from orders) or one lock, clipped to the
+      window (``start``/``end``, end exclusive).
+
+    A constant number of queries (6 + those of ``stay_blocks``), whatever the rooms and days.
+    """
+    if days < 1 or days > GRID_MAX_DAYS:
+        raise DomainValidationError(
+            RoomsErrorCode.DATE_SPAN_TOO_LONG,
+            _("The grid shows 1 to %(days)d days.") % {"days": GRID_MAX_DAYS},
+            extra={"fields": {"days": [_("From 1 to %(days)d.") % {"days": GRID_MAX_DAYS}]}, "max_days": GRID_MAX_DAYS},
+        )
+    end = start + timedelta(days=days)
+    dates = nights_between(start, end)
+
+    rooms = list(
+        Room.objects.filter(store=store, is_active=True)
+        .order_by("sort_order", "number", "id")
+        .values_list("id", "number", "floor", "room_type_id", "room_type__name", "housekeeping", "housekeeping_at")
+    )
+    types = list(
+        RoomType.objects.filter(store=store, is_active=True).order_by("sort_order", "id").values_list("id", "name", "default_price")
+    )
+    free = free_counts(store_id=store.pk, start=start, end=end)
+    with connection.cursor() as cursor:
+        cursor.execute(_BLOCKS_SQL, [store.pk, start, end])
+        block_rows = cursor.fetchall()
+    labels = _stay_labels(store=store, start=start, end=end)
+
+    by_room: dict[int, list[dict]] = {}
+    occupancy: dict[int, list[str]] = {}
+    stay = RoomNight.Kind.STAY
+    for room_id, kind, order_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in block_rows:
+        i, j = (first - start).days, (last - start).days + 1
+        if kind == stay:
+            label = labels.get((order_id, room_id)) or {}
+            status = label.get("status")
+            state = OCCUPIED if status in OCCUPIED_STATUSES else RESERVED
+            block = {
+                "kind": kind, "start": first, "end": last + timedelta(days=1), "order_id": order_id,
+                "arrival": label.get("arrival"), "departure": label.get("departure"), "status": status,
+                "guest_name": label.get("guest_name", ""), "channel": label.get("channel", ""),
+            }
+        else:
+            state = OUT_OF_ORDER
+            block = {
+                "kind": kind, "start": first, "end": last + timedelta(days=1), "lock_id": lock_id,
+                "lock_type": lock_type, "reason": reason, "lock_start": lock_start, "lock_end": lock_end,
+            }
+        by_room.setdefault(room_id, []).append(block)
+        occ = occupancy.get(room_id)
+        if occ is None:
+            occ = occupancy[room_id] = [VACANT] * days
+        occ[i:j] = [state] * (j - i)
+
+    all_vacant = [VACANT] * days
+    return {
+        "start": start,
+        "end": end,
+        "dates": dates,
+        "room_types": [
+            {"id": type_id, "name": name, "default_price": price, "free": [free.get(type_id, {}).get(d, 0) for d in dates]}
+            for type_id, name, price in types
+        ],
+        "rooms": [
+            {
+                "id": room_id, "number": number, "floor": floor, "room_type_id": type_id, "room_type_name": type_name,
+                "housekeeping": hk, "housekeeping_at": hk_at,
+                "occupancy": occupancy.get(room_id) or list(all_vacant),
+                "blocks": by_room.get(room_id, []),
+            }
+            for room_id, number, floor, type_id, type_name, hk, hk_at in rooms
+        ],
+    }

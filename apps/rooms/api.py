@@ -1,0 +1,346 @@
+"""REST endpoints of rooms under ``stores/<int:store_id>/`` (thin: parse, call one service or selector, render).
+
+Who may do what (docs/rooms.md):
+- anyone working in the store (front desk included): read everything, change
+  housekeeping, create and release locks of every type (a temporary hold, and
+  reporting a broken room, are desk actions);
+- managers only (403 ``manager_only`` otherwise): create or change room types, rooms
+  and pricing rules, activate or deactivate rooms.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.money import quantize
+from apps.rooms import selectors, services
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.rooms.serializers import (
+    GridOutSerializer,
+    GridQuerySerializer,
+    HousekeepingEventOutSerializer,
+    HousekeepingInSerializer,
+    PriceCalendarOutSerializer,
+    PriceCalendarQuerySerializer,
+    PriceQuoteOutSerializer,
+    PriceQuoteQuerySerializer,
+    PricingRuleInSerializer,
+    PricingRuleOutSerializer,
+    RoomCreateSerializer,
+    RoomLockInSerializer,
+    RoomLockOutSerializer,
+    RoomOutSerializer,
+    RoomTypeInSerializer,
+    RoomTypeOutSerializer,
+    RoomUpdateSerializer,
+    grid_json,
+)
+from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
+
+TAG = "rooms"
+
+
+def _query(serializer_class, request):
+    data = serializer_class(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+def _nights_json(nights) -> list[dict]:
+    return [{"night": n.night, "price": n.price, "rule_id": n.rule_id, "rule_name": n.rule_name} for n in nights]
+
+
+# --- room types ---------------------------------------------------------------------
+
+
+class RoomTypeFilterSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class RoomTypeViewSet(StoreScopedViewSet):
+    """Room types of the store (山景大床房, 家庭套房, ...)."""
+
+    queryset = RoomType.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+    manager_actions = frozenset({"create", "partial_update"})
+
+    def get_queryset(self):
+        filters = _query(RoomTypeFilterSerializer, self.request) if self.action == "list" else {}
+        return self.scope_queryset(selectors.room_type_list(store=self.store, filters=filters))
+
+    @extend_schema(parameters=[RoomTypeFilterSerializer], responses=RoomTypeOutSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RoomTypeOutSerializer(page, many=True).data)
+
+    @extend_schema(responses=RoomTypeOutSerializer, tags=[TAG])
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(RoomTypeOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=RoomTypeInSerializer, responses={201: RoomTypeOutSerializer}, tags=[TAG], description="Manager only.")
+    def create(self, request, store_id: int):
+        data = RoomTypeInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        room_type = services.room_type_create(store=self.store, actor=request.user, **data.validated_data)
+        return Response(RoomTypeOutSerializer(room_type).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RoomTypeInSerializer(partial=True), responses=RoomTypeOutSerializer, tags=[TAG], description="Manager only.")
+    def partial_update(self, request, store_id: int, pk: int):
+        room_type = self.get_object()
+        data = RoomTypeInSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        room_type = services.room_type_update(room_type=room_type, actor=request.user, **data.validated_data)
+        return Response(RoomTypeOutSerializer(room_type).data)
+
+    @extend_schema(
+        parameters=[PriceCalendarQuerySerializer], responses=PriceCalendarOutSerializer, tags=[TAG],
+        description="Nightly prices for the nights [start, end). Rules with a length-of-stay bound are left out "
+        "(they need a stay: see price-quote).",
+    )
+    @action(detail=True, methods=["get"], url_path="price-calendar")
+    def price_calendar(self, request, store_id: int, pk: int):
+        room_type = self.get_object()
+        q = _query(PriceCalendarQuerySerializer, request)
+        nights = selectors.price_calendar_detail(room_type=room_type, start=q["start"], end=q["end"])
+        payload = {
+            "room_type_id": room_type.pk, "start": q["start"], "end": q["end"],
+            "default_price": room_type.default_price, "nights": _nights_json(nights),
+        }
+        return Response(PriceCalendarOutSerializer(payload).data)
+
+    @extend_schema(
+        parameters=[PriceQuoteQuerySerializer], responses=PriceQuoteOutSerializer, tags=[TAG],
+        description="The price of a stay, night by night, with every rule including length-of-stay ones.",
+    )
+    @action(detail=True, methods=["get"], url_path="price-quote")
+    def price_quote(self, request, store_id: int, pk: int):
+        room_type = self.get_object()
+        q = _query(PriceQuoteQuerySerializer, request)
+        nights = selectors.stay_price_nights_detail(room_type=room_type, arrival=q["arrival"], departure=q["departure"])
+        payload = {
+            "room_type_id": room_type.pk, "arrival": q["arrival"], "departure": q["departure"],
+            "nights": _nights_json(nights), "total": quantize(sum((n.price for n in nights), Decimal(0))),
+        }
+        return Response(PriceQuoteOutSerializer(payload).data)
+
+
+# --- rooms --------------------------------------------------------------------------
+
+
+class RoomFilterSerializer(serializers.Serializer):
+    room_type = serializers.IntegerField(required=False, source="room_type_id")
+    housekeeping = serializers.ChoiceField(choices=Room.Housekeeping.choices, required=False)
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    floor = serializers.CharField(required=False)
+
+
+class RoomViewSet(StoreScopedViewSet):
+    """Rooms of the store. Housekeeping: ``rooms/{id}/housekeeping/``; the grid: ``grid/``."""
+
+    queryset = Room.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+    manager_actions = frozenset({"create", "partial_update", "activate", "deactivate"})
+
+    def get_queryset(self):
+        filters = _query(RoomFilterSerializer, self.request) if self.action == "list" else {}
+        return self.scope_queryset(selectors.room_list(store=self.store, filters=filters))
+
+    @extend_schema(parameters=[RoomFilterSerializer], responses=RoomOutSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RoomOutSerializer(page, many=True).data)
+
+    @extend_schema(responses=RoomOutSerializer, tags=[TAG])
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(RoomOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=RoomCreateSerializer, responses={201: RoomOutSerializer}, tags=[TAG], description="Manager only.")
+    def create(self, request, store_id: int):
+        data = RoomCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        room = services.room_create(store=self.store, actor=request.user, **data.validated_data)
+        return Response(RoomOutSerializer(selectors.room_list(store=self.store).get(pk=room.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RoomUpdateSerializer, responses=RoomOutSerializer, tags=[TAG],
+        description="Manager only. A type change is refused while the room holds stays or locks from today on.",
+    )
+    def partial_update(self, request, store_id: int, pk: int):
+        room = self.get_object()
+        data = RoomUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        services.room_update(room=room, actor=request.user, **data.validated_data)
+        return Response(RoomOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses=RoomOutSerializer, tags=[TAG], description="Manager only. Put the room back in service.")
+    @action(detail=True, methods=["post"])
+    def activate(self, request, store_id: int, pk: int):
+        services.room_activate(room=self.get_object(), actor=request.user)
+        return Response(RoomOutSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=None, responses=RoomOutSerializer, tags=[TAG],
+        description="Manager only. Take the room out of service; refused (room_has_future_holds) while it holds "
+        "stays or locks from today on.",
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, store_id: int, pk: int):
+        services.room_deactivate(room=self.get_object(), actor=request.user)
+        return Response(RoomOutSerializer(self.get_object()).data)
+
+
+class RoomHousekeepingViewSet(StoreScopedViewSet):
+    """A room's housekeeping: its history (GET) and a change of status (POST, front desk allowed)."""
+
+    queryset = HousekeepingEvent.objects.all()
+    filter_backends: list = []
+
+    def get_room(self) -> Room:
+        return get_object_or_404(self.scope_queryset(Room.objects.all()), pk=self.kwargs["room_id"])
+
+    def get_queryset(self):
+        return self.scope_queryset(selectors.housekeeping_history(room=self.get_room()))
+
+    @extend_schema(responses=HousekeepingEventOutSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int, room_id: int):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(HousekeepingEventOutSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=HousekeepingInSerializer, responses={200: RoomOutSerializer}, tags=[TAG],
+        description="dirty -> cleaning -> clean -> inspected; dirty -> clean; any status -> dirty.",
+    )
+    def create(self, request, store_id: int, room_id: int):
+        room = self.get_room()
+        data = HousekeepingInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.room_housekeeping_set(room=room, status=data.validated_data["status"], actor=request.user)
+        return Response(RoomOutSerializer(selectors.room_list(store=self.store).get(pk=room.pk)).data)
+
+
+# --- locks --------------------------------------------------------------------------
+
+
+class RoomLockFilterSerializer(serializers.Serializer):
+    room = serializers.IntegerField(required=False, source="room_id")
+    lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices, required=False)
+    active = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true: not released and not over yet; false: the others."
+    )
+    start = serializers.DateField(required=False, help_text="Only locks with nights on or after this date.")
+    end = serializers.DateField(required=False, help_text="Only locks with nights before this date.")
+
+
+class RoomLockViewSet(StoreScopedViewSet):
+    """Room locks (maintenance, out of order, temporary hold). Front desk allowed."""
+
+    queryset = RoomLock.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        filters = _query(RoomLockFilterSerializer, self.request) if self.action == "list" else {}
+        return self.scope_queryset(selectors.room_lock_list(store=self.store, filters=filters))
+
+    @extend_schema(parameters=[RoomLockFilterSerializer], responses=RoomLockOutSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RoomLockOutSerializer(page, many=True).data)
+
+    @extend_schema(responses=RoomLockOutSerializer, tags=[TAG])
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(RoomLockOutSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=RoomLockInSerializer, responses={201: RoomLockOutSerializer}, tags=[TAG],
+        description="Refused with room_lock_overlap over another lock, room_unavailable over a stay, "
+        "room_type_sold_out when stays booked at type level need the room.",
+    )
+    def create(self, request, store_id: int):
+        data = RoomLockInSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        lock = services.room_lock_create(store=self.store, actor=request.user, **data.validated_data)
+        return Response(RoomLockOutSerializer(self.get_queryset().get(pk=lock.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=RoomLockOutSerializer, tags=[TAG], description="Give the nights back from today on.")
+    @action(detail=True, methods=["post"])
+    def release(self, request, store_id: int, pk: int):
+        services.room_lock_release(lock=self.get_object(), actor=request.user)
+        return Response(RoomLockOutSerializer(self.get_object()).data)
+
+
+# --- pricing rules ------------------------------------------------------------------
+
+
+class PricingRuleFilterSerializer(serializers.Serializer):
+    room_type = serializers.IntegerField(required=False, source="room_type_id")
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PricingRuleViewSet(StoreScopedViewSet):
+    """Pricing rules: for each night the highest priority matching rule wins (tie: the newest)."""
+
+    queryset = PricingRule.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+    manager_actions = frozenset({"create", "partial_update", "destroy"})
+
+    def get_queryset(self):
+        filters = _query(PricingRuleFilterSerializer, self.request) if self.action == "list" else {}
+        return self.scope_queryset(selectors.pricing_rule_list(store=self.store, filters=filters))
+
+    @extend_schema(parameters=[PricingRuleFilterSerializer], responses=PricingRuleOutSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(PricingRuleOutSerializer(page, many=True).data)
+
+    @extend_schema(responses=PricingRuleOutSerializer, tags=[TAG])
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(PricingRuleOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=PricingRuleInSerializer, responses={201: PricingRuleOutSerializer}, tags=[TAG], description="Manager only.")
+    def create(self, request, store_id: int):
+        data = PricingRuleInSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        rule = services.pricing_rule_create(store=self.store, actor=request.user, **data.validated_data)
+        return Response(PricingRuleOutSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PricingRuleInSerializer(partial=True), responses=PricingRuleOutSerializer, tags=[TAG], description="Manager only.")
+    def partial_update(self, request, store_id: int, pk: int):
+        rule = self.get_object()
+        data = PricingRuleInSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        rule = services.pricing_rule_update(rule=rule, actor=request.user, **data.validated_data)
+        return Response(PricingRuleOutSerializer(rule).data)
+
+    @extend_schema(responses={204: None}, tags=[TAG], description="Manager only.")
+    def destroy(self, request, store_id: int, pk: int):
+        services.pricing_rule_delete(rule=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the grid -----------------------------------------------------------------------
+
+
+class RoomGridApi(StoreScopedMixin, APIView):
+    """The room status grid (房态图): every active room with its blocks and occupancy per night,
+    and per room type the rooms left to sell. A constant number of SQL queries."""
+
+    @extend_schema(
+        parameters=[GridQuerySerializer], responses=GridOutSerializer, tags=[TAG],
+        description="At most 90 days (date_span_too_long otherwise).",
+    )
+    def get(self, request, store_id: int):
+        q = _query(GridQuerySerializer, request)
+        start = q.get("start") or selectors.store_today(store=self.store)
+        grid = selectors.room_grid(store=self.store, start=start, days=q["days"])
+        return Response(grid_json(grid))
+

@@ -1,0 +1,289 @@
+"""Input and output serializers of the rooms API. Inputs only parse; services decide."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.rooms.selectors import OCCUPANCY_STATES
+
+
+class StoreScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up only among the rows of the request's store (others: "does not exist")."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(store=self.context["store"])
+
+
+# The component drf-spectacular names after the ``housekeeping`` fields (RoomOut, GridRoom).
+@extend_schema_field({"$ref": "#/components/schemas/HousekeepingEnum"})
+class HousekeepingStatusField(serializers.ChoiceField):
+    """A housekeeping status under another name than ``housekeeping`` (``status``,
+    ``from_status``...): refers to the one enum component instead of minting a second
+    name for the same choices (or colliding with other apps' ``status`` enums)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Room.Housekeeping.choices, **kwargs)
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+# --- room types ---------------------------------------------------------------------
+
+
+class RoomTypeOutSerializer(serializers.ModelSerializer):
+    amenities = serializers.ListField(child=serializers.CharField())
+    images = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = RoomType
+        fields = ["id", "name", "default_price", "capacity", "amenities", "description", "images", "is_active", "sort_order"]
+
+
+class RoomTypeInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    default_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    capacity = serializers.IntegerField(min_value=1, max_value=50, default=2)
+    amenities = serializers.ListField(child=serializers.CharField(max_length=100), default=list)
+    description = serializers.CharField(allow_blank=True, default="")
+    images = serializers.ListField(child=serializers.CharField(max_length=500), default=list, help_text=_("Image URLs."))
+    is_active = serializers.BooleanField(default=True)
+    sort_order = serializers.IntegerField(min_value=0, max_value=32767, default=0)
+
+
+class PriceCalendarQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(help_text=_("First night."))
+    end = serializers.DateField(help_text=_("Night after the last one (exclusive); at most 366 days after start."))
+
+
+class PriceQuoteQuerySerializer(serializers.Serializer):
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+
+
+class NightPriceSerializer(serializers.Serializer):
+    night = serializers.DateField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    rule_id = serializers.IntegerField(allow_null=True, help_text=_("The pricing rule that set this price, if any."))
+    rule_name = serializers.CharField()
+
+
+class PriceCalendarOutSerializer(serializers.Serializer):
+    room_type_id = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    default_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    nights = NightPriceSerializer(many=True)
+
+
+class PriceQuoteOutSerializer(serializers.Serializer):
+    room_type_id = serializers.IntegerField()
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    nights = NightPriceSerializer(many=True)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+# --- rooms --------------------------------------------------------------------------
+
+
+class RoomOutSerializer(serializers.ModelSerializer):
+    room_type_name = serializers.CharField(source="room_type.name")
+    housekeeping_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Room
+        fields = [
+            "id", "number", "floor", "description", "is_active", "sort_order", "room_type_id", "room_type_name",
+            "housekeeping", "housekeeping_at", "housekeeping_by_name",
+        ]
+
+    def get_housekeeping_by_name(self, obj) -> str:
+        return _user_name(obj.housekeeping_by)
+
+
+class RoomCreateSerializer(serializers.Serializer):
+    room_type = StoreScopedPrimaryKeyRelatedField(queryset=RoomType.objects.all())
+    number = serializers.CharField(max_length=50)
+    floor = serializers.CharField(max_length=50, allow_blank=True, default="")
+    description = serializers.CharField(allow_blank=True, default="")
+    sort_order = serializers.IntegerField(min_value=0, max_value=32767, default=0)
+    is_active = serializers.BooleanField(default=True)
+
+
+class RoomUpdateSerializer(serializers.Serializer):
+    """Activation has its own endpoints (``activate/``, ``deactivate/``)."""
+
+    room_type = StoreScopedPrimaryKeyRelatedField(queryset=RoomType.objects.all(), required=False)
+    number = serializers.CharField(max_length=50, required=False)
+    floor = serializers.CharField(max_length=50, allow_blank=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    sort_order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
+
+class HousekeepingInSerializer(serializers.Serializer):
+    status = HousekeepingStatusField()
+
+
+class HousekeepingEventOutSerializer(serializers.ModelSerializer):
+    from_status = HousekeepingStatusField()
+    to_status = HousekeepingStatusField()
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HousekeepingEvent
+        fields = ["id", "from_status", "to_status", "source", "actor_id", "actor_name", "created_at"]
+
+    def get_actor_name(self, obj) -> str:
+        return _user_name(obj.actor)
+
+
+# --- locks --------------------------------------------------------------------------
+
+
+class RoomLockOutSerializer(serializers.ModelSerializer):
+    room_number = serializers.CharField(source="room.number")
+    created_by_name = serializers.SerializerMethodField()
+    released_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoomLock
+        fields = [
+            "id", "room_id", "room_number", "lock_type", "start_date", "end_date", "reason",
+            "created_at", "created_by_name", "released_at", "released_by_name",
+        ]
+
+    def get_created_by_name(self, obj) -> str:
+        return _user_name(obj.created_by)
+
+    def get_released_by_name(self, obj) -> str:
+        return _user_name(obj.released_by)
+
+
+class RoomLockInSerializer(serializers.Serializer):
+    room = StoreScopedPrimaryKeyRelatedField(queryset=Room.objects.all())
+    lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices)
+    start_date = serializers.DateField(help_text=_("First night locked."))
+    end_date = serializers.DateField(help_text=_("Night after the last one locked (exclusive)."))
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
+# --- pricing rules ------------------------------------------------------------------
+
+
+class PricingRuleOutSerializer(serializers.ModelSerializer):
+    days_of_week = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6))
+    room_type_name = serializers.CharField(source="room_type.name")
+
+    class Meta:
+        model = PricingRule
+        fields = [
+            "id", "room_type_id", "room_type_name", "name", "date_range_start", "date_range_end", "days_of_week",
+            "min_los", "max_los", "adjustment_type", "adjustment_value", "priority", "is_active", "created_at",
+        ]
+
+
+class PricingRuleInSerializer(serializers.Serializer):
+    room_type = StoreScopedPrimaryKeyRelatedField(queryset=RoomType.objects.all())
+    name = serializers.CharField(max_length=255)
+    date_range_start = serializers.DateField(allow_null=True, default=None, help_text=_("First night (inclusive); null: open."))
+    date_range_end = serializers.DateField(allow_null=True, default=None, help_text=_("Last night (inclusive); null: open."))
+    days_of_week = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), default=list,
+        help_text=_("0 = Monday .. 6 = Sunday; empty: every day."),
+    )
+    min_los = serializers.IntegerField(min_value=1, allow_null=True, default=None)
+    max_los = serializers.IntegerField(min_value=1, allow_null=True, default=None)
+    adjustment_type = serializers.ChoiceField(choices=PricingRule.AdjustmentType.choices)
+    adjustment_value = serializers.DecimalField(max_digits=10, decimal_places=2)
+    priority = serializers.IntegerField(default=0, min_value=-1000, max_value=1000)
+    is_active = serializers.BooleanField(default=True)
+
+
+# --- grid ---------------------------------------------------------------------------
+
+
+class GridQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text=_("First night; default: today at the store."))
+    days = serializers.IntegerField(default=14, help_text=_("Number of nights, 1 to 90."))
+
+
+class GridBlockSerializer(serializers.Serializer):
+    """A run of nights of one room held by one stay or one lock, clipped to the window."""
+
+    kind = serializers.ChoiceField(choices=["stay", "lock"])
+    start = serializers.DateField()
+    end = serializers.DateField(help_text=_("Exclusive."))
+    order_id = serializers.IntegerField(required=False, help_text=_("Stays only."))
+    arrival = serializers.DateField(required=False, allow_null=True, help_text=_("Stays only: the whole stay."))
+    departure = serializers.DateField(required=False, allow_null=True)
+    status = serializers.CharField(required=False, allow_null=True)
+    guest_name = serializers.CharField(required=False)
+    channel = serializers.CharField(required=False)
+    lock_id = serializers.IntegerField(required=False, help_text=_("Locks only."))
+    lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices, required=False)
+    reason = serializers.CharField(required=False)
+    lock_start = serializers.DateField(required=False)
+    lock_end = serializers.DateField(required=False)
+
+
+class GridRoomSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    floor = serializers.CharField()
+    room_type_id = serializers.IntegerField()
+    room_type_name = serializers.CharField()
+    housekeeping = serializers.ChoiceField(choices=Room.Housekeeping.choices)
+    housekeeping_at = serializers.DateTimeField(allow_null=True)
+    occupancy = serializers.ListField(child=serializers.ChoiceField(choices=OCCUPANCY_STATES), help_text=_("One per date."))
+    blocks = GridBlockSerializer(many=True)
+
+
+class GridRoomTypeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    default_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    free = serializers.ListField(child=serializers.IntegerField(), help_text=_("Rooms left to sell, one per date."))
+
+
+class GridOutSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    dates = serializers.ListField(child=serializers.DateField())
+    room_types = GridRoomTypeSerializer(many=True)
+    rooms = GridRoomSerializer(many=True)
+
+
+def grid_json(grid: dict) -> dict:
+    """``GridOutSerializer``'s shape, built directly: running DRF fields over 300 rooms x 90
+    days costs more than the query itself."""
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    datetime_field = serializers.DateTimeField()
+    rooms = []
+    for room in grid["rooms"]:
+        blocks_out = []
+        for b in room["blocks"]:
+            out = dict(b)
+            out["start"], out["end"] = iso(b["start"]), iso(b["end"])
+            if b["kind"] == "stay":
+                out["arrival"], out["departure"] = iso(b["arrival"]), iso(b["departure"])
+            else:
+                out["lock_start"], out["lock_end"] = iso(b["lock_start"]), iso(b["lock_end"])
+            blocks_out.append(out)
+        rooms.append({**room, "housekeeping_at": datetime_field.to_representation(room["housekeeping_at"]) if room["housekeeping_at"] else None, "blocks": blocks_out})
+    return {
+        "start": iso(grid["start"]),
+        "end": iso(grid["end"]),
+        "dates": [d.isoformat() for d in grid["dates"]],
+        "room_types": [{**t, "default_price": str(t["default_price"])} for t in grid["room_types"]],
+        "rooms": rooms,
+    }
