@@ -228,7 +228,7 @@ class OrderItem(models.Model):
     class Meta:
         verbose_name = _("order item")
         verbose_name_plural = _("order items")
-        ordering = ["kind", "service_date", "id"]
+        ordering = ["-kind", "service_date", "id"]  # room nights (by date), then extras
         constraints = [
             # One room-night line per night of an order.
             models.UniqueConstraint(

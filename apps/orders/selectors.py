@@ -63,7 +63,7 @@ def order_get(*, store: Store, order_id: int) -> Order:
         Order.objects.filter(store=store, pk=order_id)
         .select_related("room_type", "room", "channel", "booker")
         .prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.select_related("room").order_by("kind", "service_date", "id")),
+            Prefetch("items", queryset=OrderItem.objects.select_related("room").order_by("-kind", "service_date", "id")),
             Prefetch("guests", queryset=OrderGuest.objects.select_related("contact")),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id")),
         )
@@ -230,3 +230,42 @@ def availability_search(*, store: Store, arrival: date, departure: date, adults:
             "total": quantize(sum((prices[n] for n in nights), Decimal(0))),
         })
     return result
+
+
+# --- lookups for the API (everything inside the store) -------------------------------------------
+
+
+def _unknown(field: str, message: str) -> DomainValidationError:
+    return DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN if field == "room_type" else "invalid", message,
+                                 extra={"fields": {field: [message]}})
+
+
+def stay_target(*, store: Store, room_type_id: int | None = None, room_id: int | None = None):
+    """``(room_type, room)`` of ``store`` for these ids (a room alone implies its type);
+    400 naming the field if either is not the store's. One query."""
+    from apps.rooms.models import Room, RoomType
+
+    if room_id is not None:
+        room = Room.objects.select_related("room_type").filter(store=store, pk=room_id).first()
+        if room is None:
+            raise _unknown("room", _("Unknown room."))
+        if room_type_id is None or room_type_id == room.room_type_id:
+            return room.room_type, room
+        room_type = RoomType.objects.filter(store=store, pk=room_type_id).first()
+        if room_type is None:
+            raise _unknown("room_type", _("Unknown room type."))
+        return room_type, room
+    room_type = RoomType.objects.filter(store=store, pk=room_type_id).first()
+    if room_type is None:
+        raise _unknown("room_type", _("Unknown room type."))
+    return room_type, None
+
+
+def room_type_lookup(*, store: Store, ref: str):
+    """A room type of ``store`` by id or exact name (what external systems send)."""
+    from apps.rooms.models import RoomType
+
+    qs = RoomType.objects.filter(store=store)
+    if ref.isdigit():
+        return qs.filter(pk=int(ref)).first()
+    return qs.filter(name=ref).first()

@@ -31,7 +31,7 @@ from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.selectors import business_date
 from apps.rooms import inventory
-from apps.rooms.inventory import RoomTypeSoldOut, RoomUnavailable, nights_between
+from apps.rooms.inventory import nights_between
 from apps.rooms.models import Room, RoomType
 from apps.tenancy.models import Store
 
@@ -321,16 +321,24 @@ def _contacts(*, store: Store, booker: PersonIn | None, guests: list[PersonIn], 
     seen: set[int] = set()
     primary_given = any(g.is_primary for g in guests)
     for index, guest in enumerate(guests):
-        contact = contact_find_or_create(
-            store=store, full_name=guest.full_name, phone=guest.phone, id_type=guest.id_type,
-            id_number=guest.id_number, contact_type=Contact.Type.GUEST, actor=actor,
-        )
+        if booker_contact is not None and _same_person(guest, booker):
+            # The booker stays too: one contact (a name alone would otherwise make two).
+            contact = booker_contact
+        else:
+            contact = contact_find_or_create(
+                store=store, full_name=guest.full_name, phone=guest.phone, id_type=guest.id_type,
+                id_number=guest.id_number, contact_type=Contact.Type.GUEST, actor=actor,
+            )
         if contact.pk in seen:
             continue
         seen.add(contact.pk)
         is_primary = guest.is_primary if primary_given else index == 0
         guest_rows.append((contact, is_primary and not any(p for _c, p in guest_rows)))
     return booker_contact, guest_rows
+
+
+def _same_person(a: PersonIn, b: PersonIn | None) -> bool:
+    return b is not None and (a.full_name.strip(), a.phone, a.id_type, a.id_number) == (b.full_name.strip(), b.phone, b.id_type, b.id_number)
 
 
 @transaction.atomic
@@ -796,6 +804,10 @@ class IntakeResult:
     outcome: str
 
 
+# Refusals of apps.rooms.inventory that mean "the inventory is gone" for an external order.
+INVENTORY_REFUSALS = frozenset({"room_unavailable", "room_type_sold_out", "room_inactive"})
+
+
 def order_intake_external(
     *, store: Store, actor, channel: Channel, external_ref: str, room_type: RoomType, arrival: date,
     departure: date, amount: Decimal | None = None, **kwargs: Any,
@@ -819,7 +831,9 @@ def order_intake_external(
                 with transaction.atomic():
                     order = order_confirm(order=order, actor=actor)
                 return IntakeResult(order, "confirmed")
-            except (RoomUnavailable, RoomTypeSoldOut) as exc:
+            except DomainError as exc:
+                if exc.code not in INVENTORY_REFUSALS:
+                    raise
                 order = order_flag_conflict(order=order, actor=actor, reason=exc.code, data={"nights": exc.extra.get("nights", [])})
                 return IntakeResult(order, "conflict")
     except DuplicateExternalRef:
@@ -869,11 +883,14 @@ def _channel_taken(exc: IntegrityError) -> DomainValidationError:
     return _invalid(OrderErrorCode.CHANNEL_NAME_TAKEN, _("Another channel has this name."), "name")
 
 
-def channel_create(*, store: Store, code: str, name: str, channel_type: str, description: str = "", is_active: bool = True) -> Channel:
+def channel_create(
+    *, store: Store, code: str, name: str, channel_type: str, description: str = "", is_active: bool = True, sort_order: int = 0,
+) -> Channel:
     try:
         with transaction.atomic():
             return Channel.objects.create(
-                store=store, code=code, name=name, channel_type=channel_type, description=description, is_active=is_active,
+                store=store, code=code, name=name, channel_type=channel_type, description=description,
+                is_active=is_active, sort_order=sort_order,
             )
     except IntegrityError as exc:
         raise _channel_taken(exc) from exc

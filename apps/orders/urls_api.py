@@ -1,2 +1,16 @@
 """REST endpoints of orders, mounted under /t/<tenant>/api/v1/ (store-scoped ones under stores/<int:store_id>/)."""
-urlpatterns: list = []
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from apps.orders import api
+
+router = SimpleRouter(use_regex_path=False)
+router.register("orders", api.OrderViewSet, basename="api-order")
+router.register("channels", api.ChannelViewSet, basename="api-channel")
+
+urlpatterns = [
+    path("stores/<int:store_id>/", include(router.urls)),
+    path("stores/<int:store_id>/availability/", api.AvailabilityApi.as_view(), name="api-availability"),
+    path("stores/<int:store_id>/today/", api.TodayApi.as_view(), name="api-today"),
+    path("stores/<int:store_id>/external-orders/", api.ExternalOrderApi.as_view(), name="api-external-orders"),
+]

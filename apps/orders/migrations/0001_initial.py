@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'order item',
                 'verbose_name_plural': 'order items',
-                'ordering': ['kind', 'service_date', 'id'],
+                'ordering': ['-kind', 'service_date', 'id'],
             },
         ),
         migrations.AddConstraint(

@@ -1,0 +1,349 @@
+"""REST endpoints of orders under ``stores/<int:store_id>/`` (thin: parse, call one
+service or selector, render). Who may do what: anyone working in the store runs the
+front desk (orders, transitions, availability, today, intake); channel writes are for
+managers (403 ``manager_only``). See docs/orders.md."""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.errors import DomainValidationError
+from apps.orders import idempotency, selectors, services
+from apps.orders.error_codes import OrderErrorCode
+from apps.orders.models import Channel, Order
+from apps.orders.serializers import (
+    AssignRoomInSerializer,
+    AvailabilityOutSerializer,
+    AvailabilityQuerySerializer,
+    CancelInSerializer,
+    ChannelInSerializer,
+    ChannelOutSerializer,
+    CheckInInSerializer,
+    ExtendInSerializer,
+    ExternalOrderInSerializer,
+    ExtraInSerializer,
+    IntakeOutSerializer,
+    ModifyInSerializer,
+    OrderCreateInSerializer,
+    OrderDetailSerializer,
+    OrderFilterSerializer,
+    OrderItemOutSerializer,
+    OrderRowSerializer,
+    OrderUpdateInSerializer,
+    TodayOutSerializer,
+    TodayQuerySerializer,
+)
+from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
+
+logger = logging.getLogger(__name__)
+TAG = "orders"
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input (`invalid`, `invalid_stay_dates`, `arrival_in_past`, `too_many_guests`, ...)."),
+    404: OpenApiResponse(description="No such order in this store."),
+    409: OpenApiResponse(description="Refused: `illegal_transition`, `room_unavailable`, `room_type_sold_out`, ..."),
+}
+
+
+def _valid(serializer_class, data, **kwargs):
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _person(data):
+    if not data:
+        return None
+    return services.PersonIn(
+        full_name=data["full_name"], phone=data.get("phone") or None, id_type=data.get("id_type") or None,
+        id_number=data.get("id_number") or None, is_primary=data.get("is_primary", False),
+    )
+
+
+def _extra(data) -> services.ExtraIn:
+    return services.ExtraIn(
+        description=data["description"], unit_price=data["unit_price"], quantity=data["quantity"],
+        service_date=data.get("service_date"),
+    )
+
+
+class OrderViewSet(StoreScopedViewSet):
+    """Orders of the store: list, create (reservation or walk-in), detail, edit, and one
+    action per lifecycle transition or stay change."""
+
+    queryset = Order.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+
+    def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        order = selectors.order_get(store=self.store, order_id=pk)
+        return Response(OrderDetailSerializer(order).data, status=code)
+
+    def _order(self, pk: int) -> Order:
+        return selectors.order_for_update(store=self.store, order_id=pk)
+
+    @extend_schema(parameters=[OrderFilterSerializer], responses=OrderRowSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int):
+        query = OrderFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.order_list(store=self.store, filters=query.to_filters()))
+        return self.get_paginated_response(OrderRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=OrderCreateInSerializer, responses={201: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+        description="A reservation (pending, or confirmed at once with `confirm`) or a walk-in (`walk_in`: "
+        "created, confirmed and checked in tonight). Booker and guests become contacts, existing ones reused.",
+    )
+    def create(self, request, store_id: int):
+        data = _valid(OrderCreateInSerializer, request.data)
+        room_type, room = selectors.stay_target(store=self.store, room_type_id=data.get("room_type"), room_id=data.get("room"))
+        channel = None
+        if data["channel"] is not None:
+            channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
+            if channel is None:
+                raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, "Unknown channel.", extra={"fields": {"channel": ["Unknown channel."]}})
+        common = {
+            "store": self.store, "actor": request.user, "departure": data["departure"], "adults": data["adults"],
+            "children": data["children"], "channel": channel, "booker": _person(data["booker"]),
+            "guests": [_person(g) for g in data["guests"]], "estimated_arrival_time": data["estimated_arrival_time"],
+            "notes": data["notes"], "extras": [_extra(e) for e in data["extras"]],
+        }
+        if data["walk_in"]:
+            order = services.order_walk_in(room=room, **common)
+            return self._detail(order.pk, status.HTTP_201_CREATED)
+        order = services.order_create(room_type=room_type, room=room, arrival=data["arrival"], confirm=data["confirm"], **common)
+        # The service hands back the new order with its lines, guests and events: no re-read.
+        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: OrderDetailSerializer, 404: ERRORS[404]}, tags=[TAG])
+    def retrieve(self, request, store_id: int, pk: int):
+        return self._detail(pk)
+
+    @extend_schema(request=OrderUpdateInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="Edit notes, guest counts, estimated arrival time. Status, dates and rooms change through the actions.")
+    def partial_update(self, request, store_id: int, pk: int):
+        data = _valid(OrderUpdateInSerializer, request.data)
+        services.order_update(order=self._order(pk), actor=request.user, **data)
+        return self._detail(pk)
+
+    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="pending_confirmation -> confirmed: holds the nights (409 `room_unavailable` / `room_type_sold_out` if gone; the order stays pending).")
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, store_id: int, pk: int):
+        services.order_confirm(order=self._order(pk), actor=request.user)
+        return self._detail(pk)
+
+    @extend_schema(request=CheckInInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="confirmed -> checked_in, from the arrival date (`too_early_to_check_in`), in the assigned room or `room` (`room_required`).")
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, store_id: int, pk: int):
+        data = _valid(CheckInInSerializer, request.data)
+        room = None
+        if data["room"] is not None:
+            _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
+        services.order_check_in(order=self._order(pk), actor=request.user, room=room)
+        return self._detail(pk)
+
+    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="checked_in / extended -> checked_out. Before the booked departure: the departure becomes "
+                   "today, unused nights return to sale and their lines are dropped. The room becomes dirty.")
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request, store_id: int, pk: int):
+        services.order_check_out(order=self._order(pk), actor=request.user)
+        return self._detail(pk)
+
+    @extend_schema(request=CancelInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="pending_confirmation / confirmed -> cancelled, with a reason; held nights are released.")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, store_id: int, pk: int):
+        data = _valid(CancelInSerializer, request.data)
+        services.order_cancel(order=self._order(pk), actor=request.user, reason=data["reason"])
+        return self._detail(pk)
+
+    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="confirmed -> no_show, from the arrival date on; held nights are released.")
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, store_id: int, pk: int):
+        services.order_mark_no_show(order=self._order(pk), actor=request.user)
+        return self._detail(pk)
+
+    @extend_schema(request=ExtendInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="checked_in -> extended (or an extended stay again): holds the extra nights in the same room or refuses.")
+    @action(detail=True, methods=["post"])
+    def extend(self, request, store_id: int, pk: int):
+        data = _valid(ExtendInSerializer, request.data)
+        services.order_extend(order=self._order(pk), actor=request.user, departure=data["departure"])
+        return self._detail(pk)
+
+    @extend_schema(request=ModifyInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="Change dates, room type or room (the grid's drag-and-drop). In the house: the room only. "
+                   "A move onto a taken room answers 409 `room_unavailable` and changes nothing.")
+    @action(detail=True, methods=["post"])
+    def modify(self, request, store_id: int, pk: int):
+        data = _valid(ModifyInSerializer, request.data)
+        kwargs = {"arrival": data.get("arrival"), "departure": data.get("departure")}
+        if "room" in data or "room_type" in data:
+            room_type, room = (None, None)
+            if data.get("room") is not None or data.get("room_type") is not None:
+                room_type, room = selectors.stay_target(store=self.store, room_type_id=data.get("room_type"), room_id=data.get("room"))
+            if "room" in data:
+                kwargs["room"] = room
+            if "room_type" in data:
+                kwargs["room_type"] = room_type
+        services.order_modify(order=self._order(pk), actor=request.user, **kwargs)
+        return self._detail(pk)
+
+    @extend_schema(request=AssignRoomInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   description="Put the order in a room (of another type: the type changes too); null: back to type level.")
+    @action(detail=True, methods=["post"], url_path="assign-room")
+    def assign_room(self, request, store_id: int, pk: int):
+        data = _valid(AssignRoomInSerializer, request.data)
+        room = None
+        if data["room"] is not None:
+            _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
+        services.order_assign_room(order=self._order(pk), actor=request.user, room=room)
+        return self._detail(pk)
+
+    @extend_schema(request=ExtraInSerializer, responses={201: OrderItemOutSerializer, **ERRORS}, tags=[TAG],
+                   description="Add an extra (breakfast, late check-out, ...) to an open order.")
+    @action(detail=True, methods=["post"])
+    def extras(self, request, store_id: int, pk: int):
+        data = _valid(ExtraInSerializer, request.data)
+        item = services.order_extra_add(order=self._order(pk), actor=request.user, extra=_extra(data))
+        return Response(OrderItemOutSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+                   parameters=[OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["delete"], url_path="extras/<int:item_id>")
+    def remove_extra(self, request, store_id: int, pk: int, item_id: int):
+        services.order_extra_remove(order=self._order(pk), actor=request.user, item_id=item_id)
+        return self._detail(pk)
+
+
+class ChannelViewSet(StoreScopedViewSet):
+    """Sales channels of the store (direct, walk-in, phone, OTAs, the mall). Writes: managers."""
+
+    queryset = Channel.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+    pagination_class = None
+    manager_actions = frozenset({"create", "partial_update"})
+
+    @extend_schema(responses=ChannelOutSerializer(many=True), tags=[TAG])
+    def list(self, request, store_id: int):
+        return Response(ChannelOutSerializer(selectors.channel_list(store=self.store), many=True).data)
+
+    @extend_schema(responses=ChannelOutSerializer, tags=[TAG])
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(ChannelOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=ChannelInSerializer, responses={201: ChannelOutSerializer}, tags=[TAG], description="Manager only.")
+    def create(self, request, store_id: int):
+        data = _valid(ChannelInSerializer, request.data)
+        channel = services.channel_create(store=self.store, **data)
+        return Response(ChannelOutSerializer(channel).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChannelInSerializer(partial=True), responses=ChannelOutSerializer, tags=[TAG],
+                   description="Manager only. Switch a channel off with `is_active: false` (orders keep it).")
+    def partial_update(self, request, store_id: int, pk: int):
+        channel = self.get_object()
+        data = _valid(ChannelInSerializer, request.data, partial=True)
+        channel = services.channel_update(channel=channel, **data)
+        return Response(ChannelOutSerializer(channel).data)
+
+
+class AvailabilityApi(StoreScopedMixin, APIView):
+    """What the store can sell for a stay: per room type, rooms free, nightly prices, total."""
+
+    @extend_schema(parameters=[AvailabilityQuerySerializer], responses={200: AvailabilityOutSerializer, 400: ERRORS[400]}, tags=[TAG])
+    def get(self, request, store_id: int):
+        q = _valid(AvailabilityQuerySerializer, request.query_params)
+        rows = selectors.availability_search(
+            store=self.store, arrival=q["arrival"], departure=q["departure"], adults=q["adults"], children=q["children"]
+        )
+        payload = {
+            "arrival": q["arrival"], "departure": q["departure"], "nights": (q["departure"] - q["arrival"]).days,
+            "currency": self.store.currency, "room_types": rows,
+        }
+        return Response(AvailabilityOutSerializer(payload).data)
+
+
+class TodayApi(StoreScopedMixin, APIView):
+    """The front desk's day: arrivals, in-house guests, departures, with counts."""
+
+    @extend_schema(parameters=[TodayQuerySerializer], responses={200: TodayOutSerializer}, tags=[TAG])
+    def get(self, request, store_id: int):
+        q = _valid(TodayQuerySerializer, request.query_params)
+        day = q.get("date") or selectors.business_date(store=self.store)
+        return Response(TodayOutSerializer(selectors.today_lists(store=self.store, day=day)).data)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="A unique key per order push (e.g. a UUID), kept 24 h. Same key and body: the first response is "
+    "replayed (header `Idempotent-Replayed: true`) and no second order is made; same key, other body: 422 "
+    "`idempotency_key_mismatch`; the first request still running: 409 `idempotency_key_in_flight`.",
+)
+
+
+class ExternalOrderApi(StoreScopedMixin, APIView):
+    """Orders pushed by external systems (the mall, a channel manager)."""
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        request=ExternalOrderInSerializer,
+        responses={
+            201: OpenApiResponse(IntakeOutSerializer, description="Created and confirmed (`outcome: confirmed`)."),
+            202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone (`outcome: conflict`, `is_conflict: true`)."),
+            200: OpenApiResponse(IntakeOutSerializer, description="This channel's `external_ref` was already received: the existing order (`outcome: duplicate`)."),
+            400: OpenApiResponse(description="Invalid input or missing `Idempotency-Key` (`idempotency_key_required`)."),
+            409: OpenApiResponse(description="`idempotency_key_in_flight`: the first request with this key is still running."),
+            422: OpenApiResponse(description="`idempotency_key_mismatch`: the key was used with another request."),
+        },
+        tags=[TAG],
+    )
+    def post(self, request, store_id: int):
+        key = (request.headers.get("Idempotency-Key") or "").strip()
+        if not key or len(key) > 255:
+            message = "Send a unique Idempotency-Key header (at most 255 characters) with every order push."
+            raise DomainValidationError(OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED, message, extra={"fields": {"Idempotency-Key": [message]}})
+        fingerprint = idempotency.request_fingerprint(method=request.method, path=request.path, body=request.data)
+        begun = idempotency.idempotency_begin(store=self.store, key=key, fingerprint=fingerprint)
+        if begun.replay is not None:
+            code, body = begun.replay
+            return Response(body, status=code, headers={idempotency.REPLAY_HEADER: "true"})
+        try:
+            with transaction.atomic():
+                code, body, order = self._intake(request)
+                idempotency.idempotency_finish(key=begun.key, status=code, body=body, order=order)
+        except BaseException:
+            idempotency.idempotency_release(key=begun.key)
+            raise
+        return Response(body, status=code)
+
+    def _intake(self, request):
+        data = _valid(ExternalOrderInSerializer, request.data)
+        channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
+        if channel is None:
+            raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, "Unknown channel.", extra={"fields": {"channel": ["Unknown channel."]}})
+        room_type = selectors.room_type_lookup(store=self.store, ref=data["room_type"])
+        if room_type is None:
+            raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, "Unknown room type.", extra={"fields": {"room_type": ["Unknown room type."]}})
+        result = services.order_intake_external(
+            store=self.store, actor=request.user, channel=channel, external_ref=data["external_ref"], room_type=room_type,
+            arrival=data["arrival"], departure=data["departure"], amount=data["amount"], adults=data["adults"],
+            children=data["children"], booker=_person(data["guest"]), guests=[_person(g) for g in data["guests"]] or [_person({**data["guest"], "is_primary": True})],
+            estimated_arrival_time=data["estimated_arrival_time"], notes=data["notes"],
+        )
+        code = {"confirmed": status.HTTP_201_CREATED, "conflict": status.HTTP_202_ACCEPTED, "duplicate": status.HTTP_200_OK}[result.outcome]
+        order = selectors.order_get(store=self.store, order_id=result.order.pk)
+        order.outcome = result.outcome
+        body = idempotency.jsonable(IntakeOutSerializer(order).data)
+        logger.info("order.intake", extra={"order_id": order.pk, "store_id": self.store.pk, "outcome": result.outcome})
+        return code, body, order

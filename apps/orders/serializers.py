@@ -1,0 +1,320 @@
+"""Input and output serializers of the orders API (separate where they differ)."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.orders.models import Channel, Order, OrderEvent, OrderItem
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+# --- channels ----------------------------------------------------------------------------
+
+
+class ChannelOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["id", "code", "name", "channel_type", "description", "is_active", "sort_order"]
+        read_only_fields = fields
+
+
+class ChannelInSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    channel_type = serializers.ChoiceField(choices=Channel.Type.choices)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+    sort_order = serializers.IntegerField(required=False, min_value=0, max_value=32767, default=0)
+
+
+# --- order output ------------------------------------------------------------------------------
+
+
+class OrderRowSerializer(serializers.ModelSerializer):
+    """An order as a list row (no nested lists)."""
+
+    channel_name = serializers.CharField(source="channel.name", read_only=True)
+    room_type_name = serializers.CharField(source="room_type.name", read_only=True)
+    room_number = serializers.CharField(source="room.number", read_only=True, default=None)
+    guest_name = serializers.CharField(source="primary_contact_name", read_only=True)
+    guest_phone = serializers.CharField(source="primary_contact_phone_masked", read_only=True)
+    nights = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "code", "status", "source", "channel_id", "channel_name", "external_ref",
+            "room_type_id", "room_type_name", "room_id", "room_number", "arrival", "departure", "nights",
+            "adults", "children", "guest_name", "guest_phone", "currency", "total_amount", "paid_amount",
+            "due_amount", "is_conflict", "conflict_reason", "version", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderItemOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = ["id", "kind", "service_date", "description", "quantity", "unit_price", "total_price", "room_type_id", "room_id"]
+        read_only_fields = fields
+
+
+class OrderGuestOutSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    full_name = serializers.CharField(source="contact.full_name")
+    phone = serializers.CharField(source="contact.phone_masked")
+    id_type = serializers.CharField(source="contact.id_type")
+    id_number = serializers.CharField(source="contact.id_number_masked")
+    is_primary = serializers.BooleanField()
+
+
+class OrderEventOutSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "at", "data"]
+        read_only_fields = fields
+
+    def get_actor(self, event) -> dict | None:
+        if event.actor_id is None:
+            return None
+        return {"id": event.actor_id, "username": event.actor.get_username()}
+
+
+class BookerOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    phone = serializers.CharField(source="phone_masked")
+
+
+class OrderDetailSerializer(OrderRowSerializer):
+    """An order with its lines, guests and history (timeline)."""
+
+    booker = BookerOutSerializer(allow_null=True, read_only=True)
+    items = OrderItemOutSerializer(many=True, read_only=True)
+    guests = OrderGuestOutSerializer(many=True, read_only=True)
+    events = OrderEventOutSerializer(many=True, read_only=True)
+
+    class Meta(OrderRowSerializer.Meta):
+        fields = [
+            *OrderRowSerializer.Meta.fields, "booker", "estimated_arrival_time", "notes", "cancellation_reason",
+            "confirmed_at", "checked_in_at", "checked_out_at", "cancelled_at", "no_show_at",
+            "items", "guests", "events",
+        ]
+        read_only_fields = fields
+
+
+class IntakeOutSerializer(OrderDetailSerializer):
+    """An order as answered to an external system: the detail plus the outcome."""
+
+    outcome = serializers.ChoiceField(
+        choices=["confirmed", "conflict", "duplicate"], read_only=True,
+        help_text="confirmed: created and holding its nights (201); conflict: kept pending, flagged for the "
+        "front desk because the inventory is gone (202); duplicate: this channel's reference was already "
+        "received, the existing order is returned (200).",
+    )
+
+    class Meta(OrderDetailSerializer.Meta):
+        fields = [*OrderDetailSerializer.Meta.fields, "outcome"]
+        read_only_fields = fields
+
+
+# --- order input ---------------------------------------------------------------------------------
+
+
+class PersonInSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=255)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True, default=None)
+    id_type = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True, default=None)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True, default=None)
+    is_primary = serializers.BooleanField(required=False, default=False)
+
+
+class ExtraInSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=255)
+    unit_price = serializers.DecimalField(min_value=0, **MONEY)
+    quantity = serializers.IntegerField(min_value=1, max_value=999, default=1)
+    service_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class OrderCreateInSerializer(serializers.Serializer):
+    walk_in = serializers.BooleanField(
+        default=False, help_text="A guest at the desk: created, confirmed and checked in at once (needs room; arrival is today)."
+    )
+    confirm = serializers.BooleanField(
+        default=False, help_text="Create as confirmed (holds the nights at once; 409 if they are gone and nothing is created)."
+    )
+    room_type = serializers.IntegerField(required=False, help_text="Room type id (or give a room).")
+    room = serializers.IntegerField(required=False, allow_null=True, default=None)
+    arrival = serializers.DateField(required=False)
+    departure = serializers.DateField()
+    adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    children = serializers.IntegerField(min_value=0, max_value=50, default=0)
+    channel = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Channel id; default direct (walk-in for walk-ins).")
+    booker = PersonInSerializer(required=False, allow_null=True, default=None)
+    guests = PersonInSerializer(many=True, required=False, default=list)
+    estimated_arrival_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    extras = ExtraInSerializer(many=True, required=False, default=list)
+
+    def validate(self, attrs):
+        if attrs["walk_in"]:
+            if not attrs.get("room"):
+                raise serializers.ValidationError({"room": [_("A walk-in needs a room.")]})
+        else:
+            if not attrs.get("arrival"):
+                raise serializers.ValidationError({"arrival": [_("This field is required.")]})
+        if not attrs.get("room_type") and not attrs.get("room"):
+            raise serializers.ValidationError({"room_type": [_("Give a room type or a room.")]})
+        return attrs
+
+
+class OrderUpdateInSerializer(serializers.Serializer):
+    notes = serializers.CharField(required=False, allow_blank=True)
+    adults = serializers.IntegerField(required=False, min_value=1, max_value=50)
+    children = serializers.IntegerField(required=False, min_value=0, max_value=50)
+    estimated_arrival_time = serializers.TimeField(required=False, allow_null=True)
+
+
+class CheckInInSerializer(serializers.Serializer):
+    room = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Assign this room now (optional).")
+
+
+class CancelInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ExtendInSerializer(serializers.Serializer):
+    departure = serializers.DateField()
+
+
+class ModifyInSerializer(serializers.Serializer):
+    arrival = serializers.DateField(required=False)
+    departure = serializers.DateField(required=False)
+    room_type = serializers.IntegerField(required=False)
+    room = serializers.IntegerField(required=False, allow_null=True, help_text="null: back to room-type level (before arrival).")
+
+
+class AssignRoomInSerializer(serializers.Serializer):
+    room = serializers.IntegerField(allow_null=True)
+
+
+class OrderFilterSerializer(serializers.Serializer):
+    status = serializers.CharField(required=False, help_text="One status or several, comma-separated.")
+    arrival_from = serializers.DateField(required=False)
+    arrival_to = serializers.DateField(required=False)
+    departure_from = serializers.DateField(required=False)
+    departure_to = serializers.DateField(required=False)
+    q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference.")
+    is_conflict = serializers.BooleanField(required=False, allow_null=True, default=None)
+    room = serializers.IntegerField(required=False)
+    channel = serializers.IntegerField(required=False)
+
+    def validate_status(self, value):
+        statuses = [s.strip() for s in value.split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in Order.Status.values]
+        if unknown:
+            raise serializers.ValidationError(_("Unknown status: %(s)s.") % {"s": ", ".join(unknown)})
+        return statuses
+
+    def to_filters(self) -> dict:
+        data = dict(self.validated_data)
+        if "room" in data:
+            data["room_id"] = data.pop("room")
+        if "channel" in data:
+            data["channel_id"] = data.pop("channel")
+        return data
+
+
+# --- availability, today ------------------------------------------------------------------------
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    children = serializers.IntegerField(min_value=0, max_value=50, default=0)
+
+
+class AvailabilityNightSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    free = serializers.IntegerField()
+    price = serializers.DecimalField(**MONEY)
+
+
+class AvailabilityRoomTypeSerializer(serializers.Serializer):
+    room_type_id = serializers.IntegerField()
+    name = serializers.CharField()
+    capacity = serializers.IntegerField()
+    free = serializers.IntegerField(help_text="Rooms free on every night of the stay.")
+    nights = AvailabilityNightSerializer(many=True)
+    total = serializers.DecimalField(**MONEY)
+
+
+class AvailabilityOutSerializer(serializers.Serializer):
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    nights = serializers.IntegerField()
+    currency = serializers.CharField()
+    room_types = AvailabilityRoomTypeSerializer(many=True)
+
+
+class TodayQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Default: the store's business date.")
+
+
+class TodayRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    status = serializers.CharField()
+    guest_name = serializers.CharField()
+    guest_phone = serializers.CharField()
+    room_id = serializers.IntegerField(allow_null=True)
+    room_number = serializers.CharField(allow_null=True)
+    room_type_id = serializers.IntegerField()
+    room_type_name = serializers.CharField()
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    adults = serializers.IntegerField()
+    children = serializers.IntegerField()
+    estimated_arrival_time = serializers.TimeField(allow_null=True)
+    channel = serializers.CharField()
+    due_amount = serializers.DecimalField(**MONEY)
+    is_conflict = serializers.BooleanField()
+    overdue = serializers.BooleanField(required=False)
+
+
+class TodayCountsSerializer(serializers.Serializer):
+    arrivals = serializers.IntegerField()
+    in_house = serializers.IntegerField()
+    departures = serializers.IntegerField()
+
+
+class TodayOutSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    arrivals = TodayRowSerializer(many=True)
+    in_house = TodayRowSerializer(many=True)
+    departures = TodayRowSerializer(many=True)
+    counts = TodayCountsSerializer()
+
+
+# --- external intake ---------------------------------------------------------------------------------
+
+
+class ExternalOrderInSerializer(serializers.Serializer):
+    channel = serializers.CharField(max_length=100, help_text="Channel id, code (e.g. ctrip, mall) or name.")
+    external_ref = serializers.CharField(max_length=100, help_text="The sender's order number; one order per channel and reference.")
+    room_type = serializers.CharField(max_length=255, help_text="Room type id or exact name.")
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    children = serializers.IntegerField(min_value=0, max_value=50, default=0)
+    guest = PersonInSerializer(help_text="The booker / main guest.")
+    guests = PersonInSerializer(many=True, required=False, default=list)
+    amount = serializers.DecimalField(
+        min_value=0, required=False, allow_null=True, default=None, **MONEY,
+        help_text="What the channel sold the stay for; spread over the nights. Default: the store's prices.",
+    )
+    estimated_arrival_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
