@@ -33,6 +33,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import environ
 from cryptography.exceptions import InvalidTag
@@ -41,7 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.contacts.error_codes import ContactErrorCode
@@ -94,7 +95,7 @@ def generate_key() -> str:
     return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Keyring:
     """Encryption keys (first = current) and the blind-index key."""
 
@@ -118,12 +119,22 @@ class Keyring:
             pairs.append((key_id.strip(), _b64decode_key("PMS_FIELD_KEYS", key)))
         return cls(keys=tuple(pairs), blind_key=_b64decode_key("PMS_BLIND_INDEX_KEY", blind_key))
 
+    def __repr__(self) -> str:  # never print key material
+        return f"Keyring(key_ids={[i for i, _k in self.keys]!r})"
+
     @property
     def current_id(self) -> str:
         return self.keys[0][0]
 
     def key(self, key_id: str) -> bytes | None:
         return next((k for i, k in self.keys if i == key_id), None)
+
+    @cached_property
+    def _aeads(self) -> dict[str, AESGCM]:
+        return {key_id: AESGCM(key) for key_id, key in self.keys}
+
+    def aead(self, key_id: str) -> AESGCM | None:
+        return self._aeads.get(key_id)
 
 
 def _dev_keyring() -> Keyring:
@@ -200,9 +211,9 @@ def _aad(schema: str, field: str) -> bytes:
 def encrypt(plaintext: str, *, field: str, schema: str | None = None, ring: Keyring | None = None) -> str:
     """Encrypt ``plaintext`` under the current key, bound to the tenant and ``field``."""
     ring = ring or keyring()
-    key_id, key = ring.keys[0]
+    key_id = ring.current_id
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), _aad(_schema(schema), field))
+    sealed = ring.aead(key_id).encrypt(nonce, plaintext.encode(), _aad(_schema(schema), field))
     return f"{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
@@ -217,14 +228,14 @@ def decrypt(value: str, *, field: str, schema: str | None = None, ring: Keyring 
     key_id, sep, body = value.partition(":")
     if not sep:
         raise ProtectedValueError("malformed")
-    key = ring.key(key_id)
-    if key is None:
+    aead = ring.aead(key_id)
+    if aead is None:
         raise ProtectedValueError("unknown_key")
     try:
         raw = base64.urlsafe_b64decode(body.encode())
         if len(raw) < NONCE_BYTES + 16:
             raise ValueError
-        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(_schema(schema), field)).decode()
+        return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(_schema(schema), field)).decode()
     except InvalidTag:
         raise ProtectedValueError("authentication_failed") from None
     except (binascii.Error, ValueError, UnicodeDecodeError):

@@ -23,7 +23,8 @@ from datetime import date
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
 
@@ -33,19 +34,19 @@ from apps.contacts.error_codes import ContactErrorCode
 
 class DocumentType(models.TextChoices):
     # 居民身份证 (also the HK/Macau/Taiwan residence permits and the permanent residence card).
-    RESIDENT_ID = "resident_id", _("Resident ID card")
-    PASSPORT = "passport", _("Passport")
+    RESIDENT_ID = "resident_id", gettext_lazy("Resident ID card")
+    PASSPORT = "passport", gettext_lazy("Passport")
     # 港澳居民来往内地通行证 (回乡证).
-    HK_MACAU_PERMIT = "hk_macau_permit", _("Home-return permit (HK/Macau)")
+    HK_MACAU_PERMIT = "hk_macau_permit", gettext_lazy("Home-return permit (HK/Macau)")
     # 台湾居民来往大陆通行证 (台胞证).
-    TAIWAN_PERMIT = "taiwan_permit", _("Taiwan compatriot permit")
-    OTHER = "other", _("Other document")
+    TAIWAN_PERMIT = "taiwan_permit", gettext_lazy("Taiwan compatriot permit")
+    OTHER = "other", gettext_lazy("Other document")
 
 
 class Gender(models.TextChoices):
-    MALE = "male", _("Male")
-    FEMALE = "female", _("Female")
-    UNKNOWN = "unknown", _("Unknown")
+    MALE = "male", gettext_lazy("Male")
+    FEMALE = "female", gettext_lazy("Female")
+    UNKNOWN = "unknown", gettext_lazy("Unknown")
 
 
 @dataclass(frozen=True)

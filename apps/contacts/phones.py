@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import phonenumbers
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
 from apps.contacts.error_codes import ContactErrorCode

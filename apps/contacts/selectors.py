@@ -92,7 +92,7 @@ def contact_find_by_phone(*, store: Store, phone: str) -> Contact | None:
 _LOOKS_NUMERIC = re.compile(r"^[+\d\s\-()A-Za-z]{5,}$")
 
 
-def _search_q(q: str) -> Q:
+def contact_search_condition(q: str) -> Q:
     """Name contains ``q``, or ``q`` is exactly a phone or document number (blind index)."""
     q = (q or "").strip()
     condition = Q(full_name__icontains=q)
@@ -106,11 +106,7 @@ def _search_q(q: str) -> Q:
     return condition
 
 
-def contact_list(*, store: Store, filters: dict | None = None) -> QuerySet[Contact]:
-    """Contacts of ``store``. Filters: ``q`` (name or exact number), ``name`` (contains),
-    ``phone`` / ``id_number`` (exact, via blind index), ``contact_type``, ``status``."""
-    filters = filters or {}
-    qs = Contact.objects.filter(store=store)
+def _apply_filters(qs: QuerySet[Contact], filters: dict) -> QuerySet[Contact]:
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("contact_type"):
@@ -120,18 +116,24 @@ def contact_list(*, store: Store, filters: dict | None = None) -> QuerySet[Conta
     if filters.get("phone"):
         qs = qs.filter(phone_blind_index=phone_blind_index_for(filters["phone"]) or "-")
     if filters.get("id_number"):
-        qs = qs.filter(id_number_blind_index__in=document_blind_indexes_for(filters["id_number"], id_type=filters.get("id_type")))
+        qs = qs.filter(
+            id_number_blind_index__in=document_blind_indexes_for(filters["id_number"], id_type=filters.get("id_type") or None)
+        )
     if filters.get("q"):
-        qs = qs.filter(_search_q(filters["q"]))
-    return qs.order_by("-pk")
+        qs = qs.filter(contact_search_condition(filters["q"]))
+    return qs
 
 
-def contact_search_tenant(*, q: str, store_ids: list[int] | None = None) -> QuerySet[Contact]:
-    """Contacts of every store of the tenant matching ``q`` (tenant admins only; the caller checks)."""
-    qs = Contact.objects.select_related("store").filter(_search_q(q))
-    if store_ids:
-        qs = qs.filter(store_id__in=store_ids)
-    return qs.order_by("-pk")
+def contact_list(*, store: Store, filters: dict | None = None) -> QuerySet[Contact]:
+    """Contacts of ``store``, newest first. Filters: ``name`` (contains), ``phone`` /
+    ``id_number`` (+ ``id_type``) (exact, via blind index), ``q`` (name contains or exact
+    number), ``contact_type``, ``status``."""
+    return _apply_filters(Contact.objects.filter(store=store), filters or {}).order_by("-pk")
+
+
+def contact_search_tenant(*, filters: dict) -> QuerySet[Contact]:
+    """Contacts of every store of the tenant (tenant admins only: the caller checks)."""
+    return _apply_filters(Contact.objects.select_related("store"), filters).order_by("-pk")
 
 
 def contact_can_reveal(*, user: AbstractBaseUser, store: Store) -> bool:

@@ -523,11 +523,12 @@ def contact_keys_rotate(
                     continue
                 updates.append((pk, new_doc, new_phone))
             if updates:
-                values = ", ".join(["(%s, %s, %s)"] * len(updates))
+                # Three array parameters, not 3 x batch placeholders: one cheap statement.
+                ids, docs, phones = (list(col) for col in zip(*updates))
                 cursor.execute(
                     f"UPDATE {table} AS c SET id_number_encrypted = v.doc, phone_encrypted = v.phone "
-                    f"FROM (VALUES {values}) AS v(id, doc, phone) WHERE c.id = v.id",
-                    [x for row in updates for x in row],
+                    "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, doc, phone) WHERE c.id = v.id",
+                    [ids, docs, phones],
                 )
             progress.rotated += len(updates)
             progress.scanned_to_pk = rows[-1][0]

@@ -1,2 +1,9 @@
 """Back-office pages of contacts, mounted at the tenant root (store pages under s/<int:store_id>/)."""
-urlpatterns: list = []
+from django.urls import path
+
+from apps.contacts import views
+
+urlpatterns = [
+    path("s/<int:store_id>/guests/", views.GuestListView.as_view(), name="guest-list"),
+    path("s/<int:store_id>/guests/<int:pk>/", views.GuestDetailView.as_view(), name="guest-detail"),
+]

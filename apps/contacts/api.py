@@ -1,0 +1,186 @@
+"""REST endpoints of contacts (thin: parse, call one service or selector, render)."""
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.errors import DomainError
+from apps.common.pagination import PageNumberPagination
+from apps.contacts.error_codes import ContactErrorCode
+from apps.contacts.models import Contact
+from apps.contacts.selectors import (
+    contact_list,
+    contact_reveal_log,
+    contact_search_tenant,
+)
+from apps.contacts.serializers import (
+    ContactCreatedSerializer,
+    ContactCreateInSerializer,
+    ContactLookupInSerializer,
+    ContactOutSerializer,
+    ContactSearchOutSerializer,
+    ContactUpdateInSerializer,
+    RevealInSerializer,
+    RevealLogOutSerializer,
+    RevealOutSerializer,
+)
+from apps.contacts.services import contact_create_or_reuse, contact_erase, contact_export, contact_reveal, contact_update
+from apps.tenancy.scope import StoreScopedViewSet
+
+TAGS = ["contacts"]
+LIST_PARAMETERS = [
+    OpenApiParameter("q", str, description="Name contains (numbers: use POST lookup/)."),
+    OpenApiParameter("contact_type", str, enum=Contact.Type.values),
+    OpenApiParameter("status", str, enum=Contact.Status.values),
+]
+
+
+def _lookup_filters(data: dict) -> dict:
+    return {k: v for k, v in data.items() if v}
+
+
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScopedViewSet):
+    """Guest profiles of a store. Numbers are masked; reveal and export are logged."""
+
+    queryset = Contact.objects.select_related("store")
+    serializer_class = ContactOutSerializer
+    manager_actions = frozenset({"erase"})
+
+    def list_queryset(self):
+        params = self.request.query_params
+        filters = {k: params.get(k) for k in ("q", "contact_type", "status") if params.get(k)}
+        # q searches names here; exact numbers go through lookup/ (body, not URL).
+        if "q" in filters:
+            filters["name"] = filters.pop("q")
+        return contact_list(store=self.store, filters=filters)
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: ContactOutSerializer(many=True)}, tags=TAGS)
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.list_queryset())
+        return self.get_paginated_response(ContactOutSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: ContactOutSerializer}, tags=TAGS)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ContactCreateInSerializer,
+        responses={201: ContactCreatedSerializer, 200: ContactCreatedSerializer},
+        tags=TAGS,
+        description="Create a contact; if the store already has one with this document or phone, "
+        "return it (200, `reused: true`) instead of a duplicate.",
+    )
+    def create(self, request, *args, **kwargs):
+        data = ContactCreateInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = contact_create_or_reuse(store=self.store, actor=request.user, **data.validated_data)
+        body = ContactOutSerializer(result.contact).data | {"reused": not result.created}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    @extend_schema(request=ContactUpdateInSerializer, responses={200: ContactOutSerializer}, tags=TAGS)
+    def partial_update(self, request, *args, **kwargs):
+        contact = self.get_object()
+        data = ContactUpdateInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = contact_update(contact=contact, actor=request.user, **data.validated_data)
+        return Response(ContactOutSerializer(contact).data)
+
+    @extend_schema(
+        request=ContactLookupInSerializer, responses={200: ContactOutSerializer(many=True)}, tags=TAGS,
+        description="Exact lookup by document number and/or phone through the blind indexes.",
+    )
+    @action(detail=False, methods=["post"])
+    def lookup(self, request, *args, **kwargs):
+        data = ContactLookupInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = contact_list(store=self.store, filters=_lookup_filters(data.validated_data))[:50]
+        return Response(ContactOutSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=RevealInSerializer, responses={200: RevealOutSerializer}, tags=TAGS,
+        description="The document number and/or phone in clear. Needs the reveal permission "
+        "(403 `reveal_forbidden`); every call is recorded.",
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, *args, **kwargs):
+        contact = self.get_object()
+        data = RevealInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = contact_reveal(
+            contact=contact, actor=request.user, fields=tuple(data.validated_data["fields"]),
+            reason=data.validated_data["reason"],
+        )
+        return Response(values)
+
+    @extend_schema(responses={200: RevealLogOutSerializer(many=True)}, tags=TAGS, description="Who saw this contact's data in clear, and when.")
+    @action(detail=True, methods=["get"], url_path="reveal-log")
+    def reveal_log(self, request, *args, **kwargs):
+        contact = self.get_object()
+        page = self.paginate_queryset(contact_reveal_log(contact=contact))
+        return self.get_paginated_response(RevealLogOutSerializer(page, many=True).data)
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT}, tags=TAGS,
+        description="All personal data of this contact as JSON (right of access). Needs the reveal permission; recorded.",
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, *args, **kwargs):
+        data = contact_export(contact=self.get_object(), actor=request.user)
+        response = Response(data)
+        response["Content-Disposition"] = f'attachment; filename="contact-{data["contact"]["id"]}.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        request=None, responses={200: ContactOutSerializer}, tags=TAGS,
+        description="Erase (anonymise) the contact's personal data; orders and folios keep their link. Manager only.",
+    )
+    @action(detail=True, methods=["post"])
+    def erase(self, request, *args, **kwargs):
+        contact = contact_erase(contact=self.get_object(), actor=request.user)
+        return Response(ContactOutSerializer(contact).data)
+
+
+class TenantAdminOnly(DomainError):
+    status = 403
+
+    def __init__(self):
+        super().__init__(ContactErrorCode.TENANT_ADMIN_ONLY, _("Only a tenant admin can search every store."))
+
+
+class _TenantAdminApi(APIView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_superuser:
+            raise TenantAdminOnly()
+
+
+class TenantContactSearchApi(_TenantAdminApi):
+    """Contacts of every store of the tenant whose name contains ``q``. Tenant admins only."""
+
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="Name contains.")],
+        responses={200: ContactSearchOutSerializer(many=True)}, tags=TAGS,
+    )
+    def get(self, request):
+        q = (request.query_params.get("q") or "").strip()
+        qs = Contact.objects.none() if not q else contact_search_tenant(filters={"name": q})
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ContactSearchOutSerializer(page, many=True).data)
+
+
+class TenantContactLookupApi(_TenantAdminApi):
+    """Exact lookup by document number and/or phone across every store. Tenant admins only."""
+
+    @extend_schema(request=ContactLookupInSerializer, responses={200: ContactSearchOutSerializer(many=True)}, tags=TAGS)
+    def post(self, request):
+        data = ContactLookupInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = contact_search_tenant(filters=_lookup_filters(data.validated_data))[:50]
+        return Response(ContactSearchOutSerializer(rows, many=True).data)

@@ -1,0 +1,99 @@
+"""Input and output shapes of the contacts API. Outputs carry masked numbers only;
+the clear values come from the reveal and export endpoints, which are logged."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.contacts.documents import DocumentType, Gender
+from apps.contacts.models import Contact, ContactRevealLog
+from apps.contacts.selectors import FIELD_ID_NUMBER, FIELD_PHONE
+
+
+class ContactOutSerializer(serializers.ModelSerializer):
+    store_id = serializers.IntegerField(read_only=True)
+    phone_masked = serializers.CharField(read_only=True, help_text=_("Masked phone, e.g. 138****5678."))
+    id_number_masked = serializers.CharField(read_only=True, help_text=_("Masked document number, e.g. 110101********1234."))
+    has_phone = serializers.SerializerMethodField()
+    has_document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "store_id", "contact_type", "full_name", "phone_masked", "has_phone", "email", "gender",
+            "nationality", "birth_date", "address", "id_type", "id_number_masked", "has_document", "status",
+            "notes", "created_at", "updated_at", "erased_at",
+        ]
+
+    def get_has_phone(self, obj) -> bool:
+        return bool(obj.phone_blind_index)
+
+    def get_has_document(self, obj) -> bool:
+        return bool(obj.id_number_blind_index)
+
+
+class ContactCreatedSerializer(ContactOutSerializer):
+    reused = serializers.BooleanField(help_text=_("True if an existing profile with this document or phone was returned."))
+
+    class Meta(ContactOutSerializer.Meta):
+        fields = ContactOutSerializer.Meta.fields + ["reused"]
+
+
+class ContactSearchOutSerializer(ContactOutSerializer):
+    store_name = serializers.CharField(source="store.name", read_only=True)
+
+    class Meta(ContactOutSerializer.Meta):
+        fields = ContactOutSerializer.Meta.fields + ["store_name"]
+
+
+class _ContactFieldsIn(serializers.Serializer):
+    contact_type = serializers.ChoiceField(choices=Contact.Type.choices, required=False)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_("Any format; Chinese mobiles as typed. Stored as E.164."))
+    email = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    nationality = serializers.CharField(required=False, allow_blank=True, max_length=3, help_text=_("ISO 3166-1 alpha-3, e.g. CHN."))
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    id_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, allow_blank=True)
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=40, write_only=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ContactCreateInSerializer(_ContactFieldsIn):
+    full_name = serializers.CharField(max_length=255)
+
+
+class ContactUpdateInSerializer(_ContactFieldsIn):
+    full_name = serializers.CharField(max_length=255, required=False)
+
+
+class ContactLookupInSerializer(serializers.Serializer):
+    """Exact lookup in the request body, so numbers stay out of URLs and access logs."""
+
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    id_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+    def validate(self, attrs):
+        if not (attrs.get("id_number") or attrs.get("phone")):
+            raise serializers.ValidationError(_("Give a document number or a phone."))
+        return attrs
+
+
+class RevealInSerializer(serializers.Serializer):
+    fields = serializers.MultipleChoiceField(
+        choices=[(FIELD_ID_NUMBER, _("Document number")), (FIELD_PHONE, _("Phone"))],
+        required=False, default=[FIELD_ID_NUMBER, FIELD_PHONE],
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class RevealOutSerializer(serializers.Serializer):
+    id_number = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+
+
+class RevealLogOutSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", default=None, read_only=True)
+
+    class Meta:
+        model = ContactRevealLog
+        fields = ["id", "contact_id", "user_id", "username", "action", "fields", "reason", "created_at"]
