@@ -120,7 +120,11 @@ class RoomNight(models.Model):
                 name="roomnight_holder_matches_kind",
             ),
         ]
-        indexes = [models.Index(fields=["store", "night"], name="roomnight_store_night")]
+        indexes = [
+            models.Index(fields=["store", "night"], name="roomnight_store_night"),
+            # the grid's lock blocks: a handful of lock nights among thousands of stay nights
+            models.Index(fields=["store", "night"], condition=Q(kind="lock"), name="roomnight_lock_store_night"),
+        ]
 
 
 class RoomTypeNight(models.Model):

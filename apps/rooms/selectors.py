@@ -33,7 +33,7 @@ from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import free_counts, nights_between
-from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 
 # The longest span a price calendar may cover (one query, computed in Python).
 PRICE_CALENDAR_MAX_DAYS = 366
@@ -217,37 +217,34 @@ OCCUPANCY_STATES = (VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER)
 # every other status of a stay holding the room (confirmed, ...) is "reserved".
 OCCUPIED_STATUSES = frozenset({"checked_in", "extended", "checked_out", "completed"})
 
-# Runs of consecutive nights of one holder in one room ("gaps and islands"), clipped
-# to the window, with the lock's details. One statement for stays and locks alike.
-_BLOCKS_SQL = """
-    SELECT b.room_id, b.kind, b.order_id, b.lock_id, b.first_night, b.last_night,
-           l.lock_type, l.reason, l.start_date, l.end_date
+# Runs of consecutive locked nights of one lock in one room ("gaps and islands"), clipped
+# to the window, with the lock's details. Released nights are gone from rooms_roomnight,
+# so a released lock shows only the nights it really held.
+_LOCK_BLOCKS_SQL = """
+    SELECT b.room_id, b.lock_id, b.first_night, b.last_night, l.lock_type, l.reason, l.start_date, l.end_date
     FROM (
-        SELECT room_id, kind, order_id, lock_id, min(night) AS first_night, max(night) AS last_night
+        SELECT room_id, lock_id, min(night) AS first_night, max(night) AS last_night
         FROM (
-            SELECT room_id, kind, order_id, lock_id, night,
-                   night - (row_number() OVER (PARTITION BY room_id, kind, order_id, lock_id ORDER BY night))::int AS grp
+            SELECT room_id, lock_id, night,
+                   night - (row_number() OVER (PARTITION BY room_id, lock_id ORDER BY night))::int AS grp
             FROM rooms_roomnight
-            WHERE store_id = %s AND night >= %s AND night < %s
+            WHERE store_id = %s AND night >= %s AND night < %s AND kind = 'lock'
         ) n
-        GROUP BY room_id, kind, order_id, lock_id, grp
+        GROUP BY room_id, lock_id, grp
     ) b
-    LEFT JOIN rooms_roomlock l ON l.id = b.lock_id
+    JOIN rooms_roomlock l ON l.id = b.lock_id
     ORDER BY b.room_id, b.first_night
 """
 
 
-def _stay_labels(*, store, start: date, end: date) -> dict[tuple[int, int], dict]:
-    """Guest name, status and channel of the stays, from the orders app (if installed yet).
-
-    Keyed by ``(order_id, room_id)``; ``apps.orders.selectors.stay_blocks`` promises a
-    constant number of queries.
-    """
+def _stay_blocks(*, store, start: date, end: date) -> list[dict]:
+    """Stays with a room overlapping ``[start, end)``, from the orders app (its
+    ``stay_blocks`` selector: a constant 1-2 queries); none while orders is not installed."""
     try:
         from apps.orders.selectors import stay_blocks
     except ImportError:
-        return {}
-    return {(b["order_id"], b["room_id"]): b for b in stay_blocks(store=store, start=start, end=end)}
+        return []
+    return stay_blocks(store=store, start=start, end=end)
 
 
 def room_grid(*, store, start: date, days: int) -> dict:
@@ -257,11 +254,12 @@ def room_grid(*, store, start: date, days: int) -> dict:
 
     - ``room_types``: active types with ``free``, the rooms left to sell per night;
     - ``rooms``: active rooms with type, housekeeping, ``occupancy`` per night
-      (vacant / reserved / occupied / out_of_order) and ``blocks``: runs of nights held
-      by one stay (with guest, status, channel from orders) or one lock, clipped to the
-      window (``start``/``end``, end exclusive).
+      (vacant / reserved / occupied / out_of_order, derived from the blocks) and
+      ``blocks``: stays (guest, status, channel: ``apps.orders.selectors.stay_blocks``)
+      and locks (their held room nights), clipped to the window (``start``/``end``, end
+      exclusive).
 
-    A constant number of queries (6 + those of ``stay_blocks``), whatever the rooms and days.
+    A constant number of queries (5 + those of ``stay_blocks``), whatever the rooms and days.
     """
     if days < 1 or days > GRID_MAX_DAYS:
         raise DomainValidationError(
@@ -282,37 +280,39 @@ def room_grid(*, store, start: date, days: int) -> dict:
     )
     free = free_counts(store_id=store.pk, start=start, end=end)
     with connection.cursor() as cursor:
-        cursor.execute(_BLOCKS_SQL, [store.pk, start, end])
-        block_rows = cursor.fetchall()
-    labels = _stay_labels(store=store, start=start, end=end)
+        cursor.execute(_LOCK_BLOCKS_SQL, [store.pk, start, end])
+        lock_rows = cursor.fetchall()
+    stays = _stay_blocks(store=store, start=start, end=end)
 
-    by_room: dict[int, list[dict]] = {}
-    occupancy: dict[int, list[str]] = {}
-    stay = RoomNight.Kind.STAY
-    for room_id, kind, order_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in block_rows:
+    blocks: dict[int, list[dict]] = {room_id: [] for room_id, *_rest in rooms}
+    occupancy: dict[int, list[str]] = {room_id: [VACANT] * days for room_id, *_rest in rooms}
+    one_day = timedelta(days=1)
+    for room_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in lock_rows:
+        if room_id not in blocks:
+            continue  # an inactive room
         i, j = (first - start).days, (last - start).days + 1
-        if kind == stay:
-            label = labels.get((order_id, room_id)) or {}
-            status = label.get("status")
-            state = OCCUPIED if status in OCCUPIED_STATUSES else RESERVED
-            block = {
-                "kind": kind, "start": first, "end": last + timedelta(days=1), "order_id": order_id,
-                "arrival": label.get("arrival"), "departure": label.get("departure"), "status": status,
-                "guest_name": label.get("guest_name", ""), "channel": label.get("channel", ""),
-            }
-        else:
-            state = OUT_OF_ORDER
-            block = {
-                "kind": kind, "start": first, "end": last + timedelta(days=1), "lock_id": lock_id,
-                "lock_type": lock_type, "reason": reason, "lock_start": lock_start, "lock_end": lock_end,
-            }
-        by_room.setdefault(room_id, []).append(block)
-        occ = occupancy.get(room_id)
-        if occ is None:
-            occ = occupancy[room_id] = [VACANT] * days
-        occ[i:j] = [state] * (j - i)
+        blocks[room_id].append({
+            "kind": "lock", "start": first, "end": last + one_day, "lock_id": lock_id,
+            "lock_type": lock_type, "reason": reason, "lock_start": lock_start, "lock_end": lock_end,
+        })
+        occupancy[room_id][i:j] = [OUT_OF_ORDER] * (j - i)
+    for stay in stays:
+        room_id = stay["room_id"]
+        if room_id not in blocks:
+            continue
+        arrival, departure, status = stay["arrival"], stay["departure"], stay["status"]
+        first = arrival if arrival > start else start
+        after = departure if departure < end else end
+        i, j = (first - start).days, (after - start).days
+        blocks[room_id].append({
+            "kind": "stay", "start": first, "end": after, "order_id": stay["order_id"], "arrival": arrival,
+            "departure": departure, "status": status, "guest_name": stay["guest_name"] or "", "channel": stay["channel"] or "",
+        })
+        occupancy[room_id][i:j] = [OCCUPIED if status in OCCUPIED_STATUSES else RESERVED] * (j - i)
+    if lock_rows and stays:
+        for room_blocks in blocks.values():
+            room_blocks.sort(key=_block_start)
 
-    all_vacant = [VACANT] * days
     return {
         "start": start,
         "end": end,
@@ -324,10 +324,12 @@ def room_grid(*, store, start: date, days: int) -> dict:
         "rooms": [
             {
                 "id": room_id, "number": number, "floor": floor, "room_type_id": type_id, "room_type_name": type_name,
-                "housekeeping": hk, "housekeeping_at": hk_at,
-                "occupancy": occupancy.get(room_id) or list(all_vacant),
-                "blocks": by_room.get(room_id, []),
+                "housekeeping": hk, "housekeeping_at": hk_at, "occupancy": occupancy[room_id], "blocks": blocks[room_id],
             }
             for room_id, number, floor, type_id, type_name, hk, hk_at in rooms
         ],
     }
+
+
+def _block_start(block: dict) -> date:
+    return block["start"]

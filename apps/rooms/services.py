@@ -265,7 +265,7 @@ def room_update(*, room: Room, actor=None, **changes: Any) -> Room:
             inventory.capacity_change(room_type_id=old_type_id, delta=-1, from_night=today)
         if new_active and (not old_active or new_type.pk != old_type_id):
             inventory.capacity_change(room_type_id=new_type.pk, delta=+1, from_night=today)
-        fields = sorted("room_type" if k == "room_type" else k for k in changes)
+        fields = sorted(changes)
         if fields:
             try:
                 with transaction.atomic():

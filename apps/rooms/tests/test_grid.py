@@ -1,16 +1,29 @@
-"""The room status grid: blocks, derived occupancy, free counts, and a constant query count."""
+"""The room status grid: blocks, derived occupancy, free counts, and a constant query count.
+
+Stays come from the orders app (``stay_blocks``), so they are made here through the
+orders services, as the desk would.
+"""
 from datetime import timedelta
 
 import pytest
 
 from apps.common.errors import DomainValidationError
-from apps.rooms import inventory, services
-from apps.rooms.models import RoomNight
+from apps.orders import services as order_services
+from apps.orders.services import PersonIn
+from apps.rooms import services
 from apps.rooms.selectors import room_grid, store_today
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 
-# rooms + room types + free counts (2) + blocks (1) + the orders app's stay_blocks (1)
+# rooms, room types, free counts (2), lock blocks (1), the orders app's stay_blocks (1)
 GRID_QUERIES = 6
+
+
+def _stay(store, room, arrival, nights, *, check_in=False, guest="张三"):
+    order = order_services.order_create(
+        store=store, actor=None, room_type=room.room_type, room=room, arrival=arrival,
+        departure=arrival + timedelta(days=nights), booker=PersonIn(full_name=guest), confirm=True,
+    )
+    return order_services.order_check_in(order=order, actor=None) if check_in else order
 
 
 @pytest.fixture
@@ -24,23 +37,17 @@ def today(store):
 
 
 def _populate(store, today, n_rooms: int, days: int) -> None:
-    """Rooms in 2 types, a stay (room nights held through inventory) and a lock on most rooms."""
+    """Rooms in 2 types; on every room a stay, a later stay on every other room, a lock on every third."""
     types = [RoomTypeFactory(store=store, name=f"T{n_rooms}-{i}") for i in range(2)]
     rooms = [RoomFactory(room_type=types[i % 2], number=f"{n_rooms}-{i:03d}") for i in range(n_rooms)]
-    order_id = 1000
     for i, room in enumerate(rooms):
-        # stays of 2 nights every 3 nights, shifted per room; a 1-night lock in the gap on even rooms
-        for first in range(i % 3, days - 2, 3):
-            order_id += 1
-            nights = [today + timedelta(days=first), today + timedelta(days=first + 1)]
-            inventory.hold_stay(store_id=store.pk, order_id=order_id, room_type_id=room.room_type_id, nights=nights, room_id=room.pk)
-        if i % 2 == 0 and days > 3:
-            gap = (i % 3) + 2
-            if RoomNight.objects.filter(room=room, night=today + timedelta(days=gap)).exists():
-                continue
+        _stay(store, room, today, 1 + i % 3, check_in=i % 4 == 0)
+        if i % 2:
+            _stay(store, room, today + timedelta(days=days - 2), 3)  # runs past the window's end
+        if i % 3 == 0:
             services.room_lock_create(
-                store=store, room=room, lock_type="maintenance", start_date=today + timedelta(days=gap),
-                end_date=today + timedelta(days=gap + 1),
+                store=store, room=room, lock_type="maintenance", start_date=today + timedelta(days=3),
+                end_date=today + timedelta(days=5),
             )
 
 
@@ -53,7 +60,7 @@ def test_grid_query_count_does_not_grow_with_rooms_or_days(store, today, django_
     with django_assert_num_queries(GRID_QUERIES):
         big = room_grid(store=store, start=today, days=60)
     assert len(big["rooms"]) == 45
-    assert sum(len(r["blocks"]) for r in big["rooms"]) > 40 * 19
+    assert sum(len(r["blocks"]) for r in big["rooms"]) == (5 + 2 + 2) + (40 + 20 + 14)
 
 
 def test_grid_shows_blocks_occupancy_and_free_counts(store, today):
@@ -63,30 +70,37 @@ def test_grid_shows_blocks_occupancy_and_free_counts(store, today):
     r102 = RoomFactory(room_type=rt, number="102")
     r301 = RoomFactory(room_type=other, number="301")
     RoomFactory(room_type=rt, number="199", is_active=False)  # out of service: not on the grid
-    d = [today + timedelta(days=i) for i in range(6)]
-    # a stay from yesterday to d2 (clipped at the window's start), and one over d4..d5
-    inventory.hold_stay(store_id=store.pk, order_id=77, room_type_id=rt.pk, nights=[d[0] - timedelta(days=1), d[0], d[1]], room_id=r101.pk)
-    inventory.hold_stay(store_id=store.pk, order_id=78, room_type_id=rt.pk, nights=[d[4], d[5]], room_id=r101.pk)
+    d = [today + timedelta(days=i) for i in range(7)]
+    in_house = _stay(store, r101, d[0], 3, check_in=True, guest="李四")  # d0..d2, seen from d1: clipped
+    booked = _stay(store, r101, d[4], 3, guest="王五")  # d4..d6, runs past the window's end
     # a stay held at type level only (no room yet): counts against free rooms, not on a room row
-    inventory.hold_stay(store_id=store.pk, order_id=79, room_type_id=rt.pk, nights=[d[3]])
-    lock = services.room_lock_create(store=store, room=r102, lock_type="out_of_order", start_date=d[1], end_date=d[3], reason="漏水")
+    order_services.order_create(store=store, actor=None, room_type=rt, arrival=d[3], departure=d[4], confirm=True)
+    lock = services.room_lock_create(store=store, room=r102, lock_type="out_of_order", start_date=d[2], end_date=d[4], reason="漏水")
 
-    grid = room_grid(store=store, start=d[0], days=5)
+    grid = room_grid(store=store, start=d[1], days=5)
 
-    assert grid["dates"] == d[:5]
-    assert (grid["start"], grid["end"]) == (d[0], d[5])
-    assert [(t["name"], t["free"]) for t in grid["room_types"]] == [("山景大床房", [1, 0, 1, 1, 1]), ("家庭套房", [1, 1, 1, 1, 1])]
+    assert grid["dates"] == d[1:6]
+    assert (grid["start"], grid["end"]) == (d[1], d[6])
+    assert [(t["name"], t["free"]) for t in grid["room_types"]] == [("山景大床房", [1, 0, 0, 1, 1]), ("家庭套房", [1, 1, 1, 1, 1])]
     rows = {r["number"]: r for r in grid["rooms"]}
     assert list(rows) == ["101", "102", "301"]
     assert rows["101"]["housekeeping"] == "dirty"
-    assert rows["101"]["occupancy"] == ["reserved", "reserved", "vacant", "vacant", "reserved"]
-    assert [(b["kind"], b["start"], b["end"], b["order_id"]) for b in rows["101"]["blocks"]] == [
-        ("stay", d[0], d[2], 77), ("stay", d[4], d[5], 78),
+    assert rows["101"]["occupancy"] == ["occupied", "occupied", "vacant", "reserved", "reserved"]
+    assert rows["101"]["blocks"] == [
+        {
+            "kind": "stay", "start": d[1], "end": d[3], "order_id": in_house.pk, "arrival": d[0], "departure": d[3],
+            "status": "checked_in", "guest_name": in_house.primary_contact_name, "channel": in_house.channel.name,
+        },
+        {
+            "kind": "stay", "start": d[4], "end": d[6], "order_id": booked.pk, "arrival": d[4], "departure": d[4] + timedelta(days=3),
+            "status": "confirmed", "guest_name": booked.primary_contact_name, "channel": booked.channel.name,
+        },
     ]
+    assert (in_house.primary_contact_name, booked.primary_contact_name) == ("李四", "王五")
     assert rows["102"]["occupancy"] == ["vacant", "out_of_order", "out_of_order", "vacant", "vacant"]
     assert rows["102"]["blocks"] == [{
-        "kind": "lock", "start": d[1], "end": d[3], "lock_id": lock.pk, "lock_type": "out_of_order", "reason": "漏水",
-        "lock_start": d[1], "lock_end": d[3],
+        "kind": "lock", "start": d[2], "end": d[4], "lock_id": lock.pk, "lock_type": "out_of_order", "reason": "漏水",
+        "lock_start": d[2], "lock_end": d[4],
     }]
     assert rows["301"] == {
         "id": r301.pk, "number": "301", "floor": "", "room_type_id": other.pk, "room_type_name": "家庭套房",
@@ -94,16 +108,15 @@ def test_grid_shows_blocks_occupancy_and_free_counts(store, today):
     }
 
 
-def test_stays_without_an_order_are_reserved_with_empty_labels(store, today):
-    rt = RoomTypeFactory(store=store)
-    room = RoomFactory(room_type=rt)
-    inventory.hold_stay(store_id=store.pk, order_id=987654, room_type_id=rt.pk, nights=[today], room_id=room.pk)
-    [row] = room_grid(store=store, start=today, days=1)["rooms"]
-    assert row["occupancy"] == ["reserved"]
-    assert row["blocks"] == [{
-        "kind": "stay", "start": today, "end": today + timedelta(days=1), "order_id": 987654,
-        "arrival": None, "departure": None, "status": None, "guest_name": "", "channel": "",
-    }]
+def test_blocks_of_a_room_are_in_date_order(store, today):
+    room = RoomFactory(room_type=RoomTypeFactory(store=store))
+    RoomFactory(room_type=room.room_type)
+    services.room_lock_create(store=store, room=room, lock_type="hold", start_date=today, end_date=today + timedelta(days=1))
+    _stay(store, room, today + timedelta(days=2), 1)
+    services.room_lock_create(store=store, room=room, lock_type="hold", start_date=today + timedelta(days=4), end_date=today + timedelta(days=5))
+    row = room_grid(store=store, start=today, days=6)["rooms"][0]
+    assert [(b["kind"], (b["start"] - today).days) for b in row["blocks"]] == [("lock", 0), ("stay", 2), ("lock", 4)]
+    assert row["occupancy"] == ["out_of_order", "vacant", "reserved", "vacant", "out_of_order", "vacant"]
 
 
 def test_a_released_lock_leaves_the_grid_from_today(store, today):
@@ -118,9 +131,11 @@ def test_grid_shows_only_its_stores_rooms(store, world, today):
     RoomFactory(room_type=RoomTypeFactory(store=store), number="A1-1")
     other = world.alpha.stores["A2"]
     foreign = RoomFactory(room_type=RoomTypeFactory(store=other), number="A2-1")
-    inventory.hold_stay(store_id=other.pk, order_id=5, room_type_id=foreign.room_type_id, nights=[today], room_id=foreign.pk)
+    foreign_2 = RoomFactory(room_type=foreign.room_type, number="A2-2")
+    _stay(other, foreign, today, 1)
+    services.room_lock_create(store=other, room=foreign_2, lock_type="hold", start_date=today, end_date=today + timedelta(days=1))
     grid = room_grid(store=store, start=today, days=2)
-    assert [r["number"] for r in grid["rooms"]] == ["A1-1"]
+    assert [(r["number"], r["blocks"]) for r in grid["rooms"]] == [("A1-1", [])]
     assert len(grid["room_types"]) == 1
 
 
