@@ -1,7 +1,7 @@
 """Demo room types, rooms, pricing rules and a lock for a demo store (``manage.py seed_demo``)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from apps.rooms import services
@@ -51,9 +51,10 @@ def seed(*, store) -> None:
             adjustment_type="percent", adjustment_value=Decimal("-10"), priority=20,
         )
     today = store_today(store=store)
+    summer = today.year if today <= today.replace(month=8, day=31) else today.year + 1  # the coming summer
     services.pricing_rule_create(
-        store=store, room_type=types["家庭套房"], name="暑期家庭价", date_range_start=today.replace(month=7, day=1),
-        date_range_end=today.replace(month=8, day=31), adjustment_type="fixed", adjustment_value=Decimal("788.00"), priority=30,
+        store=store, room_type=types["家庭套房"], name="暑期家庭价", date_range_start=date(summer, 7, 1),
+        date_range_end=date(summer, 8, 31), adjustment_type="fixed", adjustment_value=Decimal("788.00"), priority=30,
     )
     room = types["庭院双床房"].rooms.order_by("number").last()
     services.room_lock_create(

@@ -176,20 +176,24 @@ ROOM_FIELDS = frozenset({"number", "floor", "description", "sort_order", "room_t
 def room_validate(*, store, number: str, room_type: RoomType, instance: Room | None = None) -> None:
     """Friendly checks before the database's: number unique per store, type of the same store."""
     fields: dict[str, str] = {}
+    codes: set[str] = set()
     if not (number or "").strip():
         fields["number"] = _("This field may not be blank.")
+        codes.add("invalid")
     elif Room.objects.filter(store=store, number=number.strip()).exclude(pk=getattr(instance, "pk", None)).exists():
         fields["number"] = _("A room with this number already exists in this store.")
+        codes.add(RoomsErrorCode.ROOM_NUMBER_TAKEN)
     if room_type is None or room_type.store_id != store.pk:
         fields["room_type"] = _("No such room type in this store.")
+        codes.add("invalid")
     elif not room_type.is_active and (instance is None or instance.room_type_id != room_type.pk):
         fields["room_type"] = _("This room type is not active.")
+        codes.add(RoomsErrorCode.ROOM_TYPE_INACTIVE)
     if fields:
-        if list(fields) == ["number"] and "already" in fields["number"]:
-            raise _invalid(RoomsErrorCode.ROOM_NUMBER_TAKEN, fields["number"], fields)
-        if list(fields) == ["room_type"] and room_type is not None and room_type.store_id == store.pk:
-            raise _invalid(RoomsErrorCode.ROOM_TYPE_INACTIVE, fields["room_type"], fields)
-        raise _invalid("invalid", _("Some fields are not valid."), fields)
+        # one specific refusal keeps its own code; several at once are plain "invalid"
+        code = codes.pop() if len(codes) == 1 else "invalid"
+        message = next(iter(fields.values())) if len(fields) == 1 else _("Some fields are not valid.")
+        raise _invalid(code, message, fields)
 
 
 def _room_number_taken(exc: IntegrityError) -> DomainValidationError:

@@ -325,3 +325,13 @@ def test_list_query_count_does_not_depend_on_rows(api, a1, django_assert_num_que
 
 # SET search_path, token + user, store, content type + guardian perms (user, groups), count, page
 LIST_QUERIES = 8
+
+
+def test_refusals_speak_the_users_language(api, a1, today):
+    room = RoomFactory(room_type=RoomTypeFactory(store=a1), number="101")
+    services.room_lock_create(store=a1, room=room, lock_type="hold", start_date=today, end_date=today + timedelta(days=1))
+    c = api("alpha", "clerk_a1", language="zh-hans")
+    body = {"room": room.pk, "lock_type": "hold", "start_date": today.isoformat(), "end_date": (today + timedelta(days=1)).isoformat()}
+    response = c.post(url(c, a1, "locks/"), body, format="json")
+    assert (response.status_code, response.json()["code"]) == (409, "room_lock_overlap")
+    assert response.json()["detail"] == f"该房间在 {today.isoformat()} 已被锁定。"

@@ -159,3 +159,11 @@ def test_database_refuses_incoherent_rules(rt, fields, constraint):
         with transaction.atomic():
             PricingRuleFactory(room_type=rt, **fields)
     assert not PricingRule.objects.exists()
+
+
+def test_the_example_of_docs_rooms_md(rt):
+    PricingRuleFactory(room_type=rt, name="周末", days_of_week=[4, 5], adjustment_type="percent", adjustment_value=D("25"))
+    PricingRuleFactory(room_type=rt, name="连住", min_los=3, adjustment_type="percent", adjustment_value=D("-10"), priority=5)
+    assert prices(stay_price_nights(room_type=rt, arrival=THU, departure=SUN)) == ["360.00"] * 3
+    assert stay_price_total(room_type=rt, arrival=FRI, departure=SUN) == D("1000.00")
+    assert prices(price_calendar(room_type=rt, start=THU, end=SUN)) == ["400.00", "500.00", "500.00"]

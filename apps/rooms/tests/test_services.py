@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from apps.common.errors import DomainError, DomainValidationError, NotFoundError
@@ -13,6 +14,12 @@ from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, Ro
 from apps.rooms.selectors import store_today
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 from tests.fixtures import run_concurrently
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
