@@ -2,7 +2,9 @@
 indexes; every write goes through the services (validation, encryption, reuse)."""
 from django import forms
 from django.contrib import admin, messages
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from apps.common.errors import DomainError
 from apps.contacts.documents import DocumentType, validate_document
@@ -86,6 +88,10 @@ class ContactAdmin(admin.ModelAdmin):
         for field in Contact._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
+
+    @method_decorator(sensitive_post_parameters("new_phone", "new_id_number"))
+    def changeform_view(self, request, *args, **kwargs):
+        return super().changeform_view(request, *args, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         # Contacts are erased (anonymised), never deleted: orders and folios point at them.

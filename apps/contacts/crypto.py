@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import DomainError
 from apps.contacts.error_codes import ContactErrorCode
@@ -208,6 +209,7 @@ def _aad(schema: str, field: str) -> bytes:
     return f"pms/v1|{schema}|{TABLE}|{field}".encode()
 
 
+@sensitive_variables()
 def encrypt(plaintext: str, *, field: str, schema: str | None = None, ring: Keyring | None = None) -> str:
     """Encrypt ``plaintext`` under the current key, bound to the tenant and ``field``."""
     ring = ring or keyring()
@@ -221,6 +223,7 @@ def key_id_of(value: str) -> str:
     return value.partition(":")[0]
 
 
+@sensitive_variables()
 def decrypt(value: str, *, field: str, schema: str | None = None, ring: Keyring | None = None) -> str:
     """The plaintext of ``value``; ProtectedValueError if it was not written for this
     tenant and field, its key is not configured, or it was altered."""
@@ -242,6 +245,7 @@ def decrypt(value: str, *, field: str, schema: str | None = None, ring: Keyring 
         raise ProtectedValueError("malformed") from None
 
 
+@sensitive_variables()
 def blind_index(normalized: str, *, field: str, schema: str | None = None, ring: Keyring | None = None) -> str:
     """Keyed hash of an already normalised value, bound to the tenant and ``field`` (hex)."""
     ring = ring or keyring()

@@ -24,6 +24,7 @@ from datetime import date
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django.utils.translation import gettext_lazy
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
@@ -96,6 +97,7 @@ def _birth_date(number: str) -> date:
     return born
 
 
+@sensitive_variables()
 def validate_resident_id(number: str) -> DocumentInfo:
     number = normalize(number)
     if len(number) == 15 and number.isdigit():
@@ -140,6 +142,7 @@ _CN_PASSPORT = re.compile(r"^(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E\d{7}|[DSP]\d{
 _FOREIGN_PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
+@sensitive_variables()
 def validate_passport(number: str, *, nationality: str | None = None) -> DocumentInfo:
     number = normalize(number)
     if (nationality or "").upper() == "CHN":
@@ -158,6 +161,7 @@ def validate_passport(number: str, *, nationality: str | None = None) -> Documen
 _HK_MACAU = re.compile(r"^([HM])(\d{8})(\d{2})?$")
 
 
+@sensitive_variables()
 def validate_hk_macau_permit(number: str) -> DocumentInfo:
     number = normalize(number)
     match = _HK_MACAU.match(number)
@@ -178,6 +182,7 @@ def validate_hk_macau_permit(number: str) -> DocumentInfo:
 _TAIWAN = re.compile(r"^(\d{8})(?:\d{2}(?:\([A-Z0-9]\))?)?$")
 
 
+@sensitive_variables()
 def validate_taiwan_permit(number: str) -> DocumentInfo:
     number = normalize(number)
     match = _TAIWAN.match(number)
@@ -192,6 +197,7 @@ def validate_taiwan_permit(number: str) -> DocumentInfo:
 _OTHER = re.compile(r"^[A-Z0-9()/.]{1,30}$")
 
 
+@sensitive_variables()
 def validate_other(number: str) -> DocumentInfo:
     number = normalize(number)
     if not _OTHER.match(number):
@@ -199,6 +205,7 @@ def validate_other(number: str) -> DocumentInfo:
     return DocumentInfo(id_type=DocumentType.OTHER, number=number, identity=number)
 
 
+@sensitive_variables()
 def validate_document(*, id_type: str, id_number: str, nationality: str | None = None) -> DocumentInfo:
     """Validate ``id_number`` as a document of ``id_type``."""
     if id_type not in DocumentType.values:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import phonenumbers
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import DomainValidationError
 from apps.contacts.error_codes import ContactErrorCode
@@ -10,6 +11,7 @@ from apps.contacts.error_codes import ContactErrorCode
 DEFAULT_REGION = "CN"
 
 
+@sensitive_variables()
 def normalize_phone(value: str, *, region: str = DEFAULT_REGION) -> str:
     """E.164 form of ``value``; a Chinese mobile may be typed as is (``138 1234 5678``)."""
     message = _("This phone number is not valid.")

@@ -1,6 +1,7 @@
 """Input and output shapes of the contacts API. Outputs carry masked numbers only;
 the clear values come from the reveal and export endpoints, which are logged."""
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.contacts.documents import DocumentType, Gender
@@ -8,8 +9,15 @@ from apps.contacts.models import Contact, ContactRevealLog
 from apps.contacts.selectors import FIELD_ID_NUMBER, FIELD_PHONE
 
 
+@extend_schema_field({"type": "string", "description": "`active` (a live profile) or `erased` (personal data erased)."})
+class ContactStatusField(serializers.CharField):
+    """A plain string in the schema: an enum would collide with orders' ``status`` enum
+    (drf-spectacular names both StatusEnum) until ENUM_NAME_OVERRIDES names them."""
+
+
 class ContactOutSerializer(serializers.ModelSerializer):
     store_id = serializers.IntegerField(read_only=True)
+    status = ContactStatusField(read_only=True)
     phone_masked = serializers.CharField(read_only=True, help_text=_("Masked phone, e.g. 138****5678."))
     id_number_masked = serializers.CharField(read_only=True, help_text=_("Masked document number, e.g. 110101********1234."))
     has_phone = serializers.SerializerMethodField()

@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.contacts import crypto
@@ -50,6 +51,7 @@ class ContactResult:
 # --- protection helpers ------------------------------------------------------------
 
 
+@sensitive_variables()
 def _protect_phone(phone: str | None) -> dict[str, Any]:
     if not phone or not phone.strip():
         return {"phone_encrypted": "", "phone_blind_index": None, "phone_masked": ""}
@@ -61,6 +63,7 @@ def _protect_phone(phone: str | None) -> dict[str, Any]:
     }
 
 
+@sensitive_variables()
 def _protect_document(info: DocumentInfo | None) -> dict[str, Any]:
     if info is None:
         return {"id_type": "", "id_number_encrypted": "", "id_number_blind_index": None, "id_number_masked": ""}
@@ -72,6 +75,7 @@ def _protect_document(info: DocumentInfo | None) -> dict[str, Any]:
     }
 
 
+@sensitive_variables()
 def _document(id_type: str | None, id_number: str | None, nationality: str | None) -> DocumentInfo | None:
     if not id_number or not id_number.strip():
         return None
@@ -176,6 +180,7 @@ def _fill_missing(contact: Contact, *, protected: dict[str, Any], profile: dict[
     contact.save(update_fields=[*update, "updated_at"])
 
 
+@sensitive_variables("phone", "id_number", "info", "protected")
 def contact_create_or_reuse(
     *,
     store: Store,
@@ -229,6 +234,7 @@ def contact_create_or_reuse(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@sensitive_variables("phone", "id_number")
 def contact_find_or_create(
     *,
     store: Store,
@@ -265,6 +271,7 @@ def _ensure_active(contact: Contact) -> None:
         raise DomainError(ContactErrorCode.CONTACT_ERASED, _("This contact's personal data has been erased."))
 
 
+@sensitive_variables("phone", "id_number", "info", "update")
 def contact_update(
     *,
     contact: Contact,
@@ -350,6 +357,7 @@ class RevealForbidden(DomainError):
         )
 
 
+@sensitive_variables()
 def _clear_values(contact: Contact, fields: tuple[str, ...]) -> dict[str, str]:
     values = {}
     if FIELD_ID_NUMBER in fields:
@@ -372,6 +380,7 @@ def _record_reveal(*, contact: Contact, actor, action: str, fields: tuple[str, .
     return entry
 
 
+@sensitive_variables("values")
 def contact_reveal(
     *, contact: Contact, actor, fields: tuple[str, ...] = (FIELD_ID_NUMBER, FIELD_PHONE), reason: str = ""
 ) -> dict[str, str]:
@@ -397,6 +406,7 @@ def contact_export_section_register(*, name: str, fn: Callable[[Contact], Any]) 
     EXPORT_SECTIONS[name] = fn
 
 
+@sensitive_variables("clear", "data")
 def contact_export(*, contact: Contact, actor) -> dict[str, Any]:
     """Everything we hold about one person, in clear (PIPL right of access and portability).
 
@@ -542,6 +552,7 @@ def contact_keys_rotate(
     return progress
 
 
+@sensitive_variables()
 def _reencrypt(value: str, field: str, current: str, ring: crypto.Keyring, schema: str) -> str:
     if not value or crypto.key_id_of(value) == current:
         return value

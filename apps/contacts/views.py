@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from apps.common.errors import DomainError
@@ -16,6 +18,7 @@ from apps.tenancy.scope import StoreScopedPageMixin
 PAGE_SIZE = 30
 
 
+@method_decorator(sensitive_post_parameters("number"), name="dispatch")
 class GuestListView(StoreScopedPageMixin, TemplateView):
     """Guests of the store. Names are searched with GET; document numbers and phones
     are looked up with POST so that they never appear in a URL or an access log."""

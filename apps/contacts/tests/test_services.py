@@ -243,3 +243,36 @@ def test_erased_contact_row_cannot_be_deleted_while_reveal_log_points_at_it(in_a
     with pytest.raises(Exception) as info, transaction.atomic():
         c.delete()
     assert "ProtectedError" in type(info.value).__name__
+
+
+def test_error_reports_hide_clear_numbers(in_alpha, monkeypatch, rf):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    def boom(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Contact.objects, "create", boom)
+    try:
+        contact_find_or_create(store=in_alpha.stores["A1"], full_name="张三", phone="13812345678", id_number=ID_NUMBER)
+    except RuntimeError:
+        frames = ExceptionReporter(rf.get("/x"), *sys.exc_info()).get_traceback_frames()
+    ours = [f for f in frames if "/apps/contacts/" in f["filename"] and "/tests/" not in f["filename"]]
+    assert [f["function"] for f in ours] == ["contact_find_or_create", "contact_create_or_reuse"]
+    shown = repr([f["vars"] for f in ours])
+    assert "'phone', '********************'" in shown and "'id_number', '********************'" in shown
+    for clear in (ID_NUMBER, "13812345678", "+8613812345678"):
+        assert clear not in shown
+
+
+def test_demo_seed_makes_valid_contacts_and_is_idempotent(in_alpha):
+    from apps.contacts import demo
+
+    first = demo.seed(store=in_alpha.stores["A1"])
+    again = demo.seed(store=in_alpha.stores["A1"])
+    assert [c.pk for c in first] == [c.pk for c in again]
+    assert Contact.objects.filter(store=in_alpha.stores["A1"]).count() == 7
+    assert sorted(Contact.objects.values_list("id_type", flat=True)) == sorted(
+        ["resident_id"] * 3 + ["hk_macau_permit", "taiwan_permit", "passport", ""]
+    )
