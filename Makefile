@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 REQS   := requirements.txt requirements-dev.txt
 STAMP  := $(VENV)/.installed-$(shell cat $(REQS) | cksum | cut -d' ' -f1)
 
-.PHONY: run test setup bench schema clean
+.PHONY: run test setup bench schema contract clean
 
 $(STAMP): $(REQS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@for b in bench/[a-z]*.py; do echo "== $$b"; $(PY) $$b | tail -n 1; done
+
+# Schemathesis over the whole API against a live server (see README, "API contract")
+contract: $(STAMP)
+	$(PY) scripts/schemathesis_run.py $(ARGS)
 
 schema: $(STAMP)
 	$(PY) manage.py spectacular --urlconf config.urls_api --file openapi.yaml --validate

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from apps.tenancy.models import Setting, StaffProfile, Store
+from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, UserDevice, WeChatBinding
 
 
 @admin.register(Store)
@@ -24,3 +24,41 @@ class SettingAdmin(admin.ModelAdmin):
     list_filter = ["group", "store"]
     list_select_related = ["store"]
     search_fields = ["group", "key"]
+
+
+@admin.register(UserDevice)
+class UserDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "device_type", "app_version", "status", "last_login_at"]
+    list_filter = ["device_type", "status"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "device_type", "device_token", "app_version", "last_login_at", "created_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: only hashes are stored; log-out and refresh reuse revoke tokens (apps/tenancy/auth_services.py)."""
+
+    list_display = ["user", "kind", "created_at", "expires_at", "last_used_at", "revoked_at", "revoke_reason"]
+    list_filter = ["kind", "revoke_reason"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WeChatBinding)
+class WeChatBindingAdmin(admin.ModelAdmin):
+    """Deleting a binding unlinks the WeChat account; bindings are made from the app only."""
+
+    list_display = ["user", "created_at", "last_login_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "openid", "unionid", "created_at", "last_login_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from apps.common.errors import DomainError
 from apps.common.error_codes import CommonErrorCode
+from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.roles import ACCESS, MANAGE
 from apps.tenancy.scope import StoreScopedMixin, store_resolve
@@ -24,6 +25,21 @@ from apps.tenancy.serializers import (
     TokenOutSerializer,
 )
 from apps.tenancy.services import setting_set, staff_set_current_store
+from apps.tenancy.throttling import client_ip, login_throttle_check, login_throttle_failure, login_throttle_success
+
+STORE_EXAMPLE = {
+    "id": 1, "name": "西湖店", "code": "xihu", "address": "杭州市西湖区北山街 1 号", "phone": "0571-88880000",
+    "time_zone": "Asia/Shanghai", "currency": "CNY",
+}
+ME_EXAMPLE = OpenApiExample(
+    "Store manager",
+    response_only=True,
+    status_codes=["200"],
+    value={
+        "id": 3, "username": "manager", "display_name": "王店长", "role": "store_manager", "current_store_id": 1,
+        "stores": [{**STORE_EXAMPLE, "can_manage": True}],
+    },
+)
 
 
 def _me_payload(user) -> dict:
@@ -43,18 +59,43 @@ def _me_payload(user) -> dict:
 
 
 class TokenApi(APIView):
-    """Exchange staff credentials for an API token (header ``Authorization: Token <key>``)."""
+    """Exchange staff credentials for a long-lived API token (header ``Authorization: Token <key>``).
+
+    For scripts and integrations; the owner's app uses ``auth/login/`` (expiring bearer
+    tokens). Throttled like ``auth/login/``.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenInSerializer, responses={200: TokenOutSerializer}, tags=["auth"])
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenInSerializer,
+        parameters=[RETRY_AFTER_HEADER],
+        responses={
+            200: TokenOutSerializer,
+            **error_responses(400, 429, examples=[
+                error_example(400, "authentication_failed", "Wrong user name or password."),
+                error_example(400, "invalid", "Some fields are not valid.", {"fields": {"username": ["This field is required."]}}),
+                error_example(429, "throttled", "Too many failed log-in attempts. Try again in 15 minutes.", {"retry_after_s": 900}),
+            ]),
+        },
+        examples=[
+            OpenApiExample("Credentials", request_only=True, value={"username": "manager", "password": "demo-pass-2026"}),
+            OpenApiExample("Token", response_only=True, value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}),
+        ],
+        tags=["auth"],
+    )
     def post(self, request):
         data = TokenInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        username, ip = data.validated_data["username"], client_ip(request)
+        login_throttle_check(username=username, ip=ip)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
+            login_throttle_failure(username=username, ip=ip)
             raise DomainError(CommonErrorCode.AUTHENTICATION_FAILED, _("Wrong user name or password."), status=400)
+        login_throttle_success(username=username)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -62,7 +103,7 @@ class TokenApi(APIView):
 class MeApi(APIView):
     """The signed-in staff member, their role and the stores they may work in."""
 
-    @extend_schema(responses={200: MeSerializer}, tags=["me"])
+    @extend_schema(operation_id="me_get", responses={200: MeSerializer}, examples=[ME_EXAMPLE], tags=["me"])
     def get(self, request):
         return Response(MeSerializer(_me_payload(request.user)).data)
 
@@ -70,7 +111,13 @@ class MeApi(APIView):
 class CurrentStoreApi(APIView):
     """Switch the store the user works in (remembered for the back office and app)."""
 
-    @extend_schema(request=CurrentStoreInSerializer, responses={200: MeSerializer}, tags=["me"])
+    @extend_schema(
+        operation_id="me_current_store_set",
+        request=CurrentStoreInSerializer,
+        responses={200: MeSerializer, **error_responses(404, examples=[error_example(404, "not_found", "Not found.")])},
+        examples=[OpenApiExample("Switch", request_only=True, value={"store_id": 1}), ME_EXAMPLE],
+        tags=["me"],
+    )
     def put(self, request):
         data = CurrentStoreInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -84,21 +131,44 @@ class CurrentStoreApi(APIView):
 
 
 class StoreListApi(APIView):
-    @extend_schema(responses={200: MyStoreSerializer(many=True)}, tags=["stores"])
+    """The stores the user may work in (every store for a tenant admin)."""
+
+    @extend_schema(
+        operation_id="stores_list",
+        responses={200: MyStoreSerializer(many=True)},
+        examples=[OpenApiExample("Stores", response_only=True, value=[{**STORE_EXAMPLE, "can_manage": True}])],
+        tags=["stores"],
+    )
     def get(self, request):
         return Response(MeSerializer(_me_payload(request.user)).data["stores"])
 
 
 class StoreDetailApi(StoreScopedMixin, APIView):
-    @extend_schema(responses={200: StoreOutSerializer}, tags=["stores"])
+    """One store the user may work in; any other store answers 404."""
+
+    @extend_schema(
+        operation_id="store_get", responses={200: StoreOutSerializer},
+        examples=[OpenApiExample("Store", response_only=True, value=STORE_EXAMPLE)], tags=["stores"],
+    )
     def get(self, request, store_id: int):
         return Response(StoreOutSerializer(self.store).data)
+
+
+SETTING_EXAMPLE = {
+    "group": "policy", "key": "checkout_time", "value": "12:00", "value_type": "time",
+    "description": "", "is_sensitive": False, "scope": "tenant",
+}
 
 
 class StoreSettingListApi(StoreScopedMixin, APIView):
     """Effective settings of a store: its overrides, else the tenant-wide values."""
 
-    @extend_schema(responses={200: SettingOutSerializer(many=True)}, tags=["stores"])
+    @extend_schema(
+        operation_id="store_settings_list",
+        responses={200: SettingOutSerializer(many=True)},
+        examples=[OpenApiExample("Settings", response_only=True, value=[SETTING_EXAMPLE])],
+        tags=["stores"],
+    )
     def get(self, request, store_id: int):
         rows = setting_list_effective(store=self.store)
         return Response(SettingOutSerializer(rows, many=True, context={"can_manage": self.can_manage}).data)
@@ -109,7 +179,23 @@ class StoreSettingApi(StoreScopedMixin, APIView):
 
     manager_actions = frozenset({"put"})
 
-    @extend_schema(request=SettingInSerializer, responses={200: SettingOutSerializer}, tags=["stores"])
+    @extend_schema(
+        operation_id="store_setting_set",
+        request=SettingInSerializer,
+        responses={
+            200: SettingOutSerializer,
+            **error_responses(400, 403, examples=[
+                error_example(400, "setting_value_invalid", "This value does not fit the setting's type.",
+                              {"fields": {"value": ["invalid literal for int() with base 10: 'soon'"]}}),
+                error_example(403, "manager_only", "Only a store manager can do this."),
+            ]),
+        },
+        examples=[
+            OpenApiExample("Set", request_only=True, value={"value": "13:00", "value_type": "time"}),
+            OpenApiExample("Setting", response_only=True, value={**SETTING_EXAMPLE, "scope": "store"}),
+        ],
+        tags=["stores"],
+    )
     def put(self, request, store_id: int, group: str, key: str):
         data = SettingInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -8,3 +8,6 @@ class TenancyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.tenancy"
     verbose_name = _("Stores and staff")
+
+    def ready(self):
+        from apps.tenancy import wechat  # noqa: F401 - registers the deploy check on the WeChat client

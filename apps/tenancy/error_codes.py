@@ -8,3 +8,12 @@ class TenancyErrorCode(StrEnum):
     TENANT_SLUG_TAKEN = "tenant_slug_taken"
     SETTING_VALUE_INVALID = "setting_value_invalid"
     MANAGER_ONLY = "manager_only"
+    # owner app auth (docs/api.md)
+    INVALID_CREDENTIALS = "invalid_credentials"
+    REFRESH_TOKEN_INVALID = "refresh_token_invalid"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    WECHAT_CODE_INVALID = "wechat_code_invalid"
+    WECHAT_CODE_USED = "wechat_code_used"
+    WECHAT_UNAVAILABLE = "wechat_unavailable"
+    WECHAT_NOT_BOUND = "wechat_not_bound"
+    WECHAT_OPENID_TAKEN = "wechat_openid_taken"

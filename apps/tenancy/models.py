@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Store(models.Model):
@@ -96,3 +97,100 @@ class Setting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}.{self.key}"
+
+
+class UserDevice(models.Model):
+    """A phone or mini-program install a staff member signs in from (``pms_tenant_user_devices``)."""
+
+    class DeviceType(models.TextChoices):
+        # The owner's WeChat mini-program (uni-app build).
+        WECHAT_MP = "wechat_mp", _("WeChat mini-program")
+        IOS = "ios", _("iOS app")
+        ANDROID = "android", _("Android app")
+        H5 = "h5", _("Mobile web")
+        OTHER = "other", pgettext_lazy("device", "Other")
+
+    class Status(models.TextChoices):
+        # Signed in at least once and not signed out since.
+        ACTIVE = "active", pgettext_lazy("device", "Active")
+        # The user signed out from this device; a new log-in makes it active again.
+        LOGGED_OUT = "logged_out", pgettext_lazy("device", "Logged out")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    device_type = models.CharField(_("device type"), max_length=50, choices=DeviceType.choices, default=DeviceType.OTHER)
+    device_token = models.CharField(_("device token"), max_length=512, blank=True)
+    app_version = models.CharField(_("app version"), max_length=50, blank=True)
+    status = models.CharField(pgettext_lazy("device", "status"), max_length=50, choices=Status.choices, default=Status.ACTIVE)
+    last_login_at = models.DateTimeField(_("last log-in"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("device", "device")
+        verbose_name_plural = pgettext_lazy("device", "devices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_type", "device_token"], name="userdevice_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.device_type}"
+
+
+class ApiToken(models.Model):
+    """An opaque bearer token of the owner's app, stored only as the SHA-256 of its text.
+
+    One log-in starts a ``family``: its first access/refresh pair and every pair
+    obtained by refreshing. A refresh token is single use; presenting a used one again
+    revokes the whole family (the token was copied). Tokens live in the tenant's
+    schema, so a token of one tenant does not exist in another.
+    """
+
+    class Kind(models.TextChoices):
+        # Sent as ``Authorization: Bearer <token>`` on every API call; short-lived.
+        ACCESS = "access", pgettext_lazy("token", "Access")
+        # Exchanged once for a new pair at auth/refresh/; long-lived.
+        REFRESH = "refresh", pgettext_lazy("token", "Refresh")
+
+    class RevokeReason(models.TextChoices):
+        ROTATED = "rotated", _("Exchanged for a new pair")
+        LOGOUT = "logout", pgettext_lazy("device", "Logged out")
+        REUSE = "reuse", _("Refresh token used twice")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key_hash = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(db_index=True)
+    device = models.ForeignKey(UserDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=10, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "kind"], name="apitoken_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token of user {self.user_id}"
+
+
+class WeChatBinding(models.Model):
+    """Links a WeChat openid to a staff account, so the mini-program can log in with ``wx.login``.
+
+    One openid per tenant schema and one openid per user: an openid already bound to
+    another account must be unbound there first.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wechat_binding")
+    openid = models.CharField(max_length=128, unique=True)
+    unionid = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("WeChat binding")
+        verbose_name_plural = _("WeChat bindings")
+
+    def __str__(self) -> str:
+        return f"WeChat binding of user {self.user_id}"

@@ -142,6 +142,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # `Authorization: Bearer <access>` of the owner's app (apps/tenancy/authentication.py)
+        "apps.tenancy.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -149,7 +151,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema plus the standard error responses (apps/common/schema.py)
+    "DEFAULT_SCHEMA_CLASS": "apps.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -171,6 +174,25 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# --- Owner app auth: bearer tokens, log-in throttling, WeChat (docs/api.md) ---------
+PMS_ACCESS_TOKEN_SECONDS = env.int("PMS_ACCESS_TOKEN_SECONDS", default=2 * 3600)
+PMS_REFRESH_TOKEN_SECONDS = env.int("PMS_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600)
+# A token's last_used_at is written at most this often (not on every request).
+PMS_TOKEN_TOUCH_SECONDS = env.int("PMS_TOKEN_TOUCH_SECONDS", default=300)
+# Failed log-ins counted per (tenant, user name) and per (tenant, client IP) over the
+# window; at the limit further attempts answer 429 until the cool-off has passed.
+PMS_LOGIN_FAILURE_WINDOW_SECONDS = env.int("PMS_LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+PMS_LOGIN_FAILURES_PER_USERNAME = env.int("PMS_LOGIN_FAILURES_PER_USERNAME", default=5)
+PMS_LOGIN_FAILURES_PER_IP = env.int("PMS_LOGIN_FAILURES_PER_IP", default=20)
+PMS_LOGIN_COOLOFF_SECONDS = env.int("PMS_LOGIN_COOLOFF_SECONDS", default=15 * 60)
+# request.META key holding the client address (e.g. HTTP_X_REAL_IP behind a proxy that sets it).
+PMS_CLIENT_IP_META = env("PMS_CLIENT_IP_META", default="REMOTE_ADDR")
+# WeChat code2Session client (dotted path); empty: the fake one when DEBUG, else the HTTP one.
+PMS_WECHAT_CLIENT = env("PMS_WECHAT_CLIENT", default="")
+PMS_WECHAT_APPID = env("PMS_WECHAT_APPID", default="")
+PMS_WECHAT_SECRET = env("PMS_WECHAT_SECRET", default="")
+PMS_WECHAT_TIMEOUT_SECONDS = env.float("PMS_WECHAT_TIMEOUT_SECONDS", default=5.0)
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

@@ -1,5 +1,8 @@
+import os
+import uuid
+
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, env
+from .base import CACHES, DATABASES, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +16,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each test run gets its own cache namespace in the shared Redis (log-in throttle counters,
+# single-use WeChat codes), kept by subprocesses through the environment.
+CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault("PMS_TEST_CACHE_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
+PMS_WECHAT_CLIENT = "apps.tenancy.wechat.FakeWeChatClient"

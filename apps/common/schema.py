@@ -1,0 +1,149 @@
+"""OpenAPI helpers shared by every app: the error component, standard error responses, examples.
+
+Every error the API answers has the shape of ``ErrorSerializer`` (``{detail, code, extra}``,
+rendered by ``apps.common.exceptions.exception_handler``). Views document the errors that
+are specific to them with ``error_responses()``::
+
+    @extend_schema(
+        operation_id="order_check_in",
+        request=CheckInSerializer,
+        responses={200: OrderSerializer, **error_responses(
+            409, examples=[error_example(409, "order_not_checkinable", "This order cannot be checked in.")],
+        )},
+    )
+
+``AutoSchema`` (``DEFAULT_SCHEMA_CLASS``) adds the errors any operation can answer when a
+view does not declare them itself: 400 for operations with a request body or a paginated or
+filtered list, 401/403 for operations that need authentication, 404 for operations with
+path parameters or pages.
+409, 422 and 429 are only documented where a view declares them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+_FIELD_ERRORS = {
+    "type": "object",
+    "description": "Field errors: field name -> messages (nested serializers give a nested object).",
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object", "additionalProperties": True}],
+    },
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Details of the error. Keys depend on the code; the ones below are shared.",
+        "properties": {
+            "fields": _FIELD_ERRORS,
+            "retry_after_s": {
+                "type": "integer",
+                "description": "With code `throttled`: seconds to wait before trying again (also in `Retry-After`).",
+            },
+        },
+        "additionalProperties": True,
+    }
+)
+class ErrorExtraField(serializers.DictField):
+    pass
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    detail = serializers.CharField(help_text="Human-readable message in the request's language (zh-Hans by default).")
+    code = serializers.CharField(help_text="Stable machine code, e.g. `not_found`, `invalid`, `throttled` (see docs/api.md).")
+    extra = ErrorExtraField(help_text="Details of the error; `{}` when there are none.")
+
+    class Meta:
+        ref_name = "Error"
+
+
+_DESCRIPTIONS = {
+    400: "Invalid input (`invalid` with `extra.fields`, `parse_error`) or a rule refused it.",
+    401: "No, unknown, expired or revoked credentials (`not_authenticated`, `authentication_failed`).",
+    403: "Authenticated but not allowed (`permission_denied`, `manager_only`).",
+    404: "Not found, or outside the caller's tenant or stores (`not_found`).",
+    409: "Conflicts with the current state of the resource.",
+    422: "Well-formed but cannot be processed.",
+    429: "Too many attempts (`throttled`); retry after `Retry-After` seconds.",
+    503: "A service this operation depends on is unavailable; try again later.",
+}
+
+_DEFAULT_EXAMPLES = {
+    400: ("invalid", "Some fields are not valid.", {"fields": {"username": ["This field is required."]}}),
+    401: ("not_authenticated", "Authentication credentials were not provided.", {}),
+    403: ("permission_denied", "You do not have permission to perform this action.", {}),
+    404: ("not_found", "Not found.", {}),
+    409: ("conflict", "This conflicts with the current state.", {}),
+    422: ("unprocessable", "This cannot be processed.", {}),
+    429: ("throttled", "Too many failed log-in attempts. Try again in 15 minutes.", {"retry_after_s": 900}),
+    503: ("unavailable", "This service is not available right now. Try again later.", {}),
+}
+
+
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After", int, OpenApiParameter.HEADER, response=[429],
+    description="Seconds to wait before trying again (same as `extra.retry_after_s`).",
+)
+
+
+def error_example(status: int, code: str, detail: str, extra: dict | None = None, *, name: str | None = None) -> OpenApiExample:
+    """An example error body for ``status`` (English message; the API answers zh-Hans by default)."""
+    return OpenApiExample(
+        name or code,
+        value={"detail": detail, "code": code, "extra": extra or {}},
+        response_only=True,
+        status_codes=[str(status)],
+    )
+
+
+def error_response(status: int, *, description: str | None = None, examples: Iterable[OpenApiExample] = ()) -> OpenApiResponse:
+    """The documented error response for ``status``; ``examples`` default to the generic one."""
+    examples = list(examples)
+    if not examples:
+        code, detail, extra = _DEFAULT_EXAMPLES[status]
+        examples = [error_example(status, code, detail, extra)]
+    return OpenApiResponse(ErrorSerializer, description=description or _DESCRIPTIONS[status], examples=examples)
+
+
+def error_responses(*statuses: int, examples: Iterable[OpenApiExample] = ()) -> dict[int, OpenApiResponse]:
+    """``{status: error_response(status)}`` for each status; ``examples`` go to the status they name."""
+    examples = list(examples)
+    out = {}
+    for status in statuses:
+        mine = [e for e in examples if str(status) in [str(s) for s in e.status_codes]]
+        out[status] = error_response(status, examples=mine)
+    return out
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema that documents the errors every operation can answer."""
+
+    def _needs_auth(self) -> bool:
+        security = self.get_auth()
+        return bool(security) and {} not in security
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        # a page number out of range answers 404, a bad filter value 400
+        has_query = self._is_list_view() and (self._get_paginator() is not None or bool(self.get_filter_backends()))
+        implied = set()
+        if has_body or has_query:
+            implied.add(400)
+        if self._needs_auth():
+            implied |= {401, 403}
+        if "{" in self.path or has_query:
+            implied.add(404)
+        for status in sorted(implied):
+            if str(status) not in responses:
+                responses[str(status)] = self._get_response_for_code(error_response(status), str(status), direction=direction)
+        return dict(sorted(responses.items()))
