@@ -267,11 +267,21 @@ class AvailabilityApi(StoreScopedMixin, APIView):
         rows = selectors.availability_search(
             store=self.store, arrival=q["arrival"], departure=q["departure"], adults=q["adults"], children=q["children"]
         )
-        payload = {
-            "arrival": q["arrival"], "departure": q["departure"], "nights": (q["departure"] - q["arrival"]).days,
-            "currency": self.store.currency, "room_types": rows,
-        }
-        return Response(AvailabilityOutSerializer(payload).data)
+        # Rendered by hand (same shape as AvailabilityOutSerializer, which documents it):
+        # a search is up to 30 nights x every room type, and DRF's per-field rendering of
+        # those nested rows cost more than the queries behind them (bench/availability.py).
+        return Response({
+            "arrival": q["arrival"].isoformat(), "departure": q["departure"].isoformat(),
+            "nights": (q["departure"] - q["arrival"]).days, "currency": self.store.currency,
+            "room_types": [
+                {
+                    "room_type_id": r["room_type_id"], "name": r["name"], "capacity": r["capacity"], "free": r["free"],
+                    "nights": [{"date": n["date"].isoformat(), "free": n["free"], "price": str(n["price"])} for n in r["nights"]],
+                    "total": str(r["total"]),
+                }
+                for r in rows
+            ],
+        })
 
 
 class TodayApi(StoreScopedMixin, APIView):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.orders.models import Channel, Order, OrderEvent, OrderItem
@@ -31,32 +32,52 @@ class ChannelInSerializer(serializers.Serializer):
 # --- order output ------------------------------------------------------------------------------
 
 
-class OrderRowSerializer(serializers.ModelSerializer):
-    """An order as a list row (no nested lists)."""
+class OrderRowSerializer(serializers.Serializer):
+    """An order as a list row (no nested lists).
 
+    Plain ``Serializer`` classes, not ``ModelSerializer``: these render every booking
+    response, and model introspection on each instance costs more than the rest of the
+    rendering (see bench/booking_soak.py)."""
+
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Order.Status.choices, read_only=True)
+    source = serializers.ChoiceField(choices=Order.Source.choices, read_only=True)
+    channel_id = serializers.IntegerField(read_only=True)
     channel_name = serializers.CharField(source="channel.name", read_only=True)
+    external_ref = serializers.CharField(read_only=True, allow_null=True)
+    room_type_id = serializers.IntegerField(read_only=True)
     room_type_name = serializers.CharField(source="room_type.name", read_only=True)
-    room_number = serializers.CharField(source="room.number", read_only=True, default=None)
+    room_id = serializers.IntegerField(read_only=True, allow_null=True)
+    room_number = serializers.CharField(source="room.number", read_only=True, default=None, allow_null=True)
+    arrival = serializers.DateField(read_only=True)
+    departure = serializers.DateField(read_only=True)
+    nights = serializers.IntegerField(read_only=True)
+    adults = serializers.IntegerField(read_only=True)
+    children = serializers.IntegerField(read_only=True)
     guest_name = serializers.CharField(source="primary_contact_name", read_only=True)
     guest_phone = serializers.CharField(source="primary_contact_phone_masked", read_only=True)
-    nights = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Order
-        fields = [
-            "id", "code", "status", "source", "channel_id", "channel_name", "external_ref",
-            "room_type_id", "room_type_name", "room_id", "room_number", "arrival", "departure", "nights",
-            "adults", "children", "guest_name", "guest_phone", "currency", "total_amount", "paid_amount",
-            "due_amount", "is_conflict", "conflict_reason", "version", "created_at", "updated_at",
-        ]
-        read_only_fields = fields
+    currency = serializers.CharField(read_only=True)
+    total_amount = serializers.DecimalField(read_only=True, **MONEY)
+    paid_amount = serializers.DecimalField(read_only=True, **MONEY)
+    due_amount = serializers.DecimalField(read_only=True, **MONEY)
+    is_conflict = serializers.BooleanField(read_only=True)
+    conflict_reason = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
 
 
-class OrderItemOutSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OrderItem
-        fields = ["id", "kind", "service_date", "description", "quantity", "unit_price", "total_price", "room_type_id", "room_id"]
-        read_only_fields = fields
+class OrderItemOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=OrderItem.Kind.choices, read_only=True)
+    service_date = serializers.DateField(read_only=True, allow_null=True)
+    description = serializers.CharField(read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    unit_price = serializers.DecimalField(read_only=True, **MONEY)
+    total_price = serializers.DecimalField(read_only=True, **MONEY)
+    room_type_id = serializers.IntegerField(read_only=True, allow_null=True)
+    room_id = serializers.IntegerField(read_only=True, allow_null=True)
 
 
 class OrderGuestOutSerializer(serializers.Serializer):
@@ -68,14 +89,21 @@ class OrderGuestOutSerializer(serializers.Serializer):
     is_primary = serializers.BooleanField()
 
 
-class OrderEventOutSerializer(serializers.ModelSerializer):
+class ActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class OrderEventOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=OrderEvent.Kind.choices, read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
     actor = serializers.SerializerMethodField()
+    at = serializers.DateTimeField(read_only=True)
+    data = serializers.JSONField(read_only=True)
 
-    class Meta:
-        model = OrderEvent
-        fields = ["id", "kind", "from_status", "to_status", "actor", "at", "data"]
-        read_only_fields = fields
-
+    @extend_schema_field(ActorSerializer(allow_null=True))
     def get_actor(self, event) -> dict | None:
         if event.actor_id is None:
             return None
@@ -92,17 +120,17 @@ class OrderDetailSerializer(OrderRowSerializer):
     """An order with its lines, guests and history (timeline)."""
 
     booker = BookerOutSerializer(allow_null=True, read_only=True)
+    estimated_arrival_time = serializers.TimeField(read_only=True, allow_null=True)
+    notes = serializers.CharField(read_only=True)
+    cancellation_reason = serializers.CharField(read_only=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    checked_in_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    checked_out_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    no_show_at = serializers.DateTimeField(read_only=True, allow_null=True)
     items = OrderItemOutSerializer(many=True, read_only=True)
     guests = OrderGuestOutSerializer(many=True, read_only=True)
     events = OrderEventOutSerializer(many=True, read_only=True)
-
-    class Meta(OrderRowSerializer.Meta):
-        fields = [
-            *OrderRowSerializer.Meta.fields, "booker", "estimated_arrival_time", "notes", "cancellation_reason",
-            "confirmed_at", "checked_in_at", "checked_out_at", "cancelled_at", "no_show_at",
-            "items", "guests", "events",
-        ]
-        read_only_fields = fields
 
 
 class IntakeOutSerializer(OrderDetailSerializer):
@@ -115,9 +143,6 @@ class IntakeOutSerializer(OrderDetailSerializer):
         "received, the existing order is returned (200).",
     )
 
-    class Meta(OrderDetailSerializer.Meta):
-        fields = [*OrderDetailSerializer.Meta.fields, "outcome"]
-        read_only_fields = fields
 
 
 # --- order input ---------------------------------------------------------------------------------

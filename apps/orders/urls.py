@@ -1,2 +1,25 @@
 """Back-office pages of orders, mounted at the tenant root (store pages under s/<int:store_id>/)."""
-urlpatterns: list = []
+from django.urls import path
+
+from apps.orders import views
+
+S = "s/<int:store_id>/"
+O = S + "orders/<int:pk>/"
+
+urlpatterns = [
+    path(S + "today/", views.TodayView.as_view(), name="desk-today"),
+    path(S + "orders/", views.OrderListView.as_view(), name="order-list"),
+    path(S + "orders/new/", views.OrderCreateView.as_view(), name="order-create"),
+    path(O, views.OrderDetailView.as_view(), name="order-detail"),
+    path(O + "panel/", views.OrderPanelView.as_view(), name="order-panel"),
+    path(O + "edit/", views.OrderEditView.as_view(), name="order-edit"),
+    path(O + "check-in/", views.OrderCheckInView.as_view(), name="order-check-in"),
+    path(O + "confirm/", views.OrderActionView.as_view(action="confirm"), name="order-confirm"),
+    path(O + "check-out/", views.OrderActionView.as_view(action="check_out"), name="order-check-out"),
+    path(O + "no-show/", views.OrderActionView.as_view(action="no_show"), name="order-no-show"),
+    path(O + "cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
+    path(O + "extend/", views.OrderExtendView.as_view(), name="order-extend"),
+    path(O + "extras/", views.OrderExtraAddView.as_view(), name="order-extra-add"),
+    path(O + "extras/<int:item_id>/remove/", views.OrderExtraRemoveView.as_view(), name="order-extra-remove"),
+    path(O + "move/", views.OrderMoveView.as_view(), name="order-move"),
+]

@@ -1,0 +1,565 @@
+"""Back-office pages of orders: today's desk, the order list, create (reservation or
+walk-in), detail with its timeline, edit, the lifecycle actions, check-in with the
+guests' documents, and the grid's move endpoint. Thin: every write is one call to the
+same services the REST API calls (``apps.orders.services``); contacts' documents go
+through ``apps.contacts.services.contact_update``.
+
+Answers: a page or a redirect with a message for plain form posts; for htmx requests a
+204 with ``HX-Trigger`` (``toast``, ``desk-changed``: whatever is on screen reloads
+itself) or the re-rendered form; JSON (``{detail, code, extra}``) for the grid's drags.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.common.errors import DomainError, NotFoundError
+from apps.common.exceptions import error_body
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_update
+from apps.orders import selectors, services
+from apps.orders.forms import (
+    CancelForm,
+    CheckInForm,
+    ExtendForm,
+    ExtraForm,
+    MoveForm,
+    OrderCreateForm,
+    OrderEditForm,
+    OrderFilterForm,
+    StayChangeForm,
+    add_domain_error,
+)
+from apps.orders.models import Order, OrderEvent
+from apps.rooms import selectors as room_selectors
+from apps.tenancy.scope import StoreScopedPageMixin
+
+Status = Order.Status
+PAGE_SIZE = 50
+# Extras the desk posts most; free text is allowed too.
+EXTRA_SUGGESTIONS = ("早餐", "加床", "延迟退房", "接送机", "洗衣", "迷你吧")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "") and not _is_htmx(request)
+
+
+def _hx_events(response: HttpResponse, **events) -> HttpResponse:
+    # ASCII-escaped JSON: header values must be latin-1, messages are often Chinese.
+    response["HX-Trigger"] = json.dumps({k.replace("_", "-"): v for k, v in events.items()}, ensure_ascii=True)
+    return response
+
+
+def _next_url(request, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return default
+
+
+def _id_types() -> list:
+    return list(Contact.IdType.choices)
+
+
+class OrderPageMixin(StoreScopedPageMixin):
+    """Store scope plus the lookups the order pages share."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundError:
+            from django.http import Http404
+
+            raise Http404 from None
+
+    def order_url(self, order_id: int) -> str:
+        return reverse("order-detail", kwargs={"store_id": self.store.pk, "pk": order_id})
+
+    def get_order(self) -> Order:
+        return selectors.order_get(store=self.store, order_id=self.kwargs["pk"])
+
+    def room_types(self):
+        return list(room_selectors.room_type_list(store=self.store, filters={"is_active": True}))
+
+    def rooms(self):
+        return list(room_selectors.room_list(store=self.store, filters={"is_active": True}))
+
+    def channels(self):
+        return list(selectors.channel_list(store=self.store, active_only=True))
+
+    def done(self, message: str, default_url: str, **events) -> HttpResponse:
+        """A write succeeded: htmx callers refresh what they show; others go on to ``next``."""
+        if _is_htmx(self.request):
+            return _hx_events(HttpResponse(status=204), toast={"message": message, "level": "success"}, desk_changed=True, **events)
+        if _wants_json(self.request):
+            return JsonResponse({"ok": True, "detail": message})
+        messages.success(self.request, message)
+        return HttpResponseRedirect(_next_url(self.request, default_url))
+
+    def refused(self, exc: DomainError, default_url: str) -> HttpResponse:
+        """A service said no: the reason, in the user's language, and nothing changed."""
+        if _is_htmx(self.request):
+            return _hx_events(HttpResponse(status=204), toast={"message": exc.message, "level": "error"})
+        if _wants_json(self.request):
+            return JsonResponse(error_body(exc.code, exc.message, exc.extra), status=exc.status)
+        messages.error(self.request, exc.message)
+        return HttpResponseRedirect(_next_url(self.request, default_url))
+
+
+# --- today --------------------------------------------------------------------------------------
+
+
+class TodayView(OrderPageMixin, TemplateView):
+    """Arrivals, in-house guests, departures and rooms to clean, with one-click actions."""
+
+    template_name = "orders/today.html"
+
+    def get_template_names(self):
+        return ["orders/_today_board.html"] if self.request.GET.get("partial") == "1" else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = selectors.business_date(store=self.store)
+        lists = selectors.today_lists(store=self.store, day=day)
+        to_clean = list(room_selectors.room_list(store=self.store, filters={"is_active": True, "housekeeping": "dirty"}))
+        cleaning = list(room_selectors.room_list(store=self.store, filters={"is_active": True, "housekeeping": "cleaning"}))
+        context.update(day=day, lists=lists, dirty_rooms=to_clean + cleaning,
+                       due_out_ids={row["id"] for row in lists["departures"]})
+        return context
+
+
+# --- list -----------------------------------------------------------------------------------------
+
+
+class OrderListView(OrderPageMixin, TemplateView):
+    template_name = "orders/order_list.html"
+
+    def get_template_names(self):
+        return ["orders/_order_results.html"] if _is_htmx(self.request) else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = OrderFilterForm(self.request.GET or None, channels=self.channels())
+        orders = selectors.order_list(store=self.store, filters=form.to_filters())
+        page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(form=form, page=page, orders=page.object_list, query=query.urlencode())
+        return context
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+class OrderCreateView(OrderPageMixin, TemplateView):
+    """A reservation or a walk-in. From the grid (htmx) it opens in the side panel."""
+
+    template_name = "orders/order_create.html"
+    drawer_template_name = "orders/_order_create_drawer.html"
+
+    def get_template_names(self):
+        return [self.drawer_template_name] if _is_htmx(self.request) else [self.template_name]
+
+    def make_form(self, data=None):
+        today = selectors.business_date(store=self.store)
+        rooms = self.rooms()
+        initial = OrderCreateForm.initial_from(self.request.GET, today=today)
+        picked = next((r for r in rooms if r.pk == initial.get("room")), None)
+        if picked is not None:
+            initial["room_type"] = picked.room_type_id
+        return OrderCreateForm(
+            data, initial=initial, room_types=self.room_types(), rooms=rooms, channels=self.channels(), id_types=_id_types(),
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.make_form()))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["business_date"] = selectors.business_date(store=self.store)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.make_form(request.POST)
+        if form.is_valid():
+            try:
+                order = self.create(form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                message = _("Order %(code)s saved: %(guest)s, %(room)s, %(arrival)s – %(departure)s.") % {
+                    "code": order.code, "guest": order.primary_contact_name,
+                    "room": order.room.number if order.room_id else order.room_type.name,
+                    "arrival": order.arrival.isoformat(), "departure": order.departure.isoformat(),
+                }
+                if _is_htmx(request):
+                    return _hx_events(HttpResponse(status=204), toast={"message": message, "level": "success"},
+                                      desk_changed=True, drawer_close=True)
+                messages.success(request, message)
+                return HttpResponseRedirect(self.order_url(order.pk))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def create(self, data) -> Order:
+        room_type, room = selectors.stay_target(store=self.store, room_type_id=data.get("room_type"), room_id=data.get("room"))
+        channel = None
+        if data.get("channel"):
+            channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
+        person = services.PersonIn(
+            full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
+            id_number=data.get("id_number") or None, is_primary=True,
+        )
+        common = {
+            "store": self.store, "actor": self.request.user, "departure": data["departure"], "adults": data["adults"],
+            "children": data["children"], "channel": channel, "booker": person, "guests": [person],
+            "estimated_arrival_time": data.get("estimated_arrival_time"), "notes": data.get("notes") or "",
+        }
+        if data["kind"] == OrderCreateForm.KIND_WALK_IN:
+            return services.order_walk_in(room=room, **common)
+        return services.order_create(room_type=room_type, room=room, arrival=data["arrival"], confirm=data.get("confirm", False), **common)
+
+
+# --- detail, panel, edit -----------------------------------------------------------------------------
+
+
+def _timeline(order: Order, *, rooms: dict[int, str], types: dict[int, str]) -> list[dict]:
+    """The order's events with their changes in words (room numbers, not ids)."""
+    field_labels = {
+        "arrival": _("Arrival"), "departure": _("Departure"), "room_id": _("Room"), "room_type_id": _("Room type"),
+        "notes": _("Notes"), "adults": _("Adults"), "children": _("Children"), "estimated_arrival_time": _("Expected at"),
+    }
+    status_labels = dict(Status.choices)
+
+    def show(key, value):
+        if value in (None, ""):
+            return "—"
+        if key == "room_id":
+            return rooms.get(value, str(value))
+        if key == "room_type_id":
+            return types.get(value, str(value))
+        return str(value)
+
+    rows = []
+    for event in order.events.all():
+        data = event.data or {}
+        details = []
+        changes = data.get("changes") or {}
+        if isinstance(changes, dict):
+            for key, pair in changes.items():
+                if isinstance(pair, list) and len(pair) == 2:
+                    details.append(f"{field_labels.get(key, key)}: {show(key, pair[0])} → {show(key, pair[1])}")
+        if isinstance(data.get("departure"), list) and len(data["departure"]) == 2:
+            details.append(f"{_('Departure')}: {data['departure'][0]} → {data['departure'][1]}")
+        if event.kind == OrderEvent.Kind.CHECKED_IN and data.get("room_id"):
+            details.append(f"{_('Room')}: {show('room_id', data['room_id'])}")
+        if data.get("reason"):
+            details.append(f"{_('Reason')}: {data['reason']}")
+        if data.get("description"):
+            details.append(f"{data['description']} {data.get('total_price', '')}".strip())
+        rows.append({
+            "at": event.at, "kind": event.get_kind_display(), "actor": event.actor.get_username() if event.actor_id else "",
+            "from": status_labels.get(event.from_status, ""), "to": status_labels.get(event.to_status, ""),
+            "transition": event.from_status != event.to_status and bool(event.from_status), "details": details,
+        })
+    return rows
+
+
+def _guests(order: Order) -> list[Contact]:
+    """The people staying: the order's guests, else its booker."""
+    guests = [g.contact for g in order.guests.all()]
+    if not guests and order.booker_id:
+        guests = [order.booker]
+    return guests
+
+
+def _actions(order: Order, today) -> dict[str, bool]:
+    allowed = Order.TRANSITIONS[order.status]
+    return {
+        "confirm": Status.CONFIRMED in allowed,
+        "check_in": Status.CHECKED_IN in allowed and order.arrival <= today < order.departure,
+        "check_out": Status.CHECKED_OUT in allowed,
+        "cancel": Status.CANCELLED in allowed,
+        "no_show": Status.NO_SHOW in allowed and today >= order.arrival,
+        "extend": order.status in Order.IN_HOUSE,
+        "edit": order.status in Order.ACTIVE,
+        "extras": order.status in Order.ACTIVE,
+    }
+
+
+class OrderDetailView(OrderPageMixin, TemplateView):
+    template_name = "orders/order_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.get_order()
+        today = selectors.business_date(store=self.store)
+        rooms = {r.pk: r.number for r in self.rooms()}
+        types = {t.pk: t.name for t in room_selectors.room_type_list(store=self.store)}
+        items = list(order.items.all())
+        context.update(
+            order=order, today=today, guests=_guests(order), actions=_actions(order, today),
+            nights=[i for i in items if i.kind == "room_night"], extras=[i for i in items if i.kind == "extra"],
+            timeline=_timeline(order, rooms=rooms, types=types),
+            extra_form=kwargs.get("extra_form") or ExtraForm(initial={"quantity": 1, "service_date": today}),
+            cancel_form=kwargs.get("cancel_form") or CancelForm(),
+            extend_form=kwargs.get("extend_form") or ExtendForm(initial={"departure": order.departure + timedelta(days=1)}),
+            extra_suggestions=EXTRA_SUGGESTIONS,
+        )
+        return context
+
+
+class OrderPanelView(OrderPageMixin, TemplateView):
+    """A stay clicked on the grid: its summary and actions, in the side panel."""
+
+    template_name = "orders/_order_panel.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.get_order()
+        today = selectors.business_date(store=self.store)
+        context.update(order=order, today=today, guests=_guests(order), actions=_actions(order, today),
+                       rooms=self.rooms() if order.status in Order.ACTIVE else [])
+        return context
+
+
+class OrderEditView(OrderPageMixin, TemplateView):
+    """Edit details (guest counts, arrival time, notes) and change the stay (dates, room)."""
+
+    template_name = "orders/order_edit.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = kwargs.get("order") or self.get_order()
+        in_house = order.status in Order.IN_HOUSE
+        context.update(
+            order=order,
+            details_form=kwargs.get("details_form") or OrderEditForm(initial={
+                "adults": order.adults, "children": order.children, "estimated_arrival_time": order.estimated_arrival_time,
+                "notes": order.notes,
+            }),
+            stay_form=kwargs.get("stay_form") or StayChangeForm(
+                initial={"arrival": order.arrival, "departure": order.departure, "room_type": order.room_type_id, "room": order.room_id},
+                room_types=self.room_types(), rooms=self.rooms(), in_house=in_house,
+            ),
+            can_change_stay=order.status in Order.ACTIVE,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        order = self.get_order()
+        if request.POST.get("form") == "stay":
+            form = StayChangeForm(request.POST, room_types=self.room_types(), rooms=self.rooms(), in_house=order.status in Order.IN_HOUSE)
+            if form.is_valid():
+                try:
+                    self.change_stay(order, form.cleaned_data)
+                except DomainError as exc:
+                    add_domain_error(form, exc)
+                else:
+                    messages.success(request, _("The stay is changed; new nights are priced now."))
+                    return HttpResponseRedirect(self.order_url(order.pk))
+            return self.render_to_response(self.get_context_data(order=order, stay_form=form))
+        form = OrderEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.order_update(order=order, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return HttpResponseRedirect(self.order_url(order.pk))
+        return self.render_to_response(self.get_context_data(order=order, details_form=form))
+
+    def change_stay(self, order: Order, data: dict) -> Order:
+        room_type, room = None, None
+        if data.get("room") is not None or data.get("room_type") is not None:
+            room_type, room = selectors.stay_target(store=self.store, room_type_id=data.get("room_type"), room_id=data.get("room"))
+        kwargs = {"room": room}
+        if "room_type" in data:
+            kwargs.update(room_type=room_type, arrival=data["arrival"], departure=data["departure"])
+        return services.order_modify(order=selectors.order_for_update(store=self.store, order_id=order.pk), actor=self.request.user, **kwargs)
+
+
+# --- actions ---------------------------------------------------------------------------------------------
+
+
+class OrderActionView(OrderPageMixin, View):
+    """One POST per lifecycle transition (the API's action endpoints, for the desk)."""
+
+    action: str = ""
+
+    def post(self, request, store_id: int, pk: int):
+        order = selectors.order_for_update(store=self.store, order_id=pk)
+        url = self.order_url(pk)
+        try:
+            order = self.run(order)
+        except DomainError as exc:
+            return self.refused(exc, url)
+        return self.done(self.message(order), url)
+
+    def run(self, order: Order) -> Order:
+        actor = self.request.user
+        if self.action == "confirm":
+            return services.order_confirm(order=order, actor=actor)
+        if self.action == "check_out":
+            return services.order_check_out(order=order, actor=actor)
+        if self.action == "no_show":
+            return services.order_mark_no_show(order=order, actor=actor)
+        raise AssertionError(self.action)
+
+    def message(self, order: Order) -> str:
+        if self.action == "check_out":
+            return _("%(guest)s checked out of %(room)s; the room is dirty.") % {
+                "guest": order.primary_contact_name or order.code, "room": order.room.number if order.room_id else "",
+            }
+        return _("Order %(code)s: %(status)s.") % {"code": order.code, "status": Status(order.status).label}
+
+
+class OrderCancelView(OrderActionView):
+    def run(self, order: Order) -> Order:
+        return services.order_cancel(order=order, actor=self.request.user, reason=self.request.POST.get("reason", ""))
+
+
+class OrderExtendView(OrderActionView):
+    def run(self, order: Order) -> Order:
+        form = ExtendForm(self.request.POST)
+        if not form.is_valid():
+            raise DomainError("invalid", _("Enter the new departure date."), extra={"fields": {"departure": [_("Enter a valid date.")]}}, status=400)
+        return services.order_extend(order=order, actor=self.request.user, departure=form.cleaned_data["departure"])
+
+    def message(self, order: Order) -> str:
+        return _("Extended to %(date)s.") % {"date": order.departure.isoformat()}
+
+
+class OrderExtraAddView(OrderDetailView):
+    """Post an extra (breakfast, extra bed...) on the order; bad input re-renders the detail
+    page with what was typed."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, store_id: int, pk: int):
+        form = ExtraForm(request.POST)
+        url = self.order_url(pk)
+        if not form.is_valid():
+            if _is_htmx(request) or _wants_json(request):
+                first = next(iter(form.errors.values()))[0]
+                return self.refused(DomainError("invalid", first, status=400), url)
+            return self.render_to_response(self.get_context_data(extra_form=form))
+        data = form.cleaned_data
+        try:
+            item = services.order_extra_add(
+                order=selectors.order_for_update(store=self.store, order_id=pk), actor=request.user,
+                extra=services.ExtraIn(description=data["description"], unit_price=data["unit_price"],
+                                       quantity=data["quantity"], service_date=data.get("service_date")),
+            )
+        except DomainError as exc:
+            if _is_htmx(request) or _wants_json(request):
+                return self.refused(exc, url)
+            add_domain_error(form, exc)
+            return self.render_to_response(self.get_context_data(extra_form=form))
+        return self.done(_("Posted %(item)s × %(qty)d: %(total)s.") % {"item": item.description, "qty": item.quantity, "total": item.total_price}, url)
+
+
+class OrderExtraRemoveView(OrderPageMixin, View):
+    def post(self, request, store_id: int, pk: int, item_id: int):
+        url = self.order_url(pk)
+        try:
+            services.order_extra_remove(order=selectors.order_for_update(store=self.store, order_id=pk), actor=request.user, item_id=item_id)
+        except DomainError as exc:
+            return self.refused(exc, url)
+        return self.done(_("Extra removed."), url)
+
+
+class OrderMoveView(OrderPageMixin, View):
+    """A stay dragged on the grid (or moved from its panel): same nights count, new room
+    and/or arrival. ``order_modify`` re-checks the room and the type's inventory and
+    re-prices new nights; a refusal changes nothing and says why."""
+
+    def post(self, request, store_id: int, pk: int):
+        url = reverse("room-grid", kwargs={"store_id": self.store.pk})
+        form = MoveForm(request.POST)
+        if not form.is_valid():
+            return self.refused(DomainError("invalid", _("Choose a room and a date."), status=400), url)
+        order = selectors.order_get(store=self.store, order_id=pk)
+        _type, room = selectors.stay_target(store=self.store, room_id=form.cleaned_data["room"])
+        kwargs = {"room": room}
+        arrival = form.cleaned_data.get("arrival")
+        if arrival and arrival != order.arrival:
+            kwargs.update(arrival=arrival, departure=arrival + timedelta(days=order.nights))
+        try:
+            moved = services.order_modify(order=order, actor=request.user, **kwargs)
+        except DomainError as exc:
+            return self.refused(exc, url)
+        message = _("%(guest)s moved to %(room)s, %(arrival)s – %(departure)s; total %(total)s.") % {
+            "guest": moved.primary_contact_name or moved.code, "room": room.number,
+            "arrival": moved.arrival.isoformat(), "departure": moved.departure.isoformat(), "total": moved.total_amount,
+        }
+        if _wants_json(request):
+            return JsonResponse({
+                "ok": True, "detail": message,
+                "order": {"id": moved.pk, "room_id": moved.room_id, "arrival": moved.arrival.isoformat(),
+                          "departure": moved.departure.isoformat(), "total_amount": str(moved.total_amount)},
+            })
+        return self.done(message, url)
+
+
+class OrderCheckInView(OrderPageMixin, TemplateView):
+    """Check in: the room (assigned, or chosen now) and each guest's document, in one go."""
+
+    template_name = "orders/check_in.html"
+
+    def make_form(self, order: Order, data=None) -> CheckInForm:
+        return CheckInForm(data, initial={"room": order.room_id}, rooms=self.rooms(), guests=_guests(order), id_types=_id_types())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = kwargs.get("order") or self.get_order()
+        today = selectors.business_date(store=self.store)
+        context.update(order=order, today=today, form=kwargs.get("form") or self.make_form(order), actions=_actions(order, today))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        order = self.get_order()
+        form = self.make_form(order, request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    self.register_documents(form)
+                    _type, room = selectors.stay_target(store=self.store, room_id=form.cleaned_data["room"])
+                    services.order_check_in(order=selectors.order_for_update(store=self.store, order_id=order.pk), actor=request.user, room=room)
+            except _DocumentRefused:
+                pass
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("%(guest)s checked in to %(room)s.") % {"guest": order.primary_contact_name or order.code, "room": room.number})
+                return HttpResponseRedirect(_next_url(request, self.order_url(order.pk)))
+        return self.render_to_response(self.get_context_data(order=order, form=form))
+
+    def register_documents(self, form: CheckInForm) -> None:
+        for contact, id_type, number in form.documents():
+            try:
+                contact_update(contact=contact, actor=self.request.user, id_type=id_type, id_number=number)
+            except DomainError as exc:
+                form.add_error(f"g{contact.pk}_id_number", exc.message)
+                raise _DocumentRefused() from exc
+
+
+class _DocumentRefused(Exception):
+    """A guest's document was refused: roll the check-in back and show the form again."""
+

@@ -1,0 +1,147 @@
+"""64 clients x 5 attempts book the same room for the same nights through the HTTP API.
+
+Every attempt is ``POST /stores/{id}/orders/`` with ``confirm: true`` (create and hold
+the nights in one transaction). PostgreSQL's ``UNIQUE (room, night)`` lets exactly one
+through; the others answer 409 ``room_unavailable`` and leave nothing behind.
+
+Usage: python bench/booking_race.py   (env BENCH_CLIENTS, BENCH_ATTEMPTS)
+Last line: {"bench": "booking_race", "attempts": 320, "succeeded": 1, "conflicts": 319, "server_errors": 0}
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import drop_tenant, emit, fresh_tenant, serve, setup_django  # noqa: E402
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", 64))
+ATTEMPTS = int(os.environ.get("BENCH_ATTEMPTS", 5))
+
+
+class ServerLog:
+    def __init__(self, path: str):
+        self.path = path
+
+    def summary(self) -> str:
+        """Counts of the server's log lines by level; the first error in full."""
+        with open(self.path, errors="replace") as handle:
+            lines = handle.read().splitlines()
+        levels = Counter(word for line in lines for word in line.split()[2:3] if word in {"WARNING", "ERROR", "CRITICAL"})
+        first_error = next((line for line in lines if " ERROR " in line or line.startswith("Traceback")), None)
+        return f"{dict(levels)}" + (f", first error: {first_error}" if first_error else "")
+
+
+@contextmanager
+def quiet_server_log():
+    """Send this process's (and so gunicorn's) stderr to a file while serving: every
+    expected 409 is a WARNING line from django.request. Summarised at the end."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.NamedTemporaryFile("w", prefix="bench-server-", suffix=".log", delete=False) as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield ServerLog(log.name)
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def build(store):
+    """A room type of 4 rooms, the default channels and a front-desk clerk with a token."""
+    from rest_framework.authtoken.models import Token
+
+    from apps.orders.services import channel_defaults_ensure
+    from apps.rooms.models import Room, RoomType
+    from apps.tenancy.models import StaffProfile
+    from apps.tenancy.services import staff_create
+
+    clerk = staff_create(username="clerk", password="bench-pass-1", role=StaffProfile.Role.FRONT_DESK, stores=[store])
+    channel_defaults_ensure(store=store)
+    room_type = RoomType.objects.create(store=store, name="大床房", default_price=Decimal("388.00"), capacity=2)
+    rooms = [Room.objects.create(store=store, room_type=room_type, number=str(100 + i)) for i in range(4)]
+    return Token.objects.create(user=clerk).key, rooms[0]
+
+
+def main() -> None:
+    import httpx
+
+    setup_django()
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from apps.orders.selectors import business_date
+
+    tenant, store, _admin = fresh_tenant(prefix="race")
+    try:
+        with tenant_context(tenant):
+            token, room = build(store)
+            arrival = business_date(store=store) + timedelta(days=14)
+        body = {"room": room.pk, "arrival": arrival.isoformat(), "departure": (arrival + timedelta(days=3)).isoformat(),
+                "confirm": True, "guests": [{"full_name": "抢房客"}]}
+        outcomes: Counter = Counter()
+        lock = threading.Lock()
+        with quiet_server_log() as server_log, serve(workers=4, threads=8) as base:
+            url = f"{base}/t/{tenant.slug}/api/v1/stores/{store.pk}/orders/"
+            headers = {"Authorization": f"Token {token}", "Accept-Language": "en"}
+            with httpx.Client(headers=headers, timeout=30) as warm:  # every worker imports and connects first
+                for _ in range(16):
+                    warm.get(f"{base}/t/{tenant.slug}/api/v1/stores/{store.pk}/channels/")
+            barrier = threading.Barrier(CLIENTS)
+
+            def client():
+                seen = Counter()
+                with httpx.Client(headers=headers, timeout=60) as http:
+                    barrier.wait()
+                    for _ in range(ATTEMPTS):
+                        try:
+                            response = http.post(url, json=body)
+                        except httpx.HTTPError:
+                            seen["transport_errors"] += 1
+                            continue
+                        if response.status_code == 201:
+                            seen["succeeded"] += 1
+                        elif response.status_code == 409 and response.json().get("code") == "room_unavailable":
+                            seen["conflicts"] += 1
+                        elif response.status_code >= 500:
+                            seen["server_errors"] += 1
+                        else:
+                            seen[f"http_{response.status_code}"] += 1
+                with lock:
+                    outcomes.update(seen)
+
+            threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        with tenant_context(tenant), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM orders_order")
+            orders = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*), count(DISTINCT order_id) FROM rooms_roomnight WHERE room_id = %s", [room.pk])
+            room_nights, holders = cursor.fetchone()
+    finally:
+        drop_tenant(tenant)
+    result = {
+        "bench": "booking_race",
+        "attempts": CLIENTS * ATTEMPTS,
+        "succeeded": outcomes["succeeded"],
+        "conflicts": outcomes["conflicts"],
+        "server_errors": outcomes["server_errors"],
+    }
+    other = {k: v for k, v in outcomes.items() if k not in result}
+    print(f"orders in the database: {orders}; room nights held: {room_nights} by {holders} order(s); "
+          f"other outcomes: {other}; server log: {server_log.summary()}")
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
