@@ -56,7 +56,7 @@ def _housekeeping_move(*, room: Room, status: str, actor, source: str) -> Room:
             extra={"fields": {"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Housekeeping.values)}]}},
         )
     with transaction.atomic():
-        locked = Room.objects.select_for_update().get(pk=room.pk)
+        locked = Room.objects.select_for_update(no_key=True).get(pk=room.pk)
         current = locked.housekeeping
         # Any room may be marked dirty (a guest left, a spill, an inspection failed).
         if status != Housekeeping.DIRTY and status not in Room.HOUSEKEEPING_TRANSITIONS.get(current, frozenset()):
@@ -145,7 +145,7 @@ def room_type_update(*, room_type: RoomType, actor=None, **changes: Any) -> Room
     if unknown:
         raise TypeError(f"room_type_update: unknown fields {sorted(unknown)}")
     with transaction.atomic():
-        locked = RoomType.objects.select_for_update().get(pk=room_type.pk)
+        locked = RoomType.objects.select_for_update(no_key=True).get(pk=room_type.pk)
         for key, value in changes.items():
             if key in {"amenities", "images"}:
                 value = list(value)
@@ -202,8 +202,9 @@ def _room_number_taken(exc: IntegrityError) -> DomainValidationError:
 
 
 def _lock_room_types(type_ids: Iterable[int]) -> None:
-    """FOR UPDATE on room types in id order: capacity changes wait for in-flight holds (FOR SHARE)."""
-    list(RoomType.objects.select_for_update().filter(pk__in=sorted(set(type_ids))).order_by("pk").values_list("pk", flat=True))
+    """Lock room types in id order (FOR NO KEY UPDATE: conflicts with the FOR SHARE that
+    inventory holds take, not with foreign-key checks): capacity changes wait for in-flight holds."""
+    list(RoomType.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(type_ids))).order_by("pk").values_list("pk", flat=True))
 
 
 def room_create(
@@ -245,7 +246,7 @@ def room_update(*, room: Room, actor=None, **changes: Any) -> Room:
         new_type: RoomType = changes.get("room_type", current.room_type)
         type_ids = {current.room_type_id, new_type.pk}
         _lock_room_types(type_ids)
-        locked = Room.objects.select_for_update().select_related("room_type", "store").get(pk=room.pk)
+        locked = Room.objects.select_for_update(of=("self",), no_key=True).select_related("room_type", "store").get(pk=room.pk)
         if locked.room_type_id not in type_ids:  # changed between our read and our lock
             raise DomainError(RoomsErrorCode.CONCURRENT_CHANGE, _("The room was changed meanwhile; please try again."))
         store = locked.store
@@ -391,7 +392,8 @@ def room_lock_create(
 def room_lock_release(*, lock: RoomLock, actor=None) -> RoomLock:
     """Give the lock's nights back from today (or its start, if later). The row stays, with who and when."""
     with transaction.atomic():
-        locked = RoomLock.objects.select_for_update().select_related("room", "store").get(pk=lock.pk)
+        # of=self: never lock the joined store row (every insert referencing the store would wait)
+        locked = RoomLock.objects.select_for_update(of=("self",), no_key=True).select_related("room", "store").get(pk=lock.pk)
         if locked.released_at is not None:
             raise DomainError(
                 RoomsErrorCode.ROOM_LOCK_RELEASED, _("This lock was already released."),
@@ -482,7 +484,7 @@ def pricing_rule_update(*, rule: PricingRule, actor=None, **changes: Any) -> Pri
     if unknown:
         raise TypeError(f"pricing_rule_update: unknown fields {sorted(unknown)}")
     with transaction.atomic():
-        locked = PricingRule.objects.select_for_update().select_related("store", "room_type").get(pk=rule.pk)
+        locked = PricingRule.objects.select_for_update(of=("self",), no_key=True).select_related("store", "room_type").get(pk=rule.pk)
         current = {f: getattr(locked, f) for f in PRICING_RULE_FIELDS}
         values = pricing_rule_validate(store=locked.store, values={**current, **changes})
         for key in changes:

@@ -3,7 +3,6 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
@@ -115,11 +114,11 @@ def test_other_tenant_token_is_unknown_and_crafted_ids_are_404(api, world, a1):
     c = api("beta", "admin_b")
     c.credentials(HTTP_AUTHORIZATION=f"Token {world.alpha.tokens['admin_a']}")
     assert c.get(f"{c.prefix}/stores/{a1.pk}/rooms/").status_code == 401
+    # beta's own admin, with alpha's store and room type ids: beta's schema has neither
     beta_admin = api("beta", "admin_b")
-    # alpha's A1 id does not exist in beta's schema (beta has B1 only, and other ids)
-    connection.set_schema_to_public()
-    response = beta_admin.get(f"{beta_admin.prefix}/stores/{world.alpha.stores['A2'].pk}/room-types/{rt.pk}/")
-    assert response.status_code == 404
+    for path in (f"stores/{world.alpha.stores['A2'].pk}/room-types/{rt.pk}/", f"stores/{world.alpha.stores['A2'].pk}/grid/"):
+        response = beta_admin.get(f"{beta_admin.prefix}/{path}")
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
     anonymous = api("alpha")
     assert anonymous.get(f"{anonymous.prefix}/stores/{a1.pk}/grid/").status_code == 401
 
@@ -335,3 +334,21 @@ def test_refusals_speak_the_users_language(api, a1, today):
     response = c.post(url(c, a1, "locks/"), body, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "room_lock_overlap")
     assert response.json()["detail"] == f"该房间在 {today.isoformat()} 已被锁定。"
+
+
+def test_housekeeping_history_query_count_does_not_depend_on_rows(api, a1, world, django_assert_num_queries):
+    room = RoomFactory(room_type=RoomTypeFactory(store=a1))
+    clerk, manager = world.alpha.users["clerk_a1"], world.alpha.users["manager_a1"]
+    c = api("alpha", "clerk_a1", language="en")
+    path = url(c, a1, f"rooms/{room.pk}/housekeeping/")
+    for status in ("dirty", "cleaning"):
+        services.room_housekeeping_set(room=room, status=status, actor=clerk)
+    c.get(path)
+    # + the room lookup
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        assert c.get(path).json()["count"] == 2
+    for i in range(6):
+        for status in ("dirty", "cleaning"):
+            services.room_housekeeping_set(room=room, status=status, actor=manager if i % 2 else clerk)
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        assert c.get(path).json()["count"] == 14
