@@ -159,13 +159,24 @@ def _match(*, store: Store, full_name: str, doc_index: str | None, id_type: str 
     return None, False
 
 
+class _ChangedMeanwhile(Exception):
+    """The matched profile changed between our read and our write: look again."""
+
+
 def _fill_missing(contact: Contact, *, protected: dict[str, Any], profile: dict[str, Any], take_document: bool) -> None:
-    """Complete an existing profile with what it lacks; never overwrite what it has."""
+    """Complete an existing profile with what it lacks; never overwrite what it has.
+
+    A conditional UPDATE (document/phone still empty, still active), so a concurrent
+    writer who filled them first is never overwritten: we look again instead.
+    """
     update: dict[str, Any] = {}
+    conditions: dict[str, Any] = {"pk": contact.pk, "status": Contact.Status.ACTIVE}
     if take_document and protected.get("id_number_blind_index"):
-        update.update({k: v for k, v in protected.items() if k.startswith("id_") or k == "id_type"})
+        update.update({k: v for k, v in protected.items() if k.startswith("id_")})
+        conditions["id_number_blind_index__isnull"] = True
     if not contact.phone_blind_index and protected.get("phone_blind_index"):
         update.update({k: v for k, v in protected.items() if k.startswith("phone_")})
+        conditions["phone_blind_index__isnull"] = True
     for key, value in profile.items():
         if value not in ("", None) and getattr(contact, key) in ("", None):
             update[key] = value
@@ -175,9 +186,11 @@ def _fill_missing(contact: Contact, *, protected: dict[str, Any], profile: dict[
                 update[key] = profile[key]
     if not update:
         return
+    update["updated_at"] = timezone.now()
+    if not Contact.objects.filter(**conditions).update(**update):
+        raise _ChangedMeanwhile
     for key, value in update.items():
         setattr(contact, key, value)
-    contact.save(update_fields=[*update, "updated_at"])
 
 
 @sensitive_variables("phone", "id_number", "info", "protected")
@@ -224,8 +237,8 @@ def contact_create_or_reuse(
                 contact = Contact.objects.create(
                     store=store, contact_type=contact_type, full_name=name, created_by=_user(actor), **profile, **protected,
                 )
-        except IntegrityError:
-            # A concurrent writer created the same person first: look again and reuse it.
+        except (IntegrityError, _ChangedMeanwhile):
+            # A concurrent writer created or completed the same person first: look again.
             if attempt == 2:
                 raise
             continue
@@ -486,10 +499,11 @@ class RotationProgress:
 
 
 def _needs_rotation_sql(current: str) -> tuple[str, list[str]]:
-    prefix = current + ":%"
+    # starts_with, not LIKE: a key id may contain "_", a LIKE wildcard.
+    prefix = current + ":"
     return (
-        "((id_number_encrypted <> '' AND id_number_encrypted NOT LIKE %s) "
-        "OR (phone_encrypted <> '' AND phone_encrypted NOT LIKE %s))",
+        "((id_number_encrypted <> '' AND NOT starts_with(id_number_encrypted, %s)) "
+        "OR (phone_encrypted <> '' AND NOT starts_with(phone_encrypted, %s)))",
         [prefix, prefix],
     )
 

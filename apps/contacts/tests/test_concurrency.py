@@ -49,3 +49,45 @@ def test_simultaneous_creates_with_the_same_document_make_one_contact(committed_
     assert len(set(results)) == 1
     with tenant_context(committed_tenant.tenant):
         assert Contact.objects.filter(store=store).count() == 1
+
+
+def test_rotation_while_the_front_desk_keeps_editing_loses_nothing(committed_tenant, monkeypatch):
+    from apps.contacts import crypto
+    from apps.contacts.services import contact_find_or_create, contact_keys_rotate, contact_update
+    from apps.contacts.tests.conftest import BLIND, KEY_A, KEY_B
+
+    monkeypatch.setenv("PMS_BLIND_INDEX_KEY", BLIND)
+    monkeypatch.setenv("PMS_FIELD_KEYS", f"ka:{KEY_A}")
+    crypto.reload_keyring()
+    try:
+        store, tenant = committed_tenant.store, committed_tenant.tenant
+        with tenant_context(tenant):
+            ids = [
+                contact_find_or_create(store=store, full_name=f"客{i}", phone=f"1390000{i:04d}", id_number=resident_id(seq=f"{i:03d}")).pk
+                for i in range(200)
+            ]
+        monkeypatch.setenv("PMS_FIELD_KEYS", f"kb:{KEY_B},ka:{KEY_A}")
+        crypto.reload_keyring()
+
+        def rotate():
+            return contact_keys_rotate(batch_size=10).failures
+
+        def edit():
+            for pk in ids[::4]:
+                contact_update(contact=Contact.objects.get(pk=pk), phone=f"1370000{pk % 10000:04d}")
+            return "edited"
+
+        results = run_concurrently(lambda job: job(), [(rotate,), (edit,)], tenant=tenant)
+        assert results == [0, "edited"], results
+        with tenant_context(tenant):
+            rows = {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
+            only_b = crypto.Keyring.from_strings(f"kb:{KEY_B}", BLIND)
+            for i, pk in enumerate(ids):
+                c = rows[pk]
+                assert crypto.decrypt(c.id_number_encrypted, field="id_number", ring=only_b) == resident_id(seq=f"{i:03d}")
+                want = f"+861370000{pk % 10000:04d}" if pk in ids[::4] else f"+861390000{i:04d}"
+                assert crypto.decrypt(c.phone_encrypted, field="phone", ring=only_b) == want
+    finally:
+        monkeypatch.delenv("PMS_FIELD_KEYS")
+        monkeypatch.delenv("PMS_BLIND_INDEX_KEY")
+        crypto.reload_keyring()

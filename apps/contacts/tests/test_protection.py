@@ -202,3 +202,15 @@ def test_rotate_command_reports_progress_per_tenant(world, ring_a, rotate_to_b):
     assert "alpha: rotated 5, failures 0" in text
     assert "done: rotated 5, failures 0" in text
     assert "110105" not in text
+
+
+def test_rotation_matches_key_ids_literally_not_as_like_patterns(in_alpha):
+    # "_" is a LIKE wildcard: "k_1:%" would wrongly match a value written under "kx1".
+    old = crypto.Keyring.from_strings(f"kx1:{KEY_A}", BLIND)
+    new = crypto.Keyring.from_strings(f"k_1:{base64.b64encode(b'n' * 32).decode()},kx1:{KEY_A}", BLIND)
+    with crypto.use_keyring(old):
+        contact = contact_find_or_create(store=in_alpha.stores["A1"], full_name="张三", id_number=ID_NUMBER)
+    with crypto.use_keyring(new):
+        assert contact_keys_rotate(batch_size=10).rotated == 1
+    contact.refresh_from_db()
+    assert contact.id_number_encrypted.startswith("k_1:")

@@ -276,3 +276,18 @@ def test_demo_seed_makes_valid_contacts_and_is_idempotent(in_alpha):
     assert sorted(Contact.objects.values_list("id_type", flat=True)) == sorted(
         ["resident_id"] * 3 + ["hk_macau_permit", "taiwan_permit", "passport", ""]
     )
+
+
+def test_a_profile_completed_meanwhile_is_not_overwritten(in_alpha):
+    from apps.contacts.documents import validate_document
+    from apps.contacts.services import _ChangedMeanwhile, _fill_missing, _protect_document
+
+    a1 = in_alpha.stores["A1"]
+    booker = contact_find_or_create(store=a1, full_name="张三", phone="13812345678")
+    stale = Contact.objects.get(pk=booker.pk)  # read before the other desk's write
+    contact_find_or_create(store=a1, full_name="张三", phone="13812345678", id_number=ID_NUMBER)
+    other_doc = _protect_document(validate_document(id_type="resident_id", id_number=resident_id(seq="125")))
+    with pytest.raises(_ChangedMeanwhile):
+        _fill_missing(stale, protected=other_doc, profile={}, take_document=True)
+    booker.refresh_from_db()
+    assert booker.id_number_masked == "110105********1232"
