@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -107,7 +108,7 @@ class OrderViewSet(StoreScopedViewSet):
         if data["channel"] is not None:
             channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
             if channel is None:
-                raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, "Unknown channel.", extra={"fields": {"channel": ["Unknown channel."]}})
+                raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
         common = {
             "store": self.store, "actor": request.user, "departure": data["departure"], "adults": data["adults"],
             "children": data["children"], "channel": channel, "booker": _person(data["booker"]),
@@ -321,7 +322,7 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
     def post(self, request, store_id: int):
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > 255:
-            message = "Send a unique Idempotency-Key header (at most 255 characters) with every order push."
+            message = _("Send a unique Idempotency-Key header (at most 255 characters) with every order push.")
             raise DomainValidationError(OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED, message, extra={"fields": {"Idempotency-Key": [message]}})
         fingerprint = idempotency.request_fingerprint(method=request.method, path=request.path, body=request.data)
         begun = idempotency.idempotency_begin(store=self.store, key=key, fingerprint=fingerprint)
@@ -341,10 +342,10 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         data = _valid(ExternalOrderInSerializer, request.data)
         channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
         if channel is None:
-            raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, "Unknown channel.", extra={"fields": {"channel": ["Unknown channel."]}})
+            raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
         room_type = selectors.room_type_lookup(store=self.store, ref=data["room_type"])
         if room_type is None:
-            raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, "Unknown room type.", extra={"fields": {"room_type": ["Unknown room type."]}})
+            raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, _("Unknown room type."), extra={"fields": {"room_type": [_("Unknown room type.")]}})
         result = services.order_intake_external(
             store=self.store, actor=request.user, channel=channel, external_ref=data["external_ref"], room_type=room_type,
             arrival=data["arrival"], departure=data["departure"], amount=data["amount"], adults=data["adults"],

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
@@ -26,7 +24,9 @@ MAX_SEARCH_NIGHTS = 30
 def business_date(*, store: Store) -> date:
     """The store's current business date: today in the store's time zone (a night
     audit, in a later issue, may hold it back until the day is closed)."""
-    return timezone.localdate(timezone=ZoneInfo(store.time_zone or "Asia/Shanghai"))
+    from apps.rooms.selectors import store_today
+
+    return store_today(store=store)
 
 
 # --- orders ------------------------------------------------------------------------------

@@ -362,13 +362,15 @@ def order_create(
     extras: list[ExtraIn] | tuple[ExtraIn, ...] = (),
     confirm: bool = False,
     nightly_prices: dict[date, Decimal] | None = None,
+    allow_past_arrival: bool = False,
 ) -> Order:
     """A new order, pending confirmation, or confirmed at once (``confirm``: holds its
     nights; refused with ``room_unavailable`` / ``room_type_sold_out`` and nothing
     written if they are gone). Booker and guests become contacts (existing ones reused).
     Nights are priced by the rooms pricing rules now (``nightly_prices`` overrides, e.g.
-    the amount an OTA sold) and the rate stays locked on the items."""
-    _check_stay_dates(store=store, arrival=arrival, departure=departure)
+    the amount an OTA sold) and the rate stays locked on the items. ``allow_past_arrival``
+    is for stays already under way when they are entered (imports, demo data)."""
+    _check_stay_dates(store=store, arrival=arrival, departure=departure, allow_past_arrival=allow_past_arrival)
     _check_room_type(store, room_type)
     if room is not None:
         _check_room(store, room, room_type.pk)

@@ -289,3 +289,12 @@ def test_today_endpoint(clerk, store, rt, today):
     data = clerk.get(url(store, f"today/?date={tomorrow}")).json()
     assert data["counts"] == {"arrivals": 1, "in_house": 1, "departures": 1}
     assert data["departures"][0]["id"] == staying.pk and data["departures"][0]["overdue"] is False
+
+
+def test_errors_speak_chinese_by_default(api, store, rt, tomorrow):
+    clerk = api("alpha", "clerk_a1")  # no Accept-Language: zh-Hans
+    order = make_order(store, room_type=rt, arrival=tomorrow, status=S.CANCELLED)
+    response = clerk.post(url(store, f"orders/{order.pk}/confirm/"))
+    assert response.json()["detail"] == "订单不能从“已取消”变为“已确认”。"
+    response = clerk.post(url(store, "external-orders/"), {}, format="json")
+    assert response.json()["detail"] == "每次推送订单都须带上唯一的 Idempotency-Key 请求头（最多 255 个字符）。"
