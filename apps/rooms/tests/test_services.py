@@ -358,3 +358,39 @@ def test_pricing_rule_update_checks_merged_values_and_delete(store):
     assert (rule.min_los, rule.max_los, rule.priority) == (2, 4, 3)
     services.pricing_rule_delete(rule=rule)
     assert not PricingRule.objects.exists()
+
+
+def test_deactivation_racing_assignments_never_leaves_an_inactive_room_held(committed_tenant):
+    with tenant_context(committed_tenant.tenant):
+        store = committed_tenant.store
+        rt = RoomTypeFactory(store=store)
+        room = services.room_create(store=store, room_type=rt, number="101")
+        for n in ("102", "103", "104"):
+            services.room_create(store=store, room_type=rt, number=n)
+        night = store_today(store=store) + timedelta(days=1)
+
+    def deactivate():
+        services.room_deactivate(room=Room.objects.get(pk=room.pk))
+        return "deactivated"
+
+    def assign(order_id):
+        with transaction.atomic():
+            inventory.hold_stay(store_id=store.pk, order_id=order_id, room_type_id=rt.pk, nights=[night], room_id=room.pk)
+        return "held"
+
+    results = run_concurrently(
+        lambda i: deactivate() if i == 0 else assign(i), [(i,) for i in range(6)], tenant=committed_tenant.tenant
+    )
+    with tenant_context(committed_tenant.tenant):
+        room.refresh_from_db()
+        held = RoomNight.objects.filter(room=room, night=night).count()
+        capacity, locked, held_type = RoomTypeNight.objects.filter(room_type=rt, night=night).values_list("capacity", "locked", "held").get()
+    assert results.count("held") <= 1, results
+    if room.is_active:
+        # an assignment won first: the deactivation saw its night and was refused
+        assert (results.count("held"), held, capacity, held_type) == (1, 1, 4, 1)
+        assert getattr(results[0], "code", None) == "room_has_future_holds", results
+    else:
+        assert results[0] == "deactivated" and held == 0 and capacity == 3, results
+        assert all(r == "held" or getattr(r, "code", None) in {"room_inactive", "room_unavailable"} for r in results[1:]), results
+        assert held_type == results.count("held") == 0
