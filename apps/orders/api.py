@@ -20,18 +20,18 @@ from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order
 from apps.orders.serializers import (
-    AssignRoomInSerializer,
+    OrderAssignRoomInSerializer,
     AvailabilityOutSerializer,
     AvailabilityQuerySerializer,
-    CancelInSerializer,
+    OrderCancelInSerializer,
     ChannelInSerializer,
     ChannelOutSerializer,
-    CheckInInSerializer,
-    ExtendInSerializer,
+    OrderCheckInInSerializer,
+    OrderExtendInSerializer,
     ExternalOrderInSerializer,
-    ExtraInSerializer,
+    OrderExtraInSerializer,
     IntakeOutSerializer,
-    ModifyInSerializer,
+    OrderModifyInSerializer,
     OrderCreateInSerializer,
     OrderDetailSerializer,
     OrderFilterSerializer,
@@ -140,11 +140,11 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_confirm(order=self._order(pk), actor=request.user)
         return self._detail(pk)
 
-    @extend_schema(request=CheckInInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderCheckInInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="confirmed -> checked_in, from the arrival date (`too_early_to_check_in`), in the assigned room or `room` (`room_required`).")
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, store_id: int, pk: int):
-        data = _valid(CheckInInSerializer, request.data)
+        data = _valid(OrderCheckInInSerializer, request.data)
         room = None
         if data["room"] is not None:
             _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
@@ -159,11 +159,11 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_check_out(order=self._order(pk), actor=request.user)
         return self._detail(pk)
 
-    @extend_schema(request=CancelInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderCancelInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="pending_confirmation / confirmed -> cancelled, with a reason; held nights are released.")
     @action(detail=True, methods=["post"])
     def cancel(self, request, store_id: int, pk: int):
-        data = _valid(CancelInSerializer, request.data)
+        data = _valid(OrderCancelInSerializer, request.data)
         services.order_cancel(order=self._order(pk), actor=request.user, reason=data["reason"])
         return self._detail(pk)
 
@@ -174,20 +174,20 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_mark_no_show(order=self._order(pk), actor=request.user)
         return self._detail(pk)
 
-    @extend_schema(request=ExtendInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderExtendInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="checked_in -> extended (or an extended stay again): holds the extra nights in the same room or refuses.")
     @action(detail=True, methods=["post"])
     def extend(self, request, store_id: int, pk: int):
-        data = _valid(ExtendInSerializer, request.data)
+        data = _valid(OrderExtendInSerializer, request.data)
         services.order_extend(order=self._order(pk), actor=request.user, departure=data["departure"])
         return self._detail(pk)
 
-    @extend_schema(request=ModifyInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderModifyInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="Change dates, room type or room (the grid's drag-and-drop). In the house: the room only. "
                    "A move onto a taken room answers 409 `room_unavailable` and changes nothing.")
     @action(detail=True, methods=["post"])
     def modify(self, request, store_id: int, pk: int):
-        data = _valid(ModifyInSerializer, request.data)
+        data = _valid(OrderModifyInSerializer, request.data)
         kwargs = {"arrival": data.get("arrival"), "departure": data.get("departure")}
         if "room" in data or "room_type" in data:
             room_type, room = (None, None)
@@ -200,22 +200,22 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_modify(order=self._order(pk), actor=request.user, **kwargs)
         return self._detail(pk)
 
-    @extend_schema(request=AssignRoomInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderAssignRoomInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="Put the order in a room (of another type: the type changes too); null: back to type level.")
     @action(detail=True, methods=["post"], url_path="assign-room")
     def assign_room(self, request, store_id: int, pk: int):
-        data = _valid(AssignRoomInSerializer, request.data)
+        data = _valid(OrderAssignRoomInSerializer, request.data)
         room = None
         if data["room"] is not None:
             _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
         services.order_assign_room(order=self._order(pk), actor=request.user, room=room)
         return self._detail(pk)
 
-    @extend_schema(request=ExtraInSerializer, responses={201: OrderItemOutSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderExtraInSerializer, responses={201: OrderItemOutSerializer, **ERRORS}, tags=[TAG],
                    description="Add an extra (breakfast, late check-out, ...) to an open order.")
     @action(detail=True, methods=["post"])
     def extras(self, request, store_id: int, pk: int):
-        data = _valid(ExtraInSerializer, request.data)
+        data = _valid(OrderExtraInSerializer, request.data)
         item = services.order_extra_add(order=self._order(pk), actor=request.user, extra=_extra(data))
         return Response(OrderItemOutSerializer(item).data, status=status.HTTP_201_CREATED)
 

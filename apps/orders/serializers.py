@@ -89,7 +89,7 @@ class OrderGuestOutSerializer(serializers.Serializer):
     is_primary = serializers.BooleanField()
 
 
-class ActorSerializer(serializers.Serializer):
+class OrderActorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
@@ -103,14 +103,14 @@ class OrderEventOutSerializer(serializers.Serializer):
     at = serializers.DateTimeField(read_only=True)
     data = serializers.JSONField(read_only=True)
 
-    @extend_schema_field(ActorSerializer(allow_null=True))
+    @extend_schema_field(OrderActorSerializer(allow_null=True))
     def get_actor(self, event) -> dict | None:
         if event.actor_id is None:
             return None
         return {"id": event.actor_id, "username": event.actor.get_username()}
 
 
-class BookerOutSerializer(serializers.Serializer):
+class OrderBookerOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
     phone = serializers.CharField(source="phone_masked")
@@ -119,7 +119,7 @@ class BookerOutSerializer(serializers.Serializer):
 class OrderDetailSerializer(OrderRowSerializer):
     """An order with its lines, guests and history (timeline)."""
 
-    booker = BookerOutSerializer(allow_null=True, read_only=True)
+    booker = OrderBookerOutSerializer(allow_null=True, read_only=True)
     estimated_arrival_time = serializers.TimeField(read_only=True, allow_null=True)
     notes = serializers.CharField(read_only=True)
     cancellation_reason = serializers.CharField(read_only=True)
@@ -148,7 +148,7 @@ class IntakeOutSerializer(OrderDetailSerializer):
 # --- order input ---------------------------------------------------------------------------------
 
 
-class PersonInSerializer(serializers.Serializer):
+class OrderPersonInSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=255)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True, default=None)
     id_type = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True, default=None)
@@ -156,7 +156,7 @@ class PersonInSerializer(serializers.Serializer):
     is_primary = serializers.BooleanField(required=False, default=False)
 
 
-class ExtraInSerializer(serializers.Serializer):
+class OrderExtraInSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=255)
     unit_price = serializers.DecimalField(min_value=0, **MONEY)
     quantity = serializers.IntegerField(min_value=1, max_value=999, default=1)
@@ -177,11 +177,11 @@ class OrderCreateInSerializer(serializers.Serializer):
     adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
     children = serializers.IntegerField(min_value=0, max_value=50, default=0)
     channel = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Channel id; default direct (walk-in for walk-ins).")
-    booker = PersonInSerializer(required=False, allow_null=True, default=None)
-    guests = PersonInSerializer(many=True, required=False, default=list)
+    booker = OrderPersonInSerializer(required=False, allow_null=True, default=None)
+    guests = OrderPersonInSerializer(many=True, required=False, default=list)
     estimated_arrival_time = serializers.TimeField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    extras = ExtraInSerializer(many=True, required=False, default=list)
+    extras = OrderExtraInSerializer(many=True, required=False, default=list)
 
     def validate(self, attrs):
         if attrs["walk_in"]:
@@ -202,26 +202,26 @@ class OrderUpdateInSerializer(serializers.Serializer):
     estimated_arrival_time = serializers.TimeField(required=False, allow_null=True)
 
 
-class CheckInInSerializer(serializers.Serializer):
+class OrderCheckInInSerializer(serializers.Serializer):
     room = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Assign this room now (optional).")
 
 
-class CancelInSerializer(serializers.Serializer):
+class OrderCancelInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ExtendInSerializer(serializers.Serializer):
+class OrderExtendInSerializer(serializers.Serializer):
     departure = serializers.DateField()
 
 
-class ModifyInSerializer(serializers.Serializer):
+class OrderModifyInSerializer(serializers.Serializer):
     arrival = serializers.DateField(required=False)
     departure = serializers.DateField(required=False)
     room_type = serializers.IntegerField(required=False)
     room = serializers.IntegerField(required=False, allow_null=True, help_text="null: back to room-type level (before arrival).")
 
 
-class AssignRoomInSerializer(serializers.Serializer):
+class OrderAssignRoomInSerializer(serializers.Serializer):
     room = serializers.IntegerField(allow_null=True)
 
 
@@ -335,8 +335,8 @@ class ExternalOrderInSerializer(serializers.Serializer):
     departure = serializers.DateField()
     adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
     children = serializers.IntegerField(min_value=0, max_value=50, default=0)
-    guest = PersonInSerializer(help_text="The booker / main guest.")
-    guests = PersonInSerializer(many=True, required=False, default=list)
+    guest = OrderPersonInSerializer(help_text="The booker / main guest.")
+    guests = OrderPersonInSerializer(many=True, required=False, default=list)
     amount = serializers.DecimalField(
         min_value=0, required=False, allow_null=True, default=None, **MONEY,
         help_text="What the channel sold the stay for; spread over the nights. Default: the store's prices.",

@@ -496,12 +496,12 @@ class OrderMoveView(OrderPageMixin, View):
         if not form.is_valid():
             return self.refused(DomainError("invalid", _("Choose a room and a date."), status=400), url)
         order = selectors.order_get(store=self.store, order_id=pk)
-        _type, room = selectors.stay_target(store=self.store, room_id=form.cleaned_data["room"])
-        kwargs = {"room": room}
-        arrival = form.cleaned_data.get("arrival")
-        if arrival and arrival != order.arrival:
-            kwargs.update(arrival=arrival, departure=arrival + timedelta(days=order.nights))
         try:
+            _type, room = selectors.stay_target(store=self.store, room_id=form.cleaned_data["room"])
+            kwargs = {"room": room}
+            arrival = form.cleaned_data.get("arrival")
+            if arrival and arrival != order.arrival:
+                kwargs.update(arrival=arrival, departure=arrival + timedelta(days=order.nights))
             moved = services.order_modify(order=order, actor=request.user, **kwargs)
         except DomainError as exc:
             return self.refused(exc, url)

@@ -197,3 +197,13 @@ def test_concurrent_pushes_with_one_key_make_one_order(committed_tenant):
     assert all(r[0] == processed[0][0] for r in same if r[1] == "true")
     with tenant_context(tenant):
         assert Order.objects.count() == 1
+
+
+def test_expired_keys_are_purged_in_every_tenant(store, rt, tomorrow, mall):
+    from apps.orders.tasks import purge_idempotency_keys
+
+    _claim(store, "old", {"a": 1}, started_ago=timedelta(hours=30), done=True)
+    _claim(store, "fresh", {"a": 2}, started_ago=timedelta(hours=1), done=True)
+    assert purge_idempotency_keys() == 1
+    # the task went through every tenant and came back to this one
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
