@@ -287,6 +287,9 @@ def room_grid(*, store, start: date, days: int) -> dict:
     blocks: dict[int, list[dict]] = {room_id: [] for room_id, *_rest in rooms}
     occupancy: dict[int, list[str]] = {room_id: [VACANT] * days for room_id, *_rest in rooms}
     one_day = timedelta(days=1)
+    # Locks come in date order per room (SQL), then the stays: a room whose list is no
+    # longer in order (a stay before a lock, a stay that moved room) is sorted at the end.
+    unsorted = set()
     for room_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in lock_rows:
         if room_id not in blocks:
             continue  # an inactive room
@@ -304,14 +307,16 @@ def room_grid(*, store, start: date, days: int) -> dict:
         first = arrival if arrival > start else start
         after = departure if departure < end else end
         i, j = (first - start).days, (after - start).days
-        blocks[room_id].append({
+        room_blocks = blocks[room_id]
+        if room_blocks and room_blocks[-1]["start"] > first:
+            unsorted.add(room_id)  # e.g. a stay that moved room in the house
+        room_blocks.append({
             "kind": "stay", "start": first, "end": after, "order_id": stay["order_id"], "arrival": arrival,
             "departure": departure, "status": status, "guest_name": stay["guest_name"] or "", "channel": stay["channel"] or "",
         })
         occupancy[room_id][i:j] = [OCCUPIED if status in OCCUPIED_STATUSES else RESERVED] * (j - i)
-    if lock_rows and stays:
-        for room_blocks in blocks.values():
-            room_blocks.sort(key=_block_start)
+    for room_id in unsorted:
+        blocks[room_id].sort(key=_block_start)
 
     return {
         "start": start,
