@@ -13,8 +13,8 @@ are specific to them with ``error_responses()``::
     )
 
 ``AutoSchema`` (``DEFAULT_SCHEMA_CLASS``) adds the errors any operation can answer when a
-view does not declare them itself: 400 for operations with a request body or a paginated or
-filtered list, 401/403 for operations that need authentication, 404 for operations with
+view does not declare them itself: 400 for operations with a request body or query
+parameters, 401/403 for operations that need authentication, 404 for operations with
 path parameters or pages.
 409, 422 and 429 are only documented where a view declares them.
 """
@@ -135,13 +135,14 @@ class AutoSchema(SpectacularAutoSchema):
             return responses
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
         # a page number out of range answers 404, a bad filter value 400
-        has_query = self._is_list_view() and (self._get_paginator() is not None or bool(self.get_filter_backends()))
+        has_pages = self._is_list_view() and (self._get_paginator() is not None or bool(self.get_filter_backends()))
+        has_query = has_pages or any(p.get("in") == "query" for p in self._get_parameters())
         implied = set()
         if has_body or has_query:
             implied.add(400)
         if self._needs_auth():
             implied |= {401, 403}
-        if "{" in self.path or has_query:
+        if "{" in self.path or has_pages:
             implied.add(404)
         for status in sorted(implied):
             if str(status) not in responses:
