@@ -204,7 +204,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                message = _("Order %(code)s saved: %(guest)s, %(room)s, %(arrival)s – %(departure)s.") % {
+                message = _("Order %(code)s saved: %(guest)s, %(room)s, %(arrival)s to %(departure)s.") % {
                     "code": order.code, "guest": order.primary_contact_name,
                     "room": order.room.number if order.room_id else order.room_type.name,
                     "arrival": order.arrival.isoformat(), "departure": order.departure.isoformat(),
@@ -472,7 +472,7 @@ class OrderExtraAddView(OrderDetailView):
                 return self.refused(exc, url)
             add_domain_error(form, exc)
             return self.render_to_response(self.get_context_data(extra_form=form))
-        return self.done(_("Posted %(item)s × %(qty)d: %(total)s.") % {"item": item.description, "qty": item.quantity, "total": item.total_price}, url)
+        return self.done(_("Posted %(item)s x %(qty)d: %(total)s.") % {"item": item.description, "qty": item.quantity, "total": item.total_price}, url)
 
 
 class OrderExtraRemoveView(OrderPageMixin, View):
@@ -505,7 +505,7 @@ class OrderMoveView(OrderPageMixin, View):
             moved = services.order_modify(order=order, actor=request.user, **kwargs)
         except DomainError as exc:
             return self.refused(exc, url)
-        message = _("%(guest)s moved to %(room)s, %(arrival)s – %(departure)s; total %(total)s.") % {
+        message = _("%(guest)s moved to %(room)s, %(arrival)s to %(departure)s; total %(total)s.") % {
             "guest": moved.primary_contact_name or moved.code, "room": room.number,
             "arrival": moved.arrival.isoformat(), "departure": moved.departure.isoformat(), "total": moved.total_amount,
         }

@@ -1,0 +1,151 @@
+"""The room status grid in a real headless Chromium: drag a stay to another room and to
+other dates (persisted after a reload), a drag onto an occupied room is refused and the
+block returns, the keyboard help overlay, the room panel (housekeeping, lock/unlock)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from tests.browser import login, screenshot
+from tests.world import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def desk_world(committed_tenant) -> SimpleNamespace:
+    """A front-desk clerk, two room types (101-103 大床房, 201-202 双床房) and two stays:
+    张三 in 101 and 李四 in 102, both from tomorrow for 2 nights. Built through the services."""
+    from apps.orders.services import PersonIn, channel_defaults_ensure, order_create
+    from apps.rooms import services as rooms
+    from apps.rooms.selectors import store_today
+    from apps.tenancy.models import StaffProfile
+    from apps.tenancy.services import staff_create
+
+    store = committed_tenant.store
+    with tenant_context(committed_tenant.tenant):
+        staff_create(username="clerk_c", password=PASSWORD, role=StaffProfile.Role.FRONT_DESK, stores=[store])
+        channel_defaults_ensure(store=store)
+        king = rooms.room_type_create(store=store, name="大床房", default_price=300, capacity=2, sort_order=0)
+        twin = rooms.room_type_create(store=store, name="双床房", default_price=260, capacity=2, sort_order=1)
+        room = {}
+        for number, room_type in (("101", king), ("102", king), ("103", king), ("201", twin), ("202", twin)):
+            room[number] = rooms.room_create(store=store, room_type=room_type, number=number, floor=number[0])
+        today = store_today(store=store)
+        tomorrow = today + timedelta(days=1)
+        zhang = order_create(store=store, actor=None, room_type=king, room=room["101"], arrival=tomorrow,
+                             departure=tomorrow + timedelta(days=2), confirm=True, guests=[PersonIn(full_name="张三")])
+        li = order_create(store=store, actor=None, room_type=king, room=room["102"], arrival=tomorrow,
+                          departure=tomorrow + timedelta(days=2), confirm=True, guests=[PersonIn(full_name="李四")])
+    connection.set_schema_to_public()
+    return SimpleNamespace(store=store, tenant=committed_tenant.tenant, slug=committed_tenant.tenant.slug, room=room,
+                           king=king, twin=twin, today=today, tomorrow=tomorrow, zhang=zhang, li=li)
+
+
+def grid_url(page, w, **params) -> str:
+    query = "&".join(f"{k}={v}" for k, v in {"days": 14, **params}.items())
+    return f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/grid/?{query}"
+
+
+def block(page, order_id):
+    return page.locator(f".blk[data-order='{order_id}']")
+
+
+def cell(page, w, number, day):
+    return page.locator(f".rk-row[data-number='{number}'] .rk-c[data-d='{day.isoformat()}']")
+
+
+def drag(page, source, target) -> None:
+    """Press on the block's first night, move in steps onto ``target``'s centre, release."""
+    src = source.bounding_box()
+    dst = target.bounding_box()
+    x0, y0 = src["x"] + min(20, src["width"] / 2), src["y"] + src["height"] / 2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 6, y0 + 3, steps=2)
+    page.mouse.move(dst["x"] + min(20, dst["width"] / 2), dst["y"] + dst["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+def order_row(w, order_id):
+    from apps.orders.models import Order
+
+    with tenant_context(w.tenant):
+        order = Order.objects.get(pk=order_id)
+    connection.set_schema_to_public()
+    return order
+
+
+def test_drag_a_stay_to_another_room_and_other_dates_and_a_refused_drag_snaps_back(page, committed_tenant):
+    w = desk_world(committed_tenant)
+    login(page, w.slug, "clerk_c", PASSWORD)
+    page.goto(grid_url(page, w))
+    zhang = block(page, w.zhang.pk)
+    assert zhang.inner_text().startswith("张三")
+    assert page.locator(".rk-row[data-number='101']").locator(f".blk[data-order='{w.zhang.pk}']").count() == 1
+    screenshot(page, "grid")
+
+    # onto 102, where 李四 sleeps the same nights: refused, the block returns, the reason shows
+    drag(page, zhang, cell(page, w, "102", w.tomorrow))
+    toast = page.locator("#messages .toast.error").last
+    toast.wait_for()
+    assert "已被占用" in toast.inner_text()
+    page.wait_for_selector(f".blk[data-order='{w.zhang.pk}'][data-returned]")
+    assert zhang.evaluate("el => el.style.transform") == ""
+    assert zhang.evaluate("el => el.closest('.rk-row').dataset.number") == "101"
+    assert order_row(w, w.zhang.pk).room_id == w.room["101"].pk
+
+    # to room 103, same nights: accepted, persisted after a reload
+    drag(page, zhang, cell(page, w, "103", w.tomorrow))
+    page.locator("#messages .toast.success").last.wait_for()
+    page.wait_for_selector(f".rk-row[data-number='103'] .blk[data-order='{w.zhang.pk}']")
+    page.reload()
+    assert page.locator(f".rk-row[data-number='103'] .blk[data-order='{w.zhang.pk}']").count() == 1
+    assert order_row(w, w.zhang.pk).room_id == w.room["103"].pk
+
+    # two nights later in the same room: accepted, persisted after a reload
+    later = w.tomorrow + timedelta(days=2)
+    drag(page, block(page, w.zhang.pk), cell(page, w, "103", later))
+    page.wait_for_selector(f".rk-row[data-number='103'] .blk[data-order='{w.zhang.pk}'][data-a='{later.isoformat()}']")
+    page.reload()
+    moved = block(page, w.zhang.pk)
+    assert moved.get_attribute("data-a") == later.isoformat()
+    order = order_row(w, w.zhang.pk)
+    assert (order.room_id, order.arrival, order.departure) == (w.room["103"].pk, later, later + timedelta(days=2))
+    screenshot(page, "grid-after-moves")
+
+
+def test_help_overlay_shortcuts_and_the_room_panel(page, committed_tenant):
+    w = desk_world(committed_tenant)
+    login(page, w.slug, "clerk_c", PASSWORD)
+    page.goto(grid_url(page, w))
+    page.keyboard.press("?")
+    dialog = page.locator("[data-testid=help-dialog]")
+    dialog.wait_for(state="visible")
+    assert "g" in dialog.inner_text() and "房态图" in dialog.inner_text()
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+
+    # the room panel: mark 201 dirty, lock it for tonight, unlock it
+    page.click("[data-testid='room-201']")
+    panel = page.locator("[data-testid=room-panel]")
+    panel.wait_for()
+    page.click("[data-testid=set-hk-dirty]")
+    page.wait_for_selector("[data-testid='hk-201'].hk-dirty")
+    page.locator("[data-testid=room-panel] summary").click()
+    page.select_option("[data-testid=lock-form] select[name=lock_type]", "out_of_order")
+    page.fill("[data-testid=lock-form] input[name=reason]", "空调维修")
+    page.click("[data-testid=lock-submit]")
+    page.wait_for_selector(".rk-row[data-number='201'] .blk.lock")
+    page.locator("[data-testid^=unlock-]").click()
+    page.wait_for_selector(".rk-row[data-number='201'] .blk.lock", state="detached")
+
+    # two-key shortcut: g then t opens today's page
+    page.keyboard.press("Escape")
+    page.keyboard.press("g")
+    page.keyboard.press("t")
+    page.wait_for_url(f"**/s/{w.store.pk}/today/")
+    assert page.locator("[data-testid=today-board]").is_visible()

@@ -1,0 +1,213 @@
+/* Room status grid (房态图): clicks open the side panel, stays are dragged with Pointer
+ * Events (mouse, pen, touch: press and hold) to another room and/or other dates.
+ *
+ * A drop posts {room, arrival} to the order's move endpoint (order_modify on the server,
+ * which re-checks the room and the room type and re-prices). Accepted: the grid reloads
+ * (free counts, prices). Refused: the block slides back and the server's reason (in the
+ * user's language) shows in a toast. Nothing is moved in the page before the server
+ * says yes. The keyboard alternative is the stay panel's "Move" form.
+ */
+(function () {
+  "use strict";
+  var rack = document.getElementById("rack");
+  if (!rack) return;
+  var strings = {};
+  try { strings = JSON.parse(document.getElementById("desk-i18n").textContent); } catch (e) { strings = {}; }
+  function toast(message, level) { if (window.deskToast) window.deskToast(message, level); }
+
+  function url(template, id) {
+    var i = template.lastIndexOf("/0/");
+    return template.slice(0, i) + "/" + id + "/" + template.slice(i + 3);
+  }
+  function csrf() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+  function addDays(iso, n) {
+    var d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+  function openPanel(href) { window.htmx.ajax("GET", href, { target: "#drawer-body", swap: "innerHTML" }); }
+  function refresh() { window.htmx.trigger(document.body, "desk-changed"); }
+  function dayWidth() {
+    var cell = rack.querySelector(".rk-row[data-room] .rk-c");
+    return cell ? cell.getBoundingClientRect().width : 48;
+  }
+  function cssInt(el, name) { return parseInt(el.style.getPropertyValue(name), 10) || 0; }
+
+  // --- clicks -------------------------------------------------------------------------
+  var suppressClick = false;
+  rack.addEventListener("click", function (ev) {
+    if (suppressClick) { suppressClick = false; ev.preventDefault(); ev.stopPropagation(); return; }
+    var blk = ev.target.closest(".blk[data-order]");
+    if (blk) {
+      if (ev.ctrlKey || ev.metaKey || ev.shiftKey) return; // open the order page as a normal link
+      ev.preventDefault();
+      openPanel(url(rack.dataset.urlOrderPanel, blk.dataset.order));
+      return;
+    }
+    var room = ev.target.closest("[data-room-panel]");
+    if (room) { openPanel(url(rack.dataset.urlRoomPanel, room.dataset.roomPanel)); return; }
+    var cell = ev.target.closest(".rk-c");
+    if (cell) {
+      var row = cell.closest(".rk-row[data-room]");
+      openPanel(rack.dataset.urlBook + "?room=" + row.dataset.room + "&arrival=" + cell.dataset.d + "&departure=" + addDays(cell.dataset.d, 1));
+    }
+  });
+  rack.addEventListener("dragstart", function (ev) { ev.preventDefault(); }); // no native link dragging
+
+  // --- dragging -----------------------------------------------------------------------
+  var drag = null;
+
+  rack.addEventListener("pointerdown", function (ev) {
+    if (ev.button !== 0 || drag) return;
+    var blk = ev.target.closest(".blk[data-movable]");
+    if (!blk || blk.classList.contains("pending")) return;
+    drag = {
+      blk: blk, id: ev.pointerId, x0: ev.clientX, y0: ev.clientY, x: ev.clientX, y: ev.clientY,
+      touch: ev.pointerType === "touch", started: false, timer: null, row0: blk.closest(".rk-row"),
+      dates: blk.dataset.movable.indexOf("dates") >= 0, target: null, delta: 0,
+      sl0: rack.scrollLeft, st0: rack.scrollTop,
+    };
+    if (drag.touch) {
+      // press and hold to drag on a touch screen; a quick swipe still scrolls the grid
+      drag.timer = setTimeout(function () { if (drag && !drag.started) { begin(); update(); } }, 300);
+    }
+  });
+
+  function begin() {
+    drag.started = true;
+    drag.dw = dayWidth();
+    drag.s0 = cssInt(drag.blk, "--s");
+    drag.n = cssInt(drag.blk, "--n");
+    drag.blk.classList.add("dragging");
+    drag.blk.style.pointerEvents = "none";
+    drag.ghost = document.createElement("div");
+    drag.ghost.className = "drop-ghost";
+    drag.ghost.style.setProperty("--n", drag.n);
+    if (navigator.vibrate && drag.touch) navigator.vibrate(15);
+  }
+
+  function update() {
+    var dx = drag.x - drag.x0 + rack.scrollLeft - drag.sl0;
+    var dy = drag.y - drag.y0 + rack.scrollTop - drag.st0;
+    var delta = drag.dates ? Math.round(dx / drag.dw) : 0;
+    var under = document.elementFromPoint(drag.x, drag.y);
+    var row = under && under.closest ? under.closest(".rk-row[data-room]") : null;
+    if (!row || !rack.contains(row)) row = drag.target || drag.row0;
+    if (row !== drag.target) {
+      if (drag.target) drag.target.classList.remove("drop-target");
+      row.classList.add("drop-target");
+      drag.target = row;
+    }
+    drag.delta = delta;
+    drag.blk.style.transform = "translate(" + (drag.dates ? dx : 0) + "px," + dy + "px)";
+    drag.ghost.style.setProperty("--s", drag.s0 + delta);
+    if (drag.ghost.parentNode !== row) row.appendChild(drag.ghost);
+  }
+
+  // keep scrolling while the pointer is near an edge of the grid
+  function autoscroll() {
+    if (!drag || !drag.started) return;
+    var r = rack.getBoundingClientRect(), edge = 40, step = 0, vstep = 0;
+    if (drag.x > r.right - edge) step = 12; else if (drag.x < r.left + edge + 100) step = -12;
+    if (drag.y > r.bottom - edge) vstep = 12; else if (drag.y < r.top + edge) vstep = -12;
+    if (step || vstep) {
+      var before = rack.scrollLeft + rack.scrollTop;
+      rack.scrollLeft += step;
+      rack.scrollTop += vstep;
+      if (rack.scrollLeft + rack.scrollTop !== before) update();
+    }
+    requestAnimationFrame(autoscroll);
+  }
+
+  document.addEventListener("pointermove", function (ev) {
+    if (!drag || ev.pointerId !== drag.id) return;
+    drag.x = ev.clientX;
+    drag.y = ev.clientY;
+    var moved = Math.abs(drag.x - drag.x0) + Math.abs(drag.y - drag.y0);
+    if (!drag.started) {
+      if (drag.touch) { if (moved > 8) stop(); return; } // a swipe: let the grid scroll
+      if (moved < 5) return;
+      begin();
+      requestAnimationFrame(autoscroll);
+    }
+    ev.preventDefault();
+    update();
+  }, { passive: false });
+  // once a touch drag has started, the finger must not scroll the page
+  document.addEventListener("touchmove", function (ev) { if (drag && drag.started) ev.preventDefault(); }, { passive: false });
+
+  document.addEventListener("pointerup", function (ev) {
+    if (!drag || ev.pointerId !== drag.id) return;
+    var d = drag;
+    stop();
+    if (!d.started) return; // a click: the click handler opens the panel
+    suppressClick = true;
+    setTimeout(function () { suppressClick = false; }, 400);
+    drop(d);
+  });
+  document.addEventListener("pointercancel", function (ev) {
+    if (!drag || ev.pointerId !== drag.id) return;
+    var d = drag;
+    stop();
+    if (d.started) snapBack(d);
+  });
+
+  function stop() {
+    if (!drag) return;
+    clearTimeout(drag.timer);
+    if (drag.target) drag.target.classList.remove("drop-target");
+    if (drag.ghost && drag.ghost.parentNode) drag.ghost.parentNode.removeChild(drag.ghost);
+    drag.blk.style.pointerEvents = "";
+    drag = null;
+  }
+
+  function snapBack(d) {
+    d.blk.classList.remove("pending", "dragging");
+    d.blk.classList.add("returning");
+    d.blk.style.transform = "";
+    d.blk.removeAttribute("data-returned");
+    setTimeout(function () { d.blk.classList.remove("returning"); d.blk.setAttribute("data-returned", ""); }, 300);
+  }
+
+  function drop(d) {
+    var room = (d.target || d.row0).dataset.room;
+    if (room === d.row0.dataset.room && d.delta === 0) { snapBack(d); return; }
+    // show it where it was dropped, snapped to the night, until the server answers
+    var rowShift = (d.target || d.row0).getBoundingClientRect().top - d.row0.getBoundingClientRect().top;
+    d.blk.style.transform = "translate(" + d.delta * d.dw + "px," + rowShift + "px)";
+    d.blk.classList.remove("dragging");
+    d.blk.classList.add("pending");
+    var body = new URLSearchParams();
+    body.set("room", room);
+    if (d.delta) body.set("arrival", addDays(d.blk.dataset.a, d.delta));
+    fetch(url(rack.dataset.urlMove, d.blk.dataset.order), {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (result.ok) {
+        toast(result.data.detail || strings.moved, "success");
+        refresh();
+      } else {
+        snapBack(d);
+        toast(result.data.detail || strings.error, "error");
+      }
+    }, function () {
+      snapBack(d);
+      toast(strings.offline, "error");
+    });
+  }
+
+  window.deskRack = {
+    cancel: function () {
+      if (!drag) return false;
+      var d = drag;
+      stop();
+      if (d.started) { suppressClick = true; snapBack(d); }
+      return true;
+    },
+  };
+})();
