@@ -10,7 +10,8 @@ handler500 = "apps.common.exceptions.json_or_html_500"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # No authentication here: users and tokens live in tenant schemas, not in public.
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api", authentication_classes=[]), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[]), name="swagger-ui"),
     path("admin/", platform_admin_site.urls),
 ]

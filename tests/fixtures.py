@@ -11,12 +11,28 @@ from tests.world import PASSWORD, World, build_world
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Test database with the template schema and the two test tenants, committed once."""
+    """Test database with the template schema and the two test tenants, committed once.
+
+    pytest-django creates the test database only for aliases that ``django_db``-marked
+    tests ask for; a session of only ``committed_tenant`` tests asks for none and would
+    run against the development database. Create it here in that case, and refuse to
+    build test tenants anywhere but in a ``test_*`` database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    own_cfg = None
     with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] != connection.settings_dict["TEST"]["NAME"]:
+            own_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            raise RuntimeError(f"refusing to build test tenants in {connection.settings_dict['NAME']!r}")
         template_ensure()
         world = build_world()
         connection.set_schema_to_public()
-    return world
+    yield world
+    if own_cfg is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(own_cfg, verbosity=0)
 
 
 @pytest.fixture

@@ -154,6 +154,7 @@ REST_FRAMEWORK = {
     # drf-spectacular's AutoSchema plus the standard error responses (apps/common/schema.py)
     "DEFAULT_SCHEMA_CLASS": "apps.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.exceptions.exception_handler",
+    "DEFAULT_METADATA_CLASS": "apps.common.metadata.Metadata",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

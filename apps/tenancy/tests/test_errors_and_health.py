@@ -64,3 +64,35 @@ def test_back_office_is_chinese_by_default_and_switches_to_english(client, world
     response = client.post("/t/alpha/i18n/setlang/", {"language": "en", "next": "/t/alpha/login/"})
     assert response.status_code == 302
     assert "<h1>Log in</h1>" in client.get("/t/alpha/login/").content.decode()
+
+
+def test_options_on_every_api_route_never_fails(api, world):
+    """OPTIONS (CORS preflight, metadata) answers 200 on every store-scoped API route."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    store = world.alpha.stores["A1"].pk
+    c = api("alpha", "admin_a", language="en")
+    routes = [r for r in walk(get_resolver("config.urls_api").url_patterns) if "<" in r or r.endswith("/")]
+    assert len(routes) > 10
+    failures = []
+    for route in routes:
+        path = "/" + route.replace("<int:store_id>", str(store)).replace("^", "").replace("$", "")
+        path = __import__("re").sub(r"<[^>]+>", "1", path)
+        response = c.options("/t/alpha" + path)
+        if response.status_code >= 500:
+            failures.append((path, response.status_code))
+    assert failures == []
+
+
+def test_public_schema_ignores_authorization_headers(client, db):
+    response = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION="Token whatever")
+    assert response.status_code == 200
+    response = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION="Bearer whatever")
+    assert response.status_code == 200
