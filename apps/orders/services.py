@@ -512,6 +512,8 @@ def order_check_in(*, order: Order, actor, room: Room | None = None) -> Order:
         )
     data: dict[str, Any] = {}
     if room is not None and room.pk != order.room_id:
+        if room.room_type_id != order.room_type_id:
+            _check_guests(room.room_type, order.adults, order.children)
         data = _move(order, room=room, room_type=room.room_type)
     if order.room_id is None:
         raise DomainError(OrderErrorCode.ROOM_REQUIRED, _("Assign a room before checking in."))

@@ -298,3 +298,18 @@ def test_errors_speak_chinese_by_default(api, store, rt, tomorrow):
     assert response.json()["detail"] == "订单不能从“已取消”变为“已确认”。"
     response = clerk.post(url(store, "external-orders/"), {}, format="json")
     assert response.json()["detail"] == "每次推送订单都须带上唯一的 Idempotency-Key 请求头（最多 255 个字符）。"
+
+
+def test_the_schema_describes_the_orders_api(api):
+    client = api("alpha", "clerk_a1", language="en")
+    schema = client.get("/t/alpha/api/schema/?format=json").json()
+    base = "/api/v1/stores/{store_id}/"
+    paths = schema["paths"]
+    for action in ["confirm", "check-in", "check-out", "cancel", "no-show", "extend", "modify", "assign-room"]:
+        assert "post" in paths[f"{base}orders/{{id}}/{action}/"], action
+    assert {"get", "post"} <= set(paths[f"{base}orders/"])
+    assert "get" in paths[f"{base}availability/"] and "get" in paths[f"{base}today/"]
+    intake = paths[f"{base}external-orders/"]["post"]
+    header = next(p for p in intake["parameters"] if p["in"] == "header")
+    assert (header["name"], header["required"]) == ("Idempotency-Key", True)
+    assert {"200", "201", "202", "409", "422"} <= set(intake["responses"])
