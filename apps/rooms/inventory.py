@@ -112,13 +112,19 @@ def _bump(column: str, delta: int, wanted: RoomTypeNights) -> None:
             )
 
 
-def _insert_room_nights(*, store_id: int, room_id: int, nights: list[date], order_id=None, lock_id=None) -> None:
-    # FOR SHARE: a concurrent deactivation (FOR UPDATE of the room) waits for us, or we see it.
+def _insert_room_nights(
+    *, store_id: int, room_id: int, nights: list[date], order_id=None, lock_id=None, room_type_id: int | None = None
+) -> None:
+    # FOR SHARE: a concurrent deactivation or type change (FOR NO KEY UPDATE of the room)
+    # waits for us, or we see its result.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT is_active FROM rooms_room WHERE id = %s FOR SHARE", [room_id])
+        cursor.execute("SELECT is_active, room_type_id FROM rooms_room WHERE id = %s FOR SHARE", [room_id])
         row = cursor.fetchone()
     if row is None or not row[0]:
         raise RoomInactive(room_id)
+    if room_type_id is not None and row[1] != room_type_id:
+        # the stay is held at the level of another type: the room changed type meanwhile
+        raise RoomUnavailable(nights, room_id)
     taken = set(RoomNight.objects.filter(room_id=room_id, night__in=nights).values_list("night", flat=True))
     if taken:
         raise RoomUnavailable(taken, room_id)
@@ -146,7 +152,9 @@ def hold_stay(*, store_id: int, order_id: int, room_type_id: int, nights: list[d
         raise RoomTypeSoldOut(full, room_type_id)
     _bump("held", +1, {room_type_id: nights})
     if room_id is not None:
-        _insert_room_nights(store_id=store_id, room_id=room_id, nights=nights, order_id=order_id)
+        _insert_room_nights(
+            store_id=store_id, room_id=room_id, nights=nights, order_id=order_id, room_type_id=room_type_id
+        )
 
 
 def release_stay(*, store_id: int, order_id: int, room_type_id: int, nights: list[date]) -> None:
@@ -158,11 +166,19 @@ def release_stay(*, store_id: int, order_id: int, room_type_id: int, nights: lis
     RoomNight.objects.filter(order_id=order_id, kind=RoomNight.Kind.STAY, night__in=nights).delete()
 
 
-def assign_room(*, store_id: int, order_id: int, room_id: int, nights: list[date]) -> None:
-    """Put a stay (already held at type level) in a room; replaces any previous room."""
+def assign_room(
+    *, store_id: int, order_id: int, room_id: int, nights: list[date], room_type_id: int | None = None
+) -> None:
+    """Put a stay (already held at type level) in a room; replaces any previous room.
+
+    With ``room_type_id`` (the type the stay holds), a room of another type is refused,
+    checked under the room's row lock so a concurrent type change cannot slip between.
+    """
     RoomNight.objects.filter(order_id=order_id, kind=RoomNight.Kind.STAY, night__in=nights).delete()
     if nights:
-        _insert_room_nights(store_id=store_id, room_id=room_id, nights=nights, order_id=order_id)
+        _insert_room_nights(
+            store_id=store_id, room_id=room_id, nights=nights, order_id=order_id, room_type_id=room_type_id
+        )
 
 
 def unassign_room(*, order_id: int) -> None:

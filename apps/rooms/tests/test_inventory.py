@@ -229,3 +229,18 @@ def test_lock_counters_creates_missing_rows_and_locks_them(committed_tenant):
         finish.set()
         thread.join()
     assert isinstance(result, OperationalError) and "could not obtain lock" in str(result)
+
+
+def test_assign_refuses_a_room_of_another_type_than_the_stay_holds(store):
+    rt, other = RoomTypeFactory(store=store), RoomTypeFactory(store=store)
+    RoomFactory(room_type=rt)
+    foreign = RoomFactory(room_type=other)
+    inventory.hold_stay(store_id=store.pk, order_id=1, room_type_id=rt.pk, nights=[D1])
+    with pytest.raises(RoomUnavailable):
+        with transaction.atomic():
+            inventory.assign_room(store_id=store.pk, order_id=1, room_id=foreign.pk, nights=[D1], room_type_id=rt.pk)
+    assert not RoomNight.objects.filter(order_id=1).exists()
+    with pytest.raises(RoomUnavailable):
+        with transaction.atomic():
+            inventory.hold_stay(store_id=store.pk, order_id=2, room_type_id=rt.pk, nights=[D2], room_id=foreign.pk)
+    assert counters(rt.pk) == [(D1, 1, 0, 1)]
