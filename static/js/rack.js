@@ -30,8 +30,13 @@
   function openPanel(href) { window.htmx.ajax("GET", href, { target: "#drawer-body", swap: "innerHTML" }); }
   function refresh() { window.htmx.trigger(document.body, "desk-changed"); }
   function dayWidth() {
-    var cell = rack.querySelector(".rk-row[data-room] .rk-c");
+    var cell = rack.querySelector(".rk-row[data-room] > i");
     return cell ? cell.getBoundingClientRect().width : 48;
+  }
+  // a night cell's date: its column in the header (cells carry no data, to stay small)
+  function nightOf(cell) {
+    var index = Array.prototype.indexOf.call(cell.parentNode.querySelectorAll(":scope > i"), cell);
+    return rack.querySelectorAll(".rk-head .rk-d")[index].dataset.d;
   }
   function cssInt(el, name) { return parseInt(el.style.getPropertyValue(name), 10) || 0; }
 
@@ -48,10 +53,11 @@
     }
     var room = ev.target.closest("[data-room-panel]");
     if (room) { openPanel(url(rack.dataset.urlRoomPanel, room.dataset.roomPanel)); return; }
-    var cell = ev.target.closest(".rk-c");
+    var cell = ev.target.closest(".rk-row[data-room] > i");
     if (cell) {
-      var row = cell.closest(".rk-row[data-room]");
-      openPanel(rack.dataset.urlBook + "?room=" + row.dataset.room + "&arrival=" + cell.dataset.d + "&departure=" + addDays(cell.dataset.d, 1));
+      var night = nightOf(cell);
+      var row = cell.parentNode;
+      openPanel(rack.dataset.urlBook + "?room=" + row.dataset.room + "&arrival=" + night + "&departure=" + addDays(night, 1));
     }
   });
   rack.addEventListener("dragstart", function (ev) { ev.preventDefault(); }); // no native link dragging

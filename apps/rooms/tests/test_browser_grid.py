@@ -55,7 +55,10 @@ def block(page, order_id):
 
 
 def cell(page, w, number, day):
-    return page.locator(f".rk-row[data-number='{number}'] .rk-c[data-d='{day.isoformat()}']")
+    """The night cell of room ``number`` on ``day`` (cells are the row's <i>, in column order)."""
+    column = page.locator(".rk-head .rk-d").evaluate_all("(ds, d) => ds.findIndex(x => x.dataset.d === d)", day.isoformat())
+    assert column >= 0, f"{day} is not on the grid"
+    return page.locator(f".rk-row[data-number='{number}'] > i").nth(column)
 
 
 def drag(page, source, target) -> None:

@@ -72,8 +72,9 @@ def test_grid_shows_rooms_stays_locks_housekeeping_and_free_counts(world, a1, cl
     # housekeeping badge, today highlighted, free counts (2 types: R000/R002 in type 0, R001 in type 1)
     assert 'data-testid="hk-R001">待清洁' in html
     assert f'class="rk-d today" data-d="{today.isoformat()}"' in html
+    assert html.count('<i class="t"></i>') == 3  # today's cell in each room row
     free_total = re.search(r'data-testid="free-total">(.*?)</div>\s*</div>', html, re.S).group(0)
-    assert re.findall(r'rk-free[^"]*">(\d+)<', free_total) == ["2", "1", "1", "2", "2", "3", "3"]
+    assert re.findall(r'rk-free[^"]*"[^>]*>(\d+)<', free_total) == ["2", "1", "1", "2", "2", "3", "3"]
 
 
 def test_grid_groups_by_floor(world, a1, clerk):
@@ -119,7 +120,7 @@ def test_bad_window_parameters_fall_back_to_defaults(world, a1, clerk):
     _populate(world, a1, n_rooms=1)
     response = clerk.get(_grid_url(a1, days=365, start="nonsense"))
     assert response.status_code == 200
-    assert response.content.decode().count('class="rk-c') == 14
+    assert response.content.decode().count('class="rk-d') == 14
 
 
 def test_room_panel_shows_housekeeping_choices_and_locks(world, a1, clerk):
