@@ -152,3 +152,45 @@ def test_help_overlay_shortcuts_and_the_room_panel(page, committed_tenant):
     page.keyboard.press("t")
     page.wait_for_url(f"**/s/{w.store.pk}/today/")
     assert page.locator("[data-testid=today-board]").is_visible()
+
+
+def test_tablet_grid_scrolls_with_sticky_rooms_and_a_stay_moves_by_touch(browser, live_server, committed_tenant):
+    """iPad-sized, touch only: 31 nights scroll sideways under a sticky room column, and a
+    press-and-hold drag moves a stay (Chromium turns CDP touch events into pointer events)."""
+    w = desk_world(committed_tenant)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, has_touch=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base_url = live_server.url
+    try:
+        login(page, w.slug, "clerk_c", PASSWORD)
+        page.goto(grid_url(page, w, days=31))
+        rack = page.locator("#rack")
+        assert rack.evaluate("el => el.scrollWidth > el.clientWidth + 300")
+        label = page.locator("[data-testid='room-101']")
+        x_before = label.bounding_box()["x"]
+        rack.evaluate("el => { el.scrollLeft = 500; }")
+        assert abs(label.bounding_box()["x"] - x_before) < 1  # the room column stays put
+        rack.evaluate("el => { el.scrollLeft = 0; }")
+        screenshot(page, "grid-tablet")
+
+        src = block(page, w.zhang.pk).bounding_box()
+        dst = cell(page, w, "103", w.tomorrow).bounding_box()
+        x0, y0 = src["x"] + 15, src["y"] + src["height"] / 2
+        x1, y1 = dst["x"] + dst["width"] / 2, dst["y"] + dst["height"] / 2
+        cdp = context.new_cdp_session(page)
+
+        def touch(kind, x, y):
+            points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        touch("touchStart", x0, y0)
+        page.wait_for_timeout(500)  # press and hold
+        for i in range(1, 11):
+            touch("touchMove", x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10)
+            page.wait_for_timeout(20)
+        touch("touchEnd", x1, y1)
+        page.wait_for_selector(f".rk-row[data-number='103'] .blk[data-order='{w.zhang.pk}']")
+        assert order_row(w, w.zhang.pk).room_id == w.room["103"].pk
+    finally:
+        context.close()
