@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, setup_django  # noqa: E402
-from booking_race import quiet_server_log  # noqa: E402
+from booking_race import CpuMeter, quiet_server_log  # noqa: E402
 
 SEARCHES = int(os.environ.get("BENCH_SEARCHES", 400))
 ROOMS, TYPES = 300, 10
@@ -138,8 +138,11 @@ def main() -> None:
         samples, statuses, free_seen = [], {}, 0
         with quiet_server_log() as server_log, serve(workers=2, threads=1) as base:
             url = f"{base}/t/{tenant.slug}/api/v1/stores/{store.pk}/availability/"
+            meter = CpuMeter(base)
             with httpx.Client(headers={"Authorization": f"Token {token}", "Accept-Language": "en"}, timeout=30) as http:
                 for i in range(SEARCHES + 20):
+                    if i == 20:
+                        meter.start()
                     arrival = today + timedelta(days=rnd.randrange(0, 300))
                     params = {"arrival": arrival.isoformat(), "departure": (arrival + timedelta(days=rnd.randint(1, 14))).isoformat(),
                               "adults": rnd.randint(1, 2)}
@@ -151,13 +154,14 @@ def main() -> None:
                         samples.append(elapsed)
                         if response.status_code == 200:
                             free_seen += sum(r["free"] for r in response.json()["room_types"])
+            meter.stop(len(samples))
     finally:
         drop_tenant(tenant)
     p = percentiles(samples)
     print(
         f"data: {stats['orders']} orders, {stats['room_nights']} room nights over two years, built in {built:.1f} s; "
         f"{len(samples)} searches, statuses {statuses}, mean free rooms per search {free_seen / max(1, len(samples)):.1f}; "
-        f"p99 {p['p99_ms']} ms; server log: {server_log.summary()}"
+        f"p99 {p['p99_ms']} ms; server log: {server_log.summary()}; load average {os.getloadavg()[0]:.1f}; {meter.summary()}"
     )
     emit({"bench": "availability", "p50_ms": p["p50_ms"], "p95_ms": p["p95_ms"]})
 

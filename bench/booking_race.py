@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
@@ -53,6 +54,72 @@ def quiet_server_log():
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+class CpuMeter:
+    """CPU seconds spent by the gunicorn serving ``port`` and by the PostgreSQL backends
+    of its connections, between ``start()`` and ``stop()``: what a request costs whatever
+    else the machine is doing (wall-clock figures on a shared machine are not). Needs
+    psutil; without it the meter reports nothing."""
+
+    def __init__(self, base_url: str):
+        self.port = int(base_url.rsplit(":", 1)[1])
+        self.start_times: dict[int, float] = {}
+        self.result: dict | None = None
+
+    def _processes(self):
+        import psutil
+        from django.db import connection
+
+        servers = [
+            p for p in psutil.process_iter(["cmdline"])
+            if p.info["cmdline"] and "gunicorn" in " ".join(p.info["cmdline"]) and f"127.0.0.1:{self.port}" in p.info["cmdline"]
+        ]
+        local_ports = set()
+        for proc in servers:
+            try:
+                local_ports.update(c.laddr.port for c in proc.net_connections(kind="tcp") if c.raddr and c.raddr.port == 5432)
+            except psutil.Error:
+                continue
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid, client_port FROM pg_stat_activity WHERE datname = current_database()")
+            backends = [psutil.Process(pid) for pid, port in cursor.fetchall() if port in local_ports]
+        return servers, backends
+
+    @staticmethod
+    def _cpu(proc) -> float:
+        try:
+            times = proc.cpu_times()
+            return times.user + times.system
+        except Exception:  # noqa: BLE001 - a process that went away
+            return 0.0
+
+    def start(self) -> None:
+        try:
+            servers, backends = self._processes()
+        except ImportError:
+            return
+        self.start_times = {p.pid: self._cpu(p) for p in servers + backends}
+        self.client_start = time.process_time()
+
+    def stop(self, requests: int) -> None:
+        if not self.start_times or not requests:
+            return
+        servers, backends = self._processes()
+        app = sum(self._cpu(p) - self.start_times.get(p.pid, 0.0) for p in servers)
+        db = sum(self._cpu(p) - self.start_times.get(p.pid, 0.0) for p in backends)
+        client = time.process_time() - self.client_start
+        per = {k: round(v / requests * 1000, 2) for k, v in (("app", app), ("db", db), ("client", client))}
+        per["total"] = round(per["app"] + per["db"] + per["client"], 2)
+        per["idle_2_core_capacity_per_s"] = round(2000 / per["total"]) if per["total"] else None
+        self.result = per
+
+    def summary(self) -> str:
+        if not self.result:
+            return "cpu per request: not measured (psutil missing)"
+        r = self.result
+        return (f"cpu per request: app {r['app']} ms + db {r['db']} ms + client {r['client']} ms = {r['total']} ms "
+                f"(all of 2 idle cores would serve ~{r['idle_2_core_capacity_per_s']}/s)")
 
 
 def build(store):
@@ -139,7 +206,7 @@ def main() -> None:
     }
     other = {k: v for k, v in outcomes.items() if k not in result}
     print(f"orders in the database: {orders}; room nights held: {room_nights} by {holders} order(s); "
-          f"other outcomes: {other}; server log: {server_log.summary()}")
+          f"other outcomes: {other}; server log: {server_log.summary()}; load average {os.getloadavg()[0]:.1f}")
     emit(result)
 
 

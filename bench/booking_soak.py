@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, setup_django  # noqa: E402
-from booking_race import quiet_server_log  # noqa: E402
+from booking_race import CpuMeter, quiet_server_log  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", 60))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 16))
@@ -144,6 +144,8 @@ def main() -> None:
                     outcomes.update(seen)
                     latencies.extend(mine)
 
+            meter = CpuMeter(base)
+            meter.start()
             threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
             for t in threads:
                 t.start()
@@ -153,6 +155,7 @@ def main() -> None:
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - started
+            meter.stop(sum(outcomes.values()))
         holding = list(Order.HOLDING)
         with tenant_context(tenant), connection.cursor() as cursor:
             cursor.execute(OVERLAPPING_SQL, {"holding": holding})
@@ -167,7 +170,8 @@ def main() -> None:
     print(
         f"{SECONDS:.0f} s, {CLIENTS} clients, gunicorn {WORKERS}x{THREADS}: {sum(outcomes.values())} requests "
         f"({sum(outcomes.values()) / elapsed:.1f}/s), outcomes {dict(outcomes)}, confirmed orders in the database "
-        f"{confirmed}, latency p50 {p['p50_ms']} ms p95 {p['p95_ms']} ms p99 {p['p99_ms']} ms; server log: {server_log.summary()}"
+        f"{confirmed}, latency p50 {p['p50_ms']} ms p95 {p['p95_ms']} ms p99 {p['p99_ms']} ms; server log: {server_log.summary()}; "
+        f"load average {os.getloadavg()[0]:.1f}; {meter.summary()}"
     )
     emit({
         "bench": "booking_soak",
