@@ -123,7 +123,7 @@
       if (search) { ev.preventDefault(); search.focus(); if (search.select) search.select(); }
       return;
     }
-    if (ev.key.length !== 1 && ev.key !== "Enter") return;
+    if (ev.key.length !== 1) return;
     var combo = pending ? pending + " " + ev.key : ev.key;
     var els = shortcutElements();
     // Prefer the open panel's shortcuts, then the page's, then the navigation's.

@@ -68,8 +68,8 @@ def test_book_check_in_extra_check_out_and_switch_language(page, committed_tenan
     assert page.locator("[data-testid='hk-201']").inner_text() == "待清洁"
 
     # switch the language: the same page in English
-    page.select_option("[data-testid=lang-switch]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("[data-testid=lang-switch]", "en")
     assert page.locator(".nav a[aria-current=page]").inner_text() == "Room grid"
     assert page.locator("[data-testid='hk-201']").inner_text() == "Dirty"
     screenshot(page, "grid-en")

@@ -369,3 +369,28 @@ def test_today_lists_arrivals_departures_in_house_and_rooms_to_clean(store, rt, 
     response = clerk.post(f"{base}/orders/{leaving.pk}/check-out/", **HX)
     assert response.status_code == 204
     assert f'data-testid="dirty-{r1.number}"' in clerk.get(f"{base}/today/").content.decode()
+
+
+def _count(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_today_and_detail_query_counts_do_not_grow(store, today, clerk, base):
+    room_type, rooms = room_type_with_rooms(store, 8)
+    first = make_order(store, room_type=room_type, room=rooms[0], status=S.CHECKED_IN)
+    make_order(store, room_type=room_type, arrival=today)
+    clerk.get(f"{base}/today/")
+    few_today, few_detail = _count(clerk, f"{base}/today/"), _count(clerk, f"{base}/orders/{first.pk}/")
+    for room in rooms[1:6]:
+        make_order(store, room_type=room_type, room=room, status=S.CHECKED_IN)
+        make_order(store, room_type=room_type, arrival=today + timedelta(days=2))
+    Room.objects.filter(pk__in=[r.pk for r in rooms]).update(housekeeping="dirty")
+    for i in range(4):
+        clerk.post(f"{base}/orders/{first.pk}/extras/", {"description": f"早餐{i}", "unit_price": "38", "quantity": 1})
+    assert _count(clerk, f"{base}/today/") == few_today
+    assert _count(clerk, f"{base}/orders/{first.pk}/") == few_detail
