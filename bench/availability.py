@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, setup_django  # noqa: E402
-from booking_race import CpuMeter, quiet_server_log  # noqa: E402
+from booking_race import CpuMeter, Http, quiet_server_log  # noqa: E402
 
 SEARCHES = int(os.environ.get("BENCH_SEARCHES", 400))
 ROOMS, TYPES = 300, 10
@@ -120,8 +120,6 @@ def build(store, today):
 
 
 def main() -> None:
-    import httpx
-
     setup_django()
     from django_tenants.utils import tenant_context
 
@@ -137,23 +135,24 @@ def main() -> None:
         rnd = random.Random(7)
         samples, statuses, free_seen = [], {}, 0
         with quiet_server_log() as server_log, serve(workers=2, threads=1) as base:
-            url = f"{base}/t/{tenant.slug}/api/v1/stores/{store.pk}/availability/"
+            path = f"/t/{tenant.slug}/api/v1/stores/{store.pk}/availability/"
             meter = CpuMeter(base)
-            with httpx.Client(headers={"Authorization": f"Token {token}", "Accept-Language": "en"}, timeout=30) as http:
-                for i in range(SEARCHES + 20):
-                    if i == 20:
-                        meter.start()
-                    arrival = today + timedelta(days=rnd.randrange(0, 300))
-                    params = {"arrival": arrival.isoformat(), "departure": (arrival + timedelta(days=rnd.randint(1, 14))).isoformat(),
-                              "adults": rnd.randint(1, 2)}
-                    started = time.perf_counter()
-                    response = http.get(url, params=params)
-                    elapsed = time.perf_counter() - started
-                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                    if i >= 20:  # the first requests warm both workers
-                        samples.append(elapsed)
-                        if response.status_code == 200:
-                            free_seen += sum(r["free"] for r in response.json()["room_types"])
+            http = Http(base, {"Authorization": f"Token {token}", "Accept-Language": "en"})
+            for i in range(SEARCHES + 20):
+                if i == 20:
+                    meter.start()
+                arrival = today + timedelta(days=rnd.randrange(0, 300))
+                departure = arrival + timedelta(days=rnd.randint(1, 14))
+                query = f"?arrival={arrival.isoformat()}&departure={departure.isoformat()}&adults={rnd.randint(1, 2)}"
+                started = time.perf_counter()
+                status, data = http.request("GET", path + query)
+                elapsed = time.perf_counter() - started
+                statuses[status] = statuses.get(status, 0) + 1
+                if i >= 20:  # the first requests warm both workers
+                    samples.append(elapsed)
+                    if status == 200:
+                        free_seen += sum(r["free"] for r in data["room_types"])
+            http.close()
             meter.stop(len(samples))
     finally:
         drop_tenant(tenant)
