@@ -197,17 +197,18 @@ def _sync_inventory(*, order: Order, old_status: str, old_plan: Plan, new_plan: 
     # Room level. Released nights lost their room nights with the release above.
     current = {n: r for n, (t, r) in held.items() if r is not None and n in wanted and wanted[n][0] == t}
     rooms_wanted = {n: r for n, (_t, r) in wanted.items() if r is not None}
-    moves: dict[int, list[date]] = defaultdict(list)
+    moves: dict[tuple[int, int], list[date]] = defaultdict(list)
     for night, room_id in rooms_wanted.items():
         if current.get(night) != room_id:
-            moves[room_id].append(night)
+            moves[(room_id, wanted[night][0])].append(night)
     cleared = [n for n in current if n not in rooms_wanted]
     if cleared:
         if rooms_wanted:  # never happens: a plan is all rooms assigned or none
             raise AssertionError("partial room unassignment")
         inventory.unassign_room(order_id=order.pk)
-    for room_id, nights in sorted(moves.items()):
-        inventory.assign_room(store_id=store_id, order_id=order.pk, room_id=room_id, nights=sorted(nights))
+    for (room_id, type_id), nights in sorted(moves.items()):
+        # With the type the nights hold: a room of another type is refused under its row lock.
+        inventory.assign_room(store_id=store_id, order_id=order.pk, room_id=room_id, nights=sorted(nights), room_type_id=type_id)
     return {
         "released": sorted(n.isoformat() for nights in release.values() for n in nights),
         "held": sorted(n.isoformat() for nights in hold.values() for n in nights),
