@@ -2,7 +2,7 @@
 
 New schemas are cloned from a template schema that ``setup_db`` keeps migrated, rather
 than built by running every migration (13-40 s reported by django-tenants users, see
-REFERENCE.md). The template is a Tenant row flagged ``is_template`` so that
+REFERENCE.md); ``clone.py`` says how. The template is a Tenant row flagged ``is_template`` so that
 ``migrate_schemas`` migrates it with every other tenant.
 """
 from __future__ import annotations
@@ -14,11 +14,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists, tenant_context
 
 from apps.common.errors import DomainValidationError
 from apps.tenancy.error_codes import TenancyErrorCode
+from apps.tenancy.public.clone import clone_schema
 from apps.tenancy.public.models import Domain, Tenant, slug_validator
 
 logger = logging.getLogger(__name__)
@@ -36,35 +36,6 @@ def template_ensure(*, verbosity: int = 0) -> Tenant:
         call_command("migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=verbosity)
         connection.set_schema_to_public()
     return template
-
-
-_CONSTRAINTS_SQL = """
-    SELECT t.relname, c.contype, c.conname, pg_get_constraintdef(c.oid)
-    FROM pg_constraint c
-    JOIN pg_class t ON t.oid = c.conrelid
-    JOIN pg_namespace n ON n.oid = c.connamespace
-    WHERE n.nspname = %s
-"""
-
-
-def _clone_fix_constraint_names(template: str, schema: str) -> int:
-    """Give the clone's constraints the template's names.
-
-    django-tenants' clone_schema recreates UNIQUE constraints under PostgreSQL's default
-    names; a later migration that alters one by name would then fail on every cloned
-    tenant. Returns the number of constraints renamed.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_CONSTRAINTS_SQL, [template])
-        wanted = {(rel, kind, d.replace(f"{template}.", f"{schema}.")): name for rel, kind, name, d in cursor.fetchall()}
-        cursor.execute(_CONSTRAINTS_SQL, [schema])
-        renamed = 0
-        for rel, kind, name, definition in cursor.fetchall():
-            target = wanted.get((rel, kind, definition))
-            if target and target != name:
-                cursor.execute(f'ALTER TABLE "{schema}"."{rel}" RENAME CONSTRAINT "{name}" TO "{target}"')
-                renamed += 1
-    return renamed
 
 
 def schema_name_for(slug: str) -> str:
@@ -102,8 +73,7 @@ def tenant_provision(
     connection.set_schema_to_public()
     with transaction.atomic():
         tenant = Tenant.objects.create(schema_name=schema_name_for(slug), slug=slug, name=name)
-        CloneSchema().clone_schema(settings.PMS_TEMPLATE_SCHEMA, tenant.schema_name, "DATA", set_connection=False)
-        _clone_fix_constraint_names(settings.PMS_TEMPLATE_SCHEMA, tenant.schema_name)
+        clone_schema(settings.PMS_TEMPLATE_SCHEMA, tenant.schema_name)
         if domain:
             Domain.objects.create(tenant=tenant, domain=domain, is_primary=True)
         with tenant_context(tenant):

@@ -74,3 +74,19 @@ def _schema_objects(schema):
 def test_cloned_schema_has_the_templates_constraints_indexes_and_triggers_by_name(db, world):
     # Migrations alter constraints by name: a clone with other names could not be migrated.
     assert _schema_objects(world.alpha.tenant.schema_name) == _schema_objects("tpl_base")
+
+
+def test_clone_copies_the_templates_shipped_rows_and_sequence_positions(db, world):
+    """A clone starts with the template's migration records, content types and
+    permissions, and its identity sequences continue after them (no id collisions)."""
+    alpha = world.alpha.tenant.schema_name
+    with connection.cursor() as cursor:
+        for table in ("django_migrations", "django_content_type", "auth_permission"):
+            cursor.execute(f'SELECT count(*) FROM tpl_base."{table}"')
+            template_rows = cursor.fetchone()[0]
+            cursor.execute(f'SELECT count(*) FROM "{alpha}"."{table}"')
+            assert cursor.fetchone()[0] == template_rows > 0
+        cursor.execute(f'SELECT max(id) FROM "{alpha}".django_content_type')
+        highest = cursor.fetchone()[0]
+        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('\"{alpha}\".django_content_type', 'id'))")
+        assert cursor.fetchone()[0] > highest
