@@ -5,7 +5,8 @@
  * which re-checks the room and the room type and re-prices). Accepted: the grid reloads
  * (free counts, prices). Refused: the block slides back and the server's reason (in the
  * user's language) shows in a toast. Nothing is moved in the page before the server
- * says yes. The keyboard alternative is the stay panel's "Move" form.
+ * says yes. Keyboard: focus a stay (Tab), press "m", move with the arrow keys (rooms up and
+ * down, nights left and right), Enter to drop, Esc to cancel; or the stay panel's "Move" form.
  */
 (function () {
   "use strict";
@@ -206,6 +207,60 @@
       toast(strings.offline, "error");
     });
   }
+
+  // --- moving with the keyboard: focus a stay, "m", arrows, Enter (Esc cancels) -------
+  var kbd = null;
+  var live = document.getElementById("rack-live");
+  function say(text) { if (live) live.textContent = text; }
+
+  function kbdShow() {
+    var d = kbd.d, row = kbd.rows[kbd.i];
+    if (d.target && d.target !== row) d.target.classList.remove("drop-target");
+    d.target = row;
+    row.classList.add("drop-target");
+    d.ghost.style.setProperty("--s", d.s0 + d.delta);
+    if (d.ghost.parentNode !== row) row.appendChild(d.ghost);
+    say(row.dataset.number + " · " + addDays(d.blk.dataset.a, d.delta));
+  }
+  function kbdStart(blk) {
+    var row0 = blk.closest(".rk-row");
+    var rows = Array.prototype.slice.call(rack.querySelectorAll(".rk-row[data-room]"));
+    var d = {
+      blk: blk, row0: row0, dates: blk.dataset.movable.indexOf("dates") >= 0, delta: 0, target: null,
+      dw: dayWidth(), s0: cssInt(blk, "--s"), n: cssInt(blk, "--n"), ghost: document.createElement("div"),
+    };
+    d.ghost.className = "drop-ghost";
+    d.ghost.style.setProperty("--n", d.n);
+    blk.classList.add("kbd-moving");
+    kbd = { d: d, rows: rows, i: rows.indexOf(row0) };
+    kbdShow();
+  }
+  function kbdEnd(commit) {
+    var d = kbd.d;
+    kbd = null;
+    d.blk.classList.remove("kbd-moving");
+    if (d.target) d.target.classList.remove("drop-target");
+    if (d.ghost.parentNode) d.ghost.parentNode.removeChild(d.ghost);
+    say("");
+    if (commit) drop(d);
+  }
+  rack.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (!kbd) {
+      var blk = ev.target.closest && ev.target.closest(".blk[data-movable]");
+      if (blk && ev.key === "m" && !blk.classList.contains("pending")) { ev.preventDefault(); kbdStart(blk); }
+      return;
+    }
+    var d = kbd.d, handled = true;
+    if (ev.key === "ArrowLeft" && d.dates) d.delta -= 1;
+    else if (ev.key === "ArrowRight" && d.dates) d.delta += 1;
+    else if (ev.key === "ArrowUp") kbd.i = Math.max(0, kbd.i - 1);
+    else if (ev.key === "ArrowDown") kbd.i = Math.min(kbd.rows.length - 1, kbd.i + 1);
+    else if (ev.key === "Enter") { ev.preventDefault(); ev.stopPropagation(); kbdEnd(true); return; }
+    else if (ev.key === "Escape") { ev.preventDefault(); ev.stopPropagation(); kbdEnd(false); return; }
+    else handled = false;
+    if (handled) { ev.preventDefault(); ev.stopPropagation(); kbdShow(); }
+  });
 
   window.deskRack = {
     cancel: function () {

@@ -132,6 +132,18 @@ def test_help_overlay_shortcuts_and_the_room_panel(page, committed_tenant):
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
 
+    # move a stay with the keyboard only: focus it, "m", two rooms down, one night later, Enter
+    block(page, w.zhang.pk).focus()
+    page.keyboard.press("m")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#rack-live").inner_text() == f"103 · {(w.tomorrow + timedelta(days=1)).isoformat()}"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f".rk-row[data-number='103'] .blk[data-order='{w.zhang.pk}']")
+    order = order_row(w, w.zhang.pk)
+    assert (order.room_id, order.arrival) == (w.room["103"].pk, w.tomorrow + timedelta(days=1))
+
     # the room panel: mark 201 dirty, lock it for tonight, unlock it
     page.click("[data-testid='room-201']")
     panel = page.locator("[data-testid=room-panel]")
