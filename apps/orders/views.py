@@ -417,7 +417,9 @@ class OrderActionView(OrderPageMixin, View):
         if self.action == "confirm":
             return services.order_confirm(order=order, actor=actor)
         if self.action == "check_out":
-            return services.order_check_out(order=order, actor=actor)
+            # a manager may check out with a balance, saying why (recorded on the folios)
+            override = (self.request.POST.get("override_reason") or "").strip() or None
+            return services.order_check_out(order=order, actor=actor, override_reason=override)
         if self.action == "no_show":
             return services.order_mark_no_show(order=order, actor=actor)
         raise AssertionError(self.action)
