@@ -394,3 +394,22 @@ def test_today_and_detail_query_counts_do_not_grow(store, today, clerk, base):
         clerk.post(f"{base}/orders/{first.pk}/extras/", {"description": f"早餐{i}", "unit_price": "38", "quantity": 1})
     assert _count(clerk, f"{base}/today/") == few_today
     assert _count(clerk, f"{base}/orders/{first.pk}/") == few_detail
+
+
+def test_check_out_needs_a_settled_folio_or_a_managers_reason(store, rt, today, browser_login, base):
+    from apps.folios.services import folio_post_charge, folio_primary_for_order
+
+    order = make_order(store, room_type=rt, room=rt.rooms_list[0], status=S.CHECKED_IN)
+    folio_post_charge(folio=folio_primary_for_order(order=order), actor=None, charge_type="manual", description="赔偿", unit_price=Decimal("50"))
+    clerk = browser_login("alpha", "clerk_a1")
+    refused = clerk.post(f"{base}/orders/{order.pk}/check-out/", **JSON)
+    assert refused.status_code == 409 and refused.json()["code"] == "folio_balance_not_zero"
+    assert clerk.post(f"{base}/orders/{order.pk}/check-out/", {"override_reason": "挂账"}, **JSON).status_code == 403
+    order.refresh_from_db()
+    assert order.status == S.CHECKED_IN
+    manager = browser_login("alpha", "manager_a1")
+    assert 'name="override_reason"' in manager.get(f"{base}/orders/{order.pk}/").content.decode()
+    response = manager.post(f"{base}/orders/{order.pk}/check-out/", {"override_reason": "公司月结"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == S.CHECKED_OUT
