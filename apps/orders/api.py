@@ -27,6 +27,7 @@ from apps.orders.serializers import (
     ChannelInSerializer,
     ChannelOutSerializer,
     OrderCheckInInSerializer,
+    OrderCheckOutInSerializer,
     OrderExtendInSerializer,
     ExternalOrderInSerializer,
     OrderExtraInSerializer,
@@ -151,12 +152,15 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_check_in(order=self._order(pk), actor=request.user, room=room)
         return self._detail(pk)
 
-    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+    @extend_schema(request=OrderCheckOutInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="checked_in / extended -> checked_out. Before the booked departure: the departure becomes "
-                   "today, unused nights return to sale and their lines are dropped. The room becomes dirty.")
+                   "today, unused nights return to sale and their lines are dropped. The room becomes dirty. The folios "
+                   "must be settled (409 `folio_balance_not_zero` / `folio_deposit_held`) unless a manager gives "
+                   "`override_reason` (403 `manager_only` for anyone else); they are closed.")
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, store_id: int, pk: int):
-        services.order_check_out(order=self._order(pk), actor=request.user)
+        data = _valid(OrderCheckOutInSerializer, request.data)
+        services.order_check_out(order=self._order(pk), actor=request.user, override_reason=data["override_reason"] or None)
         return self._detail(pk)
 
     @extend_schema(request=OrderCancelInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],

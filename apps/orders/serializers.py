@@ -206,6 +206,13 @@ class OrderCheckInInSerializer(serializers.Serializer):
     room = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Assign this room now (optional).")
 
 
+class OrderCheckOutInSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="Managers only: check out although a folio is not settled (balance or deposit held), with the reason.",
+    )
+
+
 class OrderCancelInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 

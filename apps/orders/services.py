@@ -552,14 +552,21 @@ def order_extend(*, order: Order, actor, departure: date) -> Order:
 
 
 @transaction.atomic
-def order_check_out(*, order: Order, actor) -> Order:
+def order_check_out(*, order: Order, actor, override_reason: str | None = None) -> Order:
     """checked_in / extended -> checked_out. Leaving before the booked departure moves the
     departure to today (at least one night is kept), gives the unused nights back to
-    sale and drops their room-night lines. The room becomes dirty."""
+    sale and drops their room-night lines. The room becomes dirty.
+
+    The folios must be settled (zero balance, no deposit held), or a manager checks out
+    anyway with ``override_reason`` (recorded on the folios and in the event); the
+    folios are then closed (``apps.folios.services.folio_check_out_guard``)."""
+    from apps.folios.services import folio_check_out_guard
     from apps.rooms.services import room_mark_dirty
 
     order = _lock(order)
     _check_transition(order, Status.CHECKED_OUT)
+    # Orders first, then folios: the guard locks the folios after this order's row.
+    settlement = folio_check_out_guard(order=order, actor=actor, override_reason=override_reason)
     today = business_date(store=order.store)
     old_status, old_departure = order.status, order.departure
     new_departure = min(order.departure, max(today, order.arrival + timedelta(days=1)))
@@ -573,6 +580,8 @@ def order_check_out(*, order: Order, actor) -> Order:
     _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order)])
     room_mark_dirty(room=order.room, actor=_user(actor))
     data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure}
+    if settlement["override"] is not None:
+        data["folio_override"] = settlement["override"]
     if new_departure < old_departure:
         data.update(departure=[old_departure.isoformat(), new_departure.isoformat()], removed_amount=str(removed_amount), **changes)
     _event(order, OrderEvent.Kind.CHECKED_OUT, actor=actor, from_status=old_status, to_status=order.status, data=data)
