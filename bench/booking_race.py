@@ -65,11 +65,17 @@ class Http:
 class ServerLog:
     def __init__(self, path: str):
         self.path = path
+        self.lines: list[str] | None = None
+
+    def close(self) -> None:
+        """Keep the lines in memory and remove the file."""
+        with open(self.path, errors="replace") as handle:
+            self.lines = handle.read().splitlines()
+        os.unlink(self.path)
 
     def summary(self) -> str:
         """Counts of the server's log lines by level; the first error in full."""
-        with open(self.path, errors="replace") as handle:
-            lines = handle.read().splitlines()
+        lines = self.lines or []
         levels = Counter(word for line in lines for word in line.split()[2:3] if word in {"WARNING", "ERROR", "CRITICAL"})
         first_error = next((line for line in lines if " ERROR " in line or line.startswith("Traceback")), None)
         return f"{dict(levels)}" + (f", first error: {first_error}" if first_error else "")
@@ -83,12 +89,14 @@ def quiet_server_log():
     saved = os.dup(2)
     with tempfile.NamedTemporaryFile("w", prefix="bench-server-", suffix=".log", delete=False) as log:
         os.dup2(log.fileno(), 2)
+    server_log = ServerLog(log.name)
     try:
-        yield ServerLog(log.name)
+        yield server_log
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+        server_log.close()
 
 
 class CpuMeter:
