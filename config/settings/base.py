@@ -49,6 +49,7 @@ TENANT_APPS = [
     "apps.orders",
     "apps.folios",
     "apps.reports",
+    "apps.mobile",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
