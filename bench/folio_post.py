@@ -14,6 +14,7 @@ Prints ``{"bench": "folio_post", "tx_per_s", "p95_ms", "reconciliation_diff": "0
 """
 from __future__ import annotations
 
+import os
 import random
 import sys
 import threading
@@ -174,6 +175,7 @@ def main() -> None:
     try:
         with tenant_context(tenant):
             folio_ids, method_ids, item_id, token = build(store, admin)
+        cpu_before = os.times()
         with serve(workers=WORKERS) as base:
             api = f"{base}/t/{tenant.slug}/api/v1/stores/{store.pk}"
             barrier = threading.Barrier(CLIENTS + 1)
@@ -189,6 +191,10 @@ def main() -> None:
             for c in clients:
                 c.join()
             elapsed = time.perf_counter() - started
+            load = os.getloadavg()[0]
+        # gunicorn and its workers, reaped when serve() stops them (PostgreSQL's CPU not included)
+        cpu_after = os.times()
+        app_cpu = (cpu_after.children_user + cpu_after.children_system) - (cpu_before.children_user + cpu_before.children_system)
         latencies = [x for c in clients for x in c.latencies]
         errors = sum((c.errors for c in clients), Counter())
         tallies: dict[str, Decimal] = defaultdict(Decimal)
@@ -210,6 +216,9 @@ def main() -> None:
             "mix": dict(sum((c.kinds for c in clients), Counter())),
             **details,
             "seconds": round(elapsed, 2),
+            # CPU of the app server per request, and the machine's load while it ran (2 cores shared)
+            "app_cpu_ms_per_request": round(app_cpu * 1000 / max(len(latencies), 1), 2),
+            "load_avg_1m": round(load, 2),
         }
         if errors:
             result["error_samples"] = dict(errors.most_common(3))
