@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", include("apps.orders.urls_api")),
     path("api/v1/", include("apps.folios.urls_api")),
     path("api/v1/", include("apps.reports.urls_api")),
+    path("api/v1/", include("apps.notifications.urls_api")),
     path("api/v1/", include("apps.mobile.urls_api")),
 ]

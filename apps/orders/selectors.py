@@ -22,11 +22,11 @@ MAX_SEARCH_NIGHTS = 30
 
 
 def business_date(*, store: Store) -> date:
-    """The store's current business date: today in the store's time zone (a night
-    audit, in a later issue, may hold it back until the day is closed)."""
-    from apps.rooms.selectors import store_today
+    """The store's current business date: the day its night audit has not closed yet
+    (``apps.reports``; the store's calendar date on first use, then moved by the audit)."""
+    from apps.reports.selectors import business_date as audit_business_date
 
-    return store_today(store=store)
+    return audit_business_date(store=store)
 
 
 # --- orders ------------------------------------------------------------------------------

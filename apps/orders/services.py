@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -75,11 +76,27 @@ def _save(order: Order, fields: list[str]) -> None:
     order.save(update_fields=[*fields, "version", "updated_at"])
 
 
+# Apps that publish the OrderEvent outbox (notifications; webhooks later) subscribe from
+# their AppConfig.ready(): each subscriber is called as ``fn(event, order_id=..., store_id=...,
+# **fields)`` once the transaction that wrote the order's events has committed. An explicit
+# registry rather than a signal (STYLE 11): orders stays free of its consumers, and the
+# list of them is one place to read.
+_OUTBOX_SUBSCRIBERS: list[Callable[..., None]] = []
+
+
+def order_outbox_subscribe(fn: Callable[..., None]) -> None:
+    """Call ``fn`` after each committed order change (idempotent per function)."""
+    if fn not in _OUTBOX_SUBSCRIBERS:
+        _OUTBOX_SUBSCRIBERS.append(fn)
+
+
 def _after_commit(event: str, order: Order, **fields: Any) -> None:
-    # Side effects (notifications, webhooks) will publish from the OrderEvent outbox;
-    # until then the commit is logged as an event with fields.
+    # The commit is logged as an event with fields; outbox subscribers publish the
+    # OrderEvent rows (a subscriber's failure never reaches the caller: robust).
     extra = {"order_id": order.pk, "store_id": order.store_id, **fields}
     transaction.on_commit(lambda: logger.info(event, extra=extra))
+    for subscriber in _OUTBOX_SUBSCRIBERS:
+        transaction.on_commit(lambda fn=subscriber: fn(event, **extra), robust=True)
 
 
 def _invalid(code: str, message: str, field: str) -> DomainValidationError:

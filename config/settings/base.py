@@ -5,6 +5,7 @@ See docs/configuration.md for the variables.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -50,6 +51,7 @@ TENANT_APPS = [
     "apps.folios",
     "apps.reports",
     "apps.mobile",
+    "apps.notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -206,6 +208,56 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than any task or countdown we use, so Redis never re-delivers a running task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Every task here is idempotent (STYLE 10), so the late acknowledgement above is safe; a
+# task that is not must say ``acks_late=False``. A redelivery after a lost worker must not
+# wait for the visibility timeout in tests: it is read from the environment too.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TASK_IGNORE_RESULT = True
+# A task stuck on a lock or a network call is killed (its transaction rolls back) and,
+# with acks_late + reject_on_worker_lost, delivered again.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep database connections across tasks (CONN_MAX_AGE applies; see config/celery.py).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# Run exactly one beat (see docs/night_audit.md); the dispatchers also take a Redis slot
+# lock, so a second beat started by mistake dispatches nothing twice. ``expires``: a
+# backlog of periodic runs (workers down for hours) is dropped, not replayed.
+CELERY_BEAT_SCHEDULE = {
+    "night-audit-dispatch": {
+        "task": "reports.dispatch_night_audits", "schedule": crontab(minute="*/5"), "options": {"expires": 280},
+    },
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": crontab(minute="*"), "options": {"expires": 55}},
+    "arrival-reminders": {
+        "task": "notifications.dispatch_arrival_reminders", "schedule": crontab(minute="*/10"), "options": {"expires": 580},
+    },
+    "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": crontab(minute=17), "options": {"expires": 3000}},
+}
+
+# --- Night audit (docs/night_audit.md) ---------------------------------------------------
+# Local time of a store's audit when neither the store nor the tenant sets ``audit.time``:
+# before noon = the morning after the business day, from noon = the evening of the day.
+PMS_AUDIT_DEFAULT_TIME = env("PMS_AUDIT_DEFAULT_TIME", default="04:00")
+
+# --- Notifications (docs/notifications.md) -----------------------------------------------
+# Channel code -> adapter class. The sms and wechat adapters shipped here are development
+# backends that write a line (no personal data in clear) to the log and to
+# PMS_NOTIFICATION_DEV_OUTBOX (a JSON-lines file) when set.
+PMS_NOTIFICATION_CHANNELS = {
+    "email": "apps.notifications.channels.EmailChannel",
+    "sms": "apps.notifications.channels.DevSmsChannel",
+    "wechat": "apps.notifications.channels.DevWeChatChannel",
+}
+# Channels used when neither the store nor the tenant sets ``notify.channels``.
+PMS_NOTIFICATION_DEFAULT_CHANNELS = env.list("PMS_NOTIFICATION_DEFAULT_CHANNELS", default=["email", "sms"])
+PMS_NOTIFICATION_MAX_ATTEMPTS = env.int("PMS_NOTIFICATION_MAX_ATTEMPTS", default=6)
+# Retry n waits BACKOFF * 2**(n-1) seconds, at most BACKOFF_MAX.
+PMS_NOTIFICATION_BACKOFF_SECONDS = env.int("PMS_NOTIFICATION_BACKOFF_SECONDS", default=60)
+PMS_NOTIFICATION_BACKOFF_MAX_SECONDS = env.int("PMS_NOTIFICATION_BACKOFF_MAX_SECONDS", default=3600)
+PMS_NOTIFICATION_DEV_OUTBOX = env("PMS_NOTIFICATION_DEV_OUTBOX", default="")
 
 # --- Logging: events with fields, personal data never in clear ----------------------
 LOGGING = {

@@ -1,0 +1,292 @@
+"""Writes of notifications: publishing the order-event outbox into notifications, the
+arrival reminders, sending one notification (with retries), templates.
+
+Flow: an order change commits an ``OrderEvent`` (orders' outbox, ``published_at`` NULL)
+-> ``order_events_publish`` (on commit, and every minute from beat as a safety net)
+takes the unpublished rows with ``FOR NO KEY UPDATE SKIP LOCKED``, creates one
+``Notification`` per channel for the events of interest (``INSERT ... ON CONFLICT DO
+NOTHING`` on ``UNIQUE (order_event, channel)``), marks the events published, and on
+commit enqueues the sends -> ``notification_send`` sends a ``queued`` row under its row
+lock and marks it ``sent``; a failure leaves it ``queued`` for the next attempt (backoff),
+or ``failed`` after the last one.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainError, DomainValidationError
+from apps.common.tasks import delay_on_commit
+from apps.notifications.channels import PermanentChannelError, channel_codes, channel_get
+from apps.notifications.error_codes import NotificationErrorCode
+from apps.notifications.models import Event, Language, Notification, NotificationTemplate
+from apps.notifications.recipients import order_recipient
+from apps.notifications.selectors import notify_settings, template_effective
+from apps.tenancy.models import Store
+
+logger = logging.getLogger(__name__)
+
+Status = Notification.Status
+# Order event kind -> notification event.
+EVENT_OF_KIND = {"confirmed": Event.ORDER_CONFIRMED, "cancelled": Event.ORDER_CANCELLED, "checked_out": Event.CHECKED_OUT}
+PUBLISH_BATCH = 200
+# Guests from outside Greater China get English unless the store says otherwise.
+CHINESE_NATIONALITIES = frozenset({"", "CHN", "HKG", "MAC", "TWN"})
+_ENGINE = Engine(autoescape=False, string_if_invalid="")
+
+
+def _enqueue(ids: list[int]) -> None:
+    from apps.notifications.tasks import send_notification
+
+    for pk in ids:
+        delay_on_commit(send_notification, notification_id=pk)
+
+
+# Orders' outbox events after which notifications are due at once (the others are
+# published by the next kick or by the sweep within a minute).
+KICK_EVENTS = frozenset({"order.confirmed", "order.cancelled", "order.checked_out"})
+
+
+def outbox_kick(event: str, **fields) -> None:
+    """Orders' outbox subscriber, called after an order change committed: publish the
+    outbox now if the change is one that is notified. Never raises."""
+    if event not in KICK_EVENTS and not (event == "order.created" and fields.get("status") == "confirmed"):
+        return
+    from apps.notifications.tasks import publish_order_events
+
+    try:
+        publish_order_events.delay(schema_name=connection.schema_name)
+    except Exception:  # the broker is down: the sweep publishes within a minute
+        logger.exception("notification.kick_failed", extra={"event": event, "order_id": fields.get("order_id")})
+
+
+def _language(store_language: str, order) -> str:
+    contact = order_recipient(order)
+    nationality = (getattr(contact, "nationality", "") or "").upper()
+    if store_language == Language.ZH_HANS and nationality not in CHINESE_NATIONALITIES:
+        return Language.EN
+    return store_language
+
+
+def order_events_publish(*, batch: int = PUBLISH_BATCH) -> int:
+    """Turn the current tenant's unpublished order events into notifications and mark
+    them published (every event, of interest or not: the outbox cursor). Concurrent
+    publishers take disjoint rows (SKIP LOCKED). Returns the number of events published."""
+    from apps.orders.models import Order, OrderEvent
+
+    published = 0
+    while True:
+        with transaction.atomic():
+            events = list(
+                OrderEvent.objects.select_for_update(skip_locked=True, no_key=True)
+                .filter(published_at__isnull=True).order_by("id")[:batch]
+            )
+            if not events:
+                break
+            wanted = [e for e in events if e.kind in EVENT_OF_KIND]
+            orders = Order.objects.in_bulk({e.order_id for e in wanted})
+            stores = {s.pk: s for s in Store.objects.filter(pk__in={e.store_id for e in wanted})}
+            conf = {pk: notify_settings(store=store) for pk, store in stores.items()}
+            now = timezone.now()
+            rows = []
+            for e in wanted:
+                store_conf, event = conf[e.store_id], EVENT_OF_KIND[e.kind]
+                if event not in store_conf.events:
+                    continue
+                language = _language(store_conf.language, orders[e.order_id])
+                rows += [
+                    Notification(store_id=e.store_id, order_id=e.order_id, order_event_id=e.pk, event=event, channel=channel,
+                                 language=language, next_attempt_at=now)
+                    for channel in store_conf.channels
+                ]
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)  # UNIQUE (order_event, channel)
+            OrderEvent.objects.filter(pk__in=[e.pk for e in events]).update(published_at=now)
+            _enqueue(list(Notification.objects.filter(order_event_id__in=[e.pk for e in wanted], status=Status.QUEUED,
+                                                      attempts=0).values_list("pk", flat=True)))
+            published += len(events)
+        if len(events) < batch:
+            break
+    if published:
+        logger.info("notification.outbox_published", extra={"events": published})
+    return published
+
+
+def arrival_reminders_queue(*, store: Store, arrival: date) -> int:
+    """Queue the reminders of the store's confirmed orders arriving on ``arrival`` (once per
+    order, arrival date and channel, whatever the number of calls). Returns how many
+    rows were new."""
+    from apps.orders.selectors import order_list
+
+    conf = notify_settings(store=store)
+    if Event.ARRIVAL_REMINDER not in conf.events or not conf.channels:
+        return 0
+    orders = list(order_list(store=store, filters={"status": ["confirmed"], "arrival_from": arrival, "arrival_to": arrival}))
+    now = timezone.now()
+    rows = [
+        Notification(store=store, order=order, event=Event.ARRIVAL_REMINDER, channel=channel, for_date=arrival,
+                     language=_language(conf.language, order), next_attempt_at=now)
+        for order in orders for channel in conf.channels
+    ]
+    with transaction.atomic():
+        before = Notification.objects.filter(store=store, event=Event.ARRIVAL_REMINDER, for_date=arrival).count()
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        new = Notification.objects.filter(store=store, event=Event.ARRIVAL_REMINDER, for_date=arrival).count() - before
+        _enqueue(list(Notification.objects.filter(store=store, event=Event.ARRIVAL_REMINDER, for_date=arrival,
+                                                  status=Status.QUEUED, attempts=0).values_list("pk", flat=True)))
+    return new
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Wait after the ``attempts``-th failed attempt: base x 2^(n-1), capped."""
+    base = settings.PMS_NOTIFICATION_BACKOFF_SECONDS
+    return int(min(base * 2 ** max(0, attempts - 1), settings.PMS_NOTIFICATION_BACKOFF_MAX_SECONDS))
+
+
+def _values(n: Notification, contact) -> dict[str, str]:
+    order, store = n.order, n.store
+    return {
+        "store_name": store.name, "store_phone": store.phone, "guest_name": contact.full_name if contact else order.primary_contact_name,
+        "order_code": order.code, "room_type": order.room_type.name, "arrival": order.arrival.isoformat(),
+        "departure": order.departure.isoformat(), "nights": str(order.nights), "total": f"{order.total_amount:.2f}",
+        "currency": order.currency,
+    }
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    return _ENGINE.from_string(text).render(Context(values, autoescape=False)).strip()
+
+
+def _stale(n: Notification) -> bool:
+    """A reminder that is no longer true (cancelled, moved) is not sent."""
+    order = n.order
+    return n.event == Event.ARRIVAL_REMINDER and (order.status != "confirmed" or order.arrival != n.for_date)
+
+
+def notification_send(*, notification_id: int) -> Notification | None:
+    """One attempt at sending a ``queued`` notification, under its row lock (a second
+    worker with the same id skips it). Returns the row after the attempt, or None if it
+    was not queued (sent, given up, skipped) or is being sent right now."""
+    with transaction.atomic():
+        n = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("order", "order__room_type", "order__booker", "store")
+            .filter(pk=notification_id, status=Status.QUEUED).first()
+        )
+        if n is None:
+            return None
+        _attempt(n)
+        n.save()
+    return n
+
+
+def _attempt(n: Notification) -> None:
+    now = timezone.now()
+    adapter = channel_get(n.channel)
+    contact = order_recipient(n.order)
+    if adapter is None or _stale(n):
+        n.status, n.last_error = Status.SKIPPED, ("channel_unavailable" if adapter is None else "no_longer_applies")
+        return
+    address = adapter.address_for(contact) if contact is not None else None
+    if not address:
+        n.status, n.last_error = Status.SKIPPED, "no_address"
+        return
+    n.recipient_masked = adapter.mask(address)[:64]
+    n.attempts += 1
+    try:
+        template = template_effective(store=n.store, event=n.event, channel=n.channel, language=n.language)
+        values = _values(n, contact)
+        ref = adapter.send(
+            address=address, subject=render(template.subject, values) if adapter.uses_subject else "",
+            body=render(template.body, values), notification_id=n.pk,
+        )
+    except PermanentChannelError as exc:
+        n.status, n.last_error = Status.FAILED, str(exc)[:500]
+        logger.warning("notification.refused", extra={"notification_id": n.pk, "channel": n.channel, "error": n.last_error})
+        return
+    except Exception as exc:  # ChannelError, a template error, a bug in an adapter: count the attempt
+        n.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if n.attempts >= settings.PMS_NOTIFICATION_MAX_ATTEMPTS:
+            n.status = Status.FAILED
+            logger.warning("notification.gave_up", extra={"notification_id": n.pk, "attempts": n.attempts})
+        else:
+            n.next_attempt_at = now + timedelta(seconds=backoff_seconds(n.attempts))
+            logger.info("notification.retry_scheduled", extra={"notification_id": n.pk, "attempts": n.attempts})
+        return
+    n.status, n.sent_at, n.provider_ref, n.last_error = Status.SENT, now, (ref or "")[:128], ""
+    logger.info("notification.sent", extra={"notification_id": n.pk, "channel": n.channel, "event": n.event,
+                                            "order_id": n.order_id, "to": n.recipient_masked})
+
+
+def notifications_requeue_due(*, grace_s: int = 120) -> int:
+    """Enqueue again the queued notifications whose attempt is overdue by ``grace_s``
+    (a send message lost with a broker outage). Duplicates are harmless: a row is sent
+    only while queued, under its lock."""
+    overdue = timezone.now() - timedelta(seconds=grace_s)
+    ids = list(Notification.objects.filter(status=Status.QUEUED, next_attempt_at__lte=overdue).order_by("id")
+               .values_list("pk", flat=True)[:500])
+    _enqueue(ids)
+    return len(ids)
+
+
+def notification_retry(*, notification: Notification, actor) -> Notification:
+    """A manager sends a failed notification again (attempts start over)."""
+    with transaction.atomic():
+        n = Notification.objects.select_for_update().get(pk=notification.pk)
+        if Status.QUEUED not in Notification.TRANSITIONS[n.status]:
+            raise DomainError(
+                NotificationErrorCode.NOT_RETRYABLE, _("Only a failed notification can be sent again."),
+                extra={"status": n.status},
+            )
+        n.status, n.attempts, n.next_attempt_at, n.last_error = Status.QUEUED, 0, timezone.now(), ""
+        n.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "updated_at"])
+        _enqueue([n.pk])
+    logger.info("notification.retried", extra={"notification_id": n.pk, "user_id": getattr(actor, "pk", None)})
+    return n
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def template_check(field: str, text: str) -> None:
+    try:
+        render(text, {})
+    except TemplateSyntaxError as exc:
+        message = _("This template has an error: %(error)s") % {"error": exc}
+        raise DomainValidationError(NotificationErrorCode.TEMPLATE_INVALID, message, extra={"fields": {field: [message]}}) from exc
+
+
+def template_set(
+    *, store: Store | None, event: str, channel: str, language: str, subject: str, body: str, actor=None,
+) -> NotificationTemplate:
+    """Create or replace the store's (``store=None``: the tenant's) wording of ``event`` on
+    ``channel`` in ``language``."""
+    if channel not in channel_codes():
+        message = _("Unknown channel.")
+        raise DomainValidationError(NotificationErrorCode.CHANNEL_UNKNOWN, message, extra={"fields": {"channel": [message]}})
+    template_check("subject", subject)
+    template_check("body", body)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        row = (NotificationTemplate.objects.select_for_update()
+               .filter(store=store, event=event, channel=channel, language=language).first())
+        if row is None:
+            return NotificationTemplate.objects.create(
+                store=store, event=event, channel=channel, language=language, subject=subject, body=body, updated_by=user
+            )
+        row.subject, row.body, row.updated_by = subject, body, user
+        row.save(update_fields=["subject", "body", "updated_by", "updated_at"])
+        return row
+
+
+def template_delete(*, template: NotificationTemplate) -> None:
+    """Drop an override: the tenant's wording (or the shipped one) applies again."""
+    template.delete()

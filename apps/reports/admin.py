@@ -1,0 +1,37 @@
+"""Django admin of reports: read-only (the night audit writes these rows; a manager runs
+it from the back office or the API, never by editing a row)."""
+from __future__ import annotations
+
+from django.contrib import admin
+
+from apps.reports.models import DailyStoreStats, NightAudit, StoreBusinessDay
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StoreBusinessDay)
+class StoreBusinessDayAdmin(ReadOnlyAdmin):
+    list_display = ["store", "business_date", "opened_at"]
+
+
+@admin.register(NightAudit)
+class NightAuditAdmin(ReadOnlyAdmin):
+    list_display = ["business_date", "store", "status", "trigger", "attempts", "room_charges_posted", "duration_ms", "finished_at"]
+    list_filter = ["status", "trigger", "store"]
+    date_hierarchy = "business_date"
+
+
+@admin.register(DailyStoreStats)
+class DailyStoreStatsAdmin(ReadOnlyAdmin):
+    list_display = ["date", "store", "rooms_available", "rooms_sold", "room_revenue", "other_revenue"]
+    list_filter = ["store"]
+    date_hierarchy = "date"
