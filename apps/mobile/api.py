@@ -10,6 +10,7 @@ selector or service of another app, render. See docs/mobile_api.md.
 """
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -272,8 +273,6 @@ class HousekeepingApi(StoreScopedMixin, APIView):
         data = _valid(MobileHousekeepingInSerializer, request.data)
         room = room_selectors.room_list(store=self.store).filter(pk=room_id).first()
         if room is None:
-            from django.http import Http404
-
             raise Http404
         room = room_services.room_housekeeping_set(room=room, status=data["status"], actor=request.user)
         return Response(render.room(room, room_services.housekeeping_allowed_from(room.housekeeping)))

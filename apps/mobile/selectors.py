@@ -124,24 +124,27 @@ _CURSOR_RE = re.compile(r"^v1\.(\d{1,18})\.(\d{1,18})\.(\d{1,18})$")
 
 # One statement, in this order: forget the statistics snapshot (a transaction keeps the
 # first one it reads), read the event id sequence and the clock, then find the start of
-# the oldest transaction of this database that still runs and has written (has an xid).
-# The sub-select is correlated to ``seq`` so that it runs after the sequence was read.
+# the oldest transaction that holds a write lock on this tenant's event table. Any
+# transaction that inserts an event takes that lock (RowExclusiveLock, when its INSERT is
+# parsed, before the id is drawn) and keeps it to its end. The sub-select is correlated
+# to ``seq`` so that it runs after the sequence was read.
 _HORIZON_SQL = """
 WITH clear AS MATERIALIZED (SELECT pg_stat_clear_snapshot()),
 seq AS MATERIALIZED (
-    SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass), 0) AS last_id,
+    SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(%(table)s, 'id')::regclass), 0) AS last_id,
            clock_timestamp() AS read_at
       FROM clear
 )
 SELECT seq.last_id, seq.read_at,
-       (SELECT min(a.xact_start) FROM pg_stat_activity a
-         WHERE seq.read_at IS NOT NULL AND a.datname = current_database() AND a.pid <> pg_backend_pid()
-           AND a.backend_xid IS NOT NULL)
+       (SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE seq.read_at IS NOT NULL AND l.locktype = 'relation' AND l.relation = %(table)s::regclass
+           AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid())
   FROM seq
 """
 _OLDEST_SQL = """
-SELECT min(a.xact_start) FROM pg_stat_activity a
- WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL
+SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'relation' AND l.relation = %(table)s::regclass AND l.mode = 'RowExclusiveLock'
+   AND l.pid <> pg_backend_pid()
 """
 
 
@@ -177,7 +180,7 @@ def _micros(moment: datetime) -> int:
 
 def _horizon() -> tuple[int, int, datetime | None]:
     with connection.cursor() as cursor:
-        cursor.execute(_HORIZON_SQL, [OrderEvent._meta.db_table])
+        cursor.execute(_HORIZON_SQL, {"table": OrderEvent._meta.db_table})
         last_id, read_at, oldest = cursor.fetchone()
     return int(last_id), _micros(read_at), oldest
 
@@ -185,12 +188,12 @@ def _horizon() -> tuple[int, int, datetime | None]:
 def _oldest_running() -> datetime | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(_OLDEST_SQL)
+        cursor.execute(_OLDEST_SQL, {"table": OrderEvent._meta.db_table})
         return cursor.fetchone()[0]
 
 
 def _settled(oldest: datetime | None, at_us: int) -> bool:
-    """Has every transaction that started at or before ``at_us`` ended?"""
+    """Has every event writer that started at or before ``at_us`` ended?"""
     return oldest is None or _micros(oldest) > at_us
 
 
@@ -215,11 +218,12 @@ def reminders_poll(*, stores: Iterable[Store], cursor: ReminderCursor | None, li
     returned id 11 could later miss id 10, committed after it. So a poll returns only
     ids up to a bound every lower id of which is *settled* (committed, or rolled back
     for good): the sequence's last value M read at time t is settled once every
-    transaction of the database that started at or before t has ended (an id is
-    allocated inside its transaction, after the transaction started). A poll reads
-    (M, t) and the oldest running writing transaction: if it started after t, M is
+    transaction that started at or before t and writes to the event table has ended (an
+    id is drawn inside its transaction, after the transaction started and took its
+    write lock on the table, which it holds to its end). A poll reads (M, t) and the
+    start of the oldest transaction holding that lock: if it started after t, M is
     settled now; else (M, t) goes into the cursor and is checked at the next poll.
-    Three queries (horizon, events; one more on a first poll while writes are in flight).
+    Two queries (horizon, events; more on a first poll while writes are in flight).
     """
     store_by_id = {s.pk: s for s in stores}
     store_ids = list(store_by_id)

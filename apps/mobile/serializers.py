@@ -107,6 +107,15 @@ class MobileTodayQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({
+    "type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "18:00:00",
+    "description": "Local time of day at the store, hh:mm:ss (no offset).",
+})
+class LocalTimeField(serializers.TimeField):
+    """A store-local time of day. Not OpenAPI's ``format: time``, which is RFC 3339's
+    full-time and demands an offset that a time of day at the store does not have."""
+
+
 class MobileTodayOrderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
@@ -119,7 +128,7 @@ class MobileTodayOrderSerializer(serializers.Serializer):
     departure = serializers.DateField()
     adults = serializers.IntegerField()
     children = serializers.IntegerField()
-    estimated_arrival_time = serializers.TimeField(allow_null=True)
+    estimated_arrival_time = LocalTimeField(allow_null=True)
     channel = serializers.CharField(allow_null=True)
     due_amount = serializers.DecimalField(**MONEY)
 
@@ -267,7 +276,7 @@ class MobileRemindersOutSerializer(serializers.Serializer):
 
 class MobileOverviewQuerySerializer(serializers.Serializer):
     store = StoreChoiceField(required=False, default="all", help_text="A store id, or `all` (default): every store you manage.")
-    date = serializers.DateField(required=False, help_text="Default: each store's date today (its own time zone).")
+    date = serializers.DateField(required=False, help_text="Default: each store's business date (the day not closed by its night audit yet).")
 
 
 class MobileCollectionSerializer(serializers.Serializer):

@@ -4,8 +4,8 @@ Read by the owner's app (``apps.mobile``, ``GET m/overview/``). Every figure gro
 one SQL statement over all the stores asked for, so the number of queries does not
 depend on how many stores there are. Definitions (docs/mobile_api.md, "Overview"):
 
-- a store's **day** D is the ``day`` asked for, else its calendar date today in its own
-  time zone; the **month to date** is the nights from the 1st of D's month to D, both
+- a store's **day** D is the ``day`` asked for, else its open business date (the day its
+  night audit has not closed yet; its calendar date if it never had one); the **month to date** is the nights from the 1st of D's month to D, both
   included; "today" is the night of D;
 - **rooms available** (room-nights) = active rooms x nights - nights those rooms are
   locked (any lock: maintenance, out of order, hold), as the night audit counts them;
@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.db import connection
+from django.utils import timezone
 
 from apps.common.money import quantize
 from apps.tenancy.models import Store
@@ -213,14 +214,16 @@ def _finish(collections: dict) -> dict:
     return collections
 
 
-def store_day_default(*, store: Store, now: datetime | None = None) -> date:
-    """The day the overview shows for ``store`` when none is asked for: its calendar date
-    now, in its own time zone."""
-    from apps.rooms.selectors import store_today
-
-    if now is None:
-        return store_today(store=store)
-    return now.astimezone(ZoneInfo(store.time_zone)).date()
+def store_days_default(*, stores: Sequence[Store], now: datetime | None = None) -> dict[int, date]:
+    """The day the overview shows for each store when none is asked for: its open business
+    date (the day its night audit has not closed yet), else, for a store whose business
+    day was never used, its calendar date now in its own time zone. One query."""
+    known: dict[int, date] = {}
+    business_days = _model("reports.StoreBusinessDay")
+    if business_days is not None and stores:
+        known = dict(business_days.objects.filter(store_id__in=[s.pk for s in stores]).values_list("store_id", "business_date"))
+    moment = now or timezone.now()
+    return {s.pk: known.get(s.pk) or moment.astimezone(ZoneInfo(s.time_zone)).date() for s in stores}
 
 
 def _room_rows(stores: Sequence[Store], days: dict[int, date]) -> dict[int, tuple]:
@@ -270,11 +273,11 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
     Returns ``{"stores": [{"store_id", "store_name", "currency", "date", "today",
     "month_to_date"}], "total": {"date", "currency", "store_count", "today",
     "month_to_date"}}``; each period holds the figures described in the module docstring.
-    ``day``: the same date for every store (default: each store's own today). Two
-    queries whatever the number of stores (none without stores).
+    ``day``: the same date for every store (default: each store's open business date, one
+    more query). Two queries whatever the number of stores (none without stores).
     """
     stores = list(stores)
-    days = {s.pk: day or store_day_default(store=s, now=now) for s in stores}
+    days = {s.pk: day for s in stores} if day else store_days_default(stores=stores, now=now)
     room_rows = _room_rows(stores, days) if stores else {}
     collections: dict[int, dict[str, dict]] = {s.pk: {p: _empty_collections() for p in PERIODS} for s in stores}
     total_collections = {p: _empty_collections() for p in PERIODS}

@@ -224,3 +224,33 @@ def test_a_first_poll_while_a_write_is_in_flight_does_not_skip_it(gap_world, dja
             thread.join(30)
         after = reminders_poll(stores=[store], cursor=ReminderCursor.decode(first["next_cursor"]), limit=50)
         assert [(e["kind"], e["order"]["id"]) for e in after["events"]] == [("confirmed", early.pk), ("confirmed", late.pk)]
+
+
+def test_a_long_transaction_that_writes_no_order_event_does_not_hold_reminders_back(gap_world, django_db_blocker):
+    """Only transactions holding a write lock on the event table can hold unsettled ids."""
+    from apps.rooms.models import Room
+
+    ct, store, early, late = gap_world
+    written, release = threading.Event(), threading.Event()
+
+    def housekeeper():
+        try:
+            with tenant_context(ct.tenant), transaction.atomic():
+                Room.objects.filter(store=store).update(housekeeping="dirty")  # a writer, of other rows
+                written.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    with django_db_blocker.unblock(), tenant_context(ct.tenant):
+        cursor = ReminderCursor.decode(reminders_poll(stores=[store], cursor=None, limit=50)["next_cursor"])
+        thread = threading.Thread(target=housekeeper)
+        thread.start()
+        try:
+            assert written.wait(30)
+            services.order_confirm(order=late, actor=None)
+            polled = reminders_poll(stores=[store], cursor=cursor, limit=50)
+        finally:
+            release.set()
+            thread.join(30)
+        assert [(e["kind"], e["order"]["id"]) for e in polled["events"]] == [("confirmed", late.pk)]
