@@ -219,13 +219,6 @@ class ExtendForm(forms.Form):
     departure = forms.DateField(label=_("New departure"), widget=DateInput())
 
 
-class ExtraForm(forms.Form):
-    description = forms.CharField(label=_("Item"), max_length=255, widget=forms.TextInput(attrs={"list": "extra-suggestions"}))
-    unit_price = forms.DecimalField(label=_("Unit price"), min_value=Decimal("0"), max_digits=10, decimal_places=2)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=999, initial=1)
-    service_date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
-
-
 class CheckInForm(forms.Form):
     """Room and each guest's document. Guests already on file with a document may keep it."""
 

@@ -19,7 +19,5 @@ urlpatterns = [
     path(O + "no-show/", views.OrderActionView.as_view(action="no_show"), name="order-no-show"),
     path(O + "cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path(O + "extend/", views.OrderExtendView.as_view(), name="order-extend"),
-    path(O + "extras/", views.OrderExtraAddView.as_view(), name="order-extra-add"),
-    path(O + "extras/<int:item_id>/remove/", views.OrderExtraRemoveView.as_view(), name="order-extra-remove"),
     path(O + "move/", views.OrderMoveView.as_view(), name="order-move"),
 ]

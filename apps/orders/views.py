@@ -1,6 +1,7 @@
 """Back-office pages of orders: today's desk, the order list, create (reservation or
 walk-in), detail with its timeline, edit, the lifecycle actions, check-in with the
-guests' documents, and the grid's move endpoint. Thin: every write is one call to the
+guests' documents, and the grid's move endpoint. Extras and payments are posted on the
+folio (apps/folios/views.py), which adds extras to the order as well. Thin: every write is one call to the
 same services the REST API calls (``apps.orders.services``); contacts' documents go
 through ``apps.contacts.services.contact_update``.
 
@@ -32,7 +33,6 @@ from apps.orders.forms import (
     CancelForm,
     CheckInForm,
     ExtendForm,
-    ExtraForm,
     MoveForm,
     OrderCreateForm,
     OrderEditForm,
@@ -46,8 +46,6 @@ from apps.tenancy.scope import StoreScopedPageMixin
 
 Status = Order.Status
 PAGE_SIZE = 50
-# Extras the desk posts most; free text is allowed too.
-EXTRA_SUGGESTIONS = ("早餐", "加床", "延迟退房", "接送机", "洗衣", "迷你吧")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -298,7 +296,6 @@ def _actions(order: Order, today) -> dict[str, bool]:
         "no_show": Status.NO_SHOW in allowed and today >= order.arrival,
         "extend": order.status in Order.IN_HOUSE,
         "edit": order.status in Order.ACTIVE,
-        "extras": order.status in Order.ACTIVE,
     }
 
 
@@ -316,10 +313,8 @@ class OrderDetailView(OrderPageMixin, TemplateView):
             order=order, today=today, guests=_guests(order), actions=_actions(order, today),
             nights=[i for i in items if i.kind == "room_night"], extras=[i for i in items if i.kind == "extra"],
             timeline=_timeline(order, rooms=rooms, types=types),
-            extra_form=kwargs.get("extra_form") or ExtraForm(initial={"quantity": 1, "service_date": today}),
             cancel_form=kwargs.get("cancel_form") or CancelForm(),
             extend_form=kwargs.get("extend_form") or ExtendForm(initial={"departure": order.departure + timedelta(days=1)}),
-            extra_suggestions=EXTRA_SUGGESTIONS,
         )
         return context
 
@@ -446,45 +441,6 @@ class OrderExtendView(OrderActionView):
 
     def message(self, order: Order) -> str:
         return _("Extended to %(date)s.") % {"date": order.departure.isoformat()}
-
-
-class OrderExtraAddView(OrderDetailView):
-    """Post an extra (breakfast, extra bed...) on the order; bad input re-renders the detail
-    page with what was typed."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, store_id: int, pk: int):
-        form = ExtraForm(request.POST)
-        url = self.order_url(pk)
-        if not form.is_valid():
-            if _is_htmx(request) or _wants_json(request):
-                first = next(iter(form.errors.values()))[0]
-                return self.refused(DomainError("invalid", first, status=400), url)
-            return self.render_to_response(self.get_context_data(extra_form=form))
-        data = form.cleaned_data
-        try:
-            item = services.order_extra_add(
-                order=selectors.order_for_update(store=self.store, order_id=pk), actor=request.user,
-                extra=services.ExtraIn(description=data["description"], unit_price=data["unit_price"],
-                                       quantity=data["quantity"], service_date=data.get("service_date")),
-            )
-        except DomainError as exc:
-            if _is_htmx(request) or _wants_json(request):
-                return self.refused(exc, url)
-            add_domain_error(form, exc)
-            return self.render_to_response(self.get_context_data(extra_form=form))
-        return self.done(_("Posted %(item)s x %(qty)d: %(total)s.") % {"item": item.description, "qty": item.quantity, "total": item.total_price}, url)
-
-
-class OrderExtraRemoveView(OrderPageMixin, View):
-    def post(self, request, store_id: int, pk: int, item_id: int):
-        url = self.order_url(pk)
-        try:
-            services.order_extra_remove(order=selectors.order_for_update(store=self.store, order_id=pk), actor=request.user, item_id=item_id)
-        except DomainError as exc:
-            return self.refused(exc, url)
-        return self.done(_("Extra removed."), url)
 
 
 class OrderMoveView(OrderPageMixin, View):

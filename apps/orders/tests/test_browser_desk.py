@@ -1,6 +1,7 @@
 """A front-desk day in a real headless Chromium: book from an empty cell of the grid,
-check in with the guest's document, post an extra, check out, see the room dirty,
-switch the language. Screenshots of the grid and the order go to test-artifacts/."""
+check in with the guest's document, post an extra on the folio, take payment, check out
+(the folio settled), see the room dirty, switch the language. Screenshots of the folio
+and the order go to test-artifacts/ (the grid's: apps/rooms/tests/test_browser_grid.py)."""
 from __future__ import annotations
 
 import pytest
@@ -48,21 +49,38 @@ def test_book_check_in_extra_check_out_and_switch_language(page, committed_tenan
     page.wait_for_selector(f".blk.st-checked_in[data-order='{order_id}']")
     assert order_row(w, order_id).status == "checked_in"
 
-    # the order page: the document is masked, post an extra
+    # the order page: the document is masked; its folio takes the extras and the money
     page.goto(f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/orders/{order_id}/")
     assert "330106********" in page.locator("[data-testid=order-guests]").inner_text()
-    page.fill("[data-testid=extra-form] input[name=description]", "早餐")
-    page.fill("[data-testid=extra-form] input[name=unit_price]", "38")
-    page.fill("[data-testid=extra-form] input[name=quantity]", "2")
-    page.locator("[data-testid=extra-form] button[type=submit]").click()
-    page.wait_for_selector("[data-testid=extra-row]")
+    page.click("[data-testid=folio]")
+    page.wait_for_url("**/folios/**")
+    charge = page.locator("[data-testid=charge-form]")
+    charge.locator("input[name=description]").fill("早餐")
+    charge.locator("input[name=unit_price]").fill("38")
+    charge.locator("input[name=quantity]").fill("2")
+    charge.locator("[data-testid=charge-submit]").click()
+    page.wait_for_selector("[data-testid=ledger-row][data-type=charge]")
+    assert page.locator("[data-testid=folio-balance]").inner_text() == "76.00"
+
+    # take payment: the form offers the balance; pay it by WeChat Pay
+    payment = page.locator("[data-testid=payment-form]")
+    assert payment.locator("input[name=amount]").input_value() == "76.00"
+    payment.locator("select[name=payment_method]").select_option(label="微信支付")
+    payment.locator("[data-testid=payment-submit]").click()
+    page.wait_for_selector("[data-testid=ledger-row][data-type=payment]")
+    assert page.locator("[data-testid=folio-balance]").inner_text() == "0.00"
+    assert page.locator("[data-testid=folio-status]").inner_text() == "已结清"
+    screenshot(page, "folio")
+
+    # check out from the folio (settled): the order is closed and the room shows dirty
+    page.click("[data-testid=folio-check-out]")
+    page.wait_for_selector("[data-testid=folio-status]:has-text('已关闭')")
+    assert order_row(w, order_id).status == "checked_out"
+    page.goto(f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/orders/{order_id}/")
+    assert page.locator("[data-testid=order-status]").inner_text() == "已退房"
     assert "早餐" in page.locator("[data-testid=extra-row]").inner_text()
     assert page.locator("[data-testid=order-total]").inner_text() == "336.00"
     screenshot(page, "order")
-
-    # check out: the order is closed and the room shows dirty on the grid
-    page.click("[data-testid=check-out]")
-    page.wait_for_selector("[data-testid=order-status]:has-text('已退房')")
     page.goto(grid_url(page, w, days=7))
     assert "hk-dirty" in page.locator("[data-testid='hk-201']").get_attribute("class")
     assert page.locator("[data-testid='hk-201']").inner_text() == "待清洁"
