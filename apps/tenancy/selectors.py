@@ -30,9 +30,20 @@ def store_perms_for_user(*, user: AbstractBaseUser, store: Store) -> set[str]:
         return set()
     if user.is_superuser:
         return {ACCESS, MANAGE}
-    from guardian.core import ObjectPermissionChecker
+    from guardian.models import UserObjectPermission
 
-    return set(ObjectPermissionChecker(user).get_perms(store)) & {ACCESS, MANAGE}
+    # One query. Roles are granted to users, never to groups (services.staff_grant_store),
+    # so guardian's separate group lookup is skipped. The content type is matched by its
+    # natural key, not a per-process cached id: ids need not agree across tenant schemas.
+    return set(
+        UserObjectPermission.objects.filter(
+            user_id=user.pk,
+            object_pk=str(store.pk),
+            content_type__app_label="tenancy",
+            content_type__model="store",
+            permission__codename__in=(ACCESS, MANAGE),
+        ).values_list("permission__codename", flat=True)
+    )
 
 
 def staff_role(*, user: AbstractBaseUser) -> str | None:

@@ -242,8 +242,8 @@ def test_folio_list_query_count_is_pinned(api_clerk, store, rt, order, folio):
         charge(other, "10.00")
         services.folio_open(order=order, actor=None, name=f"extra {room.pk}")
     assert _queries(api_clerk, url(store, "folios/")) == few
-    # search_path, token, store, content type + grants (3), count, page
-    assert few == 8
+    # search_path, token, store, the user's grants on it (1), count, page
+    assert few == 6
 
 
 def test_folio_detail_query_count_is_pinned(api_clerk, store, folio, methods):
@@ -252,8 +252,8 @@ def test_folio_detail_query_count_is_pinned(api_clerk, store, folio, methods):
     pay(folio, "5.00", method=methods["wechat"])
     pay(folio, "5.00", method=methods["cash"])
     assert _queries(api_clerk, url(store, f"folios/{folio.pk}/")) == few
-    # search_path, token, store, content type + grants (3), folio+order+room, ledger, events
-    assert few == 9
+    # search_path, token, store, the user's grants on it (1), folio+order+room, ledger, events
+    assert few == 7
 
 
 def test_filters(api_clerk, store, order, folio, manager):
@@ -329,9 +329,9 @@ def test_posting_query_count_is_pinned(api_clerk, store, folio, methods):
     with CaptureQueriesContext(connection) as ctx:
         response = api_clerk.post(path, body, format="json")
     assert response.status_code == 201
-    # search_path, token, store, content type + grants (3), folio, method, then in the transaction: lock the
+    # search_path, token, store, the user's grants on it (1), folio, method, then in the transaction: lock the
     # order, lock the folio, insert (the trigger updates the folio), the order's paid; then the folio read back
-    assert [q["sql"].split(" ")[0] for q in ctx.captured_queries][8:] == [
+    assert [q["sql"].split(" ")[0] for q in ctx.captured_queries][6:] == [
         "SAVEPOINT", "SELECT", "SELECT", "INSERT", "UPDATE", "RELEASE", "SELECT",
     ]
-    assert len(ctx.captured_queries) == 15
+    assert len(ctx.captured_queries) == 13
