@@ -3,7 +3,6 @@ the services decide (their refusals are shown on the form with ``add_domain_erro
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

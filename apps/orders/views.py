@@ -1,9 +1,9 @@
 """Back-office pages of orders: today's desk, the order list, create (reservation or
 walk-in), detail with its timeline, edit, the lifecycle actions, check-in with the
 guests' documents, and the grid's move endpoint. Extras and payments are posted on the
-folio (apps/folios/views.py), which adds extras to the order as well. Thin: every write is one call to the
-same services the REST API calls (``apps.orders.services``); contacts' documents go
-through ``apps.contacts.services.contact_update``.
+folio (``apps/folios/views.py``), which adds extras to the order as well. Thin: every
+write is one call to the same services the REST API calls (``apps.orders.services``);
+contacts' documents go through ``apps.contacts.services.contact_update``.
 
 Answers: a page or a redirect with a message for plain form posts; for htmx requests a
 204 with ``HX-Trigger`` (``toast``, ``desk-changed``: whatever is on screen reloads

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from apps.contacts.tests.factories import resident_id
-from apps.orders.models import Order, OrderEvent, OrderItem
+from apps.orders.models import Order, OrderEvent
 from apps.orders.services import ExtraIn, PersonIn, order_extra_add
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.models import Room, RoomNight
