@@ -14,8 +14,8 @@ def test_login_shows_store_and_language_switch(page, committed_tenant):
     login(page, slug, "admin_c", PASSWORD)
     assert page.locator("[data-testid=store-name]").inner_text() == "Committed Store"
     assert page.url.endswith(f"/t/{slug}/s/{committed_tenant.store.pk}/")
-    page.select_option("[data-testid=lang-switch]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the switch submits its form on change
+        page.select_option("[data-testid=lang-switch]", "en")
     assert page.locator("button.link").inner_text() == "Log out"
     screenshot(page, "tenancy-store-home")
 
