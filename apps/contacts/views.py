@@ -70,10 +70,14 @@ class GuestDetailView(StoreScopedPageMixin, TemplateView):
             can_reveal=can_reveal,
             revealed=kwargs.get("revealed"),
             reveals=list(contact_reveal_log(contact=contact)[:10]) if can_reveal else [],
-            # Stay history: orders will provide a selector (e.g. stays_for_contact) rendered here.
-            stays=None,
+            stays=self._stays(contact),
         )
         return context
+
+    def _stays(self, contact):
+        from apps.orders.selectors import stays_for_contact
+
+        return stays_for_contact(store=self.store, contact_id=contact.pk)
 
     def post(self, request, *args, **kwargs):
         contact = self.get_contact()

@@ -269,3 +269,14 @@ def room_type_lookup(*, store: Store, ref: str):
     if ref.isdigit():
         return qs.filter(pk=int(ref)).first()
     return qs.filter(name=ref).first()
+
+
+def stays_for_contact(*, store: Store, contact_id: int) -> list[Order]:
+    """The orders a contact booked or stayed in at ``store``, latest arrival first (one query)."""
+    return list(
+        Order.objects.filter(store=store)
+        .filter(Q(booker_id=contact_id) | Q(guests__contact_id=contact_id))
+        .select_related("room", "room_type")
+        .distinct()
+        .order_by("-arrival", "-id")
+    )
