@@ -27,7 +27,7 @@ class TransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FolioTransaction
     fk_name = "folio"
     extra = 0
-    fields = ["id", "posted_at", "transaction_type", "posts_to", "charge_type", "amount", "description", "payment_method",
+    fields = ["id", "posted_at", "business_date", "transaction_type", "posts_to", "charge_type", "amount", "description", "payment_method",
               "reverses", "transfer_of", "reason", "actor"]
     readonly_fields = fields
     ordering = ["id"]
@@ -57,7 +57,7 @@ class FolioAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(FolioTransaction)
 class FolioTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "folio", "posted_at", "transaction_type", "posts_to", "charge_type", "amount", "currency",
+    list_display = ["id", "folio", "posted_at", "business_date", "transaction_type", "posts_to", "charge_type", "amount", "currency",
                     "payment_method", "actor"]
     list_filter = ["store", "transaction_type", "posts_to"]
     search_fields = ["description", "gateway_txn_id", "reason"]

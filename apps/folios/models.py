@@ -314,11 +314,20 @@ class FolioTransaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    # The store's business date the row belongs to (docs/night_audit.md): the open business
+    # date when it was posted, the audited night for the audit's room charges. Daily
+    # figures add rows up by it, whatever the wall clock said at posting.
+    business_date = models.DateField(_("business date"))
 
     class Meta:
         verbose_name = _("folio transaction")
         verbose_name_plural = _("folio transactions")
         ordering = ["id"]
+        indexes = [
+            # a store's postings of a business day (daily figures) and of a wall-clock period (overview)
+            models.Index(fields=["store", "business_date"], name="ledger_store_business_date"),
+            models.Index(fields=["store", "posted_at"], name="ledger_store_posted_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(transaction_type__in=[

@@ -45,7 +45,7 @@ def folio_print_html(*, folio: Folio, store: Store, language: str) -> str:
     for tx in folio.ledger:
         charges, credits, deposits = _columns(tx)
         rows.append({
-            "tx": tx, "day": timezone.localtime(tx.posted_at, zone).date(), "charges": charges, "credits": credits,
+            "tx": tx, "day": tx.business_date, "charges": charges, "credits": credits,
             "deposits": deposits, "void": getattr(tx, "taken_back", None) is not None,
         })
     order = folio.order

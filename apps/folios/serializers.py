@@ -81,6 +81,9 @@ class TransactionOutSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True)
     actor = serializers.SerializerMethodField()
     posted_at = serializers.DateTimeField(read_only=True)
+    business_date = serializers.DateField(
+        read_only=True, help_text="The store's business day the row belongs to (the night, for a room charge)."
+    )
     is_void = serializers.SerializerMethodField(help_text="Taken back by a reversal (derived, never stored).")
     is_moved = serializers.SerializerMethodField(help_text="Moved to another folio (a transfer_out takes it back here).")
     taken_back_by = serializers.SerializerMethodField(help_text="Id of the reversal or transfer_out that took this row back.")

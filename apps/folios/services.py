@@ -117,10 +117,15 @@ def _check_method(folio: Folio, method: PaymentMethod) -> None:
 
 
 def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fields: Any) -> FolioTransaction:
+    """Insert one ledger row, dated with the store's business date. Called last in a
+    posting, after every row lock (``posting_business_date`` takes the audit gate)."""
+    from apps.reports.selectors import posting_business_date
+
     posts_to = fields.pop("posts_to", None) or FolioTransaction.KIND_POSTS_TO[transaction_type]
     return FolioTransaction.objects.create(
         folio=folio, store_id=folio.store_id, currency=folio.currency, transaction_type=transaction_type,
-        posts_to=posts_to, amount=amount, actor=_user(actor), **fields,
+        posts_to=posts_to, amount=amount, actor=_user(actor), business_date=posting_business_date(store_id=folio.store_id),
+        **fields,
     )
 
 
@@ -380,6 +385,17 @@ def folio_post_room_night(*, order: Order, night: date, amount: Decimal | None =
             return None
         raise
     return tx
+
+
+def folio_post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=None):
+    """Post ``night`` to the primary folio of each order in ``order_ids`` (in the house
+    that night), set-based, for the night audit: one row per folio and night ever, at the
+    night's locked rate, dated business day ``night``. The caller holds the orders' row
+    locks (taken in primary-key order). Returns a ``RoomNightPosting`` (posted, already
+    posted, not posted and why). Details in ``apps/folios/room_nights.py``."""
+    from apps.folios.room_nights import post_room_nights
+
+    return post_room_nights(store_id=store_id, night=night, order_ids=order_ids, actor=actor)
 
 
 # --- voids and moves ---------------------------------------------------------------------------

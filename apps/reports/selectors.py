@@ -99,6 +99,46 @@ def business_date(*, store: Store) -> date:
     return business_day_get(store=store).business_date
 
 
+def _gate_sql(mode: str) -> str:
+    # One advisory lock per (tenant schema, store): store ids repeat across schemas.
+    return f"SELECT {mode}(hashtext(current_schema()), %s::integer)"
+
+
+def posting_business_date(*, store_id: int) -> date:
+    """The business date of a ledger row posted now, for folios: the store's open business
+    date, read under the store's *audit gate* in shared mode.
+
+    The audit takes the gate exclusively before it adds up the day's postings and rolls
+    the date (``apps.reports.services``), so a posting that read day D is committed before
+    the audit counts D, and one that comes later reads D + 1: no posting falls between two
+    days. Postings never wait for each other (shared mode); they wait for an audit only
+    while it adds up and rolls. The caller must be in a transaction (the gate is held until
+    its end) and must take no further row lock after this call: the audit takes the gate
+    while holding its orders' locks, so a posting that held the gate and then waited for
+    one of them would deadlock with it. Two statements: the gate, then the read (with a
+    snapshot taken after the gate was granted)."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("posting_business_date() must run inside the posting's transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(_gate_sql("pg_advisory_xact_lock_shared"), [store_id])
+        cursor.execute("SELECT business_date FROM reports_storebusinessday WHERE store_id = %s", [store_id])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    return business_day_get(store=Store.objects.get(pk=store_id)).business_date
+
+
+def audit_gate_close(*, store_id: int) -> None:
+    """Take the store's audit gate exclusively (the audit, before it adds up its day):
+    waits for the postings in flight, holds new ones until the audit's transaction ends."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_gate_sql("pg_advisory_xact_lock"), [store_id])
+
+
 @dataclass(frozen=True)
 class BusinessDayInfo:
     business_date: date

@@ -7,10 +7,14 @@ same time sees the day taken and leaves):
 1. lock the orders concerned (in the house on night D, or confirmed and due by D), by pk;
 2. no-shows: confirmed orders due by D that have not arrived become ``no_show`` through
    ``apps.orders.services.order_mark_no_show`` (policy ``mark``; ``keep`` lists them);
-3. room charges of night D for every stay in the house, at the night's locked rate
-   (``apps.reports.posting``: one per folio and night by the ledger's unique index);
+3. room charges of night D for every stay in the house, at the night's locked rate,
+   dated business day D (``apps.folios.services.folio_post_room_nights``: one per folio
+   and night by the ledger's unique index);
 4. departures due by D still in the house are listed (not charged for night D);
-5. the day's figures (``DailyStoreStats``, upsert on ``(store, date)``);
+5. the store's audit gate is closed (``audit_gate_close``: postings in flight finish,
+   new ones wait for the commit and then read D + 1), and the day's figures are added up
+   (``DailyStoreStats``, upsert on ``(store, date)``; other revenue is the ledger rows
+   dated business day D);
 6. the business date rolls to D + 1 (compare-and-set on D);
 7. the ``NightAudit`` row of (S, D) becomes ``done`` with counts, totals and duration.
 
@@ -34,8 +38,10 @@ from django.utils.translation import gettext as _
 from apps.common.errors import DomainError
 from apps.reports.error_codes import ReportsErrorCode
 from apps.reports.models import NightAudit, StoreBusinessDay
-from apps.reports.posting import room_nights_post
-from apps.reports.selectors import NO_SHOW_MARK, audit_due_at, audit_settings, business_day_get, store_local_today
+from apps.folios.services import folio_post_room_nights
+from apps.reports.selectors import (
+    NO_SHOW_MARK, audit_due_at, audit_gate_close, audit_settings, business_day_get, store_local_today,
+)
 from apps.tenancy.models import Store
 
 logger = logging.getLogger(__name__)
@@ -161,7 +167,7 @@ _STATS_SQL = """
         WHERE t.store_id = %(s)s AND t.posts_to = 'charges' AND t.charge_type = 'room_night' AND t.service_date = %(d)s),
       (SELECT coalesce(sum(t.amount), 0) FROM folios_foliotransaction t
         WHERE t.store_id = %(s)s AND t.posts_to = 'charges' AND t.charge_type IN ('extra', 'manual')
-          AND t.posted_at >= %(opened)s AND t.posted_at < %(now)s),
+          AND t.business_date = %(d)s),
       (SELECT count(*) FROM orders_order o WHERE o.store_id = %(s)s
           AND o.status IN ('checked_in', 'extended', 'checked_out') AND o.arrival = %(d)s),
       (SELECT count(*) FROM orders_order o WHERE o.store_id = %(s)s AND o.status = 'checked_out' AND o.departure = %(d)s),
@@ -169,7 +175,7 @@ _STATS_SQL = """
 """
 
 
-def _daily_stats(store: Store, day: date, opened_at, now) -> None:
+def _daily_stats(store: Store, day: date, now) -> None:
     """Compute and upsert the figures of ``day`` in one statement (reads rooms, orders and
     the folio ledger by SQL, as reports do). A resumed audit writes the same row again."""
     with connection.cursor() as cursor:
@@ -188,7 +194,7 @@ def _daily_stats(store: Store, day: date, opened_at, now) -> None:
                 departures = EXCLUDED.departures, no_shows = EXCLUDED.no_shows, currency = EXCLUDED.currency,
                 computed_at = EXCLUDED.computed_at
             """,
-            {"s": store.pk, "d": day, "opened": opened_at, "now": now, "currency": store.currency},
+            {"s": store.pk, "d": day, "now": now, "currency": store.currency},
         )
 
 
@@ -278,9 +284,10 @@ def _work(store: Store, day: date, day_row: StoreBusinessDay, conf, *, trigger: 
     in_house, confirmed, due_out, codes = _lock_orders(store, day)
     _pause_for_tests()
     marked, refused, kept = _no_shows(store, confirmed, conf.no_show_policy, actor)
-    posting = room_nights_post(store_id=store.pk, night=day, order_ids=in_house, actor=actor)
+    posting = folio_post_room_nights(store_id=store.pk, night=day, order_ids=in_house, actor=actor)
+    audit_gate_close(store_id=store.pk)
     now = timezone.now()
-    _daily_stats(store, day, day_row.opened_at, now)
+    _daily_stats(store, day, now)
     _roll(store, day, now)
 
     counts = {

@@ -12,6 +12,7 @@ from apps.folios.models import FolioTransaction
 from apps.folios.tests.factories import ExtraChargeItemFactory, charge, methods_for, pay, primary_folio
 from apps.orders.models import Order, OrderItem
 from apps.orders.tests.factories import make_order
+from apps.reports.selectors import business_date
 
 D = Decimal
 
@@ -44,7 +45,8 @@ def test_payment_exact_response(api_clerk, store, order, folio, methods, clerk):
             "service_date": None, "payment_method_id": methods["wechat"].pk, "payment_method_name": "微信支付",
             "gateway_txn_id": "4200001234", "extra_item_id": None, "order_item_id": None, "reverses_id": None,
             "transfer_of_id": None, "reason": "", "actor": {"id": clerk.pk, "username": "clerk_a1"},
-            "posted_at": data["transaction"]["posted_at"], "is_void": False, "is_moved": False, "taken_back_by": None,
+            "posted_at": data["transaction"]["posted_at"], "business_date": business_date(store=store).isoformat(),
+            "is_void": False, "is_moved": False, "taken_back_by": None,
         },
         "folio": {
             "id": folio.pk, "order_id": order.pk, "order_code": order.code, "guest_name": order.primary_contact_name,
@@ -330,8 +332,10 @@ def test_posting_query_count_is_pinned(api_clerk, store, folio, methods):
         response = api_clerk.post(path, body, format="json")
     assert response.status_code == 201
     # search_path, token, store, the user's grants on it (1), folio, method, then in the transaction: lock the
-    # order, lock the folio, insert (the trigger updates the folio), the order's paid; then the folio read back
+    # order, lock the folio, the store's audit gate (shared) and its business date, insert (the trigger updates
+    # the folio), the order's paid; then the folio read back
     assert [q["sql"].split(" ")[0] for q in ctx.captured_queries][6:] == [
-        "SAVEPOINT", "SELECT", "SELECT", "INSERT", "UPDATE", "RELEASE", "SELECT",
+        "SAVEPOINT", "SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "RELEASE", "SELECT",
     ]
-    assert len(ctx.captured_queries) == 13
+    assert "pg_advisory_xact_lock_shared" in ctx.captured_queries[9]["sql"]
+    assert len(ctx.captured_queries) == 15

@@ -2,6 +2,7 @@
 delete a posted row, write a folio's totals, or post a correction that does not match.
 The test tenant ``alpha`` is a clone of the template schema, so these also prove that
 the triggers survived cloning and call the shared functions in the public schema."""
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -63,15 +64,17 @@ def test_folio_totals_are_written_by_the_ledger_only(folio):
 
 INSERT = """
     INSERT INTO folios_foliotransaction (folio_id, store_id, currency, transaction_type, posts_to, charge_type, amount,
-        quantity, description, payment_method_id, gateway_txn_id, reverses_id, transfer_of_id, reason, posted_at)
+        quantity, description, payment_method_id, gateway_txn_id, reverses_id, transfer_of_id, reason, posted_at,
+        business_date)
     VALUES (%(folio)s, %(store)s, %(currency)s, %(type)s, %(posts_to)s, %(charge_type)s, %(amount)s, 1, '',
-        %(method)s, '', %(reverses)s, %(transfer_of)s, %(reason)s, now())
+        %(method)s, '', %(reverses)s, %(transfer_of)s, %(reason)s, now(), %(business_date)s)
 """
 
 
 def row(folio, **values):
     base = {"folio": folio.pk, "store": folio.store_id, "currency": folio.currency, "type": "charge", "posts_to": "charges",
-            "charge_type": "manual", "amount": D("1.00"), "method": None, "reverses": None, "transfer_of": None, "reason": ""}
+            "charge_type": "manual", "amount": D("1.00"), "method": None, "reverses": None, "transfer_of": None, "reason": "",
+            "business_date": date(2026, 1, 1)}
     base.update(values)
     return base
 
@@ -80,6 +83,12 @@ def test_a_raw_insert_updates_the_totals_in_the_same_statement(folio):
     run(INSERT, row(folio, amount=D("12.34")))
     folio.refresh_from_db()
     assert (folio.total_charges, folio.balance) == (D("12.34"), D("12.34"))
+
+
+def test_a_raw_insert_without_a_business_date_is_refused(folio):
+    refused(INSERT, row(folio, business_date=None), sqlstate="23502")  # not_null_violation
+    folio.refresh_from_db()
+    assert folio.total_charges == D("0.00")
 
 
 def test_a_raw_refund_beyond_the_payments_is_refused_by_the_folio_check(folio, methods):

@@ -225,8 +225,8 @@ def test_a_failed_attempt_leaves_nothing_and_the_next_one_completes(store, rt, d
     def boom(**kwargs):
         raise RuntimeError("disk full")
 
-    original = services.room_nights_post
-    monkeypatch.setattr(services, "room_nights_post", boom)
+    original = services.folio_post_room_nights
+    monkeypatch.setattr(services, "folio_post_room_nights", boom)
     with pytest.raises(RuntimeError):
         night_audit_run(store=store, trigger=Trigger.BEAT)
 
@@ -236,7 +236,7 @@ def test_a_failed_attempt_leaves_nothing_and_the_next_one_completes(store, rt, d
     assert not _room_nights(store).exists() and business_date(store=store) == day
     assert not DailyStoreStats.objects.exists()
 
-    monkeypatch.setattr(services, "room_nights_post", original)
+    monkeypatch.setattr(services, "folio_post_room_nights", original)
     outcome = night_audit_run(store=store, trigger=Trigger.BEAT)
 
     assert outcome.ran and outcome.audit.status == "done" and outcome.audit.attempts == 2

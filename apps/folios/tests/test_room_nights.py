@@ -3,15 +3,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from apps.folios.models import Folio, FolioEvent, FolioTransaction
-from apps.folios.services import folio_post_room_night
-from apps.reports.posting import room_nights_post
-from apps.reports.tests.conftest import stay
+from apps.folios.services import folio_post_room_night, folio_post_room_nights
+from apps.reports.selectors import store_local_today
+from apps.reports.tests.conftest import set_business_date, stay
+
+
+@pytest.fixture
+def day(store):
+    """Business day D: the store's local yesterday, open."""
+    d = store_local_today(store=store) - timedelta(days=1)
+    set_business_date(store, d)
+    return d
 
 COMPARED = [
     "store_id", "currency", "transaction_type", "posts_to", "charge_type", "amount", "quantity", "unit_price",
     "description", "service_date", "payment_method_id", "gateway_txn_id", "extra_item_id", "reverses_id",
-    "transfer_of_id", "reason", "actor_id",
+    "transfer_of_id", "reason", "actor_id", "business_date",
 ]
 
 
@@ -20,7 +30,7 @@ def test_same_row_as_folio_post_room_night(store, rt, day):
     b = stay(store, rt, 1, arrival=day, prices=["321.00", "300.00"])
 
     theirs = folio_post_room_night(order=a, night=day)
-    result = room_nights_post(store_id=store.pk, night=day, order_ids=[b.pk])
+    result = folio_post_room_nights(store_id=store.pk, night=day, order_ids=[b.pk])
 
     ours = FolioTransaction.objects.get(pk=result.posted[0][1])
     assert {f: getattr(ours, f) for f in COMPARED} == {f: getattr(theirs, f) for f in COMPARED}
@@ -33,9 +43,9 @@ def test_same_row_as_folio_post_room_night(store, rt, day):
 
 def test_twice_posts_once(store, rt, day):
     a = stay(store, rt, 0, arrival=day)
-    first = room_nights_post(store_id=store.pk, night=day, order_ids=[a.pk])
-    second = room_nights_post(store_id=store.pk, night=day, order_ids=[a.pk])
+    first = folio_post_room_nights(store_id=store.pk, night=day, order_ids=[a.pk])
+    second = folio_post_room_nights(store_id=store.pk, night=day, order_ids=[a.pk])
     assert len(first.posted) == 1 and second.posted == [] and second.already_posted == [a.pk]
     assert second.folios_opened == 0
     assert FolioTransaction.objects.filter(folio__order=a).count() == 1
-    assert room_nights_post(store_id=store.pk, night=day + timedelta(days=1), order_ids=[a.pk]).posted
+    assert folio_post_room_nights(store_id=store.pk, night=day + timedelta(days=1), order_ids=[a.pk]).posted

@@ -1,28 +1,28 @@
 """Room-night charges of a whole store for one night, set-based: the night audit's path
-into the folio ledger.
+into the ledger (``apps.folios.services.folio_post_room_nights``).
 
-This is the set-based twin of ``apps.folios.services.folio_post_room_night`` (one order
-at a time, ~8 statements each: 2,300 orders would take seconds). It follows the same
-rules and lets the ledger's own database objects keep them:
+The set-based twin of ``folio_post_room_night`` (one order at a time, ~8 statements each:
+2,300 orders would take seconds). It follows the same rules and lets the ledger's own
+database objects keep them:
 
 - one room-night charge per folio and night, ever: ``INSERT ... ON CONFLICT DO NOTHING``
-  against folios' partial unique index ``ledger_one_room_night_per_night`` (a voided
-  night stays voided; a rerun inserts nothing);
+  against the partial unique index ``ledger_one_room_night_per_night`` (a voided night
+  stays voided; a rerun inserts nothing);
 - totals: the ledger's ``AFTER INSERT`` trigger (``pms_ledger_apply``) adds every
   inserted row to its folio's totals and balance, as for any other posting; the order's
   ``paid_amount`` is not concerned (room charges are not payments);
-- lock order: the caller locks the orders by primary key; folios' services lock an
+- lock order: the caller locks the orders by primary key; this module's services lock an
   order before its folios, so the folios cannot change under the audit (the ledger
   trigger then locks each folio row it updates);
 - the amount is the night's locked rate (its room-night line), rounded by
   ``apps.common.money.quantize``; a zero-rate night (complimentary) is not posted (a
   ledger charge is above zero); a closed folio takes nothing;
+- the business date of each row is the night itself: the audit of day D posts night D;
 - the primary folio is opened if missing (``folio_one_primary_per_order`` decides
   between concurrent openings) with its ``opened`` event, as ``folio_primary_for_order``.
 
-``apps/reports/tests/test_posting.py`` checks that a row posted here equals the row
-``folio_post_room_night`` posts. Once folios offers a set-based function, the audit
-should call it instead (docs/night_audit.md, "Left to do").
+``apps/folios/tests/test_room_nights.py`` checks that a row posted here equals the row
+``folio_post_room_night`` posts.
 """
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def _insert_returning(model, rows: list[dict[str, Any]], *, conflict: str = "", 
         return []
 
 
-def room_nights_post(*, store_id: int, night: date, order_ids: list[int], actor=None) -> RoomNightPosting:
+def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=None) -> RoomNightPosting:
     """Post ``night`` to the primary folio of each order in ``order_ids`` (in the house
     that night). The caller holds the orders' row locks (taken in primary-key order):
     every folios service locks an order before its folios, so the folios of these
@@ -155,7 +155,7 @@ def room_nights_post(*, store_id: int, night: date, order_ids: list[int], actor=
             "transaction_type": FolioTransaction.Type.CHARGE, "posts_to": FolioTransaction.PostsTo.CHARGES,
             "charge_type": FolioTransaction.ChargeType.ROOM_NIGHT, "amount": amount, "quantity": 1, "unit_price": amount,
             "description": (description or night.isoformat())[:255], "service_date": night, "order_item_id": line_id,
-            "actor_id": user_id, "posted_at": now,
+            "actor_id": user_id, "posted_at": now, "business_date": night,
         })
     inserted = _insert_returning(
         FolioTransaction, txs,
