@@ -39,7 +39,7 @@ from apps.rooms import selectors as room_selectors
 from apps.rooms import services as room_services
 from apps.tenancy.roles import ACCESS, MANAGE
 from apps.tenancy.scope import ManagerOnly, StoreScopedMixin, store_resolve
-from apps.tenancy.selectors import store_list_for_user
+from apps.tenancy.selectors import store_list_with_perms
 
 TAG = "mobile"
 
@@ -283,7 +283,7 @@ class HousekeepingApi(StoreScopedMixin, APIView):
 
 def _stores(request, store, perm: str) -> list:
     if store == "all":
-        return list(store_list_for_user(user=request.user, perm=perm))
+        return [s for s in store_list_with_perms(user=request.user) if perm in s.perms]
     found, _perms = store_resolve(user=request.user, store_id=store, need=perm)
     return [found]
 

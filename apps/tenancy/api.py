@@ -11,9 +11,9 @@ from apps.common.errors import DomainError
 from apps.common.error_codes import CommonErrorCode
 from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
 from apps.tenancy.models import StaffProfile
-from apps.tenancy.roles import ACCESS, MANAGE
+from apps.tenancy.roles import MANAGE
 from apps.tenancy.scope import StoreScopedMixin, store_resolve
-from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_for_user
+from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_with_perms
 from apps.tenancy.serializers import (
     CurrentStoreInSerializer,
     MeSerializer,
@@ -44,10 +44,9 @@ ME_EXAMPLE = OpenApiExample(
 
 def _me_payload(user) -> dict:
     profile = getattr(user, "staff", None)
-    managed = set(store_list_for_user(user=user, perm=MANAGE).values_list("id", flat=True))
-    stores = list(store_list_for_user(user=user, perm=ACCESS))
+    stores = store_list_with_perms(user=user)  # one query, the user's grants included
     for store in stores:
-        store.can_manage = store.pk in managed
+        store.can_manage = MANAGE in store.perms
     return {
         "id": user.pk,
         "username": user.get_username(),

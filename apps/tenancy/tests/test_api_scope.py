@@ -113,11 +113,11 @@ def test_token_login_and_wrong_password(api, world):
 
 
 def test_store_scoped_request_query_count_is_pinned(api, world, django_assert_num_queries):
-    """The tenant's SET search_path, the token (with its user), the store, the user's grants on
-    it: four statements, and this view needs nothing more."""
+    """The tenant's SET search_path, the token (with its user), the store with the user's
+    grants on it: three statements, and this view needs nothing more."""
     a1 = world.alpha.stores["A1"].pk
     c = api("alpha", "clerk_a1")
     c.get(f"{c.prefix}/stores/{a1}/")  # warm the tenant cache
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = c.get(f"{c.prefix}/stores/{a1}/")
     assert response.status_code == 200

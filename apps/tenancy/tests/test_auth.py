@@ -80,10 +80,10 @@ def test_login_records_the_device(app_client, world, in_alpha):
 
 def test_bearer_token_authenticates_with_one_query(login, world, django_assert_num_queries):
     c, _body = login("alpha", "manager_a1")
-    c.get(c.prefix + "/me/")  # warm caches (content types, permissions)
+    c.get(c.prefix + "/me/")  # warm caches (the tenant)
     # SET search_path, the token with its user and profile (one query), then the view's
-    # content type and two store queries (guardian)
-    with django_assert_num_queries(5) as captured:
+    # stores with the user's grants on them (one query)
+    with django_assert_num_queries(3) as captured:
         response = c.get(c.prefix + "/me/")
     assert response.status_code == 200
     assert response.json()["username"] == "manager_a1"
@@ -98,10 +98,10 @@ def test_bearer_request_costs_the_same_as_drf_token(login, api, world, django_as
     token = api("alpha", "manager_a1")
     bearer.get(bearer.prefix + "/me/")
     token.get(token.prefix + "/me/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         bearer.get(bearer.prefix + "/me/")
     # DRF's Token auth loads the profile separately: one more
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         token.get(token.prefix + "/me/")
 
 
@@ -231,10 +231,10 @@ def test_last_used_at_is_written_at_most_every_five_minutes(login, world, in_alp
     issued = token.last_used_at
     four_min_ago = issued - timedelta(minutes=4)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=four_min_ago)
-    with django_assert_num_queries(5):  # no write
+    with django_assert_num_queries(3):  # no write
         c.get(c.prefix + "/me/")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=issued - timedelta(minutes=6))
-    with django_assert_num_queries(6):  # one UPDATE
+    with django_assert_num_queries(4):  # one UPDATE
         c.get(c.prefix + "/me/")
     assert ApiToken.objects.get(pk=token.pk).last_used_at > issued
 
