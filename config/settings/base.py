@@ -120,6 +120,18 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Argon2id at OWASP's minimum cost (~20 ms of CPU per log-in; PBKDF2 at Django's default
+# cost is ~250 ms): apps/tenancy/hashers.py, docs/tenancy.md. The PBKDF2 and scrypt
+# hashers stay listed so that existing hashes verify; they are rehashed at the next log-in.
+PASSWORD_HASHERS = [
+    "apps.tenancy.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PMS_ARGON2_MEMORY_KIB = env.int("PMS_ARGON2_MEMORY_KIB", default=19456)
+PMS_ARGON2_TIME_COST = env.int("PMS_ARGON2_TIME_COST", default=2)
+PMS_ARGON2_PARALLELISM = env.int("PMS_ARGON2_PARALLELISM", default=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
