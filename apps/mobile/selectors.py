@@ -10,14 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
+from functools import cache
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
+from apps.common.rows import Columns
 from apps.mobile.error_codes import MobileErrorCode
 from apps.orders.models import Order, OrderEvent
-from apps.orders.selectors import order_list, today_lists
+from apps.orders.selectors import today_lists
 from apps.rooms.selectors import OCCUPIED, OUT_OF_ORDER, RESERVED, VACANT, room_grid
 from apps.tenancy.models import Store
 
@@ -96,11 +98,38 @@ def today_compact(*, store: Store, day: date, limit: int) -> dict:
     }
 
 
+@cache
+def _order_summary_query() -> tuple[str, Columns, Columns, Columns]:
+    from apps.rooms.models import Room, RoomType
+
+    order, room, room_type = Columns(Order, "o"), Columns(Room, "r"), Columns(RoomType, "rt")
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {order.sql()}, {room.sql()}, {room_type.sql()} FROM {qn(Order._meta.db_table)} o"
+        f" LEFT JOIN {qn(Room._meta.db_table)} r ON r.id = o.room_id"
+        f" JOIN {qn(RoomType._meta.db_table)} rt ON rt.id = o.room_type_id"
+        f" WHERE o.id = %s AND o.store_id = %s"
+    )
+    return sql, order, room, room_type
+
+
 def order_summary(*, store: Store, order_id: int) -> Order:
-    """One order of ``store`` as a list row (orders' ``order_list``: one query), else 404."""
-    order = order_list(store=store).filter(pk=order_id).first()
-    if order is None:
+    """One order of ``store`` with its room and room type (what the order card shows), else
+    404. One query, written once (the answer of every check-in and check-out): the
+    instances ``order_list(store=store).filter(pk=order_id)`` would give for the card."""
+    sql, order_cols, room_cols, type_cols = _order_summary_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order_id, store.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFoundError("not_found", _("Not found."))
+    order = order_cols.build(row)
+    offset = order_cols.width
+    room = None if room_cols.is_null(row, offset) else room_cols.build(row, offset)
+    room_type = type_cols.build(row, offset + room_cols.width)
+    Order.room.field.set_cached_value(order, room)
+    Order.room_type.field.set_cached_value(order, room_type)
+    order.store = store
     return order
 
 
@@ -204,8 +233,46 @@ _EVENT_FIELDS = (
 )
 
 
-def _events(store_ids: list[int], kinds: Sequence[str]):
-    return OrderEvent.objects.filter(store_id__in=store_ids, kind__in=list(kinds)).values(*_EVENT_FIELDS)
+@cache
+def _events_sql() -> str:
+    """The events of some stores and kinds with what a reminder shows of their order, in
+    ``_EVENT_FIELDS`` order: what ``OrderEvent.objects.values(*_EVENT_FIELDS)`` selects
+    (inner joins where the key is NOT NULL), written once instead of compiled per poll."""
+    from django.contrib.auth import get_user_model
+
+    from apps.orders.models import Channel
+    from apps.rooms.models import Room, RoomType
+    from apps.tenancy.models import StaffProfile
+
+    t = {m: connection.ops.quote_name(m._meta.db_table) for m in (OrderEvent, Order, Room, RoomType, Channel, StaffProfile)}
+    user = connection.ops.quote_name(get_user_model()._meta.db_table)
+    return f"""
+SELECT e.id, e.kind, e.at, e.store_id, e.from_status, e.to_status, e.order_id, o.code, o.status,
+       o.primary_contact_name, o.arrival, o.departure, r.number, rt.name, ch.name, u.username, p.display_name
+  FROM {t[OrderEvent]} e
+  JOIN {t[Order]} o ON o.id = e.order_id
+  LEFT JOIN {t[Room]} r ON r.id = o.room_id
+  JOIN {t[RoomType]} rt ON rt.id = o.room_type_id
+  JOIN {t[Channel]} ch ON ch.id = o.channel_id
+  LEFT JOIN {user} u ON u.id = e.actor_id
+  LEFT JOIN {t[StaffProfile]} p ON p.user_id = u.id
+ WHERE e.store_id = ANY(%(stores)s) AND e.kind = ANY(%(kinds)s) AND e.id > %(after)s AND e.id <= %(upto)s
+ ORDER BY e.id {{direction}} LIMIT %(limit)s
+"""
+
+
+def _events(store_ids: list[int], kinds: Sequence[str], *, after: int, upto: int, limit: int, newest: bool = False) -> list[dict]:
+    """Events with ``after < id <= upto``, at most ``limit``: the oldest first, or with
+    ``newest`` the newest ones (still returned oldest first)."""
+    if not store_ids or upto <= after:
+        return []
+    sql = _events_sql().replace("{direction}", "DESC" if newest else "ASC")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"stores": store_ids, "kinds": [str(k) for k in kinds], "after": after, "upto": upto, "limit": limit})
+        rows = [dict(zip(_EVENT_FIELDS, row)) for row in cursor.fetchall()]
+    if newest:
+        rows.reverse()
+    return rows
 
 
 def reminders_poll(*, stores: Iterable[Store], cursor: ReminderCursor | None, limit: int,
@@ -244,8 +311,7 @@ def reminders_poll(*, stores: Iterable[Store], cursor: ReminderCursor | None, li
                 or 0
             )
             upto, following = horizon, ReminderCursor(horizon, last_id, read_at)
-        rows = list(_events(store_ids, kinds).filter(id__lte=upto).order_by("-id")[:limit]) if store_ids else []
-        rows.reverse()
+        rows = _events(store_ids, kinds, after=0, upto=upto, limit=limit, newest=True)
         return {"events": [_event_row(r, store_by_id) for r in rows], "next_cursor": following.encode(), "has_more": False}
 
     fresh_settled = _settled(oldest, read_at)
@@ -255,9 +321,7 @@ def reminders_poll(*, stores: Iterable[Store], cursor: ReminderCursor | None, li
         upto = cursor.pending_id
     if fresh_settled:
         upto = max(upto, last_id)
-    rows = []
-    if store_ids and upto > cursor.last_id:
-        rows = list(_events(store_ids, kinds).filter(id__gt=cursor.last_id, id__lte=upto).order_by("id")[: limit + 1])
+    rows = _events(store_ids, kinds, after=cursor.last_id, upto=upto, limit=limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     if has_more:

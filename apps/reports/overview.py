@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -166,6 +167,7 @@ SELECT t.store_id, pm.id, pm.name, pm.method_type,
 MONEY_KEYS = ("payments", "refunds", "deposits", "deposit_returns", "net")
 
 
+@cache
 def _model(label: str):
     try:
         return apps.get_model(label)
@@ -209,20 +211,25 @@ def _empty_collections() -> dict:
 
 
 def _add_method(collections: dict, key, entry: dict) -> None:
-    """Add ``entry``'s amounts to the method ``key`` of ``collections`` (created if new)."""
+    """Add ``entry``'s amounts to the method ``key`` of ``collections`` (created if new).
+    Exact sums of the ledger's 2-place amounts: rounded once, in ``_finish``."""
     methods = collections.setdefault("_index", {})
     target = methods.get(key)
     if target is None:
         target = {**{k: v for k, v in entry.items() if k not in MONEY_KEYS}, **{k: ZERO for k in MONEY_KEYS}}
         methods[key] = target
         collections["by_method"].append(target)
+    total = collections["total"]
     for k in MONEY_KEYS:
-        target[k] = quantize(target[k] + entry[k])
-        collections["total"][k] = quantize(collections["total"][k] + entry[k])
+        target[k] += entry[k]
+        total[k] += entry[k]
 
 
 def _finish(collections: dict) -> dict:
     collections.pop("_index", None)
+    for amounts in (collections["total"], *collections["by_method"]):
+        for k in MONEY_KEYS:
+            amounts[k] = quantize(amounts[k])
     return collections
 
 
@@ -233,7 +240,10 @@ def store_days_default(*, stores: Sequence[Store], now: datetime | None = None) 
     known: dict[int, date] = {}
     business_days = _model("reports.StoreBusinessDay")
     if business_days is not None and stores:
-        known = dict(business_days.objects.filter(store_id__in=[s.pk for s in stores]).values_list("store_id", "business_date"))
+        table = connection.ops.quote_name(business_days._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT store_id, business_date FROM {table} WHERE store_id = ANY(%s)", [[s.pk for s in stores]])
+            known = dict(cursor.fetchall())
     moment = now or timezone.now()
     return {s.pk: known.get(s.pk) or moment.astimezone(ZoneInfo(s.time_zone)).date() for s in stores}
 
@@ -271,12 +281,17 @@ def _collection_rows(stores: Sequence[Store], days: dict[int, date]) -> list[tup
         return cursor.fetchall()
 
 
-def _method_label(method_type: str) -> str:
-    methods = _model("folios.PaymentMethod")
-    try:
-        return str(methods.Type(method_type).label)
-    except (AttributeError, ValueError):
-        return method_type
+def _method_label(method_type: str, labels: dict[str, str]) -> str:
+    """The method type's label in the active language (``labels``: this call's memo)."""
+    label = labels.get(method_type)
+    if label is None:
+        methods = _model("folios.PaymentMethod")
+        try:
+            label = str(methods.Type(method_type).label)
+        except (AttributeError, ValueError):
+            label = method_type
+        labels[method_type] = label
+    return label
 
 
 def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: datetime | None = None) -> dict:
@@ -293,6 +308,7 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
     room_rows = _room_rows(stores, days) if stores else {}
     collections: dict[int, dict[str, dict]] = {s.pk: {p: _empty_collections() for p in PERIODS} for s in stores}
     total_collections = {p: _empty_collections() for p in PERIODS}
+    labels: dict[str, str] = {}
     for store_id, method_id, name, method_type, *amounts in (_collection_rows(stores, days) if stores else []):
         for period, (pay, ref, dep, dep_ret) in zip(PERIODS, (amounts[:4], amounts[4:])):
             entry = {"method_id": method_id, "name": name, "method_type": method_type, "payments": pay, "refunds": ref,
@@ -301,7 +317,7 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
                 continue
             _add_method(collections[store_id][period], method_id, entry)
             _add_method(total_collections[period], method_type,
-                        {**entry, "method_id": None, "name": _method_label(method_type)})
+                        {**entry, "method_id": None, "name": _method_label(method_type, labels)})
 
     result_stores = []
     sums = {p: dict.fromkeys(("available", "sold", "audited_nights", "arrivals", "arrivals_in", "departures", "departures_out"), 0)
