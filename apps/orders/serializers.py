@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.fields import WallClockTimeField
 from apps.orders.models import Channel, Order, OrderEvent, OrderItem
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -120,7 +121,7 @@ class OrderDetailSerializer(OrderRowSerializer):
     """An order with its lines, guests and history (timeline)."""
 
     booker = OrderBookerOutSerializer(allow_null=True, read_only=True)
-    estimated_arrival_time = serializers.TimeField(read_only=True, allow_null=True)
+    estimated_arrival_time = WallClockTimeField(read_only=True, allow_null=True)
     notes = serializers.CharField(read_only=True)
     cancellation_reason = serializers.CharField(read_only=True)
     confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -179,7 +180,7 @@ class OrderCreateInSerializer(serializers.Serializer):
     channel = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Channel id; default direct (walk-in for walk-ins).")
     booker = OrderPersonInSerializer(required=False, allow_null=True, default=None)
     guests = OrderPersonInSerializer(many=True, required=False, default=list)
-    estimated_arrival_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    estimated_arrival_time = WallClockTimeField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     extras = OrderExtraInSerializer(many=True, required=False, default=list)
 
@@ -199,7 +200,7 @@ class OrderUpdateInSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
     adults = serializers.IntegerField(required=False, min_value=1, max_value=50)
     children = serializers.IntegerField(required=False, min_value=0, max_value=50)
-    estimated_arrival_time = serializers.TimeField(required=False, allow_null=True)
+    estimated_arrival_time = WallClockTimeField(required=False, allow_null=True)
 
 
 class OrderCheckInInSerializer(serializers.Serializer):
@@ -310,7 +311,7 @@ class TodayRowSerializer(serializers.Serializer):
     departure = serializers.DateField()
     adults = serializers.IntegerField()
     children = serializers.IntegerField()
-    estimated_arrival_time = serializers.TimeField(allow_null=True)
+    estimated_arrival_time = WallClockTimeField(allow_null=True)
     channel = serializers.CharField()
     due_amount = serializers.DecimalField(**MONEY)
     is_conflict = serializers.BooleanField()
@@ -348,5 +349,5 @@ class ExternalOrderInSerializer(serializers.Serializer):
         min_value=0, required=False, allow_null=True, default=None, **MONEY,
         help_text="What the channel sold the stay for; spread over the nights. Default: the store's prices.",
     )
-    estimated_arrival_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    estimated_arrival_time = WallClockTimeField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")

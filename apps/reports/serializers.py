@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.fields import WallClockTimeField
 from apps.reports.models import NightAudit
 from apps.reports.selectors import NO_SHOW_POLICIES
 
@@ -53,7 +54,7 @@ class BusinessDateOutSerializer(serializers.Serializer):
     opened_at = serializers.DateTimeField(read_only=True)
     time_zone = serializers.CharField(read_only=True)
     local_now = serializers.DateTimeField(read_only=True)
-    audit_time = serializers.TimeField(read_only=True, format="%H:%M")
+    audit_time = WallClockTimeField(read_only=True)
     no_show_policy = serializers.ChoiceField(choices=[(p, p) for p in NO_SHOW_POLICIES], read_only=True)
     audit_due_at = serializers.DateTimeField(read_only=True)
     audit_due = serializers.BooleanField(read_only=True)

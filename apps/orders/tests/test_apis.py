@@ -1,5 +1,6 @@
 """The orders REST API: scope, exact shapes, actions, errors, pinned query counts."""
-from datetime import timedelta
+import re
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -52,7 +53,7 @@ def test_create_reservation_exact_shape(clerk, store, rt, tomorrow, direct, worl
         "arrival": tomorrow.isoformat(), "departure": (tomorrow + timedelta(days=2)).isoformat(), "nights": 2,
         "adults": 2, "children": 0, "guest_name": "王小明", "guest_phone": "138****5678", "currency": "CNY",
         "total_amount": "676.00", "paid_amount": "0.00", "due_amount": "676.00", "is_conflict": False,
-        "estimated_arrival_time": "21:30:00", "notes": "late arrival",
+        "estimated_arrival_time": "21:30", "notes": "late arrival",
     }
     assert data["booker"] == {"id": order.booker_id, "full_name": "王小明", "phone": "138****5678"}
     assert [(i["kind"], i["service_date"], i["quantity"], i["unit_price"], i["total_price"]) for i in data["items"]] == [
@@ -289,6 +290,29 @@ def test_today_endpoint(clerk, store, rt, today):
     data = clerk.get(url(store, f"today/?date={tomorrow}")).json()
     assert data["counts"] == {"arrivals": 1, "in_house": 1, "departures": 1}
     assert data["departures"][0]["id"] == staying.pk and data["departures"][0]["overdue"] is False
+
+
+def test_today_renders_the_arrival_time_as_the_schema_documents_it(clerk, store, rt, today):
+    # was "15:00:00" against `format: time` (RFC 3339 full-time, with an offset): a schema violation
+    make_order(store, room_type=rt, arrival=today, status=S.CONFIRMED, estimated_arrival_time=time(15, 0))
+    make_order(store, room_type=rt, arrival=today, status=S.CONFIRMED)
+    rows = clerk.get(url(store, "today/")).json()["arrivals"]
+    assert [r["estimated_arrival_time"] for r in rows] == ["15:00", None]
+    schema = clerk.get("/t/alpha/api/schema/?format=json").json()["components"]["schemas"]
+    for component in ["TodayRow", "OrderDetail", "IntakeOut", "OrderCreateInRequest", "PatchedOrderUpdateInRequest",
+                      "ExternalOrderInRequest"]:
+        field = schema[component]["properties"]["estimated_arrival_time"]
+        assert (field["type"], field["pattern"], field["example"]) == ("string", "^([01][0-9]|2[0-3]):[0-5][0-9]$", "15:00"), component
+        assert "format" not in field
+        assert re.fullmatch(field["pattern"], rows[0]["estimated_arrival_time"])
+
+
+def test_arrival_time_with_seconds_is_accepted_and_kept_to_the_minute(clerk, store, rt, tomorrow):
+    order = make_order(store, room_type=rt, arrival=tomorrow)
+    response = clerk.patch(url(store, f"orders/{order.pk}/"), {"estimated_arrival_time": "21:30:45"}, format="json")
+    assert (response.status_code, response.json()["estimated_arrival_time"]) == (200, "21:30")
+    order.refresh_from_db()
+    assert order.estimated_arrival_time == time(21, 30)
 
 
 def test_errors_speak_chinese_by_default(api, store, rt, tomorrow):

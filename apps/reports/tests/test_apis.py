@@ -1,6 +1,7 @@
 """REST API of the night audit: who may do what, answers and errors."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from apps.reports.tests.conftest import stay
@@ -18,6 +19,17 @@ def test_business_date_for_everyone_in_the_store(api, store, day):
     assert body["business_date"] == day.isoformat()
     assert body["audit_time"] == "04:00" and body["no_show_policy"] == "mark" and body["audit_due"] is True
     assert body["time_zone"] == "Asia/Shanghai" and body["last_audit"] is None
+
+
+def test_business_date_audit_time_is_what_the_schema_documents(api, store, day):
+    # was "04:00" against `format: time` (RFC 3339 full-time: seconds and an offset)
+    client = api("alpha", "clerk_a1", language="en")
+    body = client.get(_url(client, store, "business-date/")).json()
+    field = client.get("/t/alpha/api/schema/?format=json").json()["components"]["schemas"]["BusinessDateOut"]["properties"]["audit_time"]
+    assert (field["type"], field["pattern"], field["example"], field["readOnly"]) == (
+        "string", "^([01][0-9]|2[0-3]):[0-5][0-9]$", "15:00", True)
+    assert "format" not in field
+    assert re.fullmatch(field["pattern"], body["audit_time"]) and body["audit_time"] == "04:00"
 
 
 def test_run_is_for_managers(api, store, day):
