@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.errors import DomainValidationError
+from apps.common.schema import error_example, error_responses
 from apps.folios import selectors, services
 from apps.folios.error_codes import FolioErrorCode
 from apps.folios.models import ExtraChargeItem, Folio, PaymentMethod
@@ -231,6 +232,14 @@ class OrderFolioApi(StoreScopedMixin, APIView):
         return Response(FolioSummarySerializer(selectors.folio_summary(folio_id=folio.pk)).data, status=status.HTTP_201_CREATED)
 
 
+PAYMENT_METHOD_ERRORS = error_responses(400, examples=[
+    error_example(400, "payment_method_name_taken", "Another payment method has this name.",
+                  {"fields": {"name": ["Another payment method has this name."]}}),
+    error_example(400, "invalid", "Some fields are not valid.",
+                  {"fields": {"details": ["A number is too large to store."]}}),
+])
+
+
 class PaymentMethodViewSet(StoreScopedViewSet):
     """The store's payment methods (cash, WeChat Pay, Alipay, bank card, OTA prepaid, other). Writes: managers."""
 
@@ -250,14 +259,14 @@ class PaymentMethodViewSet(StoreScopedViewSet):
     def retrieve(self, request, store_id: int, pk: int):
         return Response(PaymentMethodOutSerializer(self.get_object()).data)
 
-    @extend_schema(request=PaymentMethodInSerializer, responses={201: PaymentMethodOutSerializer, 400: ERRORS[400]}, tags=[TAG],
-                   description="Manager only.")
+    @extend_schema(request=PaymentMethodInSerializer, responses={201: PaymentMethodOutSerializer, **PAYMENT_METHOD_ERRORS},
+                   tags=[TAG], description="Manager only.")
     def create(self, request, store_id: int):
         data = _valid(PaymentMethodInSerializer, request.data)
         method = services.payment_method_create(store=self.store, **data)
         return Response(PaymentMethodOutSerializer(method).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PaymentMethodInSerializer(partial=True), responses={200: PaymentMethodOutSerializer, 400: ERRORS[400]},
+    @extend_schema(request=PaymentMethodInSerializer(partial=True), responses={200: PaymentMethodOutSerializer, **PAYMENT_METHOD_ERRORS},
                    tags=[TAG], description="Manager only. Switch a method off with `is_active: false` (the ledger keeps it).")
     def partial_update(self, request, store_id: int, pk: int):
         method = self.get_object()

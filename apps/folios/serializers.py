@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.fields import JSONObjectField
 from apps.folios.models import ExtraChargeItem, Folio, FolioTransaction, PaymentMethod
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -226,7 +227,7 @@ class MoveInSerializer(serializers.Serializer):
 class PaymentMethodInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     method_type = serializers.ChoiceField(choices=PaymentMethod.Type.choices)
-    details = serializers.DictField(required=False, default=dict)
+    details = JSONObjectField(required=False, default=dict)
     is_active = serializers.BooleanField(required=False, default=True)
     sort_order = serializers.IntegerField(required=False, min_value=0, max_value=32767, default=0)
 

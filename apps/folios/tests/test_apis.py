@@ -212,6 +212,37 @@ def test_payment_methods_defaults_and_manager_writes(api_clerk, api_manager, sto
     assert (off.status_code, off.json()["is_active"]) == (200, False)
 
 
+# Raw JSON bodies: what PostgreSQL's jsonb cannot store used to reach it and answer 500
+# (1e400 parses to infinity, written as "Infinity"; jsonb has no \u0000, no lone surrogate).
+@pytest.mark.parametrize("raw, message", [
+    ('{"details": {"limit": 1e400}}', "A number is too large to store."),
+    ('{"details": {"limit": -1e400}}', "A number is too large to store."),
+    ('{"details": {"nested": {"list": [1, 2e999]}}}', "A number is too large to store."),
+    ('{"details": {"\\u0000": 1}}', "Null characters (U+0000) are not allowed."),
+    ('{"details": {"merchant": "m\\u0000"}}', "Null characters (U+0000) are not allowed."),
+    ('{"details": {"\\ud800": 1}}', "Unpaired surrogate characters are not allowed."),
+    ('{"details": {"merchant": ["\\udfff"]}}', "Unpaired surrogate characters are not allowed."),
+    ('{"details": {"a": [[[[[[[[1]]]]]]]]}}', "Nest objects and lists at most 8 levels deep."),
+    ('{"details": {"a": "' + "x" * 4090 + '"}}', "At most 4096 characters as JSON."),
+    ('{"details": [1]}', 'Expected a dictionary of items but got type "list".'),
+])
+def test_payment_method_details_postgresql_cannot_store_answer_400(api_manager, store, methods, raw, message):
+    method = methods["cash"]
+    response = api_manager.generic("PATCH", url(store, f"payment-methods/{method.pk}/"), raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Some fields are not valid.", "code": "invalid", "extra": {"fields": {"details": [message]}}}
+    method.refresh_from_db()
+    assert method.details == {}
+
+
+def test_payment_method_details_large_integers_and_unicode_keys_are_stored(api_manager, store, methods):
+    details = {"merchant_id": 10**40, "商户号": "1900000109", "emoji 😀": [True, None, 1.5, {"deep": -(10**20)}]}
+    response = api_manager.patch(url(store, f"payment-methods/{methods['cash'].pk}/"), {"details": details}, format="json")
+    assert (response.status_code, response.json()["details"]) == (200, details)
+    methods["cash"].refresh_from_db()
+    assert methods["cash"].details == details
+
+
 def test_extra_items_catalogue(api_clerk, api_manager, store):
     body = {"name": "Laundry", "default_price": "30.00", "category": "laundry", "description": "per bag"}
     assert api_clerk.post(url(store, "extra-items/"), body, format="json").status_code == 403
