@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.money import quantize
+from apps.common.schema import error_example, error_responses
 from apps.rooms import selectors, services
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 from apps.rooms.serializers import (
@@ -44,6 +45,15 @@ from apps.rooms.serializers import (
 from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
 
 TAG = "rooms"
+
+CONCURRENT_CHANGE = error_example(409, "concurrent_change", "The room was changed meanwhile; please try again.")
+ROOM_HAS_FUTURE_HOLDS = error_example(
+    409, "room_has_future_holds", "The room has stays or locks from 2026-05-01 on; move or release them first.",
+    {"nights": ["2026-05-01", "2026-05-02"], "room_id": 12},
+)
+ROOM_TYPE_SOLD_OUT = error_example(
+    409, "room_type_sold_out", "No room of this type is left on 2026-05-01.", {"nights": ["2026-05-01"], "room_type_id": 3},
+)
 
 
 def _query(serializer_class, request):
@@ -170,7 +180,9 @@ class RoomViewSet(StoreScopedViewSet):
         return Response(RoomOutSerializer(selectors.room_list(store=self.store).get(pk=room.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=RoomUpdateSerializer, responses=RoomOutSerializer, tags=[TAG],
+        request=RoomUpdateSerializer,
+        responses={200: RoomOutSerializer, **error_responses(409, examples=[ROOM_HAS_FUTURE_HOLDS, ROOM_TYPE_SOLD_OUT, CONCURRENT_CHANGE])},
+        tags=[TAG],
         description="Manager only. A type change is refused while the room holds stays or locks from today on.",
     )
     def partial_update(self, request, store_id: int, pk: int):
@@ -180,16 +192,21 @@ class RoomViewSet(StoreScopedViewSet):
         services.room_update(room=room, actor=request.user, **data.validated_data)
         return Response(RoomOutSerializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses=RoomOutSerializer, tags=[TAG], description="Manager only. Put the room back in service.")
+    @extend_schema(
+        request=None, responses={200: RoomOutSerializer, **error_responses(409, examples=[CONCURRENT_CHANGE])}, tags=[TAG],
+        description="Manager only. Put the room back in service.",
+    )
     @action(detail=True, methods=["post"])
     def activate(self, request, store_id: int, pk: int):
         services.room_activate(room=self.get_object(), actor=request.user)
         return Response(RoomOutSerializer(self.get_object()).data)
 
     @extend_schema(
-        request=None, responses=RoomOutSerializer, tags=[TAG],
+        request=None,
+        responses={200: RoomOutSerializer, **error_responses(409, examples=[ROOM_HAS_FUTURE_HOLDS, ROOM_TYPE_SOLD_OUT, CONCURRENT_CHANGE])},
+        tags=[TAG],
         description="Manager only. Take the room out of service; refused (room_has_future_holds) while it holds "
-        "stays or locks from today on.",
+        "stays or locks from today on, or (room_type_sold_out) when stays booked at type level need it.",
     )
     @action(detail=True, methods=["post"])
     def deactivate(self, request, store_id: int, pk: int):
@@ -215,7 +232,12 @@ class RoomHousekeepingViewSet(StoreScopedViewSet):
         return self.get_paginated_response(HousekeepingEventOutSerializer(page, many=True).data)
 
     @extend_schema(
-        request=HousekeepingInSerializer, responses={200: RoomOutSerializer}, tags=[TAG],
+        request=HousekeepingInSerializer,
+        responses={200: RoomOutSerializer, **error_responses(409, examples=[
+            error_example(409, "housekeeping_transition_not_allowed", "A room cannot go from Inspected to Clean.",
+                          {"from": "inspected", "to": "clean", "allowed": ["dirty"]}),
+        ])},
+        tags=[TAG],
         description="dirty -> cleaning -> clean -> inspected; dirty -> clean; any status -> dirty.",
     )
     def create(self, request, store_id: int, room_id: int):
@@ -260,9 +282,25 @@ class RoomLockViewSet(StoreScopedViewSet):
         return Response(RoomLockOutSerializer(self.get_object()).data)
 
     @extend_schema(
-        request=RoomLockInSerializer, responses={201: RoomLockOutSerializer}, tags=[TAG],
+        request=RoomLockInSerializer,
+        responses={201: RoomLockOutSerializer, **error_responses(400, 409, examples=[
+            error_example(400, "invalid", "Some fields are not valid.",
+                          {"fields": {"room": ["Invalid pk \"0\" - object does not exist."]}}),
+            error_example(400, "room_lock_in_past", "A lock cannot start before today.",
+                          {"fields": {"start_date": ["Today (2026-05-01) or later."]}}),
+            error_example(400, "date_span_too_long", "At most 366 days at a time.",
+                          {"fields": {"end_date": ["At most 366 days after the start."]}, "max_days": 366}),
+            error_example(409, "room_lock_overlap", "The room is already locked on 2026-05-01.",
+                          {"nights": ["2026-05-01"], "room_id": 12, "lock_ids": [4]}),
+            error_example(409, "room_unavailable", "Guests are booked in this room on 2026-05-01; move them first.",
+                          {"nights": ["2026-05-01"], "room_id": 12, "order_ids": [31]}),
+            ROOM_TYPE_SOLD_OUT,
+            error_example(409, "room_inactive", "This room is out of service (deactivated).", {"room_id": 12}),
+            CONCURRENT_CHANGE,
+        ])},
+        tags=[TAG],
         description="Refused with room_lock_overlap over another lock, room_unavailable over a stay, "
-        "room_type_sold_out when stays booked at type level need the room.",
+        "room_type_sold_out when stays booked at type level need the room, room_inactive on a deactivated room.",
     )
     def create(self, request, store_id: int):
         data = RoomLockInSerializer(data=request.data, context=self.get_serializer_context())
@@ -270,7 +308,14 @@ class RoomLockViewSet(StoreScopedViewSet):
         lock = services.room_lock_create(store=self.store, actor=request.user, **data.validated_data)
         return Response(RoomLockOutSerializer(self.get_queryset().get(pk=lock.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=RoomLockOutSerializer, tags=[TAG], description="Give the nights back from today on.")
+    @extend_schema(
+        request=None,
+        responses={200: RoomLockOutSerializer, **error_responses(409, examples=[
+            error_example(409, "room_lock_released", "This lock was already released.",
+                          {"released_at": "2026-05-01T02:07:35.802637+00:00"}),
+        ])},
+        tags=[TAG], description="Give the nights back from today on; refused (room_lock_released) if it was released already.",
+    )
     @action(detail=True, methods=["post"])
     def release(self, request, store_id: int, pk: int):
         services.room_lock_release(lock=self.get_object(), actor=request.user)

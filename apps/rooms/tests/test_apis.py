@@ -352,3 +352,37 @@ def test_housekeeping_history_query_count_does_not_depend_on_rows(api, a1, world
             services.room_housekeeping_set(room=room, status=status, actor=manager if i % 2 else clerk)
     with django_assert_num_queries(LIST_QUERIES + 1):
         assert c.get(path).json()["count"] == 14
+
+
+def _documented_codes(schema, path, method, status):
+    response = schema["paths"]["/api/v1/stores/{store_id}/" + path][method]["responses"][status]
+    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    return {e["value"]["code"] for e in response["content"]["application/json"]["examples"].values()}
+
+
+def test_conflicts_the_rooms_api_answers_are_documented(api, a1, today):
+    rt = RoomTypeFactory(store=a1)
+    room = RoomFactory(room_type=rt, number="101")
+    lock = services.room_lock_create(store=a1, room=room, lock_type="hold", start_date=today, end_date=today + timedelta(days=1))
+    manager = api("alpha", "manager_a1", language="en")
+    schema = manager.get("/t/alpha/api/schema/?format=json").json()
+
+    deactivate = manager.post(url(manager, a1, f"rooms/{room.pk}/deactivate/"))
+    assert (deactivate.status_code, deactivate.json()["code"]) == (409, "room_has_future_holds")
+    assert _documented_codes(schema, "rooms/{id}/deactivate/", "post", "409") == {
+        "room_has_future_holds", "room_type_sold_out", "concurrent_change"}
+    assert _documented_codes(schema, "rooms/{id}/", "patch", "409") == {
+        "room_has_future_holds", "room_type_sold_out", "concurrent_change"}
+    assert _documented_codes(schema, "rooms/{id}/activate/", "post", "409") == {"concurrent_change"}
+
+    manager.post(url(manager, a1, f"locks/{lock.pk}/release/"))
+    again = manager.post(url(manager, a1, f"locks/{lock.pk}/release/"))
+    assert (again.status_code, again.json()["code"]) == (409, "room_lock_released")
+    assert _documented_codes(schema, "locks/{id}/release/", "post", "409") == {"room_lock_released"}
+    assert _documented_codes(schema, "locks/", "post", "409") == {
+        "room_lock_overlap", "room_unavailable", "room_type_sold_out", "room_inactive", "concurrent_change"}
+
+    manager.post(url(manager, a1, f"rooms/{room.pk}/housekeeping/"), {"status": "dirty"}, format="json")
+    refused = manager.post(url(manager, a1, f"rooms/{room.pk}/housekeeping/"), {"status": "inspected"}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "housekeeping_transition_not_allowed")
+    assert _documented_codes(schema, "rooms/{room_id}/housekeeping/", "post", "409") == {"housekeeping_transition_not_allowed"}
