@@ -12,15 +12,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.errors import DomainError
 from apps.common.money import quantize
 from apps.common.schema import error_example, error_responses
+from apps.orders.services import MAX_STAY_NIGHTS
 from apps.rooms import selectors, services
+from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 from apps.rooms.serializers import (
     GridOutSerializer,
@@ -46,6 +50,11 @@ from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
 
 TAG = "rooms"
 
+# A quote prices a stay one can book: at most as many nights as an order may have. Unbounded,
+# a span of centuries (1.7 million nights) priced night by night in Python held a worker past
+# the client's 10-second timeout.
+PRICE_QUOTE_MAX_NIGHTS = MAX_STAY_NIGHTS
+
 CONCURRENT_CHANGE = error_example(409, "concurrent_change", "The room was changed meanwhile; please try again.")
 ROOM_HAS_FUTURE_HOLDS = error_example(
     409, "room_has_future_holds", "The room has stays or locks from 2026-05-01 on; move or release them first.",
@@ -60,6 +69,15 @@ def _query(serializer_class, request):
     data = serializer_class(data=request.query_params)
     data.is_valid(raise_exception=True)
     return data.validated_data
+
+
+def _quote_span_check(*, arrival, departure) -> None:
+    if (departure - arrival).days > PRICE_QUOTE_MAX_NIGHTS:
+        message = _("A stay is at most %(n)d nights.") % {"n": PRICE_QUOTE_MAX_NIGHTS}
+        raise DomainError(
+            RoomsErrorCode.STAY_TOO_LONG, message,
+            extra={"fields": {"departure": [message]}, "max_nights": PRICE_QUOTE_MAX_NIGHTS}, status=422,
+        )
 
 
 def _nights_json(nights) -> list[dict]:
@@ -126,13 +144,23 @@ class RoomTypeViewSet(StoreScopedViewSet):
         return Response(PriceCalendarOutSerializer(payload).data)
 
     @extend_schema(
-        parameters=[PriceQuoteQuerySerializer], responses=PriceQuoteOutSerializer, tags=[TAG],
-        description="The price of a stay, night by night, with every rule including length-of-stay ones.",
+        parameters=[PriceQuoteQuerySerializer],
+        responses={200: PriceQuoteOutSerializer, **error_responses(400, 422, examples=[
+            error_example(400, "invalid_stay_dates", "The end date must be after the start date.",
+                          {"fields": {"departure": ["Must be after arrival."]}}),
+            error_example(422, "stay_too_long", f"A stay is at most {PRICE_QUOTE_MAX_NIGHTS} nights.",
+                          {"fields": {"departure": [f"A stay is at most {PRICE_QUOTE_MAX_NIGHTS} nights."]},
+                           "max_nights": PRICE_QUOTE_MAX_NIGHTS}),
+        ])},
+        tags=[TAG],
+        description="The price of a stay, night by night, with every rule including length-of-stay ones. "
+        f"At most {PRICE_QUOTE_MAX_NIGHTS} nights, the longest stay an order may have (422 `stay_too_long`).",
     )
     @action(detail=True, methods=["get"], url_path="price-quote")
     def price_quote(self, request, store_id: int, pk: int):
         room_type = self.get_object()
         q = _query(PriceQuoteQuerySerializer, request)
+        _quote_span_check(arrival=q["arrival"], departure=q["departure"])
         nights = selectors.stay_price_nights_detail(room_type=room_type, arrival=q["arrival"], departure=q["departure"])
         payload = {
             "room_type_id": room_type.pk, "arrival": q["arrival"], "departure": q["departure"],

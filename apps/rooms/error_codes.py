@@ -7,6 +7,8 @@ class RoomsErrorCode(StrEnum):
     ROOM_INACTIVE = "room_inactive"
     ROOM_HAS_FUTURE_HOLDS = "room_has_future_holds"
     INVALID_STAY_DATES = "invalid_stay_dates"
+    # a price quote for a stay longer than one can book (same code as the orders app's)
+    STAY_TOO_LONG = "stay_too_long"
     DATE_SPAN_TOO_LONG = "date_span_too_long"
     INVALID_DATE_RANGE = "invalid_date_range"
     CONCURRENT_CHANGE = "concurrent_change"
