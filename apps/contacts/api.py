@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from apps.common.errors import DomainError
 from apps.common.pagination import PageNumberPagination
+from apps.common.schema import error_example, error_responses
 from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact
 from apps.contacts.selectors import (
@@ -36,6 +37,11 @@ LIST_PARAMETERS = [
     OpenApiParameter("contact_type", str, enum=Contact.Type.values),
     OpenApiParameter("status", str, enum=Contact.Status.values),
 ]
+
+
+CONTACT_ERASED = error_example(409, "contact_erased", "This contact's personal data has been erased.")
+REVEAL_FORBIDDEN = error_example(403, "reveal_forbidden", "You are not allowed to see ID documents and phone numbers in clear.")
+PERMISSION_DENIED = error_example(403, "permission_denied", "You do not have permission to perform this action.")
 
 
 def _lookup_filters(data: dict) -> dict:
@@ -80,7 +86,17 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
         body = ContactOutSerializer(result.contact).data | {"reused": not result.created}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(request=ContactUpdateInSerializer, responses={200: ContactOutSerializer}, tags=TAGS)
+    @extend_schema(
+        request=ContactUpdateInSerializer,
+        responses={200: ContactOutSerializer, **error_responses(409, examples=[
+            CONTACT_ERASED,
+            error_example(409, "document_taken", "Another profile of this store already has this document or phone.",
+                          {"contact_id": 42}),
+        ])},
+        tags=TAGS,
+        description="Change a contact. `phone: \"\"` / `id_number: \"\"` remove them. Refused on an erased contact "
+        "(`contact_erased`) and when another profile of the store has the document or phone (`document_taken`).",
+    )
     def partial_update(self, request, *args, **kwargs):
         contact = self.get_object()
         data = ContactUpdateInSerializer(data=request.data)
@@ -100,9 +116,11 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
         return Response(ContactOutSerializer(rows, many=True).data)
 
     @extend_schema(
-        request=RevealInSerializer, responses={200: RevealOutSerializer}, tags=TAGS,
+        request=RevealInSerializer,
+        responses={200: RevealOutSerializer, **error_responses(403, 409, examples=[REVEAL_FORBIDDEN, PERMISSION_DENIED, CONTACT_ERASED])},
+        tags=TAGS,
         description="The document number and/or phone in clear. Needs the reveal permission "
-        "(403 `reveal_forbidden`); every call is recorded.",
+        "(403 `reveal_forbidden`); refused on an erased contact (409 `contact_erased`); every call is recorded.",
     )
     @action(detail=True, methods=["post"])
     def reveal(self, request, *args, **kwargs):
@@ -123,8 +141,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
         return self.get_paginated_response(RevealLogOutSerializer(page, many=True).data)
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT}, tags=TAGS,
-        description="All personal data of this contact as JSON (right of access). Needs the reveal permission; recorded.",
+        responses={200: OpenApiTypes.OBJECT, **error_responses(403, examples=[REVEAL_FORBIDDEN, PERMISSION_DENIED])}, tags=TAGS,
+        description="All personal data of this contact as JSON (right of access). Needs the reveal permission "
+        "(403 `reveal_forbidden`); recorded.",
     )
     @action(detail=True, methods=["get"])
     def export(self, request, *args, **kwargs):
@@ -135,8 +154,13 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
         return response
 
     @extend_schema(
-        request=None, responses={200: ContactOutSerializer}, tags=TAGS,
-        description="Erase (anonymise) the contact's personal data; orders and folios keep their link. Manager only.",
+        request=None,
+        responses={200: ContactOutSerializer, **error_responses(403, 409, examples=[
+            error_example(403, "manager_only", "Only a store manager can do this."), PERMISSION_DENIED, CONTACT_ERASED,
+        ])},
+        tags=TAGS,
+        description="Erase (anonymise) the contact's personal data; orders and folios keep their link. Manager only. "
+        "Refused if it was erased already (409 `contact_erased`).",
     )
     @action(detail=True, methods=["post"])
     def erase(self, request, *args, **kwargs):

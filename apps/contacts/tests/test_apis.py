@@ -190,3 +190,33 @@ def test_contacts_endpoints_are_in_the_openapi_schema(client, world):
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_unauthenticated_is_refused(api, world, language):
     assert api("alpha", language=language).get(_url(world, "A1")).status_code == 401
+
+
+def _documented_codes(schema, path, method, status):
+    response = schema["paths"]["/api/v1/stores/{store_id}/contacts/" + path][method]["responses"][status]
+    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    return {e["value"]["code"] for e in response["content"]["application/json"]["examples"].values()}
+
+
+def test_conflicts_the_contacts_api_answers_are_documented(api, world, client):
+    with tenant_context(world.alpha.tenant):
+        taken = contact_find_or_create(store=world.alpha.stores["A1"], full_name="李雷", phone="13900000001")
+        contact = contact_find_or_create(store=world.alpha.stores["A1"], full_name="张三", phone="13900000002")
+    manager = api("alpha", "manager_a1", language="en")
+    schema = client.get("/t/alpha/api/schema/?format=json").json()
+
+    clash = manager.patch(_url(world, "A1", f"{contact.pk}/"), {"phone": "13900000001"}, format="json")
+    assert (clash.status_code, clash.json()["code"], clash.json()["extra"]) == (409, "document_taken", {"contact_id": taken.pk})
+    assert manager.post(_url(world, "A1", f"{contact.pk}/erase/")).status_code == 200
+    answers = {
+        ("{id}/", "patch"): manager.patch(_url(world, "A1", f"{contact.pk}/"), {}, format="json"),
+        ("{id}/reveal/", "post"): manager.post(_url(world, "A1", f"{contact.pk}/reveal/"), {}, format="json"),
+        ("{id}/erase/", "post"): manager.post(_url(world, "A1", f"{contact.pk}/erase/")),
+    }
+    for (path, method), response in answers.items():
+        assert (response.status_code, response.json()["code"]) == (409, "contact_erased"), path
+        assert "contact_erased" in _documented_codes(schema, path, method, "409"), path
+    assert _documented_codes(schema, "{id}/", "patch", "409") == {"contact_erased", "document_taken"}
+    assert _documented_codes(schema, "{id}/reveal/", "post", "403") == {"reveal_forbidden", "permission_denied"}
+    assert _documented_codes(schema, "{id}/export/", "get", "403") == {"reveal_forbidden", "permission_denied"}
+    assert _documented_codes(schema, "{id}/erase/", "post", "403") == {"manager_only", "permission_denied"}
