@@ -1,7 +1,7 @@
 """REST endpoints of contacts (thin: parse, call one service or selector, render)."""
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -42,6 +42,7 @@ LIST_PARAMETERS = [
 CONTACT_ERASED = error_example(409, "contact_erased", "This contact's personal data has been erased.")
 REVEAL_FORBIDDEN = error_example(403, "reveal_forbidden", "You are not allowed to see ID documents and phone numbers in clear.")
 PERMISSION_DENIED = error_example(403, "permission_denied", "You do not have permission to perform this action.")
+LOOKUP_LIMIT = 50
 
 
 def _lookup_filters(data: dict) -> dict:
@@ -105,14 +106,21 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
         return Response(ContactOutSerializer(contact).data)
 
     @extend_schema(
-        request=ContactLookupInSerializer, responses={200: ContactOutSerializer(many=True)}, tags=TAGS,
-        description="Exact lookup by document number and/or phone through the blind indexes.",
+        request=ContactLookupInSerializer,
+        responses={200: OpenApiResponse(
+            ContactOutSerializer(many=True), description=f"The matching profiles, a plain list (not paged), at most {LOOKUP_LIMIT}.",
+        )},
+        tags=TAGS,
+        description="Exact lookup by document number and/or phone through the blind indexes. Answers a plain list of "
+        f"at most {LOOKUP_LIMIT} profiles (an exact match is one or a few), like the tenant-wide `contacts/lookup/`.",
     )
+    # Not paged (an exact match is a handful of rows): urls_api mounts it with pagination_class=None,
+    # which also keeps the schema from describing a page object.
     @action(detail=False, methods=["post"])
     def lookup(self, request, *args, **kwargs):
         data = ContactLookupInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = contact_list(store=self.store, filters=_lookup_filters(data.validated_data))[:50]
+        rows = contact_list(store=self.store, filters=_lookup_filters(data.validated_data))[:LOOKUP_LIMIT]
         return Response(ContactOutSerializer(rows, many=True).data)
 
     @extend_schema(

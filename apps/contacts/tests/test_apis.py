@@ -192,6 +192,20 @@ def test_unauthenticated_is_refused(api, world, language):
     assert api("alpha", language=language).get(_url(world, "A1")).status_code == 401
 
 
+def test_lookup_answers_the_plain_list_its_schema_describes(api, world, client):
+    # the schema described a page object ({count, next, previous, results}); the answer is a list
+    with tenant_context(world.alpha.tenant):
+        target = contact_find_or_create(store=world.alpha.stores["A1"], full_name="张三", phone="13812345678")
+    c = api("alpha", "clerk_a1")
+    found = c.post(_url(world, "A1", "lookup/") + "?page=0&page_size=0", {"phone": "13812345678"}, format="json")
+    assert (found.status_code, [r["id"] for r in found.json()]) == (200, [target.pk])
+    schema = client.get("/t/alpha/api/schema/?format=json").json()
+    for path in ("/api/v1/stores/{store_id}/contacts/lookup/", "/api/v1/contacts/lookup/"):
+        ok = schema["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok["type"] == "array", path
+    assert "page" not in {p["name"] for p in schema["paths"]["/api/v1/stores/{store_id}/contacts/lookup/"]["post"].get("parameters", [])}
+
+
 def _documented_codes(schema, path, method, status):
     response = schema["paths"]["/api/v1/stores/{store_id}/contacts/" + path][method]["responses"][status]
     assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
