@@ -20,9 +20,11 @@ from apps.contacts.selectors import (
 from apps.contacts.serializers import (
     ContactCreatedSerializer,
     ContactCreateInSerializer,
+    ContactFilterSerializer,
     ContactLookupInSerializer,
     ContactOutSerializer,
     ContactSearchOutSerializer,
+    ContactSearchQuerySerializer,
     ContactUpdateInSerializer,
     RevealInSerializer,
     RevealLogOutSerializer,
@@ -57,8 +59,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
     manager_actions = frozenset({"erase"})
 
     def list_queryset(self):
-        params = self.request.query_params
-        filters = {k: params.get(k) for k in ("q", "contact_type", "status") if params.get(k)}
+        params = ContactFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = {k: v for k, v in params.validated_data.items() if v}
         # q searches names here; exact numbers go through lookup/ (body, not URL).
         if "q" in filters:
             filters["name"] = filters.pop("q")
@@ -200,7 +203,9 @@ class TenantContactSearchApi(_TenantAdminApi):
         responses={200: ContactSearchOutSerializer(many=True)}, tags=TAGS,
     )
     def get(self, request):
-        q = (request.query_params.get("q") or "").strip()
+        params = ContactSearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        q = params.validated_data.get("q", "")
         qs = Contact.objects.none() if not q else contact_search_tenant(filters={"name": q})
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)

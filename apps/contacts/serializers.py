@@ -73,6 +73,20 @@ class ContactUpdateInSerializer(_ContactFieldsIn):
     full_name = serializers.CharField(max_length=255, required=False)
 
 
+class ContactSearchQuerySerializer(serializers.Serializer):
+    """Query parameters of a name search, checked like any input: a NUL in ``q`` (which
+    PostgreSQL cannot compare text with) is a 400, not a server error."""
+
+    q = serializers.CharField(required=False, allow_blank=True)
+
+
+class ContactFilterSerializer(ContactSearchQuerySerializer):
+    """The store's list filters (documented as ``LIST_PARAMETERS`` in the API)."""
+
+    contact_type = serializers.ChoiceField(choices=Contact.Type.choices, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Contact.Status.choices, required=False, allow_blank=True)
+
+
 class ContactLookupInSerializer(serializers.Serializer):
     """Exact lookup in the request body, so numbers stay out of URLs and access logs."""
 

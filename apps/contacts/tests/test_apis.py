@@ -234,3 +234,17 @@ def test_conflicts_the_contacts_api_answers_are_documented(api, world, client):
     assert _documented_codes(schema, "{id}/reveal/", "post", "403") == {"reveal_forbidden", "permission_denied"}
     assert _documented_codes(schema, "{id}/export/", "get", "403") == {"reveal_forbidden", "permission_denied"}
     assert _documented_codes(schema, "{id}/erase/", "post", "403") == {"manager_only", "permission_denied"}
+
+
+def test_search_text_with_a_nul_is_a_field_error_not_a_server_error(api, world):
+    # PostgreSQL cannot compare text with NUL: the raw query parameter used to reach it (500)
+    admin = api("alpha", "admin_a", language="en")
+    for url in (_url(world, "A1") + "?q=%C2%90%006", "/t/alpha/api/v1/contacts/?q=a%00b"):
+        response = admin.get(url)
+        assert response.status_code == 400, url
+        assert response.json() == {
+            "detail": "Some fields are not valid.", "code": "invalid", "extra": {"fields": {"q": ["Null characters are not allowed."]}},
+        }
+    unknown = admin.get(_url(world, "A1") + "?status=gone")
+    assert (unknown.status_code, list(unknown.json()["extra"]["fields"])) == (400, ["status"])
+    assert admin.get(_url(world, "A1") + "?q=&status=&contact_type=").json()["count"] == 0
