@@ -30,6 +30,10 @@ net of voids); the other nights are computed live from orders as above.
 """
 from __future__ import annotations
 
+import itertools
+import re
+import threading
+import weakref
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -166,6 +170,45 @@ SELECT t.store_id, pm.id, pm.name, pm.method_type,
 
 MONEY_KEYS = ("payments", "refunds", "deposits", "deposit_returns", "net")
 
+# Both statements run as server-side prepared statements (SQL PREPARE / EXECUTE): parsing
+# and planning the rooms statement cost PostgreSQL ~2.5 ms per call, half of what running
+# it costs. After five runs on a connection the plan cache keeps a generic plan (planning
+# ~0.1 ms). A statement is prepared in the same round trip as its first run, so each is
+# still one statement per call (and counted as one). PostgreSQL re-parses a prepared
+# statement by itself when the search_path differs from the one it was prepared with, so
+# one connection serving several tenants reads each tenant's own tables.
+# Per raw connection: statement key -> prepared name. Names are never reused: a PREPARE
+# whose run failed may exist on the server while not recorded here.
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_prepared_lock = threading.Lock()
+_statement_numbers = itertools.count(1)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _execute_prepared(cursor, key: str, sql: str, params: dict, types: dict[str, str]) -> None:
+    """Run ``sql`` (``%(name)s`` placeholders, ``types``: each one's SQL type) as the prepared
+    statement ``key`` of this connection, preparing it first if needed."""
+    order = list(types)
+    numbered = _PLACEHOLDER.sub(lambda m: f"${order.index(m[1]) + 1}", sql)
+    args = [params[name] for name in order]
+    execute = ", ".join(["%s"] * len(args))
+    raw = connection.connection
+    with _prepared_lock:
+        names = _prepared.setdefault(raw, {})
+    name = names.get(key)
+    try:
+        if name is not None:
+            cursor.execute(f"EXECUTE {name}({execute})", args)
+            return
+        name = f"pms_{key}_{next(_statement_numbers)}"
+        declared = ", ".join(types[n] for n in order)
+        cursor.execute(f"PREPARE {name}({declared}) AS {numbered}; EXECUTE {name}({execute})", args)
+        cursor.nextset()  # past PREPARE's empty result
+        names[key] = name
+    except Exception:
+        names.pop(key, None)  # prepare again next time, under a new name
+        raise
+
 
 @cache
 def _model(label: str):
@@ -259,7 +302,9 @@ def _room_rows(stores: Sequence[Store], days: dict[int, date]) -> dict[int, tupl
         "arrived": list(ARRIVED),
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        _execute_prepared(cursor, "overview_rooms", sql, params, {
+            "stores": "bigint[]", "days": "date[]", "starts": "date[]", "holding": "text[]", "arrived": "text[]",
+        })
         return {row[0]: row for row in cursor.fetchall()}
 
 
@@ -277,7 +322,10 @@ def _collection_rows(stores: Sequence[Store], days: dict[int, date]) -> list[tup
         ledger=connection.ops.quote_name(ledger._meta.db_table), methods=connection.ops.quote_name(methods._meta.db_table)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"stores": [s.pk for s in stores], "day_starts": starts, "day_ends": ends, "month_starts": months})
+        params = {"stores": [s.pk for s in stores], "day_starts": starts, "day_ends": ends, "month_starts": months}
+        _execute_prepared(cursor, "overview_collections", sql, params, {
+            "stores": "bigint[]", "day_starts": "timestamptz[]", "day_ends": "timestamptz[]", "month_starts": "timestamptz[]",
+        })
         return cursor.fetchall()
 
 
