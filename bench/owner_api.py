@@ -5,8 +5,8 @@ The tenant: ``BENCH_STORES`` stores (default 16, one per client) of 30 rooms eac
 charged and paid) and the next guest arriving today in the same room, some stays booked
 for the coming days and a maintenance lock; staff: the owner (tenant admin).
 
-Each client logs in as the owner (``POST auth/login/``, PBKDF2: the logins run first,
-all at once, and are reported apart as well), then repeats a round until it has done
+Each client logs in as the owner (``POST auth/login/``: the logins run first, all at
+once, and are reported apart as well), then repeats a round until it has done
 ``BENCH_ROUNDS`` rounds (default 30: one per room of its store) or ``BENCH_SECONDS``
 (default 60) have passed:
 
@@ -19,9 +19,20 @@ all at once, and are reported apart as well), then repeats a round until it has 
 Any answer other than 2xx is an error. Latency percentiles are over every request,
 log-ins included.
 
+Two replays, reported apart:
+
+- **saturated** (the figures at the top of the JSON line): the clients fire their
+  requests back to back, no pause. A load test: with 16 requests always in flight on two
+  cores, Little's law makes each wait for the others (latency ~ 16 x CPU per request / 2).
+- **paced** (``"paced"`` in the JSON line; ``BENCH_THINK_S=0`` skips it): the same day on
+  a second tenant built the same way, ``BENCH_PACED_ROUNDS`` rounds (default 10), each
+  client pausing before every request for an exponential random time of mean
+  ``BENCH_THINK_S`` seconds (default 1: an owner reading a screen before the next tap).
+  What an owner waits for when 16 owners use the app at the same time.
+
 Usage: python bench/owner_api.py   (env BENCH_CLIENTS=16, BENCH_STORES, BENCH_ROUNDS=30, BENCH_SECONDS=60,
-                                     BENCH_WORKERS=4, BENCH_THREADS=4)
-Last line: {"bench": "owner_api", "rps": ..., "p50_ms": ..., "p95_ms": ..., "errors": 0, ...}
+                                     BENCH_WORKERS=4, BENCH_THREADS=4, BENCH_THINK_S=1, BENCH_PACED_ROUNDS=10)
+Last line: {"bench": "owner_api", "rps": ..., "p50_ms": ..., "p95_ms": ..., "errors": 0, ..., "paced": {...}}
 """
 from __future__ import annotations
 
@@ -50,6 +61,10 @@ ROUNDS = min(int(os.environ.get("BENCH_ROUNDS", ROOMS)), ROOMS)
 SECONDS = float(os.environ.get("BENCH_SECONDS", 60))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
+# The paced replay (reported apart, next to the saturated one): mean pause before each
+# request in seconds (0: skip it) and its rounds.
+THINK_S = float(os.environ.get("BENCH_THINK_S", 1.0))
+PACED_ROUNDS = min(int(os.environ.get("BENCH_PACED_ROUNDS", 10)), ROOMS)
 PASSWORD = "bench-pass-1"
 TYPES = (("大床房", "388.00", 12), ("双床房", "428.00", 12), ("家庭房", "688.00", 6))
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗"
@@ -150,117 +165,175 @@ def build(tenant, first_store) -> list[dict]:
     return plans
 
 
+def replay(base: str, tenant, plans: list[dict], *, rounds: int, seconds: float, think_s: float = 0.0, seed: int = 0) -> dict:
+    """Every client logs in, then replays ``rounds`` rounds of its owner's day. With
+    ``think_s`` each client pauses before every request (its log-in included) for a
+    random time, exponential with that mean: an owner reading the screen before the next
+    tap. Without it they fire back to back (saturation). Returns the figures."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    outcomes: Counter = Counter()
+    error_samples: list[str] = []
+    lock = threading.Lock()
+    prefix = f"/t/{tenant.slug}/api/v1"
+    barrier = threading.Barrier(CLIENTS + 1)
+    logged_in = threading.Barrier(CLIENTS)
+    deadline = [0.0]
+    thought = [0.0]
+
+    def client(i: int):
+        plan = plans[i % len(plans)]
+        s = plan["store_id"]
+        http = Http(base, {"Accept-Language": "zh-Hans"})
+        mine: dict[str, list[float]] = defaultdict(list)
+        seen: Counter = Counter()
+        rnd = random.Random(seed * 1000 + i)
+        paused = 0.0
+
+        def call(name: str, method: str, path: str, body: dict | None = None) -> dict:
+            nonlocal paused
+            if think_s:
+                pause = rnd.expovariate(1 / think_s)
+                paused += pause
+                time.sleep(pause)
+            t0 = time.perf_counter()
+            try:
+                status, data = http.request(method, prefix + path, body)
+            except Exception as exc:  # noqa: BLE001 - counted, the bench goes on
+                seen["transport_errors"] += 1
+                with lock:
+                    error_samples.append(f"{name}: {exc!r}")
+                return {}
+            mine[name].append(time.perf_counter() - t0)
+            if 200 <= status < 300:
+                seen["ok"] += 1
+            else:
+                seen[f"{name}_{status}"] += 1
+                with lock:
+                    if len(error_samples) < 10:
+                        error_samples.append(f"{name} {status}: {str(data)[:200]}")
+            return data
+
+        try:
+            barrier.wait()
+            tokens = call("login", "POST", "/auth/login/", {
+                "username": "admin", "password": PASSWORD, "device": {"device_type": "wechat_mp", "app_version": "1.0.0"}})
+            http.headers["Authorization"] = f"Bearer {tokens.get('access', '')}"
+            logged_in.wait()
+            cursor = None
+            for arrival, departure in plan["actions"][:rounds]:
+                if time.perf_counter() > deadline[0]:
+                    break
+                call("overview", "GET", "/m/overview/")
+                call("room_status", "GET", f"/stores/{s}/m/room-status/?days=7")
+                polled = call("reminders", "GET", "/m/reminders/" + (f"?cursor={cursor}" if cursor else ""))
+                cursor = polled.get("next_cursor", cursor)
+                call("check_in", "POST", f"/stores/{s}/m/orders/{arrival}/check-in/", {})
+                call("check_out", "POST", f"/stores/{s}/m/orders/{departure}/check-out/")
+        finally:
+            http.close()
+        with lock:
+            outcomes.update(seen)
+            thought[0] += paused
+            for name, values in mine.items():
+                latencies[name].extend(values)
+
+    meter = CpuMeter(base)
+    meter.start()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    deadline[0] = time.perf_counter() + seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    requests = sum(len(v) for v in latencies.values())
+    meter.stop(requests)
+    every = [x for values in latencies.values() for x in values]
+    return {
+        "latencies": latencies, "outcomes": outcomes, "error_samples": error_samples, "elapsed": elapsed,
+        "requests": requests, "every": percentiles(every), "meter": meter, "load": os.getloadavg()[0],
+        "think_per_request_s": thought[0] / requests if requests else 0.0,
+        "errors": sum(v for k, v in outcomes.items() if k != "ok"),
+    }
+
+
+def describe(label: str, run: dict) -> str:
+    p, latencies = run["every"], run["latencies"]
+    per_endpoint = {name: percentiles(values)["p95_ms"] for name, values in sorted(latencies.items())}
+    return (
+        f"{label}: {run['requests']} requests in {run['elapsed']:.1f} s ({run['requests'] / run['elapsed']:.1f}/s); "
+        f"outcomes {dict(run['outcomes'])}; p50 {p['p50_ms']} ms p95 {p['p95_ms']} ms p99 {p['p99_ms']} ms; "
+        f"p95 per endpoint {per_endpoint}; log-in p50 {percentiles(latencies['login'])['p50_ms']} ms; "
+        f"load average {run['load']:.1f}; {run['meter'].summary()}"
+    )
+
+
 def main() -> None:
     setup_django()
-    tenant, store, _admin = fresh_tenant(prefix="own", store_name="总店")
+    tenants = []
     started_build = time.perf_counter()
     try:
+        tenant, store, _admin = fresh_tenant(prefix="own", store_name="总店")
+        tenants.append(tenant)
         plans = build(tenant, store)
+        paced_plans = None
+        if THINK_S:  # the paced replay gets a world of its own, built the same way
+            paced_tenant, paced_store, _admin = fresh_tenant(prefix="own", store_name="总店")
+            tenants.append(paced_tenant)
+            paced_plans = build(paced_tenant, paced_store)
         build_s = time.perf_counter() - started_build
-        latencies: dict[str, list[float]] = defaultdict(list)
-        outcomes: Counter = Counter()
-        error_samples: list[str] = []
-        lock = threading.Lock()
-        prefix = f"/t/{tenant.slug}/api/v1"
         with quiet_server_log() as server_log, serve(workers=WORKERS, threads=THREADS) as base:
             warm = Http(base, {"Accept-Language": "zh-Hans"})
             for _ in range(4 * WORKERS * THREADS):  # every worker thread imports and connects first
                 warm.request("GET", "/healthz")
             warm.close()
-            barrier = threading.Barrier(CLIENTS + 1)
-            logged_in = threading.Barrier(CLIENTS)
-            deadline = [0.0]
-
-            def client(i: int):
-                plan = plans[i % len(plans)]
-                s = plan["store_id"]
-                http = Http(base, {"Accept-Language": "zh-Hans"})
-                mine: dict[str, list[float]] = defaultdict(list)
-                seen: Counter = Counter()
-
-                def call(name: str, method: str, path: str, body: dict | None = None) -> dict:
-                    t0 = time.perf_counter()
-                    try:
-                        status, data = http.request(method, prefix + path, body)
-                    except Exception as exc:  # noqa: BLE001 - counted, the bench goes on
-                        seen["transport_errors"] += 1
-                        with lock:
-                            error_samples.append(f"{name}: {exc!r}")
-                        return {}
-                    mine[name].append(time.perf_counter() - t0)
-                    if 200 <= status < 300:
-                        seen["ok"] += 1
-                    else:
-                        seen[f"{name}_{status}"] += 1
-                        with lock:
-                            if len(error_samples) < 10:
-                                error_samples.append(f"{name} {status}: {str(data)[:200]}")
-                    return data
-
-                try:
-                    barrier.wait()
-                    tokens = call("login", "POST", "/auth/login/", {
-                        "username": "admin", "password": PASSWORD, "device": {"device_type": "wechat_mp", "app_version": "1.0.0"}})
-                    http.headers["Authorization"] = f"Bearer {tokens.get('access', '')}"
-                    logged_in.wait()
-                    cursor = None
-                    for arrival, departure in plan["actions"][:ROUNDS]:
-                        if time.perf_counter() > deadline[0]:
-                            break
-                        call("overview", "GET", "/m/overview/")
-                        call("room_status", "GET", f"/stores/{s}/m/room-status/?days=7")
-                        polled = call("reminders", "GET", "/m/reminders/" + (f"?cursor={cursor}" if cursor else ""))
-                        cursor = polled.get("next_cursor", cursor)
-                        call("check_in", "POST", f"/stores/{s}/m/orders/{arrival}/check-in/", {})
-                        call("check_out", "POST", f"/stores/{s}/m/orders/{departure}/check-out/")
-                finally:
-                    http.close()
-                with lock:
-                    outcomes.update(seen)
-                    for name, values in mine.items():
-                        latencies[name].extend(values)
-
-            meter = CpuMeter(base)
-            meter.start()
-            threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-            for t in threads:
-                t.start()
-            deadline[0] = time.perf_counter() + SECONDS
-            started = time.perf_counter()
-            barrier.wait()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - started
-            requests = sum(len(v) for v in latencies.values())
-            meter.stop(requests)
+            saturated = replay(base, tenant, plans, rounds=ROUNDS, seconds=SECONDS)
+            paced = None
+            if THINK_S:  # no deadline that would cut it short: ~6 pauses a round
+                paced = replay(base, paced_tenant, paced_plans, rounds=PACED_ROUNDS, think_s=THINK_S, seed=1,
+                               seconds=SECONDS + 20 * THINK_S * (PACED_ROUNDS + 1))
     finally:
-        drop_tenant(tenant)
-    every = [x for values in latencies.values() for x in values]
-    p = percentiles(every)
-    per_endpoint = {name: percentiles(values)["p95_ms"] for name, values in sorted(latencies.items())}
-    errors = sum(v for k, v in outcomes.items() if k != "ok")
+        for t in tenants:
+            drop_tenant(t)
     print(
-        f"{CLIENTS} clients, {STORES} stores x {ROOMS} rooms, {ROUNDS} rounds, gunicorn {WORKERS}x{THREADS}: "
-        f"{requests} requests in {elapsed:.1f} s ({requests / elapsed:.1f}/s), setup {build_s:.1f} s; outcomes {dict(outcomes)}; "
-        f"p50 {p['p50_ms']} ms p95 {p['p95_ms']} ms p99 {p['p99_ms']} ms; p95 per endpoint {per_endpoint}; "
-        f"log-in p50 {percentiles(latencies['login'])['p50_ms']} ms; server log: {server_log.summary()}; "
-        f"load average {os.getloadavg()[0]:.1f}; {meter.summary()}"
+        f"{CLIENTS} clients, {STORES} stores x {ROOMS} rooms, gunicorn {WORKERS}x{THREADS}, setup {build_s:.1f} s; "
+        f"server log: {server_log.summary()}"
     )
-    for line in error_samples[:10]:
+    print(describe(f"saturated (no pause between requests, {ROUNDS} rounds)", saturated))
+    if paced:
+        print(describe(f"paced (think time {THINK_S:g} s mean, exponential, before each request; {PACED_ROUNDS} rounds)", paced))
+    for line in (saturated["error_samples"] + (paced["error_samples"] if paced else []))[:10]:
         print(f"error: {line}")
+    latencies = saturated["latencies"]
     rounds_p = percentiles([x for k, values in latencies.items() if k != "login" for x in values])
-    emit({
+    result = {
         "bench": "owner_api",
-        "rps": round(requests / elapsed, 1),
-        "p50_ms": p["p50_ms"],
-        "p95_ms": p["p95_ms"],
-        "errors": errors,
-        "requests": requests,
+        "rps": round(saturated["requests"] / saturated["elapsed"], 1),
+        "p50_ms": saturated["every"]["p50_ms"],
+        "p95_ms": saturated["every"]["p95_ms"],
+        "errors": saturated["errors"] + (paced["errors"] if paced else 0),
+        "requests": saturated["requests"],
         "clients": CLIENTS,
         "p95_ms_without_login": rounds_p["p95_ms"],
         "login_p50_ms": percentiles(latencies["login"])["p50_ms"],
-        "p95_ms_by_endpoint": per_endpoint,
-    })
+        "p95_ms_by_endpoint": {name: percentiles(values)["p95_ms"] for name, values in sorted(latencies.items())},
+        "load_average": round(saturated["load"], 1),
+        "cpu_ms_per_request": saturated["meter"].result,
+    }
+    if paced:
+        result["paced"] = {
+            "think_s_mean": THINK_S,
+            "rps": round(paced["requests"] / paced["elapsed"], 1),
+            "p50_ms": paced["every"]["p50_ms"],
+            "p95_ms": paced["every"]["p95_ms"],
+            "errors": paced["errors"],
+            "requests": paced["requests"],
+            "p95_ms_by_endpoint": {name: percentiles(v)["p95_ms"] for name, v in sorted(paced["latencies"].items())},
+            "load_average": round(paced["load"], 1),
+        }
+    emit(result)
 
 
 if __name__ == "__main__":
