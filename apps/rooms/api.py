@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.errors import DomainError
+from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
 from apps.common.schema import error_example, error_responses
 from apps.orders.services import MAX_STAY_NIGHTS
@@ -74,9 +74,9 @@ def _query(serializer_class, request):
 def _quote_span_check(*, arrival, departure) -> None:
     if (departure - arrival).days > PRICE_QUOTE_MAX_NIGHTS:
         message = _("A stay is at most %(n)d nights.") % {"n": PRICE_QUOTE_MAX_NIGHTS}
-        raise DomainError(
-            RoomsErrorCode.STAY_TOO_LONG, message,
-            extra={"fields": {"departure": [message]}, "max_nights": PRICE_QUOTE_MAX_NIGHTS}, status=422,
+        # 400, like the same code from availability search and order create
+        raise DomainValidationError(
+            RoomsErrorCode.STAY_TOO_LONG, message, extra={"fields": {"departure": [message]}, "max_nights": PRICE_QUOTE_MAX_NIGHTS},
         )
 
 
@@ -145,16 +145,16 @@ class RoomTypeViewSet(StoreScopedViewSet):
 
     @extend_schema(
         parameters=[PriceQuoteQuerySerializer],
-        responses={200: PriceQuoteOutSerializer, **error_responses(400, 422, examples=[
+        responses={200: PriceQuoteOutSerializer, **error_responses(400, examples=[
             error_example(400, "invalid_stay_dates", "The end date must be after the start date.",
                           {"fields": {"departure": ["Must be after arrival."]}}),
-            error_example(422, "stay_too_long", f"A stay is at most {PRICE_QUOTE_MAX_NIGHTS} nights.",
+            error_example(400, "stay_too_long", f"A stay is at most {PRICE_QUOTE_MAX_NIGHTS} nights.",
                           {"fields": {"departure": [f"A stay is at most {PRICE_QUOTE_MAX_NIGHTS} nights."]},
                            "max_nights": PRICE_QUOTE_MAX_NIGHTS}),
         ])},
         tags=[TAG],
         description="The price of a stay, night by night, with every rule including length-of-stay ones. "
-        f"At most {PRICE_QUOTE_MAX_NIGHTS} nights, the longest stay an order may have (422 `stay_too_long`).",
+        f"At most {PRICE_QUOTE_MAX_NIGHTS} nights, the longest stay an order may have (400 `stay_too_long`).",
     )
     @action(detail=True, methods=["get"], url_path="price-quote")
     def price_quote(self, request, store_id: int, pk: int):
