@@ -78,7 +78,7 @@ ROOM_STATUS_EXAMPLE = {
 TODAY_ROW = {
     "id": 43, "code": "260425-43", "status": "confirmed", "guest_name": "李华", "room_id": 12, "room_number": "102",
     "room_type_name": "山景大床房", "arrival": "2026-05-01", "departure": "2026-05-02", "adults": 2, "children": 0,
-    "estimated_arrival_time": "18:00:00", "channel": "携程", "due_amount": "468.00",
+    "estimated_arrival_time": "18:00", "channel": "携程", "due_amount": "468.00",
 }
 IN_HOUSE_ROW = {
     "id": 42, "code": "260420-42", "status": "checked_in", "guest_name": "王小明", "room_id": 11, "room_number": "101",

@@ -33,7 +33,8 @@ def dt(value: datetime | None) -> str | None:
 
 
 def t(value: time | None) -> str | None:
-    return None if value is None else value.isoformat()
+    """As ``apps.common.fields.WallClockTimeField`` writes it: ``HH:MM``, store-local."""
+    return None if value is None else value.strftime("%H:%M")
 
 
 def money(value) -> str | None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.fields import WallClockTimeField
 from apps.mobile.selectors import REMINDER_KINDS, REMINDERS_MAX_LIMIT, ROOM_STATUS_MAX_DAYS, TODAY_MAX_LIMIT
 from apps.orders.models import Order, OrderEvent
 from apps.rooms.models import Room, RoomLock
@@ -107,15 +108,6 @@ class MobileTodayQuerySerializer(serializers.Serializer):
     )
 
 
-@extend_schema_field({
-    "type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "18:00:00",
-    "description": "Local time of day at the store, hh:mm:ss (no offset).",
-})
-class LocalTimeField(serializers.TimeField):
-    """A store-local time of day. Not OpenAPI's ``format: time``, which is RFC 3339's
-    full-time and demands an offset that a time of day at the store does not have."""
-
-
 class MobileTodayOrderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
@@ -128,7 +120,7 @@ class MobileTodayOrderSerializer(serializers.Serializer):
     departure = serializers.DateField()
     adults = serializers.IntegerField()
     children = serializers.IntegerField()
-    estimated_arrival_time = LocalTimeField(allow_null=True)
+    estimated_arrival_time = WallClockTimeField(allow_null=True)
     channel = serializers.CharField(allow_null=True)
     due_amount = serializers.DecimalField(**MONEY)
 

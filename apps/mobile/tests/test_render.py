@@ -40,6 +40,8 @@ def test_renderers_match_the_serializers(store, store2, rt, today, world):
     for day in (today, today + timedelta(days=1)):
         lists = selectors.today_compact(store=store, day=day, limit=10)
         assert render.today(lists) == MobileTodayOutSerializer(lists).data
+    arriving = render.today(selectors.today_compact(store=store, day=today, limit=10))["arrivals"]
+    assert [o["estimated_arrival_time"] for o in arriving] == ["18:30"]  # store-local HH:MM, as everywhere in the API
     for order_id in Order.objects.filter(store=store).values_list("id", flat=True):
         order = selectors.order_summary(store=store, order_id=order_id)
         assert render.order(order) == MobileOrderSerializer(order).data
