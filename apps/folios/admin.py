@@ -4,10 +4,14 @@ folios are read-only too (their totals belong to the ledger). Payment methods an
 extra-charge catalogue are edited through the services; never deleted (switch them off)."""
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from apps.common.errors import DomainError
+from apps.common.fields import JSONObjectField
 from apps.folios import services
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
 
@@ -80,8 +84,29 @@ class ServiceAdminMixin:
         return False
 
 
+class _DetailsField(forms.JSONField):
+    def prepare_value(self, value):
+        """Django writes the value back into the textarea with ``ensure_ascii=False``; a
+        refused lone surrogate would then break the page's UTF-8 encoding (a 500)."""
+        text = super().prepare_value(value)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(text, str) else text
+
+
+class PaymentMethodForm(forms.ModelForm):
+    details = _DetailsField(required=False)
+
+    def clean_details(self):
+        """What the API accepts (``JSONObjectField``): a JSON object jsonb can store
+        (no 1e400, NUL or lone surrogate, which PostgreSQL refused with a 500)."""
+        try:
+            return JSONObjectField().run_validation(self.cleaned_data.get("details") or {})
+        except ApiValidationError as exc:
+            raise ValidationError([str(message) for message in exc.detail]) from None
+
+
 @admin.register(PaymentMethod)
 class PaymentMethodAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    form = PaymentMethodForm
     list_display = ["name", "store", "method_type", "is_active", "sort_order"]
     list_filter = ["store", "method_type", "is_active"]
     fields = ["store", "name", "method_type", "details", "is_active", "sort_order"]

@@ -34,3 +34,24 @@ def test_demo_seed_posts_a_reconciled_ledger_once(store, rt, today):
     count = FolioTransaction.objects.count()
     demo.seed(store=store)
     assert FolioTransaction.objects.count() == count
+
+
+def test_admin_payment_method_details_jsonb_cannot_store_are_form_errors_not_500(browser_login, world):
+    from django_tenants.utils import tenant_context
+
+    from apps.folios.services import payment_methods_ensure
+
+    a1 = world.alpha.stores["A1"]
+    with tenant_context(world.alpha.tenant):
+        method = next(m for m in payment_methods_ensure(store=a1) if m.method_type == "cash")
+    client = browser_login("alpha", "admin_a")
+    path = f"/t/alpha/admin/folios/paymentmethod/{method.pk}/change/"
+    form = {"name": method.name, "method_type": "cash", "is_active": "on", "sort_order": "0"}
+    for details in ['{"limit": 1e400}', '{"a": "\\u0000"}', '{"\\ud800": 1}']:
+        response = client.post(path, form | {"details": details}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200  # the form again, with the error
+        assert "errorlist" in response.content.decode()
+    assert client.post(path, form | {"details": '{"merchant_id": 10000000000000000000000}'}).status_code == 302
+    with tenant_context(world.alpha.tenant):
+        method.refresh_from_db()
+        assert method.details == {"merchant_id": 10**22}
