@@ -55,16 +55,16 @@ def test_list_is_scoped_masked_paginated_and_its_query_count_is_pinned(api, worl
         ContactFactory(store=world.alpha.stores["A2"], full_name="别店客人")
     c = api("alpha", "clerk_a1")
     c.get(_url(world, "A1"))  # warm the per-process tenant cache
-    # SET search_path, token+user, store, the user's grants on it (one query), count,
-    # page: not one per row
-    with django_assert_num_queries(6):
+    # SET search_path, token+user, the store with the user's grants on it, count, page:
+    # not one per row
+    with django_assert_num_queries(5):
         response = c.get(_url(world, "A1") + "?page_size=5")
     assert response.status_code == 200
     data = response.json()
     assert data["count"] == 12 and len(data["results"]) == 5
     assert all("*" in row["id_number_masked"] and "*" in row["phone_masked"] for row in data["results"])
     assert "别店客人" not in response.content.decode()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         c.get(_url(world, "A1") + "?page_size=50")
     with tenant_context(world.alpha.tenant):
         ContactFactory(store=world.alpha.stores["A1"], full_name="王五")

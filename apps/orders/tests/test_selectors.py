@@ -94,8 +94,9 @@ def test_today_api_query_count_is_pinned(api, store, rt, today, direct):
         make_order(store, room_type=rt, arrival=today, nights=1, status=S.PENDING_CONFIRMATION)
     with CaptureQueriesContext(connection) as ctx:
         assert clerk.get(path).status_code == 200
-    # search_path, token, store, the user's grants on it (1), the business date (apps.reports), the lists
-    assert len(ctx.captured_queries) == 6
+    # search_path, token + user, the store with the user's grants on it, the business date
+    # (apps.reports), the lists
+    assert len(ctx.captured_queries) == 5
 
 
 def test_availability_query_count(store, rt, tomorrow, direct, django_assert_num_queries):

@@ -322,8 +322,8 @@ def test_list_query_count_does_not_depend_on_rows(api, a1, django_assert_num_que
     assert len(few) == LIST_QUERIES
 
 
-# SET search_path, token + user, store, the user's grants on it (one query), count, page
-LIST_QUERIES = 6
+# SET search_path, token + user, the store with the user's grants on it, count, page
+LIST_QUERIES = 5
 
 
 def test_refusals_speak_the_users_language(api, a1, today):
