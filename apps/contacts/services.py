@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import DomainError, DomainValidationError
+from apps.common.prepared import execute_prepared
+from apps.common.rows import Columns
 from apps.contacts import crypto
 from apps.contacts.documents import DocumentInfo, DocumentType, Gender, mask_document, validate_document
 from apps.contacts.error_codes import ContactErrorCode
@@ -132,19 +134,23 @@ def _same_name(a: str, b: str) -> bool:
 # --- create or reuse ---------------------------------------------------------------
 
 
-def _match(*, store: Store, full_name: str, doc_index: str | None, id_type: str | None, phone_index: str | None) -> tuple[Contact | None, bool]:
+def _match(
+    candidates: list[tuple[str, Contact]], *, full_name: str, doc_index: str | None, phone_index: str | None
+) -> tuple[Contact | None, bool]:
     """The existing profile for these identifiers and whether it may receive the document.
 
     A document identifies a person. Without one, the phone does: the store's phone-only
     profile, else a documented profile with that phone and the same name.
+    ``candidates``: the store's active profiles with the document (``"doc"``, at most
+    one) and with the phone (``"phone"``, the first 20 by id), as ``_FIND_OR_INSERT``
+    reads them.
     """
-    active = Contact.objects.filter(store=store, status=Contact.Status.ACTIVE)
     if doc_index:
-        found = active.filter(id_type=id_type, id_number_blind_index=doc_index).first()
+        found = next((c for source, c in candidates if source == "doc"), None)
         if found:
             return found, False
     if phone_index:
-        by_phone = list(active.filter(phone_blind_index=phone_index).order_by("pk")[:20])
+        by_phone = [c for source, c in candidates if source == "phone"]
         phone_only = next((c for c in by_phone if c.id_number_blind_index is None), None)
         if doc_index:
             # A phone-only profile of the same person (booked by phone, now shows an ID).
@@ -159,16 +165,51 @@ def _match(*, store: Store, full_name: str, doc_index: str | None, id_type: str 
     return None, False
 
 
+# Hand-written: every booking finds or creates its guests (``apps.common.rows`` turns the
+# rows into instances as the ORM would).
+_CONTACT = Columns(Contact, "c")
+_INSERT_FIELDS = [f for f in _CONTACT.fields if not f.primary_key]
+_INSERT_SQL = (
+    f"INSERT INTO contacts_contact AS c ({', '.join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS)}) "
+    f"SELECT {', '.join(f'%s::{f.db_type(connection)}' for f in _INSERT_FIELDS)} {{where}} "
+    f"ON CONFLICT DO NOTHING RETURNING {_CONTACT.sql()}"
+)
+# Find and, when the store has nobody with this document or phone (the usual new guest),
+# create in the same statement. A profile created meanwhile by someone else makes the
+# insert do nothing (ON CONFLICT, any of the partial unique indexes): we look again.
+_FIND_OR_INSERT = f"""
+    WITH found AS (
+        (SELECT 'doc' AS source, {_CONTACT.sql()} FROM contacts_contact c
+         WHERE %s::text IS NOT NULL AND c.store_id = %s AND c.status = 'active' AND c.id_type = %s
+           AND c.id_number_blind_index = %s
+         ORDER BY c.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT 'phone', {_CONTACT.sql()} FROM contacts_contact c
+         WHERE %s::text IS NOT NULL AND c.store_id = %s AND c.status = 'active' AND c.phone_blind_index = %s
+         ORDER BY c.id LIMIT 20)
+    ), inserted AS (
+        {_INSERT_SQL.format(where="WHERE NOT EXISTS (SELECT 1 FROM found)")}
+    )
+    SELECT 'new', * FROM inserted
+    UNION ALL
+    SELECT * FROM found
+"""
+
+
+def _insert_values(contact: Contact) -> list[Any]:
+    # What Model.save() would send: auto_now(_add) timestamps set, foreign keys as ids.
+    return [f.get_db_prep_save(f.pre_save(contact, True), connection) for f in _INSERT_FIELDS]
+
+
 class _ChangedMeanwhile(Exception):
     """The matched profile changed between our read and our write: look again."""
 
 
-def _fill_missing(contact: Contact, *, protected: dict[str, Any], profile: dict[str, Any], take_document: bool) -> None:
-    """Complete an existing profile with what it lacks; never overwrite what it has.
-
-    A conditional UPDATE (document/phone still empty, still active), so a concurrent
-    writer who filled them first is never overwritten: we look again instead.
-    """
+def _missing(
+    contact: Contact, *, protected: dict[str, Any], profile: dict[str, Any], take_document: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What an existing profile lacks of what we were given (never what it has), and the
+    conditions under which it still lacks it: ``(update, conditions)``."""
     update: dict[str, Any] = {}
     conditions: dict[str, Any] = {"pk": contact.pk, "status": Contact.Status.ACTIVE}
     if take_document and protected.get("id_number_blind_index"):
@@ -184,13 +225,62 @@ def _fill_missing(contact: Contact, *, protected: dict[str, Any], profile: dict[
         for key in ("birth_date", "gender"):
             if profile.get(key):
                 update[key] = profile[key]
-    if not update:
-        return
-    update["updated_at"] = timezone.now()
+    return update, conditions
+
+
+def _fill_missing(contact: Contact, *, update: dict[str, Any], conditions: dict[str, Any]) -> None:
+    """Complete an existing profile with what it lacks.
+
+    A conditional UPDATE (document/phone still empty, still active), so a concurrent
+    writer who filled them first is never overwritten: we look again instead.
+    """
+    update = {**update, "updated_at": timezone.now()}
     if not Contact.objects.filter(**conditions).update(**update):
         raise _ChangedMeanwhile
     for key, value in update.items():
         setattr(contact, key, value)
+
+
+@sensitive_variables("protected")
+def _find_or_insert(
+    new: Contact, *, full_name: str, doc_index: str | None, id_type: str, phone_index: str | None,
+    protected: dict[str, Any], profile: dict[str, Any],
+) -> tuple[Contact, bool]:
+    """One attempt: ``(contact, created)``, or ``_ChangedMeanwhile`` when a concurrent
+    writer got there first (nothing written: the caller looks again). One statement for a new guest or a
+    returning one whose profile lacks nothing; two when another profile shares the
+    phone but is not this person (then this one is inserted on its own)."""
+    store_id = new.store_id
+    with connection.cursor() as cursor:
+        execute_prepared(
+            cursor, _FIND_OR_INSERT,
+            [doc_index, store_id, id_type, doc_index, phone_index, store_id, phone_index, *_insert_values(new)],
+        )
+        rows = [(row[0], _CONTACT.build(row, 1)) for row in cursor.fetchall()]
+    inserted = next((c for source, c in rows if source == "new"), None)
+    if inserted is not None:
+        return inserted, True
+    if not rows:
+        raise _ChangedMeanwhile  # nobody was there, yet the insert met a unique index
+    existing, take_document = _match(rows, full_name=full_name, doc_index=doc_index, phone_index=phone_index)
+    if existing is not None:
+        update, conditions = _missing(existing, protected=protected, profile=profile, take_document=take_document)
+        if update and take_document:
+            try:
+                with transaction.atomic():  # savepoint: the document may meet its unique index
+                    _fill_missing(existing, update=update, conditions=conditions)
+            except IntegrityError as exc:  # a concurrent profile with this document
+                raise _ChangedMeanwhile from exc
+        elif update:
+            _fill_missing(existing, update=update, conditions=conditions)
+        return existing, False
+    # Someone shares the phone, but it is not this person: a profile of their own.
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _INSERT_SQL.format(where=""), _insert_values(new))
+        row = cursor.fetchone()
+    if row is None:
+        raise _ChangedMeanwhile
+    return _CONTACT.build(row), True
 
 
 @sensitive_variables("phone", "id_number", "info", "protected")
@@ -223,27 +313,24 @@ def contact_create_or_reuse(
     protected = {**_protect_phone(phone), **_protect_document(info)}
     doc_index, phone_index = protected["id_number_blind_index"], protected["phone_blind_index"]
 
+    new = Contact(store=store, contact_type=contact_type, full_name=name, created_by=_user(actor), **profile, **protected)
+    id_type_value = info.id_type if info else ""
     for attempt in range(3):
         try:
-            with transaction.atomic():
-                existing, take_document = _match(
-                    store=store, full_name=name, doc_index=doc_index, id_type=info.id_type if info else None,
-                    phone_index=phone_index,
-                )
-                if existing is not None:
-                    _fill_missing(existing, protected=protected, profile=profile, take_document=take_document)
-                    logger.info("contact.reused", extra={"contact_id": existing.pk, "store_id": store.pk})
-                    return ContactResult(existing, False)
-                contact = Contact.objects.create(
-                    store=store, contact_type=contact_type, full_name=name, created_by=_user(actor), **profile, **protected,
-                )
-        except (IntegrityError, _ChangedMeanwhile):
+            contact, created = _find_or_insert(
+                new, full_name=name, doc_index=doc_index, id_type=id_type_value, phone_index=phone_index,
+                protected=protected, profile=profile,
+            )
+        except _ChangedMeanwhile:
             # A concurrent writer created or completed the same person first: look again.
             if attempt == 2:
                 raise
             continue
-        logger.info("contact.created", extra={"contact_id": contact.pk, "store_id": store.pk})
-        return ContactResult(contact, True)
+        if created:
+            logger.info("contact.created", extra={"contact_id": contact.pk, "store_id": store.pk})
+        else:
+            logger.info("contact.reused", extra={"contact_id": contact.pk, "store_id": store.pk})
+        return ContactResult(contact, created)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

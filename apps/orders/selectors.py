@@ -6,11 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.money import quantize
+from apps.common.prepared import execute_prepared
+from apps.common.rows import Columns
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.tenancy.models import Store
@@ -85,6 +88,24 @@ def order_for_update(*, store: Store, order_id: int) -> Order:
 def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel]:
     qs = Channel.objects.filter(store=store)
     return qs.filter(is_active=True) if active_only else qs
+
+
+_CHANNEL = Columns(Channel, "c")
+_CHANNEL_OF_TYPE_SQL = f"""
+    SELECT {_CHANNEL.sql()} FROM orders_channel c
+    WHERE c.store_id = %s AND c.channel_type = %s AND c.is_active
+    ORDER BY c.sort_order, c.id LIMIT 1
+"""
+
+
+def channel_of_type(*, store: Store, channel_type: str) -> Channel | None:
+    """The store's first active channel of ``channel_type`` (by sort order), or None.
+    One hand-written, prepared query (``apps.common.prepared``): every booking without a
+    channel reads its default one."""
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _CHANNEL_OF_TYPE_SQL, [store.pk, channel_type])
+        row = cursor.fetchone()
+    return _CHANNEL.build(row) if row is not None else None
 
 
 def channel_lookup(*, store: Store, ref: int | str) -> Channel | None:
@@ -196,10 +217,9 @@ def today_lists(*, store: Store, day: date) -> dict[str, Any]:
 def availability_search(*, store: Store, arrival: date, departure: date, adults: int = 1, children: int = 0) -> list[dict]:
     """Per active room type that sleeps the party: rooms free for the whole stay (the
     lowest nightly count), each night's free count and price, and the stay's total.
-    Three queries plus one pricing query per room type."""
+    Three queries: the room types, the free counts, the pricing rules of every type."""
     from apps.rooms.inventory import free_counts, nights_between
-    from apps.rooms.models import RoomType
-    from apps.rooms.selectors import stay_price_nights
+    from apps.rooms.selectors import room_types_on_sale, stay_price_nights_many
 
     if departure <= arrival:
         raise DomainValidationError(
@@ -212,22 +232,21 @@ def availability_search(*, store: Store, arrival: date, departure: date, adults:
             extra={"fields": {"departure": [_("Search at most %(n)d nights.") % {"n": MAX_SEARCH_NIGHTS}]}},
         )
     nights = nights_between(arrival, departure)
+    types = room_types_on_sale(store=store, guests=adults + children)
     free = free_counts(store_id=store.pk, start=arrival, end=departure)
-    types = list(
-        RoomType.objects.filter(store=store, is_active=True, pk__in=list(free), capacity__gte=adults + children)
-        .order_by("sort_order", "id")
-    )
+    types = [t for t in types if t.pk in free]  # active when the counts were read
+    prices = stay_price_nights_many(store=store, room_types=types, arrival=arrival, departure=departure)
     result = []
     for room_type in types:
-        prices = dict(stay_price_nights(room_type=room_type, arrival=arrival, departure=departure))
         per_night = free[room_type.pk]
+        type_prices = dict(prices[room_type.pk])
         result.append({
             "room_type_id": room_type.pk,
             "name": room_type.name,
             "capacity": room_type.capacity,
             "free": max(0, min(per_night[n] for n in nights)),
-            "nights": [{"date": n, "free": max(0, per_night[n]), "price": prices[n]} for n in nights],
-            "total": quantize(sum((prices[n] for n in nights), Decimal(0))),
+            "nights": [{"date": n, "free": max(0, per_night[n]), "price": type_prices[n]} for n in nights],
+            "total": quantize(sum(type_prices.values(), Decimal(0))),
         })
     return result
 
@@ -240,22 +259,27 @@ def _unknown(field: str, message: str) -> DomainValidationError:
                                  extra={"fields": {field: [message]}})
 
 
+def _is_id(value) -> bool:
+    # An id from a request body that cannot be a row id (out of bigint range) is simply unknown.
+    return isinstance(value, int) and 0 < value < 2**63
+
+
 def stay_target(*, store: Store, room_type_id: int | None = None, room_id: int | None = None):
     """``(room_type, room)`` of ``store`` for these ids (a room alone implies its type);
     400 naming the field if either is not the store's. One query."""
-    from apps.rooms.models import Room, RoomType
+    from apps.rooms.selectors import room_get_with_type, room_type_get
 
     if room_id is not None:
-        room = Room.objects.select_related("room_type").filter(store=store, pk=room_id).first()
+        room = room_get_with_type(store=store, room_id=room_id) if _is_id(room_id) else None
         if room is None:
             raise _unknown("room", _("Unknown room."))
         if room_type_id is None or room_type_id == room.room_type_id:
             return room.room_type, room
-        room_type = RoomType.objects.filter(store=store, pk=room_type_id).first()
+        room_type = room_type_get(store=store, room_type_id=room_type_id) if _is_id(room_type_id) else None
         if room_type is None:
             raise _unknown("room_type", _("Unknown room type."))
         return room_type, room
-    room_type = RoomType.objects.filter(store=store, pk=room_type_id).first()
+    room_type = room_type_get(store=store, room_type_id=room_type_id) if _is_id(room_type_id) else None
     if room_type is None:
         raise _unknown("room_type", _("Unknown room type."))
     return room_type, None

@@ -22,15 +22,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
+from apps.common.prepared import execute_prepared
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
-from apps.orders.selectors import business_date
+from apps.orders.selectors import business_date, channel_of_type
 from apps.rooms import inventory
 from apps.rooms.inventory import nights_between
 from apps.rooms.models import Room, RoomType
@@ -103,14 +104,17 @@ def _invalid(code: str, message: str, field: str) -> DomainValidationError:
     return DomainValidationError(code, message, extra={"fields": {field: [message]}})
 
 
-def _check_stay_dates(*, store: Store, arrival: date, departure: date, allow_past_arrival: bool = False) -> None:
+def _check_stay_dates(
+    *, store: Store, arrival: date, departure: date, allow_past_arrival: bool = False, today: date | None = None
+) -> None:
+    """``today``: the store's business date when the caller has read it already."""
     if departure <= arrival:
         raise _invalid(OrderErrorCode.INVALID_STAY_DATES, _("Departure must be after arrival."), "departure")
     if (departure - arrival).days > MAX_STAY_NIGHTS:
         raise _invalid(
             OrderErrorCode.STAY_TOO_LONG, _("A stay is at most %(n)d nights.") % {"n": MAX_STAY_NIGHTS}, "departure"
         )
-    if not allow_past_arrival and arrival < business_date(store=store):
+    if not allow_past_arrival and arrival < (today or business_date(store=store)):
         raise _invalid(OrderErrorCode.ARRIVAL_IN_PAST, _("Arrival cannot be in the past."), "arrival")
 
 
@@ -287,6 +291,41 @@ def _reshape(
 # --- create --------------------------------------------------------------------------
 
 
+def _insert_all(*groups: tuple[type[Model], list[Model]]) -> None:
+    """Insert new model instances in one statement and set their ids as ``bulk_create``
+    would. Each group is a model and its instances (possibly none), in dependency order:
+    foreign keys are checked at the end of the statement.
+
+    Booking is the hot path: four ORM inserts (order, lines, guests, events) cost ~2 ms
+    of CPU to compile; this is one prepared statement (``apps.common.prepared``) whose
+    text depends only on the models: each group is inserted from one array per column
+    (``unnest``, as ``bulk_create`` does on PostgreSQL), whatever the number of rows.
+    The values are prepared as the ORM prepares them (``pre_save`` for auto_now(_add),
+    ``get_db_prep_save``)."""
+    qn = connection.ops.quote_name
+    ctes, selects, params = [], [], []
+    for n, (model, objs) in enumerate(groups):
+        meta = model._meta
+        # The order's id is taken first (its number is made of it); the others' come back.
+        fields = [f for f in meta.concrete_fields if not (f.primary_key and (not objs or objs[0].pk is None))]
+        columns = ", ".join(qn(f.column) for f in fields)
+        arrays = ", ".join(f"(%s)::{f.db_type(connection)}[]" for f in fields)
+        ctes.append(f"g{n} AS (INSERT INTO {qn(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
+                    f"RETURNING {qn(meta.pk.column)})")
+        selects.append(f"SELECT {n}, {qn(meta.pk.column)} FROM g{n}")
+        params.extend([f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs] for f in fields)
+    with connection.cursor() as cursor:
+        # RETURNING gives the rows in the arrays' order, as bulk_create relies on too.
+        execute_prepared(cursor, f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", params)
+        ids = cursor.fetchall()
+    position = [0] * len(groups)
+    for n, pk in ids:
+        obj = groups[n][1][position[n]]
+        position[n] += 1
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
 @dataclass(frozen=True)
 class PersonIn:
     """A booker or guest as given with a booking; becomes (or finds) a contact."""
@@ -306,20 +345,21 @@ class ExtraIn:
     service_date: date | None = None
 
 
-def _next_code(store: Store) -> tuple[int, str]:
-    """A new order id and its human-readable number (yymmdd-id), one query."""
+def _next_code(today: date) -> tuple[int, str]:
+    """A new order id and its human-readable number (yymmdd-id, ``today`` being the
+    store's business date), one query."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('orders_order', 'id'))")
         pk = cursor.fetchone()[0]
-    return pk, f"{business_date(store=store):%y%m%d}-{pk:05d}"
+    return pk, f"{today:%y%m%d}-{pk:05d}"
 
 
 def channel_for_type(*, store: Store, channel_type: str) -> Channel:
     """The store's first active channel of ``channel_type`` (defaults created if missing)."""
-    channel = Channel.objects.filter(store=store, channel_type=channel_type, is_active=True).first()
+    channel = channel_of_type(store=store, channel_type=channel_type)
     if channel is None:
         channel_defaults_ensure(store=store)
-        channel = Channel.objects.filter(store=store, channel_type=channel_type, is_active=True).first()
+        channel = channel_of_type(store=store, channel_type=channel_type)
     if channel is None:
         raise _invalid(OrderErrorCode.CHANNEL_UNKNOWN, _("No active channel of this kind."), "channel")
     return channel
@@ -388,7 +428,8 @@ def order_create(
     Nights are priced by the rooms pricing rules now (``nightly_prices`` overrides, e.g.
     the amount an OTA sold) and the rate stays locked on the items. ``allow_past_arrival``
     is for stays already under way when they are entered (imports, demo data)."""
-    _check_stay_dates(store=store, arrival=arrival, departure=departure, allow_past_arrival=allow_past_arrival)
+    today = business_date(store=store)
+    _check_stay_dates(store=store, arrival=arrival, departure=departure, allow_past_arrival=allow_past_arrival, today=today)
     _check_room_type(store, room_type)
     if room is not None:
         _check_room(store, room, room_type.pk)
@@ -405,7 +446,7 @@ def order_create(
     nights = nights_between(arrival, departure)
     now = timezone.now()
     user = _user(actor)
-    pk, code = _next_code(store)
+    pk, code = _next_code(today)
     order = Order(
         pk=pk, store=store, code=code, source=source, channel=channel, external_ref=external_ref or None,
         booker=booker_contact,
@@ -433,20 +474,7 @@ def order_create(
         )
     order.total_amount = quantize(sum((i.total_price for i in items), Decimal(0)))
     order.due_amount = order.total_amount - order.paid_amount
-    if external_ref:
-        try:
-            with transaction.atomic():
-                order.save(force_insert=True)
-        except IntegrityError as exc:
-            if "order_external_ref_unique" in str(exc):
-                raise DuplicateExternalRef() from exc
-            raise
-    else:
-        order.save(force_insert=True)
-    OrderItem.objects.bulk_create(items)
     order_guests = [OrderGuest(order=order, contact=c, is_primary=p) for c, p in guest_rows]
-    if order_guests:
-        OrderGuest.objects.bulk_create(order_guests)
     events = [OrderEvent(
         order=order, store=store, kind=OrderEvent.Kind.CREATED, to_status=Status.PENDING_CONFIRMATION, actor=user,
         data={"arrival": arrival.isoformat(), "departure": departure.isoformat(), "room_type_id": room_type.pk,
@@ -458,7 +486,16 @@ def order_create(
             order=order, store=store, kind=OrderEvent.Kind.CONFIRMED, from_status=Status.PENDING_CONFIRMATION,
             to_status=Status.CONFIRMED, actor=user, data={"held": [n.isoformat() for n in nights]},
         ))
-    OrderEvent.objects.bulk_create(events)
+    if external_ref:
+        try:
+            with transaction.atomic():
+                _insert_all((Order, [order]), (OrderItem, items), (OrderGuest, order_guests), (OrderEvent, events))
+        except IntegrityError as exc:
+            if "order_external_ref_unique" in str(exc):
+                raise DuplicateExternalRef() from exc
+            raise
+    else:
+        _insert_all((Order, [order]), (OrderItem, items), (OrderGuest, order_guests), (OrderEvent, events))
     if confirm:
         # Last, so the counter rows stay locked for as short a time as possible.
         inventory.hold_stay(

@@ -7,14 +7,20 @@ Two guarantees, both enforced by PostgreSQL (see the models' constraints):
 - type level: ``CHECK (held <= capacity - locked)`` on ``RoomTypeNight`` -- a room type
   is never held for more nights than it has sellable rooms.
 
-The Python checks below only turn a refusal into a friendly error listing the nights.
-Lock order, to keep concurrent writers free of deadlocks: the room type row (FOR SHARE,
-so capacity changes wait), then counter rows ordered by (room type, night) FOR UPDATE,
-then the room row (FOR SHARE, so a deactivation waits or is seen), then room nights
-inserted in (room, night) order. Services that change capacity lock the room type(s)
-FOR UPDATE first, then the room FOR UPDATE.
+The checks here only turn a refusal into a friendly error listing the nights: a hold
+asks for a unit only where one is left (``ON CONFLICT ... DO UPDATE ... WHERE``) and a
+room night only where the room is free (``ON CONFLICT DO NOTHING``), and reads what it
+got. Lock order, to keep concurrent writers free of deadlocks: the room type row (FOR
+SHARE, so capacity changes wait), then counter rows ordered by (room type, night) FOR
+UPDATE (or the row locks an upsert takes, in the same order), then the room row (FOR
+SHARE, so a deactivation waits or is seen), then room nights inserted in (room, night)
+order. Services that change capacity lock the room type(s) FOR UPDATE first, then the
+room FOR UPDATE.
 
-Callers run these inside their own ``transaction.atomic()``.
+Holding a new stay in a room is three statements (the type's row, the counters, the
+room nights), releasing it three. Every statement is hand-written SQL: this module is
+on the path of every booking. Callers run these inside their own
+``transaction.atomic()``; a refusal leaves nothing held either way.
 """
 from __future__ import annotations
 
@@ -22,14 +28,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
+from apps.common.prepared import execute_prepared
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.models import Room, RoomNight
-
-RoomTypeNights = dict[int, list[date]]
 
 
 class RoomUnavailable(DomainError):
@@ -64,106 +69,143 @@ def nights_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days)]
 
 
-def _lock_counters(store_id: int, wanted: RoomTypeNights) -> dict[tuple[int, date], tuple[int, int, int]]:
-    """Create missing counter rows and lock all wanted ones, in a global order.
+# Take one unit of a type's counter (``held`` for a stay, ``locked`` for a lock) on each
+# night, in one statement: missing rows are created with the type's active rooms as
+# capacity, existing ones are locked and bumped, in night order (the global lock order)
+# -- but only where a unit is left: a full night is locked and left as it was, and not
+# returned (an inserted row of a type without active rooms is returned with 0).
+_TAKE_TEMPLATE = """
+    INSERT INTO rooms_roomtypenight AS c (store_id, room_type_id, night, capacity, locked, held)
+    SELECT %(store)s::bigint, %(type)s::bigint, n, r.rooms, {locked}, {held}
+    FROM (SELECT count(*)::int AS rooms FROM rooms_room WHERE room_type_id = %(type)s::bigint AND is_active) r,
+         unnest(%(nights)s::date[]) AS n
+    ORDER BY n
+    ON CONFLICT (room_type_id, night) DO UPDATE SET {column} = c.{column} + 1
+    WHERE c.held + c.locked + 1 <= c.capacity
+    RETURNING c.night, c.{column}
+"""
+_TAKE_SQL = {
+    "held": _TAKE_TEMPLATE.format(column="held", held="LEAST(r.rooms, 1)", locked="0"),
+    "locked": _TAKE_TEMPLATE.format(column="locked", held="0", locked="LEAST(r.rooms, 1)"),
+}
+# Give units back: lock the rows in night order first (a plain UPDATE locks in scan order).
+_GIVE_BACK_TEMPLATE = """
+    WITH rows AS (
+        SELECT id FROM rooms_roomtypenight
+        WHERE room_type_id = %(type)s AND night = ANY(%(nights)s::date[])
+        ORDER BY night
+        FOR UPDATE
+    )
+    UPDATE rooms_roomtypenight c SET {column} = c.{column} - 1 FROM rows WHERE c.id = rows.id
+"""
+_GIVE_BACK_SQL = {column: _GIVE_BACK_TEMPLATE.format(column=column) for column in ("held", "locked")}
+# Room nights of a stay or a lock in one statement: the room row FOR SHARE (a concurrent
+# deactivation or type change, FOR NO KEY UPDATE of the room, waits for us or we see its
+# result), then the nights in night order; a night another holder has (committed, or
+# committed while we waited on its row) is skipped. Returns the room's state and the
+# nights inserted.
+_ROOM_NIGHTS_SQL = """
+    WITH room AS (
+        SELECT id, is_active, room_type_id FROM rooms_room WHERE id = %(room)s FOR SHARE
+    ), inserted AS (
+        INSERT INTO rooms_roomnight (store_id, room_id, night, kind, order_id, lock_id)
+        SELECT %(store)s::bigint, room.id, n, %(kind)s::text, %(order)s::bigint, %(lock)s::bigint
+        FROM room, unnest(%(nights)s::date[]) AS n
+        WHERE room.is_active AND (%(type)s::bigint IS NULL OR room.room_type_id = %(type)s::bigint)
+        ORDER BY n
+        ON CONFLICT (room_id, night) DO NOTHING
+        RETURNING night
+    )
+    SELECT room.is_active, room.room_type_id, ARRAY(SELECT night FROM inserted) FROM room
+"""
 
-    Returns ``{(room_type_id, night): (capacity, locked, held)}``.
-    """
-    type_ids = sorted(wanted)
-    with connection.cursor() as cursor:
-        # Capacity changes take FOR UPDATE on the room type; make them wait for us.
-        cursor.execute("SELECT id FROM rooms_roomtype WHERE id = ANY(%s) ORDER BY id FOR SHARE", [type_ids])
-        for type_id in type_ids:
-            cursor.execute(
-                """
-                INSERT INTO rooms_roomtypenight (store_id, room_type_id, night, capacity, locked, held)
-                SELECT %s, %s, n, (SELECT count(*) FROM rooms_room WHERE room_type_id = %s AND is_active), 0, 0
-                FROM unnest(%s::date[]) AS n
-                ORDER BY n
-                ON CONFLICT (room_type_id, night) DO NOTHING
-                """,
-                [store_id, type_id, type_id, sorted(set(wanted[type_id]))],
-            )
-        pairs_types, pairs_nights = [], []
-        for type_id in type_ids:
-            for night in sorted(set(wanted[type_id])):
-                pairs_types.append(type_id)
-                pairs_nights.append(night)
-        cursor.execute(
-            """
-            SELECT c.room_type_id, c.night, c.capacity, c.locked, c.held
-            FROM rooms_roomtypenight c
-            JOIN unnest(%s::bigint[], %s::date[]) AS w(room_type_id, night)
-              ON c.room_type_id = w.room_type_id AND c.night = w.night
-            ORDER BY c.room_type_id, c.night
-            FOR UPDATE OF c
-            """,
-            [pairs_types, pairs_nights],
-        )
-        return {(row[0], row[1]): (row[2], row[3], row[4]) for row in cursor.fetchall()}
+
+def _take(cursor, *, store_id: int, column: str, room_type_id: int, nights: list[date]) -> None:
+    """One unit of ``column`` on every night, or ``RoomTypeSoldOut`` and nothing taken."""
+    execute_prepared(cursor, _TAKE_SQL[column], {"store": store_id, "type": room_type_id, "nights": nights})
+    taken = [night for night, units in cursor.fetchall() if units >= 1]
+    if len(taken) < len(nights):
+        if taken:
+            _give_back(cursor, column=column, room_type_id=room_type_id, nights=taken)
+        raise RoomTypeSoldOut(set(nights) - set(taken), room_type_id)
 
 
-def _bump(column: str, delta: int, wanted: RoomTypeNights) -> None:
-    with connection.cursor() as cursor:
-        for type_id, nights in sorted(wanted.items()):
-            cursor.execute(
-                f"UPDATE rooms_roomtypenight SET {column} = {column} + %s WHERE room_type_id = %s AND night = ANY(%s::date[])",
-                [delta, type_id, sorted(set(nights))],
-            )
+def _give_back(cursor, *, column: str, room_type_id: int, nights: list[date]) -> None:
+    execute_prepared(cursor, _GIVE_BACK_SQL[column], {"type": room_type_id, "nights": nights})
+    if cursor.rowcount != len(nights):
+        # Giving back what was never taken: a bug in the caller, not a refusal.
+        raise AssertionError(f"inventory: {column} of room type {room_type_id} given back for nights never taken")
+
+
+def _lock_room_type(cursor, room_type_id: int) -> None:
+    # Capacity changes take FOR UPDATE on the room type; make them wait for us.
+    execute_prepared(cursor, "SELECT id FROM rooms_roomtype WHERE id = %s FOR SHARE", [room_type_id])
 
 
 def _insert_room_nights(
-    *, store_id: int, room_id: int, nights: list[date], order_id=None, lock_id=None, room_type_id: int | None = None
+    cursor, *, store_id: int, room_id: int, nights: list[date], order_id=None, lock_id=None,
+    room_type_id: int | None = None,
 ) -> None:
-    # FOR SHARE: a concurrent deactivation or type change (FOR NO KEY UPDATE of the room)
-    # waits for us, or we see its result.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT is_active, room_type_id FROM rooms_room WHERE id = %s FOR SHARE", [room_id])
-        row = cursor.fetchone()
+    """The room nights, or a refusal (``RoomInactive``, ``RoomUnavailable``) and none inserted."""
+    kind = (RoomNight.Kind.STAY if order_id is not None else RoomNight.Kind.LOCK).value
+    execute_prepared(cursor, _ROOM_NIGHTS_SQL, {
+        "store": store_id, "room": room_id, "nights": nights, "kind": kind, "order": order_id, "lock": lock_id,
+        "type": room_type_id,
+    })
+    row = cursor.fetchone()
     if row is None or not row[0]:
         raise RoomInactive(room_id)
-    if room_type_id is not None and row[1] != room_type_id:
+    is_active, room_type, inserted = row
+    if room_type_id is not None and room_type != room_type_id:
         # the stay is held at the level of another type: the room changed type meanwhile
         raise RoomUnavailable(nights, room_id)
-    taken = set(RoomNight.objects.filter(room_id=room_id, night__in=nights).values_list("night", flat=True))
-    if taken:
-        raise RoomUnavailable(taken, room_id)
-    kind = RoomNight.Kind.STAY if order_id is not None else RoomNight.Kind.LOCK
-    rows = [
-        RoomNight(store_id=store_id, room_id=room_id, night=n, kind=kind, order_id=order_id, lock_id=lock_id)
-        for n in sorted(nights)
-    ]
-    try:
-        with transaction.atomic():  # savepoint: a concurrent holder makes this insert fail
-            RoomNight.objects.bulk_create(rows)
-    except IntegrityError as exc:
-        if "roomnight_one_holder_per_room_night" not in str(exc):
-            raise
-        raise RoomUnavailable(nights, room_id) from exc
+    if len(inserted) < len(nights):
+        if inserted:
+            cursor.execute("DELETE FROM rooms_roomnight WHERE room_id = %s AND night = ANY(%s::date[])", [room_id, inserted])
+        raise RoomUnavailable(set(nights) - set(inserted), room_id)
 
 
-def hold_stay(*, store_id: int, order_id: int, room_type_id: int, nights: list[date], room_id: int | None = None) -> None:
-    """Hold one unit of ``room_type_id`` for each night, and ``room_id`` too if given."""
-    if not nights:
-        return
-    counters = _lock_counters(store_id, {room_type_id: nights})
-    full = [n for (t, n), (cap, locked, held) in counters.items() if held + locked + 1 > cap]
-    if full:
-        raise RoomTypeSoldOut(full, room_type_id)
-    _bump("held", +1, {room_type_id: nights})
-    if room_id is not None:
-        _insert_room_nights(
-            store_id=store_id, room_id=room_id, nights=nights, order_id=order_id, room_type_id=room_type_id
+def _delete_stay_nights(cursor, *, order_id: int, nights: list[date] | None = None) -> None:
+    if nights is None:
+        execute_prepared(cursor, "DELETE FROM rooms_roomnight WHERE order_id = %s AND kind = 'stay'", [order_id])
+    else:
+        execute_prepared(
+            cursor, "DELETE FROM rooms_roomnight WHERE order_id = %s AND kind = 'stay' AND night = ANY(%s::date[])",
+            [order_id, nights],
         )
 
 
-def release_stay(*, store_id: int, order_id: int, room_type_id: int, nights: list[date]) -> None:
-    """Give back what ``hold_stay`` took for these nights (room nights included)."""
+def hold_stay(*, store_id: int, order_id: int, room_type_id: int, nights: list[date], room_id: int | None = None) -> None:
+    """Hold one unit of ``room_type_id`` for each night, and ``room_id`` too if given.
+
+    Three statements (the type's row, the counters, the room nights). A refusal
+    (``RoomTypeSoldOut``, ``RoomUnavailable``, ``RoomInactive``) leaves nothing held.
+    """
+    nights = sorted(set(nights))
     if not nights:
         return
-    _lock_counters(store_id, {room_type_id: nights})
-    _bump("held", -1, {room_type_id: nights})
-    RoomNight.objects.filter(order_id=order_id, kind=RoomNight.Kind.STAY, night__in=nights).delete()
+    with connection.cursor() as cursor:
+        _lock_room_type(cursor, room_type_id)
+        _take(cursor, store_id=store_id, column="held", room_type_id=room_type_id, nights=nights)
+        if room_id is not None:
+            try:
+                _insert_room_nights(
+                    cursor, store_id=store_id, room_id=room_id, nights=nights, order_id=order_id, room_type_id=room_type_id
+                )
+            except (RoomUnavailable, RoomInactive):
+                _give_back(cursor, column="held", room_type_id=room_type_id, nights=nights)
+                raise
+
+
+def release_stay(*, store_id: int, order_id: int, room_type_id: int, nights: list[date]) -> None:
+    """Give back what ``hold_stay`` took for these nights (room nights included). Three statements."""
+    nights = sorted(set(nights))
+    if not nights:
+        return
+    with connection.cursor() as cursor:
+        _lock_room_type(cursor, room_type_id)
+        _give_back(cursor, column="held", room_type_id=room_type_id, nights=nights)
+        _delete_stay_nights(cursor, order_id=order_id, nights=nights)
 
 
 def assign_room(
@@ -174,35 +216,48 @@ def assign_room(
     With ``room_type_id`` (the type the stay holds), a room of another type is refused,
     checked under the room's row lock so a concurrent type change cannot slip between.
     """
-    RoomNight.objects.filter(order_id=order_id, kind=RoomNight.Kind.STAY, night__in=nights).delete()
-    if nights:
-        _insert_room_nights(
-            store_id=store_id, room_id=room_id, nights=nights, order_id=order_id, room_type_id=room_type_id
-        )
+    nights = sorted(set(nights))
+    with connection.cursor() as cursor:
+        _delete_stay_nights(cursor, order_id=order_id, nights=nights)
+        if nights:
+            _insert_room_nights(
+                cursor, store_id=store_id, room_id=room_id, nights=nights, order_id=order_id, room_type_id=room_type_id
+            )
 
 
 def unassign_room(*, order_id: int) -> None:
-    RoomNight.objects.filter(order_id=order_id, kind=RoomNight.Kind.STAY).delete()
+    with connection.cursor() as cursor:
+        _delete_stay_nights(cursor, order_id=order_id)
 
 
 def hold_lock(*, store_id: int, lock_id: int, room: Room, nights: list[date]) -> None:
-    """Take ``room`` out of sale for ``nights`` (refused over a stay or another lock)."""
-    counters = _lock_counters(store_id, {room.room_type_id: nights})
-    full = [n for (t, n), (cap, locked, held) in counters.items() if held + locked + 1 > cap]
-    if full:
-        # Every room of the type is needed by stays booked at type level.
-        raise RoomTypeSoldOut(full, room.room_type_id)
-    _bump("locked", +1, {room.room_type_id: nights})
-    _insert_room_nights(store_id=store_id, room_id=room.pk, nights=nights, lock_id=lock_id)
+    """Take ``room`` out of sale for ``nights`` (refused over a stay or another lock, or
+    when stays booked at type level need every room of the type: ``RoomTypeSoldOut``)."""
+    nights = sorted(set(nights))
+    if not nights:
+        return
+    with connection.cursor() as cursor:
+        _lock_room_type(cursor, room.room_type_id)
+        _take(cursor, store_id=store_id, column="locked", room_type_id=room.room_type_id, nights=nights)
+        try:
+            _insert_room_nights(cursor, store_id=store_id, room_id=room.pk, nights=nights, lock_id=lock_id)
+        except (RoomUnavailable, RoomInactive):
+            _give_back(cursor, column="locked", room_type_id=room.room_type_id, nights=nights)
+            raise
 
 
 def release_lock(*, store_id: int, lock_id: int, room: Room, nights: list[date]) -> None:
-    released = list(RoomNight.objects.filter(lock_id=lock_id, night__in=nights).values_list("night", flat=True))
-    if not released:
-        return
-    _lock_counters(store_id, {room.room_type_id: released})
-    _bump("locked", -1, {room.room_type_id: released})
-    RoomNight.objects.filter(lock_id=lock_id, night__in=released).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT night FROM rooms_roomnight WHERE lock_id = %s AND night = ANY(%s::date[]) ORDER BY night",
+            [lock_id, sorted(set(nights))],
+        )
+        released = [night for (night,) in cursor.fetchall()]
+        if not released:
+            return
+        _lock_room_type(cursor, room.room_type_id)
+        _give_back(cursor, column="locked", room_type_id=room.room_type_id, nights=released)
+        cursor.execute("DELETE FROM rooms_roomnight WHERE lock_id = %s AND night = ANY(%s::date[])", [lock_id, released])
 
 
 def capacity_change(*, room_type_id: int, delta: int, from_night: date) -> None:
@@ -230,32 +285,36 @@ def capacity_change(*, room_type_id: int, delta: int, from_night: date) -> None:
         )
 
 
+_FREE_COUNTS_SQL = """
+    SELECT t.id, %(start)s::date + i, COALESCE(c.capacity - c.locked - c.held, r.rooms)::int
+    FROM rooms_roomtype t
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS rooms FROM rooms_room WHERE room_type_id = t.id AND is_active
+    ) r
+    CROSS JOIN generate_series(0, %(days)s::int - 1) AS i
+    LEFT JOIN rooms_roomtypenight c ON c.room_type_id = t.id AND c.night = %(start)s::date + i
+    WHERE t.store_id = %(store)s AND t.is_active
+"""
+
+
 def free_counts(*, store_id: int, start: date, end: date) -> dict[int, dict[date, int]]:
-    """Rooms free per active room type and night in ``[start, end)``: two queries."""
-    from django.db.models import Count, Q
+    """Rooms free per active room type and night in ``[start, end)``: one query.
 
-    from apps.rooms.models import RoomType, RoomTypeNight
-
-    nights = nights_between(start, end)
-    base = dict(
-        RoomType.objects.filter(store_id=store_id, is_active=True)
-        .annotate(n=Count("rooms", filter=Q(rooms__is_active=True)))
-        .values_list("id", "n")
-    )
+    A night with a counter row has ``capacity - locked - held``; a night nobody has
+    held or locked yet has no row (rows are created lazily) and every active room of
+    the type is free.
+    """
     result: dict[int, dict[date, int]] = defaultdict(dict)
-    for type_id, n in base.items():
-        for night in nights:
-            result[type_id][night] = n
-    for type_id, night, cap, locked, held in RoomTypeNight.objects.filter(
-        store_id=store_id, night__gte=start, night__lt=end, room_type_id__in=list(base)
-    ).values_list("room_type_id", "night", "capacity", "locked", "held"):
-        result[type_id][night] = cap - locked - held
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _FREE_COUNTS_SQL, {"store": store_id, "start": start, "days": (end - start).days})
+        for type_id, night, free in cursor.fetchall():
+            result[type_id][night] = free
     return dict(result)
 
 
 def lock_counters(*, store_id: int, wanted: dict[int, Iterable[date]]) -> None:
     """Lock the counter rows of these (room type, night)s in the global lock order,
-    creating missing ones.
+    creating missing ones. Three statements, however many types.
 
     For a caller that both releases and holds in one transaction (a stay moved to other
     dates or another type): ``release_stay`` and ``hold_stay`` each lock in order, but two
@@ -263,7 +322,33 @@ def lock_counters(*, store_id: int, wanted: dict[int, Iterable[date]]) -> None:
     could deadlock. Calling this first with the union of both sets takes every lock up
     front, in order; the later calls find them already held.
     """
-    nights = {type_id: sorted(set(n)) for type_id, n in wanted.items()}
-    nights = {type_id: n for type_id, n in nights.items() if n}
-    if nights:
-        _lock_counters(store_id, nights)
+    pairs = sorted({(type_id, night) for type_id, nights in wanted.items() for night in nights})
+    if not pairs:
+        return
+    types, nights = [t for t, _n in pairs], [n for _t, n in pairs]
+    with connection.cursor() as cursor:
+        # Capacity changes take FOR UPDATE on the room type; make them wait for us.
+        cursor.execute("SELECT id FROM rooms_roomtype WHERE id = ANY(%s) ORDER BY id FOR SHARE", [sorted(set(types))])
+        cursor.execute(
+            """
+            INSERT INTO rooms_roomtypenight (store_id, room_type_id, night, capacity, locked, held)
+            SELECT %s, w.room_type_id, w.night, r.rooms, 0, 0
+            FROM unnest(%s::bigint[], %s::date[]) AS w(room_type_id, night)
+            CROSS JOIN LATERAL (
+                SELECT count(*)::int AS rooms FROM rooms_room WHERE room_type_id = w.room_type_id AND is_active
+            ) r
+            ORDER BY w.room_type_id, w.night
+            ON CONFLICT (room_type_id, night) DO NOTHING
+            """,
+            [store_id, types, nights],
+        )
+        cursor.execute(
+            """
+            SELECT 1 FROM rooms_roomtypenight c
+            JOIN unnest(%s::bigint[], %s::date[]) AS w(room_type_id, night)
+              ON c.room_type_id = w.room_type_id AND c.night = w.night
+            ORDER BY c.room_type_id, c.night
+            FOR UPDATE OF c
+            """,
+            [types, nights],
+        )

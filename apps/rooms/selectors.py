@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
+from apps.common.prepared import execute_prepared
+from apps.common.rows import Columns
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import free_counts, nights_between
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
@@ -67,15 +69,43 @@ def _check_span(start: date, end: date, *, field_start: str, field_end: str, max
         )
 
 
+# Active rules of some room types whose date range touches the nights [start, last],
+# best first: priority desc, then the newest (id desc) -- the order ``_night_prices``
+# relies on. Hand-written and prepared (``apps.common.prepared``) because every booking
+# and search runs it: the equivalent queryset costs several times more CPU to compile
+# than to run, and PostgreSQL more to plan than to run.
+_RULE = Columns(PricingRule, "p")
+_ACTIVE_RULES_SQL = f"""
+    SELECT {_RULE.sql()} FROM rooms_pricingrule p
+    WHERE p.room_type_id = ANY(%(types)s::bigint[]) AND p.is_active
+      AND (%(store)s::bigint IS NULL OR p.store_id = %(store)s::bigint)
+      AND (p.date_range_start IS NULL OR p.date_range_start <= %(last)s::date)
+      AND (p.date_range_end IS NULL OR p.date_range_end >= %(start)s::date)
+    ORDER BY p.priority DESC, p.id DESC
+"""
+
+
+def _active_rules(room_type_ids: list[int], start: date, end: date, store_id: int | None = None) -> list[PricingRule]:
+    params = {"types": room_type_ids, "store": store_id, "start": start, "last": end - timedelta(days=1)}
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _ACTIVE_RULES_SQL, params)
+        return [_RULE.build(row) for row in cursor.fetchall()]
+
+
 def pricing_rules_for(*, room_type: RoomType, start: date, end: date) -> list[PricingRule]:
     """Active rules of ``room_type`` whose date range touches ``[start, end)``, best first. One query."""
-    last = nights_between(start, end)[-1]
-    return list(
-        PricingRule.objects.filter(room_type_id=room_type.pk, is_active=True)
-        .filter(Q(date_range_start__isnull=True) | Q(date_range_start__lte=last))
-        .filter(Q(date_range_end__isnull=True) | Q(date_range_end__gte=start))
-        .order_by("-priority", "-id")
-    )
+    return _active_rules([room_type.pk], start, end)
+
+
+def pricing_rules_many(*, store, room_type_ids: Iterable[int], start: date, end: date) -> dict[int, list[PricingRule]]:
+    """``pricing_rules_for`` for several room types of ``store`` at once: ``{room type id:
+    rules best first}`` (every id present, ``[]`` without rules). One query."""
+    ids = list(room_type_ids)
+    result: dict[int, list[PricingRule]] = {type_id: [] for type_id in ids}
+    if ids:
+        for rule in _active_rules(ids, start, end, store_id=store.pk):
+            result[rule.room_type_id].append(rule)  # the query's order is kept within each type
+    return result
 
 
 def rule_matches(rule: PricingRule, night: date, los: int | None) -> bool:
@@ -148,6 +178,23 @@ def stay_price_nights(*, room_type: RoomType, arrival: date, departure: date) ->
     return [(p.night, p.price) for p in stay_price_nights_detail(room_type=room_type, arrival=arrival, departure=departure)]
 
 
+def stay_price_nights_many(
+    *, store, room_types: Iterable[RoomType], arrival: date, departure: date
+) -> dict[int, list[tuple[date, Decimal]]]:
+    """``stay_price_nights`` of several room types of ``store`` (the availability search
+    prices every type it shows): ``{room type id: [(night, price), ...]}``, the same
+    prices as one call per type, in one query. Takes the room types, not their ids:
+    each night starts from the type's ``default_price``, which the caller has read."""
+    _check_span(arrival, departure, field_start="arrival", field_end="departure")
+    room_types = list(room_types)
+    nights = nights_between(arrival, departure)
+    rules = pricing_rules_many(store=store, room_type_ids=[t.pk for t in room_types], start=arrival, end=departure)
+    return {
+        t.pk: [(p.night, p.price) for p in _night_prices(room_type=t, nights=nights, los=len(nights), rules=rules[t.pk])]
+        for t in room_types
+    }
+
+
 def stay_price_total(*, room_type: RoomType, arrival: date, departure: date) -> Decimal:
     """Sum of ``stay_price_nights`` (each night already rounded)."""
     return quantize(sum((price for _night, price in stay_price_nights(room_type=room_type, arrival=arrival, departure=departure)), Decimal(0)))
@@ -162,6 +209,51 @@ def room_type_list(*, store, filters: dict | None = None) -> QuerySet[RoomType]:
     if filters.get("is_active") is not None:
         qs = qs.filter(is_active=filters["is_active"])
     return qs
+
+
+# Hand-written and prepared: the booking path reads a room with its type, the search the
+# types on sale, on every request (see ``_ACTIVE_RULES_SQL`` for why; ``apps.common.rows``
+# turns the rows into instances).
+_ROOM, _ROOM_TYPE = Columns(Room, "r"), Columns(RoomType, "t")
+_ROOM_WITH_TYPE_SQL = f"""
+    SELECT {_ROOM.sql()}, {_ROOM_TYPE.sql()}
+    FROM rooms_room r JOIN rooms_roomtype t ON t.id = r.room_type_id
+    WHERE r.id = %s AND r.store_id = %s
+"""
+_ROOM_TYPE_SQL = f"SELECT {_ROOM_TYPE.sql()} FROM rooms_roomtype t WHERE t.id = %s AND t.store_id = %s"
+_ROOM_TYPES_ON_SALE_SQL = f"""
+    SELECT {_ROOM_TYPE.sql()} FROM rooms_roomtype t
+    WHERE t.store_id = %s AND t.is_active AND t.capacity >= %s
+    ORDER BY t.sort_order, t.id
+"""
+
+
+def room_get_with_type(*, store, room_id: int) -> Room | None:
+    """The room ``room_id`` of ``store`` with its ``room_type`` loaded, or None. One query."""
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _ROOM_WITH_TYPE_SQL, [room_id, store.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    room = _ROOM.build(row)
+    room.room_type = _ROOM_TYPE.build(row, _ROOM.width)
+    return room
+
+
+def room_type_get(*, store, room_type_id: int) -> RoomType | None:
+    """The room type ``room_type_id`` of ``store``, or None. One query."""
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _ROOM_TYPE_SQL, [room_type_id, store.pk])
+        row = cursor.fetchone()
+    return _ROOM_TYPE.build(row) if row is not None else None
+
+
+def room_types_on_sale(*, store, guests: int = 1) -> list[RoomType]:
+    """The store's active room types that sleep ``guests``, in display order (sort order,
+    id). One query."""
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _ROOM_TYPES_ON_SALE_SQL, [store.pk, guests])
+        return [_ROOM_TYPE.build(row) for row in cursor.fetchall()]
 
 
 def room_list(*, store, filters: dict | None = None) -> QuerySet[Room]:
@@ -259,7 +351,7 @@ def room_grid(*, store, start: date, days: int) -> dict:
       and locks (their held room nights), clipped to the window (``start``/``end``, end
       exclusive).
 
-    A constant number of queries (5 + those of ``stay_blocks``), whatever the rooms and days.
+    A constant number of queries (4 + those of ``stay_blocks``), whatever the rooms and days.
     """
     if days < 1 or days > GRID_MAX_DAYS:
         raise DomainValidationError(

@@ -250,18 +250,21 @@ def test_error_reports_hide_clear_numbers(in_alpha, monkeypatch, rf):
 
     from django.views.debug import ExceptionReporter
 
-    def boom(**kwargs):
+    from apps.contacts import services
+
+    def boom(contact):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(Contact.objects, "create", boom)
+    monkeypatch.setattr(services, "_insert_values", boom)
     try:
         contact_find_or_create(store=in_alpha.stores["A1"], full_name="张三", phone="13812345678", id_number=ID_NUMBER)
     except RuntimeError:
         frames = ExceptionReporter(rf.get("/x"), *sys.exc_info()).get_traceback_frames()
     ours = [f for f in frames if "/apps/contacts/" in f["filename"] and "/tests/" not in f["filename"]]
-    assert [f["function"] for f in ours] == ["contact_find_or_create", "contact_create_or_reuse"]
+    assert [f["function"] for f in ours] == ["contact_find_or_create", "contact_create_or_reuse", "_find_or_insert"]
     shown = repr([f["vars"] for f in ours])
     assert "'phone', '********************'" in shown and "'id_number', '********************'" in shown
+    assert "'protected', '********************'" in shown
     for clear in (ID_NUMBER, "13812345678", "+8613812345678"):
         assert clear not in shown
 
@@ -280,7 +283,7 @@ def test_demo_seed_makes_valid_contacts_and_is_idempotent(in_alpha):
 
 def test_a_profile_completed_meanwhile_is_not_overwritten(in_alpha):
     from apps.contacts.documents import validate_document
-    from apps.contacts.services import _ChangedMeanwhile, _fill_missing, _protect_document
+    from apps.contacts.services import _ChangedMeanwhile, _fill_missing, _missing, _protect_document
 
     a1 = in_alpha.stores["A1"]
     booker = contact_find_or_create(store=a1, full_name="张三", phone="13812345678")
@@ -288,6 +291,7 @@ def test_a_profile_completed_meanwhile_is_not_overwritten(in_alpha):
     contact_find_or_create(store=a1, full_name="张三", phone="13812345678", id_number=ID_NUMBER)
     other_doc = _protect_document(validate_document(id_type="resident_id", id_number=resident_id(seq="125")))
     with pytest.raises(_ChangedMeanwhile):
-        _fill_missing(stale, protected=other_doc, profile={}, take_document=True)
+        update, conditions = _missing(stale, protected=other_doc, profile={}, take_document=True)
+        _fill_missing(stale, update=update, conditions=conditions)
     booker.refresh_from_db()
     assert booker.id_number_masked == "110105********1232"

@@ -14,8 +14,8 @@ from apps.rooms import services
 from apps.rooms.selectors import room_grid, store_today
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 
-# rooms, room types, free counts (2), lock blocks (1), the orders app's stay_blocks (1)
-GRID_QUERIES = 6
+# rooms, room types, free counts (1), lock blocks (1), the orders app's stay_blocks (1)
+GRID_QUERIES = 5
 
 
 def _stay(store, room, arrival, nights, *, check_in=False, guest="张三"):

@@ -108,6 +108,51 @@ def test_free_counts(store):
     assert inventory.free_counts(store_id=store.pk, start=D1, end=D4)[rt.pk] == {D1: 2, D2: 1, D3: 2}
 
 
+def test_a_refused_hold_leaves_nothing_held_even_without_a_rollback(store):
+    rt = RoomTypeFactory(store=store)
+    room, other = RoomFactory(room_type=rt), RoomFactory(room_type=rt)
+    off = RoomFactory(room_type=rt, is_active=False)
+    inventory.hold_stay(store_id=store.pk, order_id=1, room_type_id=rt.pk, nights=[D2], room_id=room.pk)
+    # the room is taken on D2 only: D1 and D3 were inserted, then taken back
+    with pytest.raises(RoomUnavailable) as err:
+        inventory.hold_stay(store_id=store.pk, order_id=2, room_type_id=rt.pk, nights=[D3, D1, D2], room_id=room.pk)
+    assert err.value.extra == {"nights": ["2027-03-02"], "room_id": room.pk}
+    with pytest.raises(inventory.RoomInactive):
+        inventory.hold_stay(store_id=store.pk, order_id=3, room_type_id=rt.pk, nights=[D1], room_id=off.pk)
+    inventory.hold_stay(store_id=store.pk, order_id=4, room_type_id=rt.pk, nights=[D2], room_id=other.pk)
+    # the type is full on D2 (2 active rooms): D1 was taken, then given back
+    with pytest.raises(RoomTypeSoldOut) as sold_out:
+        inventory.hold_stay(store_id=store.pk, order_id=5, room_type_id=rt.pk, nights=[D1, D2])
+    assert sold_out.value.extra == {"nights": ["2027-03-02"], "room_type_id": rt.pk}
+    assert counters(rt.pk) == [(D1, 2, 0, 0), (D2, 2, 0, 2), (D3, 2, 0, 0)]
+    assert sorted(RoomNight.objects.values_list("room_id", "night", "order_id")) == sorted(
+        [(room.pk, D2, 1), (other.pk, D2, 4)]
+    )
+
+
+def test_a_type_without_active_rooms_is_sold_out(store):
+    rt = RoomTypeFactory(store=store)
+    RoomFactory(room_type=rt, is_active=False)
+    with pytest.raises(RoomTypeSoldOut) as err:
+        inventory.hold_stay(store_id=store.pk, order_id=1, room_type_id=rt.pk, nights=[D1, D2])
+    assert err.value.extra["nights"] == ["2027-03-01", "2027-03-02"]
+    assert counters(rt.pk) == [(D1, 0, 0, 0), (D2, 0, 0, 0)]
+
+
+def test_hold_and_release_of_a_stay_in_a_room_are_three_statements_each(store, django_assert_num_queries):
+    rt = RoomTypeFactory(store=store)
+    room = RoomFactory(room_type=rt)
+    nights = nights_between(D1, D4)
+    # the type's row (FOR SHARE), the counters (created or bumped), the room nights (with the room FOR SHARE)
+    with django_assert_num_queries(3):
+        inventory.hold_stay(store_id=store.pk, order_id=1, room_type_id=rt.pk, nights=nights, room_id=room.pk)
+    # the type's row, the counters (locked in order, then bumped), the room nights
+    with django_assert_num_queries(3):
+        inventory.release_stay(store_id=store.pk, order_id=1, room_type_id=rt.pk, nights=nights)
+    assert counters(rt.pk) == [(D1, 1, 0, 0), (D2, 1, 0, 0), (D3, 1, 0, 0)]
+    assert not RoomNight.objects.exists()
+
+
 # --- the database itself refuses, whatever Python does -------------------------------
 
 

@@ -98,9 +98,9 @@ def test_grid_query_count_is_constant(world, a1, clerk):
     assert len(big) == GRID_PAGE_QUERIES, [q["sql"] for q in big.captured_queries]
 
 
-# SET search_path, session, user, the store with the user's grants on it, room_grid (6),
+# SET search_path, session, user, the store with the user's grants on it, room_grid (5),
 # the store switcher (stores), the staff profile shown in the header
-GRID_PAGE_QUERIES = 12
+GRID_PAGE_QUERIES = 11
 
 
 def test_grid_partial_is_only_the_rows(world, a1, clerk):

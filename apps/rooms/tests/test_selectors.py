@@ -7,7 +7,13 @@ from django.db import IntegrityError, transaction
 
 from apps.common.errors import DomainValidationError
 from apps.rooms.models import PricingRule
-from apps.rooms.selectors import price_calendar, price_calendar_detail, stay_price_nights, stay_price_total
+from apps.rooms.selectors import (
+    price_calendar,
+    price_calendar_detail,
+    stay_price_nights,
+    stay_price_nights_many,
+    stay_price_total,
+)
 from apps.rooms.tests.factories import PricingRuleFactory, RoomTypeFactory
 
 MON = date(2027, 3, 1)  # a Monday
@@ -167,3 +173,59 @@ def test_the_example_of_docs_rooms_md(rt):
     assert prices(stay_price_nights(room_type=rt, arrival=THU, departure=SUN)) == ["360.00"] * 3
     assert stay_price_total(room_type=rt, arrival=FRI, departure=SUN) == D("1000.00")
     assert prices(price_calendar(room_type=rt, start=THU, end=SUN)) == ["400.00", "500.00", "500.00"]
+
+
+# --- several room types at once (the availability search) ---------------------------------
+
+
+def test_batched_prices_equal_one_call_per_type_with_overlapping_rules(store, rt, django_assert_num_queries):
+    # given three types whose rules overlap in every way the semantics care about: priority,
+    # ties (the newest wins), date ranges (inclusive, open), weekdays, LOS bounds, inactive rules
+    suite = RoomTypeFactory(store=store, name="家庭套房", default_price=D("688.00"))
+    bare = RoomTypeFactory(store=store, name="无规则", default_price=D("99.99"))
+    for room_type in (rt, suite):
+        PricingRuleFactory(room_type=room_type, priority=1, date_range_start=TUE, date_range_end=FRI,
+                           adjustment_type="amount", adjustment_value=D("-100"))
+        PricingRuleFactory(room_type=room_type, priority=2, days_of_week=[4, 5], adjustment_type="percent",
+                           adjustment_value=D("20"))
+        PricingRuleFactory(room_type=room_type, priority=2, days_of_week=[5], adjustment_type="fixed",
+                           adjustment_value=D("555"))  # ties with the weekend rule on Saturday: newer, wins
+        PricingRuleFactory(room_type=room_type, priority=3, min_los=4, max_los=6, adjustment_type="percent",
+                           adjustment_value=D("-15"))
+        PricingRuleFactory(room_type=room_type, priority=9, date_range_end=MON, adjustment_type="fixed",
+                           adjustment_value=D("1"))
+        PricingRuleFactory(room_type=room_type, priority=99, is_active=False, adjustment_type="fixed",
+                           adjustment_value=D("0"))
+    PricingRuleFactory(room_type=suite, priority=3, min_los=4, adjustment_type="fixed", adjustment_value=D("600"))
+    types = [rt, suite, bare]
+    for arrival in (MON - timedelta(days=1), MON, WED, FRI):
+        for nights in (1, 2, 3, 4, 6, 7):
+            departure = arrival + timedelta(days=nights)
+            # when
+            with django_assert_num_queries(1):
+                batched = stay_price_nights_many(store=store, room_types=types, arrival=arrival, departure=departure)
+            # then: exactly what one call per type gives
+            assert batched == {t.pk: stay_price_nights(room_type=t, arrival=arrival, departure=departure) for t in types}
+    # and the rules really compete: a 4-night Mon-Fri stay and a Fri-Sun weekend of each type
+    four = stay_price_nights_many(store=store, room_types=types, arrival=MON, departure=FRI)
+    assert {t: prices(rows) for t, rows in four.items()} == {
+        rt.pk: ["1.00", "340.00", "340.00", "340.00"],
+        suite.pk: ["1.00", "600.00", "600.00", "600.00"],
+        bare.pk: ["99.99"] * 4,
+    }
+    weekend = stay_price_nights_many(store=store, room_types=types, arrival=FRI, departure=SUN)
+    assert {t: prices(rows) for t, rows in weekend.items()} == {
+        rt.pk: ["480.00", "555.00"], suite.pk: ["825.60", "555.00"], bare.pk: ["99.99", "99.99"],
+    }
+
+
+def test_batched_prices_take_only_the_stores_rules(store, rt, world):
+    elsewhere = RoomTypeFactory(store=world.alpha.stores["A2"])
+    PricingRuleFactory(room_type=elsewhere, priority=100, adjustment_type="fixed", adjustment_value=D("7"))
+    rows = stay_price_nights_many(store=store, room_types=[rt, elsewhere], arrival=MON, departure=TUE)
+    assert {t: prices(r) for t, r in rows.items()} == {rt.pk: ["400.00"], elsewhere.pk: ["300.00"]}
+
+
+def test_batched_prices_of_no_types_is_empty_and_reads_nothing(store, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert stay_price_nights_many(store=store, room_types=[], arrival=MON, departure=TUE) == {}

@@ -1,0 +1,107 @@
+"""Creating an order: what it writes, and how few statements a booking costs (the booking
+path is the hot path of the front desk and the channels: bench/booking_soak.py)."""
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.orders import services
+from apps.orders.models import Order, OrderEvent, OrderGuest, OrderItem
+from apps.orders.services import ExtraIn, PersonIn
+from apps.rooms.models import RoomNight, RoomTypeNight
+
+S = Order.Status
+
+
+def test_a_confirmed_booking_writes_the_order_its_lines_guests_and_events_as_the_orm_would(store, rt, tomorrow, direct):
+    room = rt.rooms_list[0]
+    # when
+    order = services.order_create(
+        store=store, actor=None, room_type=rt, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
+        guests=[PersonIn(full_name="王小明", phone="13812345678"), PersonIn(full_name="李雷")],
+        extras=[ExtraIn(description="早餐", unit_price=Decimal("38"), quantity=2)], confirm=True,
+    )
+    # then: the instances handed back are the rows, ids included
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.code, stored.total_amount, stored.due_amount, stored.channel_id, stored.room_id) == (
+        S.CONFIRMED, order.code, Decimal("676.00"), Decimal("676.00"), direct.pk, room.pk,
+    )
+    assert stored.created_at == order.created_at and stored.updated_at == order.updated_at
+    items = order._prefetched_objects_cache["items"]
+    assert [(i.pk, i.kind, i.service_date, i.unit_price, i.total_price) for i in items] == list(
+        OrderItem.objects.filter(order=order).order_by("id").values_list("id", "kind", "service_date", "unit_price", "total_price")
+    )
+    assert [i.kind for i in items] == ["room_night", "room_night", "extra"]
+    guests = order._prefetched_objects_cache["guests"]
+    assert [(g.pk, g.contact_id, g.is_primary) for g in guests] == list(
+        OrderGuest.objects.filter(order=order).order_by("id").values_list("id", "contact_id", "is_primary")
+    )
+    events = order._prefetched_objects_cache["events"]
+    assert [(e.pk, e.kind, e.data) for e in events] == list(
+        OrderEvent.objects.filter(order=order).order_by("id").values_list("id", "kind", "data")
+    )
+    assert [e.kind for e in events] == ["created", "confirmed"] and events[1].data == {
+        "held": [tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()]
+    }
+    assert all(not obj._state.adding for obj in [order, *items, *guests, *events])
+    assert RoomNight.objects.filter(order_id=order.pk).count() == 2
+    assert list(RoomTypeNight.objects.filter(room_type=rt).values_list("held", flat=True)) == [1, 1]
+
+
+def test_a_confirmed_booking_of_a_room_for_a_new_guest_is_nine_statements(store, rt, tomorrow, direct):
+    services.order_create(store=store, actor=None, room_type=rt, arrival=tomorrow, departure=tomorrow + timedelta(days=1))
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        services.order_create(
+            store=store, actor=None, room_type=rt, room=rt.rooms_list[0], arrival=tomorrow,
+            departure=tomorrow + timedelta(days=4), guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True,
+        )
+    # then: business date, default channel, contact (found or created), prices, order id,
+    # order + lines + guests + events, the type's row, counters, room nights (were 18, and 4 savepoints)
+    statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) == 9, statements
+
+
+def test_booking_statements_run_prepared_and_follow_the_tenant(store, rt, tomorrow, direct, world):
+    """The booking's hand-written statements run as prepared statements
+    (apps/common/prepared.py): the second booking on a connection only EXECUTEs them, and
+    on the same connection another tenant's booking writes that tenant's tables
+    (PostgreSQL re-analyses a prepared statement when the search_path changed), even
+    where both tenants' store ids are the same."""
+    from django_tenants.utils import tenant_context
+
+    from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+
+    def book(store, room_type, room, guest):
+        return services.order_create(
+            store=store, actor=None, room_type=room_type, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
+            guests=[PersonIn(full_name=guest, phone="13812345678")], confirm=True,
+        )
+
+    book(store, rt, rt.rooms_list[0], "王小明")
+    with CaptureQueriesContext(connection) as ctx:
+        alpha = book(store, rt, rt.rooms_list[1], "王小明")
+    prepared = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("EXECUTE pms_prepared_")]
+    # channel, contact, prices, order + lines + guests + events, type row, counters, room nights
+    assert len(prepared) == 7
+    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("PREPARE")]
+
+    with tenant_context(world.beta.tenant):
+        beta_store = world.beta.stores["B1"]
+        ChannelFactory(store=beta_store, code="direct", name="Direct", channel_type="direct")
+        beta_type, beta_rooms = room_type_with_rooms(beta_store, 2, price="500.00")
+        assert beta_store.pk == store.pk  # the same store id in the other schema
+        with CaptureQueriesContext(connection) as ctx:
+            beta = book(beta_store, beta_type, beta_rooms[0], "李雷")
+        assert len([q for q in ctx.captured_queries if q["sql"].startswith("EXECUTE pms_prepared_")]) == 7
+        stored = Order.objects.get(pk=beta.pk)
+        assert (stored.total_amount, stored.items.count(), stored.guests.get().contact.full_name) == (
+            Decimal("1000.00"), 2, "李雷"
+        )
+        assert RoomNight.objects.filter(order_id=beta.pk).count() == 2
+        assert list(RoomTypeNight.objects.filter(room_type=beta_type).values_list("held", flat=True)) == [1, 1]
+    # alpha's rows are alpha's: the same ids, other schema
+    stored = Order.objects.get(pk=alpha.pk)
+    assert (stored.total_amount, stored.guests.get().contact.full_name) == (Decimal("600.00"), "王小明")
+    assert list(RoomTypeNight.objects.filter(room_type=rt).values_list("held", flat=True)) == [2, 2]
