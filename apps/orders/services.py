@@ -13,6 +13,7 @@ with what it must hold after it and applies the difference through
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, Sum
+from django.db.models import Field, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -291,10 +292,30 @@ def _reshape(
 # --- create --------------------------------------------------------------------------
 
 
+@functools.cache
+def _insert_all_sql(shape: tuple[tuple[type[Model], bool], ...]) -> tuple[str, list[list[Field]]]:
+    """The statement ``_insert_all`` runs for these (model, with its primary key) groups,
+    and each group's fields in column order. Depends only on the models: computed once."""
+    qn = connection.ops.quote_name
+    ctes, selects, group_fields = [], [], []
+    for n, (model, with_pk) in enumerate(shape):
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
+        columns = ", ".join(qn(f.column) for f in fields)
+        arrays = ", ".join(f"(%s)::{f.db_type(connection)}[]" for f in fields)
+        ctes.append(f"g{n} AS (INSERT INTO {qn(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
+                    f"RETURNING {qn(meta.pk.column)})")
+        selects.append(f"SELECT {n}, {qn(meta.pk.column)} FROM g{n}")
+        group_fields.append(fields)
+    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", group_fields
+
+
 def _insert_all(*groups: tuple[type[Model], list[Model]]) -> None:
     """Insert new model instances in one statement and set their ids as ``bulk_create``
     would. Each group is a model and its instances (possibly none), in dependency order:
-    foreign keys are checked at the end of the statement.
+    foreign keys are checked at the end of the statement. A group whose first instance
+    has its primary key set (the order: its number is made of its id) inserts it; the
+    others get theirs back.
 
     Booking is the hot path: four ORM inserts (order, lines, guests, events) cost ~2 ms
     of CPU to compile; this is one prepared statement (``apps.common.prepared``) whose
@@ -302,21 +323,14 @@ def _insert_all(*groups: tuple[type[Model], list[Model]]) -> None:
     (``unnest``, as ``bulk_create`` does on PostgreSQL), whatever the number of rows.
     The values are prepared as the ORM prepares them (``pre_save`` for auto_now(_add),
     ``get_db_prep_save``)."""
-    qn = connection.ops.quote_name
-    ctes, selects, params = [], [], []
-    for n, (model, objs) in enumerate(groups):
-        meta = model._meta
-        # The order's id is taken first (its number is made of it); the others' come back.
-        fields = [f for f in meta.concrete_fields if not (f.primary_key and (not objs or objs[0].pk is None))]
-        columns = ", ".join(qn(f.column) for f in fields)
-        arrays = ", ".join(f"(%s)::{f.db_type(connection)}[]" for f in fields)
-        ctes.append(f"g{n} AS (INSERT INTO {qn(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
-                    f"RETURNING {qn(meta.pk.column)})")
-        selects.append(f"SELECT {n}, {qn(meta.pk.column)} FROM g{n}")
+    shape = tuple((model, bool(objs) and objs[0].pk is not None) for model, objs in groups)
+    sql, group_fields = _insert_all_sql(shape)
+    params = []
+    for (_model, objs), fields in zip(groups, group_fields):
         params.extend([f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs] for f in fields)
     with connection.cursor() as cursor:
         # RETURNING gives the rows in the arrays' order, as bulk_create relies on too.
-        execute_prepared(cursor, f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", params)
+        execute_prepared(cursor, sql, params)
         ids = cursor.fetchall()
     position = [0] * len(groups)
     for n, pk in ids:
