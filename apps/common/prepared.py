@@ -18,6 +18,9 @@ the plan cache may keep a generic plan, and planning goes too.
 - At most ``MAX_PER_CONNECTION`` statements per connection are kept; beyond that a
   statement runs unprepared (``sql`` must be a small, fixed set of texts: placeholders
   for every value, never values formatted into it).
+- Prepared statements live in the database session: a pooler must hand a client the same
+  server connection for its whole session (pgbouncer ``pool_mode = session``, which the
+  tenants' search_path already requires: docs/tenancy.md).
 
 ``apps/reports/overview.py`` has the same technique for its own two statements.
 """
