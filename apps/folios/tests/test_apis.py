@@ -275,8 +275,8 @@ def test_folio_list_query_count_is_pinned(api_clerk, store, rt, order, folio):
         charge(other, "10.00")
         services.folio_open(order=order, actor=None, name=f"extra {room.pk}")
     assert _queries(api_clerk, url(store, "folios/")) == few
-    # search_path, token, store, the user's grants on it (1), count, page
-    assert few == 6
+    # search_path, token, the store with the user's grants on it (1), count, page
+    assert few == 5
 
 
 def test_folio_detail_query_count_is_pinned(api_clerk, store, folio, methods):
@@ -285,8 +285,8 @@ def test_folio_detail_query_count_is_pinned(api_clerk, store, folio, methods):
     pay(folio, "5.00", method=methods["wechat"])
     pay(folio, "5.00", method=methods["cash"])
     assert _queries(api_clerk, url(store, f"folios/{folio.pk}/")) == few
-    # search_path, token, store, the user's grants on it (1), folio+order+room, ledger, events
-    assert few == 7
+    # search_path, token, the store with the user's grants on it (1), folio+order+room, ledger, events
+    assert few == 6
 
 
 def test_filters(api_clerk, store, order, folio, manager):
@@ -362,11 +362,11 @@ def test_posting_query_count_is_pinned(api_clerk, store, folio, methods):
     with CaptureQueriesContext(connection) as ctx:
         response = api_clerk.post(path, body, format="json")
     assert response.status_code == 201
-    # search_path, token, store, the user's grants on it (1), folio, method, then in the transaction: lock the
+    # search_path, token, the store with the user's grants on it (1), folio, method, then in the transaction: lock the
     # order, lock the folio, the store's audit gate (shared) and its business date, insert (the trigger updates
     # the folio), the order's paid; then the folio read back
-    assert [q["sql"].split(" ")[0] for q in ctx.captured_queries][6:] == [
+    assert [q["sql"].split(" ")[0] for q in ctx.captured_queries][5:] == [
         "SAVEPOINT", "SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "RELEASE", "SELECT",
     ]
-    assert "pg_advisory_xact_lock_shared" in ctx.captured_queries[9]["sql"]
-    assert len(ctx.captured_queries) == 15
+    assert "pg_advisory_xact_lock_shared" in ctx.captured_queries[8]["sql"]
+    assert len(ctx.captured_queries) == 14
