@@ -22,7 +22,8 @@ the plan cache may keep a generic plan, and planning goes too.
   server connection for its whole session (pgbouncer ``pool_mode = session``, which the
   tenants' search_path already requires: docs/tenancy.md).
 
-``apps/reports/overview.py`` has the same technique for its own two statements.
+Used by orders, rooms and contacts on the booking path and by the owner's overview
+(``apps/reports/overview.py``).
 """
 from __future__ import annotations
 
@@ -73,11 +74,12 @@ def _numbered(sql: str) -> tuple[str, list[str] | None, int]:
     return found
 
 
-def execute_prepared(cursor, sql: str, params: Sequence | Mapping = ()) -> None:
+def execute_prepared(cursor, sql: str, params: Sequence | Mapping = (), *, label: str = "prepared") -> None:
     """Run ``sql`` (``%s`` or ``%(name)s`` placeholders, as for ``cursor.execute``) as a
     prepared statement of this connection, preparing it in the same round trip the first
     time. Every placeholder's type must follow from the statement (a column it is
-    compared with or inserted into, or a cast such as ``%s::date[]``)."""
+    compared with or inserted into, or a cast such as ``%s::date[]``). ``label`` names
+    the statement on the server (``pms_<label>_<n>``), for logs and ``pg_prepared_statements``."""
     raw = connection.connection  # open: the caller's cursor opened it and set the search_path
     with _lock:
         names = _prepared.setdefault(raw, {})
@@ -93,7 +95,7 @@ def execute_prepared(cursor, sql: str, params: Sequence | Mapping = ()) -> None:
     if name is not None:
         cursor.execute(f"EXECUTE {name}{arguments}", args)
         return
-    name = f"pms_prepared_{next(_numbers)}"
+    name = f"pms_{label}_{next(_numbers)}"
     try:
         cursor.execute(f"PREPARE {name} AS {text}; EXECUTE {name}{arguments}", args)
         cursor.nextset()  # past PREPARE's empty result, to EXECUTE's

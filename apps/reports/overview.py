@@ -30,10 +30,6 @@ net of voids); the other nights are computed live from orders as above.
 """
 from __future__ import annotations
 
-import itertools
-import re
-import threading
-import weakref
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,6 +41,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.common.money import quantize
+from apps.common.prepared import execute_prepared
 from apps.tenancy.models import Store
 
 ZERO = Decimal("0.00")
@@ -170,44 +167,9 @@ SELECT t.store_id, pm.id, pm.name, pm.method_type,
 
 MONEY_KEYS = ("payments", "refunds", "deposits", "deposit_returns", "net")
 
-# Both statements run as server-side prepared statements (SQL PREPARE / EXECUTE): parsing
-# and planning the rooms statement cost PostgreSQL ~2.5 ms per call, half of what running
-# it costs. After five runs on a connection the plan cache keeps a generic plan (planning
-# ~0.1 ms). A statement is prepared in the same round trip as its first run, so each is
-# still one statement per call (and counted as one). PostgreSQL re-parses a prepared
-# statement by itself when the search_path differs from the one it was prepared with, so
-# one connection serving several tenants reads each tenant's own tables.
-# Per raw connection: statement key -> prepared name. Names are never reused: a PREPARE
-# whose run failed may exist on the server while not recorded here.
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_prepared_lock = threading.Lock()
-_statement_numbers = itertools.count(1)
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-def _execute_prepared(cursor, key: str, sql: str, params: dict, types: dict[str, str]) -> None:
-    """Run ``sql`` (``%(name)s`` placeholders, ``types``: each one's SQL type) as the prepared
-    statement ``key`` of this connection, preparing it first if needed."""
-    order = list(types)
-    numbered = _PLACEHOLDER.sub(lambda m: f"${order.index(m[1]) + 1}", sql)
-    args = [params[name] for name in order]
-    execute = ", ".join(["%s"] * len(args))
-    raw = connection.connection
-    with _prepared_lock:
-        names = _prepared.setdefault(raw, {})
-    name = names.get(key)
-    try:
-        if name is not None:
-            cursor.execute(f"EXECUTE {name}({execute})", args)
-            return
-        name = f"pms_{key}_{next(_statement_numbers)}"
-        declared = ", ".join(types[n] for n in order)
-        cursor.execute(f"PREPARE {name}({declared}) AS {numbered}; EXECUTE {name}({execute})", args)
-        cursor.nextset()  # past PREPARE's empty result
-        names[key] = name
-    except Exception:
-        names.pop(key, None)  # prepare again next time, under a new name
-        raise
+# Both statements run as server-side prepared statements (``apps.common.prepared``):
+# parsing and planning the rooms statement cost PostgreSQL ~2.5 ms per call, half of what
+# running it costs; after five runs on a connection the plan cache keeps a generic plan.
 
 
 @cache
@@ -302,9 +264,7 @@ def _room_rows(stores: Sequence[Store], days: dict[int, date]) -> dict[int, tupl
         "arrived": list(ARRIVED),
     }
     with connection.cursor() as cursor:
-        _execute_prepared(cursor, "overview_rooms", sql, params, {
-            "stores": "bigint[]", "days": "date[]", "starts": "date[]", "holding": "text[]", "arrived": "text[]",
-        })
+        execute_prepared(cursor, sql, params, label="overview_rooms")
         return {row[0]: row for row in cursor.fetchall()}
 
 
@@ -323,9 +283,7 @@ def _collection_rows(stores: Sequence[Store], days: dict[int, date]) -> list[tup
     )
     with connection.cursor() as cursor:
         params = {"stores": [s.pk for s in stores], "day_starts": starts, "day_ends": ends, "month_starts": months}
-        _execute_prepared(cursor, "overview_collections", sql, params, {
-            "stores": "bigint[]", "day_starts": "timestamptz[]", "day_ends": "timestamptz[]", "month_starts": "timestamptz[]",
-        })
+        execute_prepared(cursor, sql, params, label="overview_collections")
         return cursor.fetchall()
 
 
