@@ -3,11 +3,11 @@
 Thin views: parse, call one service, render. Flows and error codes: docs/api.md.
 """
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.input_guard import JSONParser
 from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
 from apps.tenancy.auth_selectors import wechat_binding_for_user
 from apps.tenancy.auth_services import TokenPair, auth_login, auth_logout, auth_refresh, wechat_bind, wechat_login, wechat_unbind

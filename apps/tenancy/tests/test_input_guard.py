@@ -48,3 +48,10 @@ def test_json_nested_too_deeply_is_a_parse_error_not_a_500(api, world, language,
     response = c.generic("PUT", f"{c.prefix}/stores/{a1}/settings/a/b/", NESTED, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": detail, "code": "parse_error", "extra": {}}
+
+
+def test_the_login_api_nested_too_deeply_is_a_parse_error_too(client, world):
+    response = client.generic("POST", "/t/alpha/api/v1/auth/login/", NESTED, content_type="application/json",
+                              HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
