@@ -30,9 +30,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
         world = build_world()
         connection.set_schema_to_public()
     yield world
-    if own_cfg is not None:
-        with django_db_blocker.unblock():
+    with django_db_blocker.unblock():
+        _end_other_sessions()
+        if own_cfg is not None:
             teardown_databases(own_cfg, verbosity=0)
+
+
+def _end_other_sessions() -> None:
+    """End the sessions that threads or worker processes of the tests left connected to
+    the test database: dropping it fails while any is open ("being accessed by other
+    users"), which left the database behind with a warning."""
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
