@@ -18,7 +18,8 @@ from apps.tenancy.throttling import LoginThrottled, client_ip, login_throttle_ch
 
 @login_required
 def home(request):
-    """Send the user to their current store, or the first one they may work in."""
+    """Send the user to the room grid of their current store (the desk's first screen), or
+    of the first store they may work in."""
     profile = getattr(request.user, "staff", None)
     stores = store_list_for_user(user=request.user)
     store = None
@@ -27,7 +28,7 @@ def home(request):
     store = store or stores.first()
     if store is None:
         return TemplateView.as_view(template_name="tenancy/no_store.html")(request)
-    return redirect("store-home", store_id=store.pk)
+    return redirect("room-grid", store_id=store.pk)
 
 
 @login_required
@@ -39,7 +40,7 @@ def store_switch(request):
     )
     staff_set_current_store(profile=profile, store=store)
     messages.success(request, _("Now working in %(store)s.") % {"store": store.name})
-    return HttpResponseRedirect(reverse("store-home", kwargs={"store_id": store.pk}))
+    return HttpResponseRedirect(reverse("room-grid", kwargs={"store_id": store.pk}))
 
 
 class StoreHomeView(StoreScopedPageMixin, TemplateView):

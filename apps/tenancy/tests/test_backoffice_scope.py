@@ -5,7 +5,7 @@ def test_login_lands_on_current_store(browser_login, world):
     client = browser_login("alpha", "clerk_a1")
     response = client.get("/t/alpha/")
     assert response.status_code == 302
-    assert response["Location"] == f"/t/alpha/s/{world.alpha.stores['A1'].pk}/"
+    assert response["Location"] == f"/t/alpha/s/{world.alpha.stores['A1'].pk}/grid/"  # the room grid
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert "Alpha One" in page.content.decode()

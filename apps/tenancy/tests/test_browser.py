@@ -13,7 +13,7 @@ def test_login_shows_store_and_language_switch(page, committed_tenant):
     assert page.locator("h1").inner_text() == "登录"
     login(page, slug, "admin_c", PASSWORD)
     assert page.locator("[data-testid=store-name]").inner_text() == "Committed Store"
-    assert page.url.endswith(f"/t/{slug}/s/{committed_tenant.store.pk}/")
+    assert page.url.endswith(f"/t/{slug}/s/{committed_tenant.store.pk}/grid/")  # the desk starts at the room grid
     with page.expect_navigation():  # the switch submits its form on change
         page.select_option("[data-testid=lang-switch]", "en")
     assert page.locator("button.link").inner_text() == "Log out"
