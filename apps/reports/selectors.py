@@ -80,10 +80,21 @@ def store_local_today(*, store: Store, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(ZoneInfo(store.time_zone)).date()
 
 
+def _business_day_row(store_id: int) -> StoreBusinessDay | None:
+    """The row by primary key, in plain SQL: every desk action and booking reads it, and
+    compiling the equivalent queryset cost more CPU than running it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT store_id, business_date, opened_at FROM reports_storebusinessday WHERE store_id = %s", [store_id])
+        row = cursor.fetchone()
+    return None if row is None else StoreBusinessDay.from_db("default", ["store_id", "business_date", "opened_at"], row)
+
+
 def business_day_get(*, store: Store) -> StoreBusinessDay:
     """The store's business-day row, created on first use (``INSERT ... ON CONFLICT DO
     NOTHING``: concurrent first uses agree on one row). One query once it exists."""
-    day = StoreBusinessDay.objects.filter(store_id=store.pk).first()
+    day = _business_day_row(store.pk)
     if day is None:
         initial = initial_business_date(store=store)
         StoreBusinessDay.objects.bulk_create(
