@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
+from apps.common.rows import Columns
 from apps.reports.error_codes import ReportsErrorCode
 from apps.reports.models import DailyStoreStats, NightAudit, StoreBusinessDay
 from apps.tenancy.models import Store
@@ -80,15 +82,21 @@ def store_local_today(*, store: Store, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(ZoneInfo(store.time_zone)).date()
 
 
+@cache
+def _business_day_columns() -> Columns:
+    return Columns(StoreBusinessDay, "d")
+
+
 def _business_day_row(store_id: int) -> StoreBusinessDay | None:
     """The row by primary key, in plain SQL: every desk action and booking reads it, and
     compiling the equivalent queryset cost more CPU than running it."""
     from django.db import connection
 
+    columns = _business_day_columns()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT store_id, business_date, opened_at FROM reports_storebusinessday WHERE store_id = %s", [store_id])
+        cursor.execute(f"SELECT {columns.sql()} FROM reports_storebusinessday d WHERE d.store_id = %s", [store_id])
         row = cursor.fetchone()
-    return None if row is None else StoreBusinessDay.from_db("default", ["store_id", "business_date", "opened_at"], row)
+    return None if row is None else columns.build(row)
 
 
 def business_day_get(*, store: Store) -> StoreBusinessDay:

@@ -252,7 +252,7 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
                 )
             if locked.business_date != day:  # closed by another attempt since we read it
                 return _closed(store, day)
-            audit = _work(store, day, locked, conf, trigger=trigger, actor=actor, started=started)
+            audit = _work(store, day, conf, trigger=trigger, actor=actor, started=started)
     except DomainError as exc:
         if exc.code != ReportsErrorCode.AUDIT_IN_PROGRESS:
             _attempt_failed(store=store, day=day, error=exc)
@@ -279,7 +279,7 @@ def _closed(store: Store, day: date) -> AuditOutcome:
     return AuditOutcome(audit, False)
 
 
-def _work(store: Store, day: date, day_row: StoreBusinessDay, conf, *, trigger: str, actor, started: float) -> NightAudit:
+def _work(store: Store, day: date, conf, *, trigger: str, actor, started: float) -> NightAudit:
     """Steps 1-7 inside the caller's transaction (which holds the business-day lock)."""
     in_house, confirmed, due_out, codes = _lock_orders(store, day)
     _pause_for_tests()
