@@ -129,17 +129,6 @@ def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fi
     )
 
 
-def _refresh_totals(folio: Folio) -> Folio:
-    """Read back the totals the ledger trigger wrote."""
-    folio.refresh_from_db(fields=[*TOTAL_FIELDS, "closed_at"])
-    return folio
-
-
-TOTAL_FIELDS = [
-    "total_charges", "total_discounts", "total_payments", "total_refunds", "total_deposits", "total_deposit_returns", "balance",
-]
-
-
 def order_paid_sync(*, order_ids: Iterable[int]) -> None:
     """Recompute the orders' ``paid_amount`` from their folios (payments less refunds;
     deposits are held money, not payment) and ``due_amount = total_amount - paid_amount``.
