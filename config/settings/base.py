@@ -160,7 +160,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # `Authorization: Bearer <access>` of the owner's app (apps/tenancy/authentication.py)
         "apps.tenancy.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <key>`: DRF's keys, read in one query (apps/tenancy/authentication.py)
+        "apps.tenancy.authentication.AuthTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
