@@ -1,10 +1,13 @@
 """Count every SQL statement sent over the wire, including the ``SET search_path``
-that django-tenants issues on the raw cursor (Django's query capture misses it)."""
+that django-tenants issues on the raw cursor (Django's query capture misses it), and
+read the connection's prepared statements."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 
 from django.db import connection
+
+from apps.common import prepared
 
 
 @contextmanager
@@ -19,8 +22,25 @@ def wire_statements():
             seen.append(query.as_string(self) if hasattr(query, "as_string") else str(query))
             return super().execute(query, params, **kwargs)
 
+    # apps.common.prepared runs its statements on a cursor of its own class
+    preparing = prepared.PreparingCursor.execute
+
+    def counting_prepared(self, query, params=None, **kwargs):
+        seen.append(str(query))
+        return preparing(self, query, params, **kwargs)
+
     raw.cursor_factory = Counting
+    prepared.PreparingCursor.execute = counting_prepared
     try:
         yield seen
     finally:
         raw.cursor_factory = base
+        prepared.PreparingCursor.execute = preparing
+
+
+def prepared_statements() -> dict[str, int]:
+    """The statements prepared on this connection by the protocol (psycopg's, not SQL
+    ``PREPARE``), each with the number of times it ran (plans PostgreSQL used)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements WHERE NOT from_sql")
+        return dict(cursor.fetchall())

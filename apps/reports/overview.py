@@ -264,7 +264,7 @@ def _room_rows(stores: Sequence[Store], days: dict[int, date]) -> dict[int, tupl
         "arrived": list(ARRIVED),
     }
     with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, params, label="overview_rooms")
+        execute_prepared(cursor, sql, params)
         return {row[0]: row for row in cursor.fetchall()}
 
 
@@ -283,7 +283,7 @@ def _collection_rows(stores: Sequence[Store], days: dict[int, date]) -> list[tup
     )
     with connection.cursor() as cursor:
         params = {"stores": [s.pk for s in stores], "day_starts": starts, "day_ends": ends, "month_starts": months}
-        execute_prepared(cursor, sql, params, label="overview_collections")
+        execute_prepared(cursor, sql, params)
         return cursor.fetchall()
 
 

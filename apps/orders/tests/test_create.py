@@ -64,14 +64,16 @@ def test_a_confirmed_booking_of_a_room_for_a_new_guest_is_nine_statements(store,
 
 
 def test_booking_statements_run_prepared_and_follow_the_tenant(store, rt, tomorrow, direct, world):
-    """The booking's hand-written statements run as prepared statements
-    (apps/common/prepared.py): the second booking on a connection only EXECUTEs them, and
-    on the same connection another tenant's booking writes that tenant's tables
-    (PostgreSQL re-analyses a prepared statement when the search_path changed), even
-    where both tenants' store ids are the same."""
+    """The booking's hand-written statements run as prepared statements, their values
+    bound on the server (apps/common/prepared.py): the second booking on a connection
+    prepares nothing new and runs the same statements again, and on the same connection
+    another tenant's booking writes that tenant's tables (PostgreSQL re-analyses a
+    prepared statement when the search_path changed), even where both tenants' store ids
+    are the same."""
     from django_tenants.utils import tenant_context
 
     from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+    from tests.sql import prepared_statements
 
     def book(store, room_type, room, guest):
         return services.order_create(
@@ -80,21 +82,25 @@ def test_booking_statements_run_prepared_and_follow_the_tenant(store, rt, tomorr
         )
 
     book(store, rt, rt.rooms_list[0], "王小明")
+    before = prepared_statements()
     with CaptureQueriesContext(connection) as ctx:
         alpha = book(store, rt, rt.rooms_list[1], "王小明")
-    prepared = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("EXECUTE pms_prepared_")]
+    after = prepared_statements()
     # channel, contact, prices, order + lines + guests + events, type row, counters, room nights
-    assert len(prepared) == 7
-    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("PREPARE")]
+    assert len(before) == 7 and set(after) == set(before)
+    assert {text: after[text] - runs for text, runs in before.items()} == dict.fromkeys(before, 1)
+    statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) == 9  # the two others: the business date and the order id
+    # the values travel apart from the text ($1, $2...), none is quoted into it
+    assert not [text for text in after if "王小明" in text or "13812345678" in text]
 
     with tenant_context(world.beta.tenant):
         beta_store = world.beta.stores["B1"]
         ChannelFactory(store=beta_store, code="direct", name="Direct", channel_type="direct")
         beta_type, beta_rooms = room_type_with_rooms(beta_store, 2, price="500.00")
         assert beta_store.pk == store.pk  # the same store id in the other schema
-        with CaptureQueriesContext(connection) as ctx:
-            beta = book(beta_store, beta_type, beta_rooms[0], "李雷")
-        assert len([q for q in ctx.captured_queries if q["sql"].startswith("EXECUTE pms_prepared_")]) == 7
+        beta = book(beta_store, beta_type, beta_rooms[0], "李雷")
+        assert set(prepared_statements()) == set(before)  # the same statements, nothing prepared anew
         stored = Order.objects.get(pk=beta.pk)
         assert (stored.total_amount, stored.items.count(), stored.guests.get().contact.full_name) == (
             Decimal("1000.00"), 2, "李雷"
@@ -105,3 +111,27 @@ def test_booking_statements_run_prepared_and_follow_the_tenant(store, rt, tomorr
     stored = Order.objects.get(pk=alpha.pk)
     assert (stored.total_amount, stored.guests.get().contact.full_name) == (Decimal("600.00"), "王小明")
     assert list(RoomTypeNight.objects.filter(room_type=rt).values_list("held", flat=True)) == [2, 2]
+
+
+def test_after_a_refused_booking_the_statements_are_prepared_again_and_the_next_booking_succeeds(store, rt, tomorrow, direct):
+    """psycopg forgets (and deallocates) its prepared statements when a transaction or a
+    savepoint rolls back: a refusal must not break the next booking on the connection."""
+    import pytest
+    from django.db import transaction
+
+    from apps.rooms.inventory import RoomUnavailable
+    from tests.sql import prepared_statements
+
+    def book(room):
+        return services.order_create(
+            store=store, actor=None, room_type=rt, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
+            guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True,
+        )
+
+    book(rt.rooms_list[0])
+    assert len(prepared_statements()) == 7
+    with pytest.raises(RoomUnavailable), transaction.atomic():
+        book(rt.rooms_list[0])  # the same room, the same nights
+    again = book(rt.rooms_list[1])
+    assert Order.objects.get(pk=again.pk).status == S.CONFIRMED
+    assert len(prepared_statements()) == 7
