@@ -2,7 +2,8 @@
 arrival reminders, sending one notification (with retries), templates.
 
 Flow: an order change commits an ``OrderEvent`` (orders' outbox, ``published_at`` NULL)
--> ``order_events_publish`` (on commit, and every minute from beat as a safety net)
+-> ``order_events_publish`` (kicked on commit, at most once per tenant per half second:
+``outbox_kick``; and every minute from beat as a safety net)
 takes the unpublished rows with ``FOR NO KEY UPDATE SKIP LOCKED``, creates one
 ``Notification`` per channel for the events of interest (``INSERT ... ON CONFLICT DO
 NOTHING`` on ``UNIQUE (order_event, channel)``), marks the events published, and on
@@ -13,6 +14,8 @@ or ``failed`` after the last one.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -53,15 +56,60 @@ def _enqueue(ids: list[int]) -> None:
 KICK_EVENTS = frozenset({"order.confirmed", "order.cancelled", "order.checked_out"})
 
 
+# Per process: tenant schema -> time.monotonic() at which the kick already sent for it
+# runs (its countdown); see outbox_kick.
+_kick_lock = threading.Lock()
+_kick_runs_at: dict[str, float] = {}
+# A pending kick covers a new event only if it starts at least this much after the skip:
+# the worker runs it by its own clock (the ETA Celery computed from ours), so this absorbs
+# the clocks' disagreement and the worker's timer firing a little early.
+KICK_MARGIN_S = 0.1
+
+
 def outbox_kick(event: str, **fields) -> None:
     """Orders' outbox subscriber, called after an order change committed: publish the
-    outbox now if the change is one that is notified. Never raises."""
+    outbox soon if the change is one that is notified. Never raises.
+
+    Coalesced, at most one Celery message per tenant schema per
+    ``PMS_OUTBOX_KICK_WINDOW_S`` (0.5 s) and process, instead of one per booking: the kick
+    is sent with ``countdown=window`` and the time it will run at is remembered; a call
+    while that time is still more than ``KICK_MARGIN_S`` away sends nothing. That loses no
+    event: the skipping call runs after its own transaction committed, and the pending
+    task cannot start before its countdown, so the publisher it runs sees that event
+    (``order_events_publish`` takes every unpublished row, in batches, until none is
+    left). A notification therefore goes out up to a window later than with one kick per
+    change. What a kick can still miss (the broker refused it, a message was lost, the
+    wall clock jumped) the beat sweep publishes within a minute, as before.
+
+    Window 0, or tasks run eagerly (``task_always_eager``: tests, ``PMS_NO_REDIS``), where
+    the countdown is ignored and the task runs at once: a kick on every call, as before.
+    Thread-safe: a lock guards the read and the reservation (never the broker round trip),
+    so threads of one process never send two kicks for one window; processes each send
+    their own."""
     if event not in KICK_EVENTS and not (event == "order.created" and fields.get("status") == "confirmed"):
         return
     from apps.notifications.tasks import publish_order_events
 
+    schema = connection.schema_name
+    window = settings.PMS_OUTBOX_KICK_WINDOW_S
     try:
-        publish_order_events.delay(schema_name=connection.schema_name)
+        if window <= 0 or publish_order_events.app.conf.task_always_eager:
+            publish_order_events.delay(schema_name=schema)
+            return
+        now = time.monotonic()
+        runs_at = now + window
+        with _kick_lock:
+            pending = _kick_runs_at.get(schema)
+            if pending is not None and pending - now > KICK_MARGIN_S:
+                return  # the pending kick starts after this commit: it publishes this event
+            _kick_runs_at[schema] = runs_at
+        try:
+            publish_order_events.apply_async(kwargs={"schema_name": schema}, countdown=window)
+        except Exception:
+            with _kick_lock:  # not sent: the next change tries again
+                if _kick_runs_at.get(schema) == runs_at:
+                    del _kick_runs_at[schema]
+            raise
     except Exception:  # the broker is down: the sweep publishes within a minute
         logger.exception("notification.kick_failed", extra={"event": event, "order_id": fields.get("order_id")})
 

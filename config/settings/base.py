@@ -278,6 +278,9 @@ PMS_NOTIFICATION_MAX_ATTEMPTS = env.int("PMS_NOTIFICATION_MAX_ATTEMPTS", default
 PMS_NOTIFICATION_BACKOFF_SECONDS = env.int("PMS_NOTIFICATION_BACKOFF_SECONDS", default=60)
 PMS_NOTIFICATION_BACKOFF_MAX_SECONDS = env.int("PMS_NOTIFICATION_BACKOFF_MAX_SECONDS", default=3600)
 PMS_NOTIFICATION_DEV_OUTBOX = env("PMS_NOTIFICATION_DEV_OUTBOX", default="")
+# The on-commit kick of the outbox publisher: at most one Celery message per tenant per
+# this many seconds and process, sent with this countdown (0: one per notified change).
+PMS_OUTBOX_KICK_WINDOW_S = env.float("PMS_OUTBOX_KICK_WINDOW_S", default=0.5)
 
 # --- Logging: events with fields, personal data never in clear ----------------------
 LOGGING = {
