@@ -38,9 +38,21 @@ def wire_statements():
         prepared.PreparingCursor.execute = preparing
 
 
-def prepared_statements() -> dict[str, int]:
+def prepared_statements() -> dict[str, tuple[str, int]]:
     """The statements prepared on this connection by the protocol (psycopg's, not SQL
-    ``PREPARE``), each with the number of times it ran (plans PostgreSQL used)."""
+    ``PREPARE``): name -> (text, times it ran). psycopg prepares a text once per
+    combination of its values' types (a small int goes as int2, a list of Nones untyped...),
+    so one text may have several names."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements WHERE NOT from_sql")
-        return dict(cursor.fetchall())
+        cursor.execute("SELECT name, statement, generic_plans + custom_plans FROM pg_prepared_statements WHERE NOT from_sql")
+        return {name: (text, runs) for name, text, runs in cursor.fetchall()}
+
+
+def prepared_runs(before: dict, after: dict) -> dict[str, int]:
+    """By statement text, how many more times its prepared statements ran in ``after``."""
+    runs: dict[str, int] = {}
+    for name, (text, count) in after.items():
+        more = count - before.get(name, (text, 0))[1]
+        if more:
+            runs[text] = runs.get(text, 0) + more
+    return runs

@@ -25,9 +25,17 @@ PostgreSQL's plan cache may keep a generic plan, and planning goes too.
 - psycopg keeps at most ``prepared_max`` (100) statements per connection, dropping the
   least recently used; ``sql`` must be a small, fixed set of texts (placeholders for
   every value, never values formatted into it).
-- psycopg forgets and deallocates its prepared statements when a transaction or a
-  savepoint rolls back (an object they use may have been rolled back with it); they are
-  prepared again on their next run. A refused booking costs that.
+- Rollbacks: psycopg on its own forgets and deallocates (``DEALLOCATE ALL``) every
+  prepared statement when a transaction or a savepoint rolls back, in case one used an
+  object created in that transaction. PostgreSQL itself keeps prepared statements across
+  a rollback, and ours only use the tenants' permanent tables, so the connection gets a
+  ``PrepareManager`` that keeps them (``_KeepAcrossRollbacks``; it still forgets on
+  ``DISCARD ALL``, ``DEALLOCATE ALL``, ``DROP`` and ``ALTER``). Without it every refused
+  booking (a 409 rolls back) made the connection's next booking prepare its statements
+  again: ~1.3 ms more of PostgreSQL's CPU per request in bench/booking_soak.py, where a
+  quarter of the requests are refused. ``PrepareManager`` is psycopg's private class
+  (psycopg is pinned); ``apps/orders/tests/test_create.py`` fails if a rollback drops
+  the statements again.
 - Django opens psycopg connections with ``prepare_threshold=None`` (nothing is ever
   prepared); this module sets a threshold no statement reaches on each connection it
   uses, so that only its ``prepare=True`` statements are prepared: Django's own cursors
@@ -45,10 +53,29 @@ from collections.abc import Mapping, Sequence
 
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
-from psycopg import ClientCursor
+from psycopg import ClientCursor, pq
+from psycopg._preparing import PrepareManager
 
 # Only statements run with prepare=True are prepared (see the module docstring).
 _THRESHOLD = 2**31 - 1
+
+
+class _KeepAcrossRollbacks(PrepareManager):
+    """psycopg's prepared-statement bookkeeping, minus forgetting them on a rollback."""
+
+    _FORGET = (b"DISCARD ALL", b"DEALLOCATE ALL", b"DROP", b"ALTER")
+
+    def clear(self) -> bool:
+        # Called by psycopg's Connection.rollback(): the statements stay on the server.
+        return False
+
+    def _should_discard(self, prep, results) -> bool:
+        # psycopg's, without ROLLBACK (a savepoint's rollback comes through here).
+        for result in results:
+            status = result.command_status or b""
+            if result.status == pq.ExecStatus.COMMAND_OK and status.startswith(self._FORGET):
+                return PrepareManager.clear(self)
+        return False
 
 
 class _Logged:
@@ -74,8 +101,10 @@ def execute_prepared(cursor, sql: str, params: Sequence | Mapping = ()) -> None:
     Django cursor ``cursor`` as a prepared statement of this connection, its parameters
     bound on the server; the caller then fetches from ``cursor`` as usual."""
     raw = connection.connection  # open: the caller's cursor opened it and set the search_path
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _THRESHOLD
+    if raw.prepare_threshold is None:  # first use on this connection
+        manager = _KeepAcrossRollbacks()
+        manager.prepare_threshold, manager.prepared_max = _THRESHOLD, raw.prepared_max
+        raw._prepared = manager
     inner = cursor.cursor
     if not isinstance(inner, PreparingCursor):
         cursor.cursor = PreparingCursor(raw)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
+from apps.common.prepared import execute_prepared
 from apps.common.rows import Columns
 from apps.reports.error_codes import ReportsErrorCode
 from apps.reports.models import DailyStoreStats, NightAudit, StoreBusinessDay
@@ -94,7 +95,7 @@ def _business_day_row(store_id: int) -> StoreBusinessDay | None:
 
     columns = _business_day_columns()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns.sql()} FROM reports_storebusinessday d WHERE d.store_id = %s", [store_id])
+        execute_prepared(cursor, f"SELECT {columns.sql()} FROM reports_storebusinessday d WHERE d.store_id = %s", [store_id])
         row = cursor.fetchone()
     return None if row is None else columns.build(row)
 
@@ -141,8 +142,8 @@ def posting_business_date(*, store_id: int) -> date:
     if not connection.in_atomic_block:
         raise RuntimeError("posting_business_date() must run inside the posting's transaction")
     with connection.cursor() as cursor:
-        cursor.execute(_gate_sql("pg_advisory_xact_lock_shared"), [store_id])
-        cursor.execute("SELECT business_date FROM reports_storebusinessday WHERE store_id = %s", [store_id])
+        execute_prepared(cursor, _gate_sql("pg_advisory_xact_lock_shared"), [store_id])
+        execute_prepared(cursor, "SELECT business_date FROM reports_storebusinessday WHERE store_id = %s", [store_id])
         row = cursor.fetchone()
     if row is not None:
         return row[0]

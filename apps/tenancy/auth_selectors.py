@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from apps.common.prepared import execute_prepared
 from apps.common.rows import Columns
 from apps.tenancy.models import ApiToken, StaffProfile, WeChatBinding
 
@@ -54,7 +55,7 @@ def access_token_get(*, raw: str) -> ApiToken | None:
     raises without a query)."""
     sql, token_cols, user_cols, staff_cols = _token_query(ApiToken, "key_hash", "kind")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [token_hash(raw), ApiToken.Kind.ACCESS.value])
+        execute_prepared(cursor, sql, [token_hash(raw), ApiToken.Kind.ACCESS.value])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -73,7 +74,7 @@ def auth_token_get(*, key: str) -> Token | None:
     ``select_related("user", "user__staff")`` would give (``user.auth_token`` cached too)."""
     sql, token_cols, user_cols, staff_cols = _token_query(Token, "key")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
+        execute_prepared(cursor, sql, [key])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
+from apps.common.prepared import execute_prepared
 from apps.common.rows import Columns
 from apps.tenancy.models import Setting, StaffProfile, Store
 from apps.tenancy.roles import ACCESS, MANAGE
@@ -76,7 +77,7 @@ def store_list_with_perms(*, user: AbstractBaseUser) -> list[Store]:
         )
         params = _grants_params(user)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params)
         rows = cursor.fetchall()
     stores = []
     for row in rows:
@@ -101,7 +102,7 @@ def store_get_with_perms(*, user: AbstractBaseUser, store_id: int) -> tuple[Stor
         sql = f"SELECT {columns.sql()} FROM tenancy_store s WHERE s.id = %(store)s AND s.is_active"
         params = {"store": store_id}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params)
         row = cursor.fetchone()
     if row is None:
         return None, frozenset()

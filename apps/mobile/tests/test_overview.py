@@ -168,7 +168,7 @@ def test_overview_statements_are_prepared_once_per_connection_and_follow_the_ten
     search_path changed), even where both tenants' store ids are the same."""
     from django_tenants.utils import tenant_context
 
-    from tests.sql import prepared_statements
+    from tests.sql import prepared_runs, prepared_statements
 
     from apps.reports.overview import overview_figures
     from apps.rooms.models import Room
@@ -181,7 +181,7 @@ def test_overview_statements_are_prepared_once_per_connection_and_follow_the_ten
     assert again == alpha
     assert len(ctx.captured_queries) == 2
     assert set(after) == set(before)
-    ran = {text: after[text] - before[text] for text in after if after[text] != before[text]}
+    ran = prepared_runs(before, after)
     assert sorted(ran.values()) == [1, 1] and all(text.lstrip().startswith("WITH") for text in ran)
     alpha_rooms = Room.objects.filter(store=store, is_active=True).count()
     assert alpha["stores"][0]["today"]["rooms_available"] == alpha_rooms > 0
