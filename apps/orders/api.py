@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from apps.common.errors import DomainValidationError
 from apps.common.render import render, render_many
+from apps.common.validate import validated
 from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order
@@ -54,10 +55,9 @@ ERRORS = {
 }
 
 
-def _valid(serializer_class, data, **kwargs):
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+def _valid(serializer_class, data, *, partial: bool = False):
+    # the input serializer's fields bound once per thread, not deep-copied per request
+    return validated(serializer_class, data, partial=partial)
 
 
 def _person(data):
