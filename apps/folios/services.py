@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
+from apps.common.prepared import execute_prepared
+from apps.common.rows import Columns
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
 from apps.orders.models import Order, OrderItem
@@ -524,21 +526,63 @@ def folio_transaction_move(*, tx: FolioTransaction, target: Folio, actor, reason
 # --- check-out -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def folio_check_out_guard(*, order: Order, actor, override_reason: str | None = None) -> dict[str, Any]:
+_FOLIO = Columns(Folio, "f")
+# The order's folios, locked in primary-key order (the global lock order).
+_LOCK_ORDER_FOLIOS_SQL = f"SELECT {_FOLIO.sql()} FROM folios_folio f WHERE f.order_id = %s ORDER BY f.id FOR UPDATE"
+# Close the folios still open and record it, in one statement.
+_CLOSE_SQL = """
+    WITH closed AS (
+        UPDATE folios_folio SET closed_at = %(now)s::timestamptz, closed_by_id = %(actor)s::bigint
+        WHERE id = ANY(%(ids)s::bigint[])
+        RETURNING id
+    )
+    INSERT INTO folios_folioevent (folio_id, kind, actor_id, at, reason, data)
+    SELECT id, %(kind)s::text, %(actor)s::bigint, %(now)s::timestamptz, '', '{}'::jsonb FROM closed ORDER BY id
+"""
+
+
+def _lock_order_folios(order: Order, *, actor) -> list[Folio]:
+    """Every folio of the locked ``order``, locked, by primary key; the primary one is
+    opened first if the order has none yet (rare: a stay with nothing ever posted)."""
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            execute_prepared(cursor, _LOCK_ORDER_FOLIOS_SQL, [order.pk])
+            folios = [_FOLIO.build(row) for row in cursor.fetchall()]
+        if any(f.is_primary for f in folios):
+            break
+        folio_primary_for_order(order=order, actor=actor)
+    return folios
+
+
+def folio_check_out_guard(
+    *, order: Order, actor, override_reason: str | None = None, order_locked: bool = False
+) -> dict[str, Any]:
     """The check-out rule, inside the check-out's transaction: every folio of ``order`` at
     a zero balance with no deposit held, or a manager (``manage_store``) overriding with a
     reason, recorded on each folio concerned. Then the order's folios are closed. Raises
     ``folio_balance_not_zero`` / ``folio_deposit_held`` (with the amounts), or 403
     ``manager_only`` for an override by someone else. Returns what to record on the
-    order's check-out event: ``{"folios": [...], "override": None | {...}}``."""
+    order's check-out event: ``{"folios": [...], "override": None | {...}}``.
+
+    ``order_locked``: the caller (orders' check-out) has ``order`` freshly read and its row
+    locked in the transaction it runs in, and a refusal rolls that transaction back; the
+    order is then not locked again and no savepoint is taken. Otherwise the guard runs in
+    its own transaction (a savepoint inside the caller's), the order's row locked first."""
+    if order_locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise AssertionError("folio_check_out_guard(order_locked=True) outside the transaction holding the lock")
+        return _check_out_guard(order, actor=actor, override_reason=override_reason)
+    with transaction.atomic():
+        order = _lock_orders([order.pk])[order.pk]
+        return _check_out_guard(order, actor=actor, override_reason=override_reason)
+
+
+def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dict[str, Any]:
     from apps.tenancy.roles import MANAGE
     from apps.tenancy.scope import ManagerOnly
     from apps.tenancy.selectors import store_perms_for_user
 
-    order = _lock_orders([order.pk])[order.pk]
-    folio_primary_for_order(order=order, actor=actor)
-    folios = list(_lock_folios(Folio.objects.filter(order_id=order.pk).values_list("pk", flat=True)).values())
+    folios = _lock_order_folios(order, actor=actor)
     balance = sum((f.balance for f in folios), ZERO)
     held = sum((f.deposit_held for f in folios), ZERO)
     unsettled = [f for f in folios if f.balance != 0 or f.deposit_held != 0]
@@ -578,12 +622,17 @@ def folio_check_out_guard(*, order: Order, actor, override_reason: str | None = 
 
 
 def _close(folios: list[Folio], *, actor) -> None:
+    """Close the folios still open, with a ``closed`` event each (one statement)."""
     now = timezone.now()
     still_open = [f for f in folios if f.closed_at is None]
     if not still_open:
         return
-    Folio.objects.filter(pk__in=[f.pk for f in still_open]).update(closed_at=now, closed_by=_user(actor))
-    FolioEvent.objects.bulk_create([FolioEvent(folio=f, kind=FolioEvent.Kind.CLOSED, actor=_user(actor)) for f in still_open])
+    user = _user(actor)
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _CLOSE_SQL, {
+            "now": now, "actor": user.pk if user is not None else None, "ids": [f.pk for f in still_open],
+            "kind": FolioEvent.Kind.CLOSED.value,
+        })
     for f in still_open:
         f.closed_at = now
 

@@ -207,12 +207,13 @@ class CheckInApi(StoreScopedMixin, APIView):
     )
     def post(self, request, store_id: int, order_id: int):
         data = _valid(MobileCheckInInSerializer, request.data)
-        order = order_selectors.order_for_update(store=self.store, order_id=order_id)
+        order = selectors.order_for_action(store=self.store, order_id=order_id)
         room = None
         if data["room"] is not None:
             _type, room = order_selectors.stay_target(store=self.store, room_id=data["room"])
-        order_services.order_check_in(order=order, actor=request.user, room=room)
-        return Response(render.order(selectors.order_summary(store=self.store, order_id=order_id)))
+        # The service's order, freshly locked and saved, with its room and room type: the card.
+        order = order_services.order_check_in(order=order, actor=request.user, room=room)
+        return Response(render.order(order))
 
 
 class CheckOutApi(StoreScopedMixin, APIView):
@@ -245,10 +246,10 @@ class CheckOutApi(StoreScopedMixin, APIView):
     )
     def post(self, request, store_id: int, order_id: int):
         data = _valid(MobileCheckOutInSerializer, request.data)
-        order = order_selectors.order_for_update(store=self.store, order_id=order_id)
+        order = selectors.order_for_action(store=self.store, order_id=order_id)
         override = {"override_reason": data["override_reason"]} if data["override_reason"].strip() else {}
-        order_services.order_check_out(order=order, actor=request.user, **override)
-        return Response(render.order(selectors.order_summary(store=self.store, order_id=order_id)))
+        order = order_services.order_check_out(order=order, actor=request.user, **override)
+        return Response(render.order(order))
 
 
 class HousekeepingApi(StoreScopedMixin, APIView):

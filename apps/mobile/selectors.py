@@ -1,6 +1,6 @@
 """Reads of the owner's app, composed from other apps' selectors: the compact room
-status, the day's short lists, an order's summary, and the order reminders (a polling
-cursor over orders' event outbox). See docs/mobile_api.md.
+status, the day's short lists, the order a desk action is about, and the order reminders
+(a polling cursor over orders' event outbox). See docs/mobile_api.md.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
-from apps.common.rows import Columns
+from apps.common.prepared import execute_prepared
 from apps.mobile.error_codes import MobileErrorCode
 from apps.orders.models import Order, OrderEvent
 from apps.orders.selectors import today_lists
@@ -98,39 +98,19 @@ def today_compact(*, store: Store, day: date, limit: int) -> dict:
     }
 
 
-@cache
-def _order_summary_query() -> tuple[str, Columns, Columns, Columns]:
-    from apps.rooms.models import Room, RoomType
-
-    order, room, room_type = Columns(Order, "o"), Columns(Room, "r"), Columns(RoomType, "rt")
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {order.sql()}, {room.sql()}, {room_type.sql()} FROM {qn(Order._meta.db_table)} o"
-        f" LEFT JOIN {qn(Room._meta.db_table)} r ON r.id = o.room_id"
-        f" JOIN {qn(RoomType._meta.db_table)} rt ON rt.id = o.room_type_id"
-        f" WHERE o.id = %s AND o.store_id = %s"
-    )
-    return sql, order, room, room_type
+_ORDER_IN_STORE_SQL = "SELECT o.id, o.store_id FROM orders_order o WHERE o.id = %s AND o.store_id = %s"
 
 
-def order_summary(*, store: Store, order_id: int) -> Order:
-    """One order of ``store`` with its room and room type (what the order card shows), else
-    404. One query, written once (the answer of every check-in and check-out): the
-    instances ``order_list(store=store).filter(pk=order_id)`` would give for the card."""
-    sql, order_cols, room_cols, type_cols = _order_summary_query()
+def order_for_action(*, store: Store, order_id: int) -> Order:
+    """The order of ``store`` a desk action (check-in, check-out) is about, else 404: the
+    instance ``order_for_update`` gives (only its id and store; the service locks and
+    re-reads it), as one prepared statement written once."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [order_id, store.pk])
+        execute_prepared(cursor, _ORDER_IN_STORE_SQL, [order_id, store.pk])
         row = cursor.fetchone()
     if row is None:
         raise NotFoundError("not_found", _("Not found."))
-    order = order_cols.build(row)
-    offset = order_cols.width
-    room = None if room_cols.is_null(row, offset) else room_cols.build(row, offset)
-    room_type = type_cols.build(row, offset + room_cols.width)
-    Order.room.field.set_cached_value(order, room)
-    Order.room_type.field.set_cached_value(order, room_type)
-    order.store = store
-    return order
+    return Order.from_db(connection.alias, ["id", "store_id"], row)
 
 
 # --- reminders: a polling cursor over the orders' event outbox -------------------------------

@@ -23,7 +23,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
 from apps.common.prepared import execute_prepared
+from apps.common.rows import Columns
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.selectors import business_date, channel_of_type
@@ -53,9 +54,39 @@ def _user(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
+@functools.cache
+def _lock_query() -> tuple[str, Columns, Columns, Columns, Columns]:
+    order, store, room_type, room = Columns(Order, "o"), Columns(Store, "s"), Columns(RoomType, "t"), Columns(Room, "r")
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {order.sql()}, {store.sql()}, {room_type.sql()}, {room.sql()} FROM {qn(Order._meta.db_table)} o"
+        f" JOIN {qn(Store._meta.db_table)} s ON s.id = o.store_id"
+        f" JOIN {qn(RoomType._meta.db_table)} t ON t.id = o.room_type_id"
+        f" LEFT JOIN {qn(Room._meta.db_table)} r ON r.id = o.room_id"
+        f" WHERE o.id = %s FOR UPDATE OF o"
+    )
+    return sql, order, store, room_type, room
+
+
 def _lock(order: Order) -> Order:
-    """The order's row, locked until the end of the transaction, freshly read."""
-    return Order.objects.select_for_update(of=("self",)).select_related("store", "room_type", "room").get(pk=order.pk)
+    """The order's row, locked until the end of the transaction, freshly read, with its
+    store, room type and room: what ``select_for_update(of=("self",)).select_related(
+    "store", "room_type", "room").get(pk=...)`` gives, as one prepared statement written
+    once (every transition runs it; compiling the queryset was its biggest CPU cost)."""
+    sql, order_cols, store_cols, type_cols, room_cols = _lock_query()
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, [order.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Order.DoesNotExist("Order matching query does not exist.")
+    locked = order_cols.build(row)
+    offset = order_cols.width
+    Order.store.field.set_cached_value(locked, store_cols.build(row, offset))
+    offset += store_cols.width
+    Order.room_type.field.set_cached_value(locked, type_cols.build(row, offset))
+    offset += type_cols.width
+    Order.room.field.set_cached_value(locked, None if room_cols.is_null(row, offset) else room_cols.build(row, offset))
+    return locked
 
 
 def _check_transition(order: Order, to: str) -> None:
@@ -67,16 +98,49 @@ def _check_transition(order: Order, to: str) -> None:
         )
 
 
+# Every transition saves the order and writes its event: two statements written once and
+# prepared (``apps.common.prepared``) instead of ``Model.save`` / ``objects.create``, whose
+# query compilation cost more CPU than the statements cost to run. Values are prepared by
+# the fields as the ORM prepares them (``pre_save``: ``auto_now(_add)``; ``get_db_prep_save``).
+_EVENT_FIELDS = [f for f in OrderEvent._meta.concrete_fields if not f.primary_key]
+_EVENT_SQL = (
+    f"INSERT INTO orders_orderevent ({', '.join(connection.ops.quote_name(f.column) for f in _EVENT_FIELDS)})"
+    f" VALUES ({', '.join(['%s'] * len(_EVENT_FIELDS))}) RETURNING id"
+)
+_ORDER_FIELD_RANK = {f.name: i for i, f in enumerate(Order._meta.concrete_fields)}
+
+
 def _event(order: Order, kind: str, *, actor, from_status: str = "", to_status: str = "", data: dict | None = None) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order, store_id=order.store_id, kind=kind, from_status=from_status, to_status=to_status,
         actor=_user(actor), data=data or {},
     )
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _EVENT_FIELDS]
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _EVENT_SQL, params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding, event._state.db = False, connection.alias
+    return event
+
+
+@functools.cache
+def _update_sql(columns: tuple[str, ...]) -> str:
+    qn = connection.ops.quote_name
+    return f"UPDATE orders_order SET {', '.join(f'{qn(c)} = %s' for c in columns)} WHERE id = %s"
 
 
 def _save(order: Order, fields: list[str]) -> None:
+    """``order.save(update_fields=[*fields, "version", "updated_at"])`` with the version
+    bumped, as one prepared UPDATE (fields in model order: one statement per set of fields,
+    a small fixed set)."""
     order.version += 1
-    order.save(update_fields=[*fields, "version", "updated_at"])
+    names = sorted({*fields, "version", "updated_at"}, key=_ORDER_FIELD_RANK.__getitem__)
+    model_fields = [Order._meta.get_field(name) for name in names]
+    params = [f.get_db_prep_save(f.pre_save(order, False), connection) for f in model_fields]
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _update_sql(tuple(f.column for f in model_fields)), [*params, order.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
 # Apps that publish the OrderEvent outbox (notifications; webhooks later) subscribe from
@@ -176,8 +240,34 @@ def _plan(lines: dict[date, OrderItem]) -> Plan:
     return {night: (item.room_type_id, item.room_id) for night, item in lines.items()}
 
 
-def _recompute_totals(order: Order) -> list[str]:
-    total = OrderItem.objects.filter(order=order).aggregate(s=Sum("total_price"))["s"] or Decimal(0)
+_ITEM = Columns(OrderItem, "i")
+_STAY_ITEMS_SQL = f"SELECT {_ITEM.sql()} FROM orders_orderitem i WHERE i.order_id = %s ORDER BY i.service_date, i.id"
+
+
+def _stay_items(order: Order) -> tuple[dict[date, OrderItem], Decimal]:
+    """The locked order's room-night lines by night (``_night_lines``) and the total of its
+    other items (extras), in one prepared read: what check-out reads of its items."""
+    lines: dict[date, OrderItem] = {}
+    others = Decimal(0)
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _STAY_ITEMS_SQL, [order.pk])
+        rows = cursor.fetchall()
+    for row in rows:
+        item = _ITEM.build(row)
+        if item.kind == OrderItem.Kind.ROOM_NIGHT:
+            lines[item.service_date] = item
+        else:
+            others += item.total_price
+    return lines, others
+
+
+def _recompute_totals(order: Order, *, items_total: Decimal | None = None) -> list[str]:
+    """The order's total from its items (``items_total``: their sum, when the caller has
+    every item of the locked order in hand), and what is due."""
+    if items_total is not None:
+        total = items_total
+    else:
+        total = OrderItem.objects.filter(order=order).aggregate(s=Sum("total_price"))["s"] or Decimal(0)
     order.total_amount = quantize(total, order.currency)
     order.due_amount = order.total_amount - order.paid_amount
     return ["total_amount", "due_amount"]
@@ -652,19 +742,22 @@ def order_check_out(*, order: Order, actor, override_reason: str | None = None) 
 
     order = _lock(order)
     _check_transition(order, Status.CHECKED_OUT)
-    # Orders first, then folios: the guard locks the folios after this order's row.
-    settlement = folio_check_out_guard(order=order, actor=actor, override_reason=override_reason)
+    # Orders first, then folios: the guard locks the folios after this order's row (which
+    # it does not lock again).
+    settlement = folio_check_out_guard(order=order, actor=actor, override_reason=override_reason, order_locked=True)
     today = business_date(store=order.store)
     old_status, old_departure = order.status, order.departure
     new_departure = min(order.departure, max(today, order.arrival + timedelta(days=1)))
-    lines = _night_lines(order)
+    lines, other_items_total = _stay_items(order)
     old_plan = _plan(lines)
     removed_amount = sum((lines[n].total_price for n in lines if n >= new_departure), Decimal(0))
     new_plan = _reshape(order, lines, arrival=order.arrival, departure=new_departure, room_type=order.room_type,
                         room=order.room, frozen_before=new_departure)
     order.status, order.checked_out_at, order.departure = Status.CHECKED_OUT, timezone.now(), new_departure
     changes = _sync_inventory(order=order, old_status=old_status, old_plan=old_plan, new_plan=new_plan)
-    _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order)])
+    # ``lines`` are the room nights as they are now (``_reshape`` updates it in place).
+    items_total = other_items_total + sum((line.total_price for line in lines.values()), Decimal(0))
+    _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order, items_total=items_total)])
     room_mark_dirty(room=order.room, actor=_user(actor))
     data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure}
     if settlement["override"] is not None:

@@ -2,6 +2,11 @@
 and that a refusal changes nothing."""
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.folios.models import FolioEvent
+from apps.folios.tests.factories import charge, pay, primary_folio
 from apps.mobile.tests.conftest import m
 from apps.orders.models import Order, OrderEvent
 from apps.orders.tests.factories import make_order, room_type_with_rooms
@@ -186,3 +191,52 @@ def test_actions_with_a_revoked_token_answer_401(login, store, rt, today):
         assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
     order.refresh_from_db()
     assert order.status == S.CONFIRMED
+
+
+# --- cost: statements per action, pinned -------------------------------------------------------
+
+
+def _statements(client, path):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(path, {}, format="json")
+    assert response.status_code == 200, response.json()
+    return [q["sql"].split()[0] for q in ctx.captured_queries]
+
+
+def test_check_in_and_check_out_statements_are_pinned(login, store, rt, today):
+    # the bench's day: a guest due out today, the night charged and paid; the next one arriving
+    leaving = make_order(store, room_type=rt, room=rt.rooms_list[0], status=S.CHECKED_IN, nights=1)
+    folio = primary_folio(leaving)
+    charge(folio, "300.00")
+    pay(folio, "300.00")
+    arriving = make_order(store, room_type=rt, room=rt.rooms_list[1], arrival=today, nights=2)
+    c, _body = login("alpha", "clerk_a1")
+    c.get(m(store, "today/"))  # warm the per-process caches
+
+    # search_path, token + user, store scope, the order in the store; in the service's
+    # transaction (a savepoint inside the test's): the order locked with its store, type
+    # and room, business date, UPDATE order, INSERT event. Was 11 (the order locked by a
+    # compiled queryset and read again for the answer).
+    assert _statements(c, m(store, f"orders/{arriving.pk}/check-in/")) == [
+        "SET", "SELECT", "SELECT", "SELECT", "SAVEPOINT", "SELECT", "SELECT", "UPDATE", "INSERT", "RELEASE",
+    ]
+    # ... the order locked, its folios locked, closed with their events (one statement),
+    # business date, its items, UPDATE order, the room made dirty with its housekeeping
+    # event (one statement), INSERT event. Was 26 (the order locked twice, the folios read
+    # three times, three savepoints, items read twice, the answer read again).
+    assert _statements(c, m(store, f"orders/{leaving.pk}/check-out/")) == [
+        "SET", "SELECT", "SELECT", "SELECT", "SAVEPOINT", "SELECT", "SELECT", "WITH", "SELECT", "SELECT", "UPDATE", "WITH",
+        "INSERT", "RELEASE",
+    ]
+    folio.refresh_from_db()
+    assert folio.closed_at is not None
+    assert FolioEvent.objects.filter(folio=folio, kind="closed").values_list("at", flat=True).get() == folio.closed_at
+    assert list(HousekeepingEvent.objects.filter(room=rt.rooms_list[0]).values_list("from_status", "to_status", "source")) == [
+        ("clean", "dirty", "check_out"),
+    ]
+
+
+def test_actions_on_an_order_id_out_of_range_answer_404(login, store):
+    c, _body = login("alpha", "clerk_a1")
+    for action in ("check-in", "check-out"):
+        assert c.post(m(store, f"orders/{2**63}/{action}/"), {}, format="json").status_code == 404
