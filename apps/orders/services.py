@@ -562,11 +562,15 @@ def order_create(
             store=store, channel_type=Channel.Type.WALK_IN if source == Order.Source.WALK_IN else Channel.Type.DIRECT
         )
     _check_channel(store, channel)
+    nights = nights_between(arrival, departure)
+    if confirm:  # nights already gone: refused before anything is written (the hold below still decides)
+        refusal = inventory.stay_refusal(room_type_id=room_type.pk, nights=nights, room_id=room.pk if room else None)
+        if refusal is not None:
+            raise refusal
 
     booker_contact, guest_rows = _contacts(store=store, booker=booker, guests=list(guests), actor=actor)
     primary = next((c for c, p in guest_rows if p), None) or booker_contact
     prices = nightly_prices or _prices(room_type=room_type, arrival=arrival, departure=departure)
-    nights = nights_between(arrival, departure)
     now = timezone.now()
     user = _user(actor)
     pk, code = _next_code(today)

@@ -49,7 +49,7 @@ def test_a_confirmed_booking_writes_the_order_its_lines_guests_and_events_as_the
     assert list(RoomTypeNight.objects.filter(room_type=rt).values_list("held", flat=True)) == [1, 1]
 
 
-def test_a_confirmed_booking_of_a_room_for_a_new_guest_is_nine_statements(store, rt, tomorrow, direct):
+def test_a_confirmed_booking_of_a_room_for_a_new_guest_is_ten_statements(store, rt, tomorrow, direct):
     services.order_create(store=store, actor=None, room_type=rt, arrival=tomorrow, departure=tomorrow + timedelta(days=1))
     # when
     with CaptureQueriesContext(connection) as ctx:
@@ -57,10 +57,11 @@ def test_a_confirmed_booking_of_a_room_for_a_new_guest_is_nine_statements(store,
             store=store, actor=None, room_type=rt, room=rt.rooms_list[0], arrival=tomorrow,
             departure=tomorrow + timedelta(days=4), guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True,
         )
-    # then: business date, default channel, contact (found or created), prices, order id,
-    # order + lines + guests + events, the type's row, counters, room nights (were 18, and 4 savepoints)
+    # then: business date, default channel, what a hold would refuse, contact (found or
+    # created), prices, order id, order + lines + guests + events, the type's row,
+    # counters, room nights (were 18, and 4 savepoints)
     statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    assert len(statements) == 9, statements
+    assert len(statements) == 10, statements
 
 
 def test_booking_statements_run_prepared_and_follow_the_tenant(store, rt, tomorrow, direct, world):
@@ -86,11 +87,11 @@ def test_booking_statements_run_prepared_and_follow_the_tenant(store, rt, tomorr
     with CaptureQueriesContext(connection) as ctx:
         alpha = book(store, rt, rt.rooms_list[1], "王小明")
     after = prepared_statements()
-    # business date, channel, contact, prices, order + lines + guests + events, type row,
-    # counters, room nights: each run once more, nothing prepared anew
-    assert set(after) == set(before) and list(prepared_runs(before, after).values()) == [1] * 8
+    # business date, channel, refusal check, contact, prices, order + lines + guests +
+    # events, type row, counters, room nights: each run once more, nothing prepared anew
+    assert set(after) == set(before) and list(prepared_runs(before, after).values()) == [1] * 9
     statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    assert len(statements) == 9  # the other one: the order id
+    assert len(statements) == 10  # the other one: the order id
     # the values travel apart from the text ($1, $2...), none is quoted into it
     assert not [text for text, _runs in after.values() if "王小明" in text or "13812345678" in text]
 
@@ -144,3 +145,43 @@ def test_a_refused_booking_keeps_the_prepared_statements_and_the_next_booking_su
     # may have prepared the statement that gives the room type's nights back)
     again_prepared = pg_prepared_names()
     assert before_names <= again_prepared
+
+
+def test_a_booking_of_nights_already_gone_is_refused_before_anything_is_written(store, rt, tomorrow, direct):
+    """The refusal check (apps.rooms.inventory.stay_refusal) answers with the refusal the
+    hold would give, before the contact, the order or its lines are written: three
+    statements, not the booking's ten."""
+    import pytest
+
+    from apps.contacts.models import Contact
+    from apps.rooms.inventory import RoomTypeSoldOut, RoomUnavailable
+    from apps.rooms.services import room_lock_create
+
+    assert len(rt.rooms_list) == 2
+    room, other = rt.rooms_list
+    day = [tomorrow + timedelta(days=i) for i in range(6)]
+    services.order_create(store=store, actor=None, room_type=rt, room=room, arrival=day[0], departure=day[3], confirm=True)
+    contacts, orders = Contact.objects.count(), Order.objects.count()
+
+    def refused(target, exc_type, arrival, departure):
+        with CaptureQueriesContext(connection) as ctx, pytest.raises(exc_type) as caught:
+            services.order_create(store=store, actor=None, room_type=rt, room=target, arrival=arrival, departure=departure,
+                                  guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True)
+        statements = [q["sql"] for q in ctx.captured_queries
+                      if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "SET search_path"))]
+        return caught.value, statements
+
+    taken, statements = refused(room, RoomUnavailable, day[1], day[4])
+    assert (taken.code, taken.extra) == ("room_unavailable", {"nights": [day[1].isoformat(), day[2].isoformat()], "room_id": room.pk})
+    # the business date, the default channel, the check
+    assert [("storebusinessday" in sql, "orders_channel" in sql, "rooms_roomnight" in sql) for sql in statements] == [
+        (True, False, False), (False, True, False), (False, False, True)]
+    room_lock_create(store=store, room=other, lock_type="maintenance", start_date=day[2], end_date=day[5], reason="刷墙")
+    locked, _statements = refused(other, RoomUnavailable, day[3], day[5])
+    assert locked.extra == {"nights": [day[3].isoformat(), day[4].isoformat()], "room_id": other.pk}
+    # both rooms gone on day 2 (one held, one locked): the type is sold out then, which the
+    # hold says before looking at the room
+    for target in (None, room, other):
+        sold_out, _statements = refused(target, RoomTypeSoldOut, day[0], day[4])
+        assert (sold_out.code, sold_out.extra) == ("room_type_sold_out", {"nights": [day[2].isoformat()], "room_type_id": rt.pk})
+    assert (Contact.objects.count(), Order.objects.count()) == (contacts, orders)
