@@ -72,6 +72,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_config() -> tuple[int, int]:
+    """The web server's workers and threads: ``BENCH_WORKERS`` / ``BENCH_THREADS``, else
+    what gunicorn.conf.py gives production (the Dockerfile's gunicorn reads it too)."""
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return (int(os.environ.get("BENCH_WORKERS") or conf["workers"]), int(os.environ.get("BENCH_THREADS") or conf["threads"]))
+
+
 @contextmanager
 def serve(workers: int = 2, threads: int = 1):
     """Run the app under gunicorn on a free loopback port; yields the base URL."""

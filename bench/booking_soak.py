@@ -10,7 +10,7 @@ The checks read the orders only (not the inventory tables that enforced the rule
 - oversold_type_nights: (type, night)s where holding orders outnumber the type's active
   rooms minus its locked ones.
 
-Usage: python bench/booking_soak.py   (env BENCH_SECONDS=60, BENCH_CLIENTS=16, BENCH_WORKERS, BENCH_THREADS)
+Usage: python bench/booking_soak.py   (env BENCH_SECONDS=60, BENCH_CLIENTS=16, BENCH_WORKERS, BENCH_THREADS: default gunicorn.conf.py)
 Last line: {"bench": "booking_soak", "bookings_per_s": ..., "p95_ms": ..., "overlapping_nights": 0, "oversold_type_nights": 0}
 """
 from __future__ import annotations
@@ -26,13 +26,13 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, setup_django  # noqa: E402
+from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, server_config, setup_django  # noqa: E402
 from booking_race import CpuMeter, Http, quiet_server_log  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", 60))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 16))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
-THREADS = int(os.environ.get("BENCH_THREADS", 4))
+# the web server as production runs it (gunicorn.conf.py) unless BENCH_WORKERS / BENCH_THREADS say otherwise
+WORKERS, THREADS = server_config()
 ROOMS, TYPES, HORIZON_DAYS = 300, 10, 120
 
 OVERLAPPING_SQL = """

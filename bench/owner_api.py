@@ -31,7 +31,7 @@ Two replays, reported apart:
   What an owner waits for when 16 owners use the app at the same time.
 
 Usage: python bench/owner_api.py   (env BENCH_CLIENTS=16, BENCH_STORES, BENCH_ROUNDS=30, BENCH_SECONDS=60,
-                                     BENCH_WORKERS=4, BENCH_THREADS=4, BENCH_THINK_S=1, BENCH_PACED_ROUNDS=10)
+                                     BENCH_WORKERS, BENCH_THREADS (default gunicorn.conf.py), BENCH_THINK_S=1, BENCH_PACED_ROUNDS=10)
 Last line: {"bench": "owner_api", "rps": ..., "p50_ms": ..., "p95_ms": ..., "errors": 0, ..., "paced": {...}}
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, setup_django  # noqa: E402
+from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, server_config, setup_django  # noqa: E402
 from booking_race import CpuMeter, Http, quiet_server_log  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 16))
@@ -59,8 +59,8 @@ STORES = int(os.environ.get("BENCH_STORES", CLIENTS))
 ROOMS = 30
 ROUNDS = min(int(os.environ.get("BENCH_ROUNDS", ROOMS)), ROOMS)
 SECONDS = float(os.environ.get("BENCH_SECONDS", 60))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
-THREADS = int(os.environ.get("BENCH_THREADS", 4))
+# the web server as production runs it (gunicorn.conf.py) unless BENCH_WORKERS / BENCH_THREADS say otherwise
+WORKERS, THREADS = server_config()
 # The paced replay (reported apart, next to the saturated one): mean pause before each
 # request in seconds (0: skip it) and its rounds.
 THINK_S = float(os.environ.get("BENCH_THINK_S", 1.0))
