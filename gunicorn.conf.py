@@ -15,9 +15,17 @@ of one process take turns on its GIL, and a request that waits for its turn wait
 switch interval; processes are shared out by the kernel, evenly. The sync worker keeps
 no connection alive between requests: put a proxy (nginx) in front, as for any
 gunicorn. Each worker keeps one database connection (``DB_CONN_MAX_AGE``).
+
+preload_app: the master imports the app (config/wsgi.py imports the URL configurations,
+so every view and service too) before it forks the workers, which start ready and share
+that memory. Without it each of the eight workers imported everything again, ~1 s of CPU
+each, partly in its first requests (py-spy under bench/owner_api.py: 40 % of a short
+run's CPU). Nothing opens a database or Redis connection while the app loads (forked
+workers must not share one): connections are opened by the requests.
 """
 import os
 
 limit_request_line = 8190
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(4 * (os.cpu_count() or 1), 16))
 threads = 1
+preload_app = True
