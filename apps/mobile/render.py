@@ -37,16 +37,19 @@ def t(value: time | None) -> str | None:
     return None if value is None else value.strftime("%H:%M")
 
 
+# str() of a Decimal quantized to a negative exponent is its plain notation (it turns
+# scientific only for a positive exponent or below 1e-6), as format(..., "f") is, at half
+# the cost: the 16-store overview formats ~1,400 amounts.
 def money(value) -> str | None:
     if value is None:
         return None
-    return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN):f}"
+    return str((value if type(value) is Decimal else Decimal(value)).quantize(CENT, rounding=ROUND_HALF_EVEN))
 
 
 def ratio(value) -> str | None:
     if value is None:
         return None
-    return f"{Decimal(value).quantize(RATIO, rounding=ROUND_HALF_EVEN):f}"
+    return str((value if type(value) is Decimal else Decimal(value)).quantize(RATIO, rounding=ROUND_HALF_EVEN))
 
 
 # --- room status, today, desk actions -----------------------------------------------------
