@@ -47,22 +47,28 @@ def _token_query(model: type, *match: str) -> tuple[str, Columns, Columns, Colum
     return sql, token, user, staff
 
 
+def _token_get(model: type, params: list, *match: str):
+    """The ``model`` token whose ``match`` columns equal ``params``, its user and the user's
+    staff profile built from one prepared query, or None."""
+    sql, token_cols, user_cols, staff_cols = _token_query(model, *match)
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = token_cols.build(row, 0)
+    user = _user_with_staff(row, token_cols.width, user_cols, staff_cols)
+    model.user.field.set_cached_value(token, user)
+    return token
+
+
 def access_token_get(*, raw: str) -> ApiToken | None:
     """The access token ``raw`` with its user and staff profile, in one query (revoked and
     expired ones too). Every API request runs it, so it is SQL written once rather than
     a queryset compiled per request (``apps.common.rows``); the instances are those
     ``select_related("user", "user__staff")`` would give (no profile: ``user.staff``
     raises without a query)."""
-    sql, token_cols, user_cols, staff_cols = _token_query(ApiToken, "key_hash", "kind")
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, [token_hash(raw), ApiToken.Kind.ACCESS.value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    token = token_cols.build(row, 0)
-    user = _user_with_staff(row, token_cols.width, user_cols, staff_cols)
-    ApiToken.user.field.set_cached_value(token, user)
-    return token
+    return _token_get(ApiToken, [token_hash(raw), ApiToken.Kind.ACCESS.value], "key_hash", "kind")
 
 
 def auth_token_get(*, key: str) -> Token | None:
@@ -72,16 +78,9 @@ def auth_token_get(*, key: str) -> Token | None:
     ``select_related("user").get(key=key)`` compiled per request, the user's profile
     joined so that ``user.staff`` costs no second query; the instances are those
     ``select_related("user", "user__staff")`` would give (``user.auth_token`` cached too)."""
-    sql, token_cols, user_cols, staff_cols = _token_query(Token, "key")
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, [key])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    token = token_cols.build(row, 0)
-    user = _user_with_staff(row, token_cols.width, user_cols, staff_cols)
-    Token.user.field.set_cached_value(token, user)
-    Token.user.field.remote_field.set_cached_value(user, token)  # user.auth_token (one-to-one)
+    token = _token_get(Token, [key], "key")
+    if token is not None:
+        Token.user.field.remote_field.set_cached_value(token.user, token)  # user.auth_token (one-to-one)
     return token
 
 
