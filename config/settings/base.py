@@ -165,6 +165,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the API's documentation is Swagger UI (/api/docs/); DRF's browsable HTML
+    # renderer answered a browser 500 on viewsets without a serializer_class.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's parsers; JSON's answers 400 rather than 500 to a document nested too deeply
     "DEFAULT_PARSER_CLASSES": [
         "apps.common.input_guard.JSONParser",
