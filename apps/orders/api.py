@@ -35,6 +35,7 @@ from apps.orders.serializers import (
     OrderExtraInSerializer,
     IntakeOutSerializer,
     OrderModifyInSerializer,
+    OrderPersonInSerializer,
     OrderCreateInSerializer,
     OrderDetailSerializer,
     OrderFilterSerializer,
@@ -231,6 +232,30 @@ class OrderViewSet(StoreScopedViewSet):
     @action(detail=True, methods=["delete"], url_path="extras/<int:item_id>")
     def remove_extra(self, request, store_id: int, pk: int, item_id: int):
         services.order_extra_remove(order=self._order(pk), actor=request.user, item_id=item_id)
+        return self._detail(pk)
+
+    @extend_schema(
+        request=OrderPersonInSerializer, responses={201: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+        description="Register one more staying guest on an open order (a companion at the desk). The person becomes a "
+        "contact as at booking (same document or phone: the existing profile). 409 `guest_already_on_order`, "
+        "`order_not_active` (checked out, cancelled, no-show). The first guest is primary; `is_primary` makes this one "
+        "primary. An order without guests registers its booker first.",
+    )
+    @action(detail=True, methods=["post"])
+    def guests(self, request, store_id: int, pk: int):
+        data = _valid(OrderPersonInSerializer, request.data)
+        services.order_guest_add(order=self._order(pk), actor=request.user, person=_person(data))
+        return self._detail(pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
+        parameters=[OpenApiParameter("contact_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        description="Take a guest off an open order (404 if not on it). The next guest becomes primary; the last guest "
+        "goes only if the order has another booker (409 `order_guest_required`).",
+    )
+    @action(detail=True, methods=["delete"], url_path="guests/<int:contact_id>")
+    def remove_guest(self, request, store_id: int, pk: int, contact_id: int):
+        services.order_guest_remove(order=self._order(pk), actor=request.user, contact_id=contact_id)
         return self._detail(pk)
 
 

@@ -30,6 +30,10 @@ class OrderErrorCode(StrEnum):
     CHANNEL_NAME_TAKEN = "channel_name_taken"
     ROOM_TYPE_UNKNOWN = "room_type_unknown"
     ITEM_NOT_EXTRA = "item_not_extra"
+    # guests
+    GUEST_ALREADY_ON_ORDER = "guest_already_on_order"
+    ORDER_GUEST_REQUIRED = "order_guest_required"
+    GUEST_DOCUMENT_REQUIRED = "guest_document_required"
     # external intake / idempotency
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     IDEMPOTENCY_KEY_MISMATCH = "idempotency_key_mismatch"

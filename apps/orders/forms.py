@@ -218,6 +218,27 @@ class ExtendForm(forms.Form):
     departure = forms.DateField(label=_("New departure"), widget=DateInput())
 
 
+class GuestAddForm(forms.Form):
+    """One more staying guest on the order page (a companion at the desk)."""
+
+    guest_name = forms.CharField(label=_("Guest name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    guest_phone = forms.CharField(label=_("Phone"), max_length=32, required=False,
+                                  widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    id_type = forms.ChoiceField(label=_("Document type"), required=False)
+    id_number = forms.CharField(label=_("Document number"), max_length=40, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, id_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_type"].choices = [("", "—"), *id_types]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("id_number") and not data.get("id_type"):
+            data["id_type"] = "resident_id"
+        return data
+
+
 class CheckInForm(forms.Form):
     """Room and each guest's document. Guests already on file with a document may keep it."""
 

@@ -288,6 +288,8 @@ class OrderEvent(models.Model):
         ITEM_ADDED = "item_added", _("Extra added")
         ITEM_REMOVED = "item_removed", _("Extra removed")
         CONFLICT = "conflict", _("Could not be confirmed")
+        GUEST_ADDED = "guest_added", _("Guest added")
+        GUEST_REMOVED = "guest_removed", _("Guest removed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")

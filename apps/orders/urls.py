@@ -20,4 +20,6 @@ urlpatterns = [
     path(O + "cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path(O + "extend/", views.OrderExtendView.as_view(), name="order-extend"),
     path(O + "move/", views.OrderMoveView.as_view(), name="order-move"),
+    path(O + "guests/", views.OrderGuestAddView.as_view(), name="order-guest-add"),
+    path(O + "guests/<int:contact_id>/remove/", views.OrderGuestRemoveView.as_view(), name="order-guest-remove"),
 ]

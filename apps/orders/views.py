@@ -33,6 +33,7 @@ from apps.orders.forms import (
     CancelForm,
     CheckInForm,
     ExtendForm,
+    GuestAddForm,
     MoveForm,
     OrderCreateForm,
     OrderEditForm,
@@ -268,6 +269,8 @@ def _timeline(order: Order, *, rooms: dict[int, str], types: dict[int, str]) -> 
             details.append(f"{_('Room')}: {show('room_id', data['room_id'])}")
         if data.get("reason"):
             details.append(f"{_('Reason')}: {data['reason']}")
+        if data.get("name_masked"):
+            details.append(f"{_('Guest')}: {data['name_masked']}")
         if data.get("description"):
             details.append(f"{data['description']} {data.get('total_price', '')}".strip())
         rows.append({
@@ -286,6 +289,16 @@ def _guests(order: Order) -> list[Contact]:
     return guests
 
 
+def _removable_guests(order: Order, rows) -> set[int]:
+    """Contacts the page offers to take off the order: what ``order_guest_remove`` allows
+    (not the last guest unless another booker then stays)."""
+    if order.status not in Order.ACTIVE:
+        return set()
+    if len(rows) > 1:
+        return {g.contact_id for g in rows}
+    return {g.contact_id for g in rows if order.booker_id is not None and g.contact_id != order.booker_id}
+
+
 def _actions(order: Order, today) -> dict[str, bool]:
     allowed = Order.TRANSITIONS[order.status]
     return {
@@ -296,6 +309,7 @@ def _actions(order: Order, today) -> dict[str, bool]:
         "no_show": Status.NO_SHOW in allowed and today >= order.arrival,
         "extend": order.status in Order.IN_HOUSE,
         "edit": order.status in Order.ACTIVE,
+        "guests": order.status in Order.ACTIVE,
     }
 
 
@@ -309,8 +323,12 @@ class OrderDetailView(OrderPageMixin, TemplateView):
         rooms = {r.pk: r.number for r in self.rooms()}
         types = {t.pk: t.name for t in room_selectors.room_type_list(store=self.store)}
         items = list(order.items.all())
+        rows = list(order.guests.all())
         context.update(
             order=order, today=today, guests=_guests(order), actions=_actions(order, today),
+            primary_guest_id=next((g.contact_id for g in rows if g.is_primary), None),
+            removable_guest_ids=_removable_guests(order, rows),
+            guest_form=kwargs.get("guest_form") or GuestAddForm(id_types=_id_types()),
             nights=[i for i in items if i.kind == "room_night"], extras=[i for i in items if i.kind == "extra"],
             timeline=_timeline(order, rooms=rooms, types=types),
             cancel_form=kwargs.get("cancel_form") or CancelForm(),
@@ -398,7 +416,7 @@ class OrderActionView(OrderPageMixin, View):
 
     action: str = ""
 
-    def post(self, request, store_id: int, pk: int):
+    def post(self, request, store_id: int, pk: int, **kwargs):
         order = selectors.order_for_update(store=self.store, order_id=pk)
         url = self.order_url(pk)
         try:
@@ -441,6 +459,42 @@ class OrderExtendView(OrderActionView):
 
     def message(self, order: Order) -> str:
         return _("Extended to %(date)s.") % {"date": order.departure.isoformat()}
+
+
+class OrderGuestAddView(OrderDetailView):
+    """Register one more staying guest from the order page. A refusal shows the page again
+    with what was typed and why."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, store_id: int, pk: int):
+        order = selectors.order_for_update(store=self.store, order_id=pk)
+        url = self.order_url(pk)
+        form = GuestAddForm(request.POST, id_types=_id_types())
+        if form.is_valid():
+            data = form.cleaned_data
+            person = services.PersonIn(
+                full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
+                id_number=data.get("id_number") or None,
+            )
+            try:
+                guest = services.order_guest_add(order=order, actor=request.user, person=person)
+            except DomainError as exc:
+                if _is_htmx(request) or _wants_json(request):
+                    return self.refused(exc, url)
+                add_domain_error(form, exc)
+                messages.error(request, exc.message)
+            else:
+                return self.done(_("%(guest)s is registered on this order.") % {"guest": guest.contact.full_name}, url)
+        return self.render_to_response(self.get_context_data(guest_form=form))
+
+
+class OrderGuestRemoveView(OrderActionView):
+    def run(self, order: Order) -> Order:
+        return services.order_guest_remove(order=order, actor=self.request.user, contact_id=self.kwargs["contact_id"])
+
+    def message(self, order: Order) -> str:
+        return _("The guest is no longer on order %(code)s.") % {"code": order.code}
 
 
 class OrderMoveView(OrderPageMixin, View):
