@@ -27,6 +27,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
@@ -403,16 +404,16 @@ def _insert_all_sql(shape: tuple[tuple[type[Model], bool], ...]) -> tuple[str, l
 def _json_value(value: Any) -> Any:
     """A value prepared for the database (``get_db_prep_save``) as JSON that PostgreSQL
     reads back as the column's type: numbers and times as their text, a JSON field's
-    document as itself."""
-    if isinstance(value, Decimal | date | time):  # datetime is a date
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    obj = getattr(value, "obj", _UNSET_JSON)  # psycopg's Jsonb wrapper of a JSONField's value
-    if obj is not _UNSET_JSON:
-        return obj
+    document (psycopg's ``Jsonb``, as Django prepares it) as itself."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | time):  # a datetime is a date
+        return value.isoformat()
+    if isinstance(value, Jsonb):
+        return value.obj
     raise TypeError(f"{type(value).__name__} has no JSON form for _insert_all")
 
 
-_UNSET_JSON = object()
 _ENCODE = json.JSONEncoder(default=_json_value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
