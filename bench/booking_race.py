@@ -99,6 +99,21 @@ def quiet_server_log():
         server_log.close()
 
 
+def run_clients(client, count: int, *, seconds: float, deadline: list, barrier: threading.Barrier) -> float:
+    """Start ``count`` threads running ``client(i)``, which wait at ``barrier``; set
+    ``deadline[0]`` ``seconds`` ahead, release them and wait for them all. Returns the
+    seconds from the release to the last one's end."""
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    deadline[0] = time.perf_counter() + seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 class CpuMeter:
     """CPU seconds spent by the gunicorn serving ``port`` and by the PostgreSQL backends
     of its connections, between ``start()`` and ``stop()``: what a request costs whatever

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, server_config, setup_django  # noqa: E402
-from booking_race import CpuMeter, Http, quiet_server_log  # noqa: E402
+from booking_race import CpuMeter, Http, quiet_server_log, run_clients  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", 60))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 16))
@@ -154,15 +154,7 @@ def main() -> None:
 
             meter = CpuMeter(base)
             meter.start()
-            threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-            for t in threads:
-                t.start()
-            deadline[0] = time.perf_counter() + SECONDS
-            started = time.perf_counter()
-            barrier.wait()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - started
+            elapsed = run_clients(client, CLIENTS, seconds=SECONDS, deadline=deadline, barrier=barrier)
             meter.stop(sum(outcomes.values()))
         holding = list(Order.HOLDING)
         with tenant_context(tenant), connection.cursor() as cursor:

@@ -52,7 +52,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, server_config, setup_django  # noqa: E402
-from booking_race import CpuMeter, Http, quiet_server_log  # noqa: E402
+from booking_race import CpuMeter, Http, quiet_server_log, run_clients  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 16))
 STORES = int(os.environ.get("BENCH_STORES", CLIENTS))
@@ -239,15 +239,7 @@ def replay(base: str, tenant, plans: list[dict], *, rounds: int, seconds: float,
 
     meter = CpuMeter(base)
     meter.start()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    deadline[0] = time.perf_counter() + seconds
-    started = time.perf_counter()
-    barrier.wait()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_clients(client, CLIENTS, seconds=seconds, deadline=deadline, barrier=barrier)
     requests = sum(len(v) for v in latencies.values())
     meter.stop(requests)
     every = [x for values in latencies.values() for x in values]
