@@ -214,10 +214,11 @@ _EVENT_FIELDS = (
 
 
 @cache
-def _events_sql() -> str:
+def _events_sql(direction: str) -> str:
     """The events of some stores and kinds with what a reminder shows of their order, in
     ``_EVENT_FIELDS`` order: what ``OrderEvent.objects.values(*_EVENT_FIELDS)`` selects
-    (inner joins where the key is NOT NULL), written once instead of compiled per poll."""
+    (inner joins where the key is NOT NULL), by id in ``direction`` (ASC / DESC),
+    written once per direction instead of compiled per poll."""
     from django.contrib.auth import get_user_model
 
     from apps.orders.models import Channel
@@ -237,7 +238,7 @@ SELECT e.id, e.kind, e.at, e.store_id, e.from_status, e.to_status, e.order_id, o
   LEFT JOIN {user} u ON u.id = e.actor_id
   LEFT JOIN {t[StaffProfile]} p ON p.user_id = u.id
  WHERE e.store_id = ANY(%(stores)s) AND e.kind = ANY(%(kinds)s) AND e.id > %(after)s AND e.id <= %(upto)s
- ORDER BY e.id {{direction}} LIMIT %(limit)s
+ ORDER BY e.id {direction} LIMIT %(limit)s
 """
 
 
@@ -246,7 +247,7 @@ def _events(store_ids: list[int], kinds: Sequence[str], *, after: int, upto: int
     ``newest`` the newest ones (still returned oldest first)."""
     if not store_ids or upto <= after:
         return []
-    sql = _events_sql().replace("{direction}", "DESC" if newest else "ASC")
+    sql = _events_sql("DESC" if newest else "ASC")
     with connection.cursor() as cursor:
         cursor.execute(sql, {"stores": store_ids, "kinds": [str(k) for k in kinds], "after": after, "upto": upto, "limit": limit})
         rows = [dict(zip(_EVENT_FIELDS, row)) for row in cursor.fetchall()]
