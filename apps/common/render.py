@@ -48,8 +48,8 @@ The contract, i.e. what is compiled (anything else renders through DRF, silently
   serializer (no ``parent``, ``field_name``, and ``root`` is itself; the context is the
   same). No method of ours looks at those.
 - The result is a plain ``dict`` (``list``), not DRF's ``ReturnDict`` with its
-  ``.serializer`` backlink (only the browsable API's forms look at it; the orders
-  viewsets have no ``serializer_class``, so that HTML page already fails for them).
+  ``.serializer`` backlink (only DRF's browsable HTML renderer looks at it, and the API
+  renders JSON only: ``REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]``).
 - ``instance=None`` renders through DRF (its ``.data`` is then the initial data).
 
 DRF 3.18's allowed fields read settings when they render, none when they are made;
