@@ -40,6 +40,30 @@ def test_healthz_reports_database_and_redis(client, db):
     assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
 
 
+def test_healthz_says_degraded_while_redis_is_unreachable_and_recovers(client, db, settings):
+    """The probe's Redis client is kept per process; pointed at a port nothing listens
+    on it answers 503, and with the real URL back it is healthy again."""
+    import socket
+
+    from apps.common import health
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    real_url = settings.REDIS_URL
+    try:
+        settings.REDIS_URL = f"redis://127.0.0.1:{closed_port}/0"
+        health._redis.cache_clear()
+        down = client.get("/healthz")
+        assert down.status_code == 503
+        assert down.json() == {"status": "degraded", "database": "ok", "redis": "error: ConnectionError"}
+    finally:
+        settings.REDIS_URL = real_url
+        health._redis.cache_clear()
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert health._redis() is health._redis()
+
+
 def test_openapi_schema_and_local_swagger(client, db):
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
