@@ -189,7 +189,7 @@ def replay(base: str, tenant, plans: list[dict], *, rounds: int, seconds: float,
         rnd = random.Random(seed * 1000 + i)
         paused = 0.0
 
-        def call(name: str, method: str, path: str, body: dict | None = None) -> dict:
+        def call(name: str, method: str, path: str, body: dict | None = None, parse: bool = False) -> dict:
             nonlocal paused
             if think_s:
                 pause = rnd.expovariate(1 / think_s)
@@ -197,7 +197,7 @@ def replay(base: str, tenant, plans: list[dict], *, rounds: int, seconds: float,
                 time.sleep(pause)
             t0 = time.perf_counter()
             try:
-                status, data = http.request(method, prefix + path, body)
+                status, data = http.request(method, prefix + path, body, parse=parse)
             except Exception as exc:  # noqa: BLE001 - counted, the bench goes on
                 seen["transport_errors"] += 1
                 with lock:
@@ -216,7 +216,7 @@ def replay(base: str, tenant, plans: list[dict], *, rounds: int, seconds: float,
         try:
             barrier.wait()
             tokens = call("login", "POST", "/auth/login/", {
-                "username": "admin", "password": PASSWORD, "device": {"device_type": "wechat_mp", "app_version": "1.0.0"}})
+                "username": "admin", "password": PASSWORD, "device": {"device_type": "wechat_mp", "app_version": "1.0.0"}}, parse=True)
             http.headers["Authorization"] = f"Bearer {tokens.get('access', '')}"
             logged_in.wait()
             cursor = None
@@ -225,7 +225,7 @@ def replay(base: str, tenant, plans: list[dict], *, rounds: int, seconds: float,
                     break
                 call("overview", "GET", "/m/overview/")
                 call("room_status", "GET", f"/stores/{s}/m/room-status/?days=7")
-                polled = call("reminders", "GET", "/m/reminders/" + (f"?cursor={cursor}" if cursor else ""))
+                polled = call("reminders", "GET", "/m/reminders/" + (f"?cursor={cursor}" if cursor else ""), parse=True)
                 cursor = polled.get("next_cursor", cursor)
                 call("check_in", "POST", f"/stores/{s}/m/orders/{arrival}/check-in/", {})
                 call("check_out", "POST", f"/stores/{s}/m/orders/{departure}/check-out/")
