@@ -38,9 +38,9 @@ class Http:
         self.conn = None
 
     def request(self, method: str, path: str, body: dict | None = None, *, parse: bool = True) -> tuple[int, dict]:
-        """``parse=False``: the body of a 2xx answer is read but not decoded (``{}``): the
-        clients share the machine with the server, and decoding a 16-store overview costs
-        the bench's process more than the rest of the call."""
+        """``parse=False``: the body of a 2xx answer is read but not decoded (``{}``). The
+        clients share the two cores with the server and the database: decoding answers
+        the bench never reads (a 16-store overview is the largest) takes CPU from them."""
         import http.client
         import json
 
