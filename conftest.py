@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.fixtures", "tests.browser"]
+pytest_plugins = ["tests.fixtures", "tests.browser", "tests.celery_worker"]
 
 
 @pytest.hookimpl(hookwrapper=True)

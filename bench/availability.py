@@ -123,7 +123,7 @@ def main() -> None:
     setup_django()
     from django_tenants.utils import tenant_context
 
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
 
     tenant, store, _admin = fresh_tenant(prefix="avail")
     try:

@@ -206,7 +206,7 @@ def main() -> None:
     from django.db import connection
     from django_tenants.utils import tenant_context
 
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
 
     tenant, store, _admin = fresh_tenant(prefix="race")
     try:

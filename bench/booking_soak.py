@@ -96,7 +96,7 @@ def main() -> None:
     from django_tenants.utils import tenant_context
 
     from apps.orders.models import Order
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
 
     tenant, store, _admin = fresh_tenant(prefix="soak")
     try:

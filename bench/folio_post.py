@@ -40,7 +40,7 @@ def build(store, admin):
     from apps.folios import services as folios
     from apps.folios.models import Folio
     from apps.orders.models import Order, OrderItem
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
     from apps.orders.services import channel_defaults_ensure
     from apps.rooms.services import room_type_create
 

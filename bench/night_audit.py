@@ -48,11 +48,11 @@ def build_store(store, rnd: random.Random, rooms_n: int) -> dict:
 
     from apps.orders.models import Order, OrderItem
     from apps.orders.services import channel_defaults_ensure
-    from apps.reports.models import StoreBusinessDay
-    from apps.reports.selectors import store_local_today
+    from apps.tenancy.models import StoreBusinessDay
+    from apps.tenancy.business_day import store_local_date
     from apps.rooms.models import Room, RoomType
 
-    day = store_local_today(store=store) - timedelta(days=1)
+    day = store_local_date(store=store) - timedelta(days=1)
     StoreBusinessDay.objects.update_or_create(store=store, defaults={"business_date": day, "opened_at": timezone.now()})
     channel = channel_defaults_ensure(store=store)[0]
     types = [
@@ -265,7 +265,7 @@ def main() -> None:
     get_hashers_by_algorithm.cache_clear()
     from config.celery import app
 
-    from apps.reports.tasks import night_audit
+    from apps.night_audit.tasks import night_audit
 
     redis_base = (bench_env().get("REDIS_URL") or "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
     broker, queue = f"{redis_base}/{BROKER_DB}", f"bench-na-{uuid.uuid4().hex[:8]}"

@@ -82,8 +82,8 @@ def yesterday_at(store, today):
     (as before last night's audit) or, without a business-day row in this version of
     the code, the clock."""
     try:
-        from apps.reports.models import StoreBusinessDay
-        from apps.reports.selectors import business_day_get
+        from apps.tenancy.models import StoreBusinessDay
+        from apps.tenancy.business_day import business_day_get
     except ImportError:
         noon = datetime.combine(today - timedelta(days=1), dtime(12, 0), tzinfo=ZoneInfo(store.time_zone))
         with mock.patch("django.utils.timezone.now", return_value=noon):
@@ -103,7 +103,7 @@ def build_store(store, rnd: random.Random) -> dict:
 
     from apps.folios.services import folio_post_payment, folio_post_room_night, folio_primary_for_order, payment_methods_ensure
     from apps.orders.models import Channel
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
     from apps.orders.services import channel_defaults_ensure, order_check_in, order_create
     from apps.rooms.models import Room, RoomType
     from apps.rooms.services import room_lock_create

@@ -117,14 +117,14 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import tenant_context
 
-    from apps.rooms.selectors import store_today
+    from apps.tenancy.business_day import store_local_date
     from apps.tenancy.models import StaffProfile
     from apps.tenancy.services import staff_create
 
     tenant, store, _admin = fresh_tenant(prefix="rackp")
     try:
         with tenant_context(tenant):
-            today = store_today(store=store)
+            today = store_local_date(store=store)
             info = build(store, today)
             staff_create(username="clerk", password=PASSWORD, role=StaffProfile.Role.FRONT_DESK, stores=[store])
         connection.set_schema_to_public()

@@ -128,13 +128,14 @@ def main() -> None:
     from django_tenants.utils import tenant_context
     from rest_framework.renderers import JSONRenderer
 
-    from apps.rooms.selectors import room_grid, store_today
+    from apps.rooms.selectors import room_grid
+    from apps.tenancy.business_day import store_local_date
     from apps.rooms.serializers import grid_json
 
     tenant, store, _admin = fresh_tenant(prefix="rack")
     try:
         with tenant_context(tenant):
-            today = store_today(store=store)
+            today = store_local_date(store=store)
             info = build(store, today)
             for _ in range(WARMUP):
                 room_grid(store=store, start=today, days=DAYS)

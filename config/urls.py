@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("apps.contacts.urls")),
     path("", include("apps.orders.urls")),
     path("", include("apps.folios.urls")),
-    path("", include("apps.reports.urls")),
+    path("", include("apps.frontdesk.urls")),
+    path("", include("apps.night_audit.urls")),
 ]

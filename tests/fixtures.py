@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
+from apps.orders.tests.factories import ChannelFactory
+from apps.tenancy.business_day import business_date
+from apps.tenancy.models import StoreBusinessDay
 from apps.tenancy.public.services import template_ensure
 from tests.world import PASSWORD, World, build_world
 
@@ -70,6 +77,60 @@ def in_alpha(db, world):
 def in_beta(db, world):
     with tenant_context(world.beta.tenant):
         yield world.beta
+
+
+# --- the store most tests work in: alpha's A1, in its tenant ---------------------------------
+
+
+@pytest.fixture
+def store(in_alpha, world):
+    return world.alpha.stores["A1"]
+
+
+@pytest.fixture
+def store2(in_alpha, world):
+    """Another store of the same tenant (A2)."""
+    return world.alpha.stores["A2"]
+
+
+@pytest.fixture
+def clerk(world):
+    """Front desk of A1."""
+    return world.alpha.users["clerk_a1"]
+
+
+@pytest.fixture
+def manager(world):
+    """Manager of A1."""
+    return world.alpha.users["manager_a1"]
+
+
+@pytest.fixture
+def today(store):
+    """A1's business date."""
+    return business_date(store=store)
+
+
+@pytest.fixture
+def tomorrow(today):
+    return today + timedelta(days=1)
+
+
+@pytest.fixture
+def direct(store):
+    """A1's direct-booking channel."""
+    return ChannelFactory(store=store, code="direct", name="Direct", channel_type="direct")
+
+
+def set_business_date(store, day) -> None:
+    """Open business day ``day`` in ``store`` (as if the night audit had rolled it there)."""
+    StoreBusinessDay.objects.update_or_create(store=store, defaults={"business_date": day, "opened_at": timezone.now()})
+
+
+def unique_ip() -> str:
+    """A client address of its own: log-in throttles count per address in the shared Redis."""
+    n = uuid.uuid4().int
+    return f"10.{n % 250 + 1}.{(n >> 8) % 250 + 1}.{(n >> 16) % 250 + 1}"
 
 
 @pytest.fixture

@@ -72,17 +72,17 @@ def exception_handler(exc, context):
     return None  # unexpected: Django's 500 handler (below) renders it
 
 
-def _wants_json(request) -> bool:
+def wants_json(request) -> bool:
     return "/api/" in request.path or "application/json" in request.headers.get("Accept", "")
 
 
 def json_or_html_404(request, exception=None):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(error_body(CommonErrorCode.NOT_FOUND, _("Not found.")), status=404)
     return render(request, "404.html", status=404)
 
 
 def json_or_html_500(request):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(error_body(CommonErrorCode.SERVER_ERROR, _("A server error occurred.")), status=500)
     return render(request, "500.html", status=500)

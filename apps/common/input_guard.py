@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from apps.common.exceptions import _wants_json
+from apps.common.exceptions import wants_json
 
 NUL = "\x00"
 
@@ -34,7 +34,7 @@ class NulCharacterGuard:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _wants_json(request):
+        if wants_json(request):
             return self.get_response(request)
         # request.POST is parsed once and kept; CsrfViewMiddleware reads it for every page POST anyway
         if NUL in request.path or _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):

@@ -19,8 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import DomainError, DomainValidationError
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.contacts import crypto
 from apps.contacts.documents import DocumentInfo, DocumentType, Gender, mask_document, validate_document
 from apps.contacts.error_codes import ContactErrorCode
@@ -165,32 +163,31 @@ def _match(
     return None, False
 
 
-# Hand-written: every booking finds or creates its guests (``apps.common.rows`` turns the
-# rows into instances as the ORM would).
-_CONTACT = Columns(Contact, "c")
-_INSERT_FIELDS = [f for f in _CONTACT.fields if not f.primary_key]
-_INSERT_SQL = (
-    f"INSERT INTO contacts_contact AS c ({', '.join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS)}) "
-    f"SELECT {', '.join(f'%s::{f.db_type(connection)}' for f in _INSERT_FIELDS)} {{where}} "
-    f"ON CONFLICT DO NOTHING RETURNING {_CONTACT.sql()}"
-)
 # Find and, when the store has nobody with this document or phone (the usual new guest),
 # create in the same statement. A profile created meanwhile by someone else makes the
 # insert do nothing (ON CONFLICT, any of the partial unique indexes): we look again.
+# Hand-written: a find-or-create that is one statement under concurrency, the partial
+# unique indexes deciding; its rows come back as instances through ``Contact.objects.raw``.
+_INSERT_FIELDS = [f for f in Contact._meta.concrete_fields if not f.primary_key]
+_INSERT_SQL = (
+    f"INSERT INTO contacts_contact AS c ({', '.join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS)}) "
+    f"SELECT {', '.join(f'%s::{f.db_type(connection)}' for f in _INSERT_FIELDS)} {{where}} "
+    f"ON CONFLICT DO NOTHING RETURNING c.*"
+)
 _FIND_OR_INSERT = f"""
     WITH found AS (
-        (SELECT 'doc' AS source, {_CONTACT.sql()} FROM contacts_contact c
+        (SELECT 'doc' AS source, c.* FROM contacts_contact c
          WHERE %s::text IS NOT NULL AND c.store_id = %s AND c.status = 'active' AND c.id_type = %s
            AND c.id_number_blind_index = %s
          ORDER BY c.id DESC LIMIT 1)
         UNION ALL
-        (SELECT 'phone', {_CONTACT.sql()} FROM contacts_contact c
+        (SELECT 'phone', c.* FROM contacts_contact c
          WHERE %s::text IS NOT NULL AND c.store_id = %s AND c.status = 'active' AND c.phone_blind_index = %s
          ORDER BY c.id LIMIT 20)
     ), inserted AS (
         {_INSERT_SQL.format(where="WHERE NOT EXISTS (SELECT 1 FROM found)")}
     )
-    SELECT 'new', * FROM inserted
+    SELECT 'new' AS source, * FROM inserted
     UNION ALL
     SELECT * FROM found
 """
@@ -251,12 +248,8 @@ def _find_or_insert(
     returning one whose profile lacks nothing; two when another profile shares the
     phone but is not this person (then this one is inserted on its own)."""
     store_id = new.store_id
-    with connection.cursor() as cursor:
-        execute_prepared(
-            cursor, _FIND_OR_INSERT,
-            [doc_index, store_id, id_type, doc_index, phone_index, store_id, phone_index, *_insert_values(new)],
-        )
-        rows = [(row[0], _CONTACT.build(row, 1)) for row in cursor.fetchall()]
+    params = [doc_index, store_id, id_type, doc_index, phone_index, store_id, phone_index, *_insert_values(new)]
+    rows = [(contact.source, contact) for contact in Contact.objects.raw(_FIND_OR_INSERT, params)]
     inserted = next((c for source, c in rows if source == "new"), None)
     if inserted is not None:
         return inserted, True
@@ -275,12 +268,10 @@ def _find_or_insert(
             _fill_missing(existing, update=update, conditions=conditions)
         return existing, False
     # Someone shares the phone, but it is not this person: a profile of their own.
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _INSERT_SQL.format(where=""), _insert_values(new))
-        row = cursor.fetchone()
-    if row is None:
+    inserted = list(Contact.objects.raw(_INSERT_SQL.format(where=""), _insert_values(new)))
+    if not inserted:
         raise _ChangedMeanwhile
-    return _CONTACT.build(row), True
+    return inserted[0], True
 
 
 @sensitive_variables("phone", "id_number", "info", "protected")

@@ -5,5 +5,4 @@ from apps.contacts import views
 
 urlpatterns = [
     path("s/<int:store_id>/guests/", views.GuestListView.as_view(), name="guest-list"),
-    path("s/<int:store_id>/guests/<int:pk>/", views.GuestDetailView.as_view(), name="guest-detail"),
 ]

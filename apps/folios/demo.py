@@ -7,7 +7,7 @@ from decimal import Decimal
 from apps.folios import services
 from apps.folios.models import ExtraChargeItem, FolioTransaction, PaymentMethod
 from apps.orders.models import Order
-from apps.orders.selectors import business_date
+from apps.tenancy.business_day import business_date
 
 Category = ExtraChargeItem.Category
 # (name, price, category, taxable, description)

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,8 +31,6 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
 from apps.orders.models import Order, OrderItem
@@ -121,7 +119,7 @@ def _check_method(folio: Folio, method: PaymentMethod) -> None:
 def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fields: Any) -> FolioTransaction:
     """Insert one ledger row, dated with the store's business date. Called last in a
     posting, after every row lock (``posting_business_date`` takes the audit gate)."""
-    from apps.reports.selectors import posting_business_date
+    from apps.tenancy.business_day import posting_business_date
 
     posts_to = fields.pop("posts_to", None) or FolioTransaction.KIND_POSTS_TO[transaction_type]
     return FolioTransaction.objects.create(
@@ -526,28 +524,11 @@ def folio_transaction_move(*, tx: FolioTransaction, target: Folio, actor, reason
 # --- check-out -------------------------------------------------------------------------------------
 
 
-_FOLIO = Columns(Folio, "f")
-# The order's folios, locked in primary-key order (the global lock order).
-_LOCK_ORDER_FOLIOS_SQL = f"SELECT {_FOLIO.sql()} FROM folios_folio f WHERE f.order_id = %s ORDER BY f.id FOR UPDATE"
-# Close the folios still open and record it, in one statement.
-_CLOSE_SQL = """
-    WITH closed AS (
-        UPDATE folios_folio SET closed_at = %(now)s::timestamptz, closed_by_id = %(actor)s::bigint
-        WHERE id = ANY(%(ids)s::bigint[])
-        RETURNING id
-    )
-    INSERT INTO folios_folioevent (folio_id, kind, actor_id, at, reason, data)
-    SELECT id, %(kind)s::text, %(actor)s::bigint, %(now)s::timestamptz, '', '{}'::jsonb FROM closed ORDER BY id
-"""
-
-
 def _lock_order_folios(order: Order, *, actor) -> list[Folio]:
     """Every folio of the locked ``order``, locked, by primary key; the primary one is
     opened first if the order has none yet (rare: a stay with nothing ever posted)."""
     for _attempt in range(2):
-        with connection.cursor() as cursor:
-            execute_prepared(cursor, _LOCK_ORDER_FOLIOS_SQL, [order.pk])
-            folios = [_FOLIO.build(row) for row in cursor.fetchall()]
+        folios = list(Folio.objects.select_for_update().filter(order_id=order.pk).order_by("id"))
         if any(f.is_primary for f in folios):
             break
         folio_primary_for_order(order=order, actor=actor)
@@ -622,17 +603,14 @@ def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dic
 
 
 def _close(folios: list[Folio], *, actor) -> None:
-    """Close the folios still open, with a ``closed`` event each (one statement)."""
+    """Close the folios still open, with a ``closed`` event each."""
     now = timezone.now()
     still_open = [f for f in folios if f.closed_at is None]
     if not still_open:
         return
     user = _user(actor)
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _CLOSE_SQL, {
-            "now": now, "actor": user.pk if user is not None else None, "ids": [f.pk for f in still_open],
-            "kind": FolioEvent.Kind.CLOSED.value,
-        })
+    Folio.objects.filter(pk__in=[f.pk for f in still_open]).update(closed_at=now, closed_by=user)
+    FolioEvent.objects.bulk_create([FolioEvent(folio=f, kind=FolioEvent.Kind.CLOSED, actor=user, at=now) for f in still_open])
     for f in still_open:
         f.closed_at = now
 

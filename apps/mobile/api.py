@@ -1,5 +1,6 @@
 """REST endpoints of the owner's mini-program (tag ``mobile``), thin: parse, call one
-selector or service of another app, render. See docs/mobile_api.md.
+selector or service of another app, render through this app's serializers (the one
+description of each response). See docs/mobile_api.md.
 
 - store-scoped, under ``stores/<store_id>/m/`` (``StoreScopedMixin``: another store's
   id, or an order or room of another store, answers 404): room status, today, check-in,
@@ -15,8 +16,10 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.api import valid
 from apps.common.schema import error_example, error_responses
-from apps.mobile import render, selectors
+from apps.frontdesk.services import stay_check_out
+from apps.mobile import selectors
 from apps.mobile.serializers import (
     MobileCheckInInSerializer,
     MobileCheckOutInSerializer,
@@ -32,22 +35,18 @@ from apps.mobile.serializers import (
     MobileTodayOutSerializer,
     MobileTodayQuerySerializer,
 )
-from apps.orders import selectors as order_selectors
-from apps.orders import services as order_services
+from apps.orders.feed import FeedCursor
+from apps.orders.selectors import order_for_update, stay_target
+from apps.orders.services import order_check_in
 from apps.reports.overview import overview_figures
-from apps.rooms import selectors as room_selectors
-from apps.rooms import services as room_services
+from apps.rooms.selectors import room_list
+from apps.rooms.services import housekeeping_allowed_from, room_housekeeping_set
 from apps.tenancy.roles import ACCESS, MANAGE
 from apps.tenancy.scope import ManagerOnly, StoreScopedMixin, store_resolve
 from apps.tenancy.selectors import store_list_with_perms
+from apps.tenancy.business_day import business_date
 
 TAG = "mobile"
-
-
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 NOT_FOUND = error_example(404, "not_found", "Not found.")
@@ -161,10 +160,10 @@ class RoomStatusApi(StoreScopedMixin, APIView):
         tags=[TAG],
     )
     def get(self, request, store_id: int):
-        q = _valid(MobileRoomStatusQuerySerializer, request.query_params)
-        start = q.get("start") or order_selectors.business_date(store=self.store)
+        q = valid(MobileRoomStatusQuerySerializer, request.query_params)
+        start = q.get("start") or business_date(store=self.store)
         data = selectors.room_status_compact(store=self.store, start=start, days=q["days"])
-        return Response(render.room_status(data))
+        return Response(MobileRoomStatusOutSerializer(data).data)
 
 
 class TodayApi(StoreScopedMixin, APIView):
@@ -178,9 +177,9 @@ class TodayApi(StoreScopedMixin, APIView):
         tags=[TAG],
     )
     def get(self, request, store_id: int):
-        q = _valid(MobileTodayQuerySerializer, request.query_params)
-        day = q.get("date") or order_selectors.business_date(store=self.store)
-        return Response(render.today(selectors.today_compact(store=self.store, day=day, limit=q["limit"])))
+        q = valid(MobileTodayQuerySerializer, request.query_params)
+        day = q.get("date") or business_date(store=self.store)
+        return Response(MobileTodayOutSerializer(selectors.today_compact(store=self.store, day=day, limit=q["limit"])).data)
 
 
 class CheckInApi(StoreScopedMixin, APIView):
@@ -206,14 +205,14 @@ class CheckInApi(StoreScopedMixin, APIView):
         tags=[TAG],
     )
     def post(self, request, store_id: int, order_id: int):
-        data = _valid(MobileCheckInInSerializer, request.data)
-        order = selectors.order_for_action(store=self.store, order_id=order_id)
+        data = valid(MobileCheckInInSerializer, request.data)
+        order = order_for_update(store=self.store, order_id=order_id)
         room = None
         if data["room"] is not None:
-            _type, room = order_selectors.stay_target(store=self.store, room_id=data["room"])
+            _type, room = stay_target(store=self.store, room_id=data["room"])
         # The service's order, freshly locked and saved, with its room and room type: the card.
-        order = order_services.order_check_in(order=order, actor=request.user, room=room)
-        return Response(render.order(order))
+        order = order_check_in(order=order, actor=request.user, room=room)
+        return Response(MobileOrderSerializer(order).data)
 
 
 class CheckOutApi(StoreScopedMixin, APIView):
@@ -245,11 +244,10 @@ class CheckOutApi(StoreScopedMixin, APIView):
         tags=[TAG],
     )
     def post(self, request, store_id: int, order_id: int):
-        data = _valid(MobileCheckOutInSerializer, request.data)
-        order = selectors.order_for_action(store=self.store, order_id=order_id)
-        override = {"override_reason": data["override_reason"]} if data["override_reason"].strip() else {}
-        order = order_services.order_check_out(order=order, actor=request.user, **override)
-        return Response(render.order(order))
+        data = valid(MobileCheckOutInSerializer, request.data)
+        order = order_for_update(store=self.store, order_id=order_id)
+        order = stay_check_out(order=order, actor=request.user, override_reason=data["override_reason"].strip() or None)
+        return Response(MobileOrderSerializer(order).data)
 
 
 class HousekeepingApi(StoreScopedMixin, APIView):
@@ -271,12 +269,13 @@ class HousekeepingApi(StoreScopedMixin, APIView):
         tags=[TAG],
     )
     def post(self, request, store_id: int, room_id: int):
-        data = _valid(MobileHousekeepingInSerializer, request.data)
-        room = room_selectors.room_list(store=self.store).filter(pk=room_id).first()
+        data = valid(MobileHousekeepingInSerializer, request.data)
+        room = room_list(store=self.store).filter(pk=room_id).first()
         if room is None:
             raise Http404
-        room = room_services.room_housekeeping_set(room=room, status=data["status"], actor=request.user)
-        return Response(render.room(room, room_services.housekeeping_allowed_from(room.housekeeping)))
+        room = room_housekeeping_set(room=room, status=data["status"], actor=request.user)
+        room.allowed_next = housekeeping_allowed_from(room.housekeeping)
+        return Response(MobileRoomSerializer(room).data)
 
 
 # --- over the user's stores ----------------------------------------------------------------------
@@ -305,13 +304,13 @@ class RemindersApi(APIView):
         tags=[TAG],
     )
     def get(self, request):
-        q = _valid(MobileRemindersQuerySerializer, request.query_params)
-        cursor = selectors.ReminderCursor.decode(q["cursor"]) if q.get("cursor") else None
+        q = valid(MobileRemindersQuerySerializer, request.query_params)
+        cursor = FeedCursor.decode(q["cursor"]) if q.get("cursor") else None
         stores = _stores(request, q["store"], ACCESS)
         data = selectors.reminders_poll(
             stores=stores, cursor=cursor, limit=q["limit"], kinds=q.get("kinds") or selectors.REMINDER_KINDS,
         )
-        return Response(render.reminders(data))
+        return Response(MobileRemindersOutSerializer(data).data)
 
 
 class OverviewApi(APIView):
@@ -328,8 +327,8 @@ class OverviewApi(APIView):
         tags=[TAG],
     )
     def get(self, request):
-        q = _valid(MobileOverviewQuerySerializer, request.query_params)
+        q = valid(MobileOverviewQuerySerializer, request.query_params)
         stores = _stores(request, q["store"], MANAGE)
         if not stores:
             raise ManagerOnly()
-        return Response(render.overview(overview_figures(stores=stores, day=q.get("date"))))
+        return Response(MobileOverviewOutSerializer(overview_figures(stores=stores, day=q.get("date"))).data)

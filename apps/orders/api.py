@@ -16,8 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.errors import DomainValidationError
-from apps.common.render import render, render_many
-from apps.common.validate import validated
+from apps.common.api import valid
 from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order
@@ -29,7 +28,6 @@ from apps.orders.serializers import (
     ChannelInSerializer,
     ChannelOutSerializer,
     OrderCheckInInSerializer,
-    OrderCheckOutInSerializer,
     OrderExtendInSerializer,
     ExternalOrderInSerializer,
     OrderExtraInSerializer,
@@ -42,8 +40,6 @@ from apps.orders.serializers import (
     OrderItemOutSerializer,
     OrderRowSerializer,
     OrderUpdateInSerializer,
-    TodayOutSerializer,
-    TodayQuerySerializer,
 )
 from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
 
@@ -54,11 +50,6 @@ ERRORS = {
     404: OpenApiResponse(description="No such order in this store."),
     409: OpenApiResponse(description="Refused: `illegal_transition`, `room_unavailable`, `room_type_sold_out`, ..."),
 }
-
-
-def _valid(serializer_class, data, *, partial: bool = False):
-    # the input serializer's fields bound once per thread, not deep-copied per request
-    return validated(serializer_class, data, partial=partial)
 
 
 def _person(data):
@@ -87,9 +78,7 @@ class OrderViewSet(StoreScopedViewSet):
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         order = selectors.order_get(store=self.store, order_id=pk)
-        # The serializers document the responses; apps.common.render renders them as DRF
-        # would without copying their fields per response (most of DRF's rendering CPU).
-        return Response(render(OrderDetailSerializer, order), status=code)
+        return Response(OrderDetailSerializer(order).data, status=code)
 
     def _order(self, pk: int) -> Order:
         return selectors.order_for_update(store=self.store, order_id=pk)
@@ -99,7 +88,7 @@ class OrderViewSet(StoreScopedViewSet):
         query = OrderFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.order_list(store=self.store, filters=query.to_filters()))
-        return self.get_paginated_response(render_many(OrderRowSerializer, page))
+        return self.get_paginated_response(OrderRowSerializer(page, many=True).data)
 
     @extend_schema(
         request=OrderCreateInSerializer, responses={201: OrderDetailSerializer, **ERRORS}, tags=[TAG],
@@ -107,7 +96,7 @@ class OrderViewSet(StoreScopedViewSet):
         "created, confirmed and checked in tonight). Booker and guests become contacts, existing ones reused.",
     )
     def create(self, request, store_id: int):
-        data = _valid(OrderCreateInSerializer, request.data)
+        data = valid(OrderCreateInSerializer, request.data)
         room_type, room = selectors.stay_target(store=self.store, room_type_id=data.get("room_type"), room_id=data.get("room"))
         channel = None
         if data["channel"] is not None:
@@ -124,8 +113,7 @@ class OrderViewSet(StoreScopedViewSet):
             order = services.order_walk_in(room=room, **common)
             return self._detail(order.pk, status.HTTP_201_CREATED)
         order = services.order_create(room_type=room_type, room=room, arrival=data["arrival"], confirm=data["confirm"], **common)
-        # The service hands back the new order with its lines, guests and events: no re-read.
-        return Response(render(OrderDetailSerializer, order), status=status.HTTP_201_CREATED)
+        return self._detail(order.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OrderDetailSerializer, 404: ERRORS[404]}, tags=[TAG])
     def retrieve(self, request, store_id: int, pk: int):
@@ -134,7 +122,7 @@ class OrderViewSet(StoreScopedViewSet):
     @extend_schema(request=OrderUpdateInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="Edit notes, guest counts, estimated arrival time. Status, dates and rooms change through the actions.")
     def partial_update(self, request, store_id: int, pk: int):
-        data = _valid(OrderUpdateInSerializer, request.data)
+        data = valid(OrderUpdateInSerializer, request.data)
         services.order_update(order=self._order(pk), actor=request.user, **data)
         return self._detail(pk)
 
@@ -149,29 +137,18 @@ class OrderViewSet(StoreScopedViewSet):
                    description="confirmed -> checked_in, from the arrival date (`too_early_to_check_in`), in the assigned room or `room` (`room_required`).")
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, store_id: int, pk: int):
-        data = _valid(OrderCheckInInSerializer, request.data)
+        data = valid(OrderCheckInInSerializer, request.data)
         room = None
         if data["room"] is not None:
             _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
         services.order_check_in(order=self._order(pk), actor=request.user, room=room)
         return self._detail(pk)
 
-    @extend_schema(request=OrderCheckOutInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
-                   description="checked_in / extended -> checked_out. Before the booked departure: the departure becomes "
-                   "today, unused nights return to sale and their lines are dropped. The room becomes dirty. The folios "
-                   "must be settled (409 `folio_balance_not_zero` / `folio_deposit_held`) unless a manager gives "
-                   "`override_reason` (403 `manager_only` for anyone else); they are closed.")
-    @action(detail=True, methods=["post"], url_path="check-out")
-    def check_out(self, request, store_id: int, pk: int):
-        data = _valid(OrderCheckOutInSerializer, request.data)
-        services.order_check_out(order=self._order(pk), actor=request.user, override_reason=data["override_reason"] or None)
-        return self._detail(pk)
-
     @extend_schema(request=OrderCancelInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="pending_confirmation / confirmed -> cancelled, with a reason; held nights are released.")
     @action(detail=True, methods=["post"])
     def cancel(self, request, store_id: int, pk: int):
-        data = _valid(OrderCancelInSerializer, request.data)
+        data = valid(OrderCancelInSerializer, request.data)
         services.order_cancel(order=self._order(pk), actor=request.user, reason=data["reason"])
         return self._detail(pk)
 
@@ -186,7 +163,7 @@ class OrderViewSet(StoreScopedViewSet):
                    description="checked_in -> extended (or an extended stay again): holds the extra nights in the same room or refuses.")
     @action(detail=True, methods=["post"])
     def extend(self, request, store_id: int, pk: int):
-        data = _valid(OrderExtendInSerializer, request.data)
+        data = valid(OrderExtendInSerializer, request.data)
         services.order_extend(order=self._order(pk), actor=request.user, departure=data["departure"])
         return self._detail(pk)
 
@@ -195,7 +172,7 @@ class OrderViewSet(StoreScopedViewSet):
                    "A move onto a taken room answers 409 `room_unavailable` and changes nothing.")
     @action(detail=True, methods=["post"])
     def modify(self, request, store_id: int, pk: int):
-        data = _valid(OrderModifyInSerializer, request.data)
+        data = valid(OrderModifyInSerializer, request.data)
         kwargs = {"arrival": data.get("arrival"), "departure": data.get("departure")}
         if "room" in data or "room_type" in data:
             room_type, room = (None, None)
@@ -212,7 +189,7 @@ class OrderViewSet(StoreScopedViewSet):
                    description="Put the order in a room (of another type: the type changes too); null: back to type level.")
     @action(detail=True, methods=["post"], url_path="assign-room")
     def assign_room(self, request, store_id: int, pk: int):
-        data = _valid(OrderAssignRoomInSerializer, request.data)
+        data = valid(OrderAssignRoomInSerializer, request.data)
         room = None
         if data["room"] is not None:
             _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
@@ -223,7 +200,7 @@ class OrderViewSet(StoreScopedViewSet):
                    description="Add an extra (breakfast, late check-out, ...) to an open order.")
     @action(detail=True, methods=["post"])
     def extras(self, request, store_id: int, pk: int):
-        data = _valid(OrderExtraInSerializer, request.data)
+        data = valid(OrderExtraInSerializer, request.data)
         item = services.order_extra_add(order=self._order(pk), actor=request.user, extra=_extra(data))
         return Response(OrderItemOutSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -243,7 +220,7 @@ class OrderViewSet(StoreScopedViewSet):
     )
     @action(detail=True, methods=["post"])
     def guests(self, request, store_id: int, pk: int):
-        data = _valid(OrderPersonInSerializer, request.data)
+        data = valid(OrderPersonInSerializer, request.data)
         services.order_guest_add(order=self._order(pk), actor=request.user, person=_person(data))
         return self._detail(pk, status.HTTP_201_CREATED)
 
@@ -278,7 +255,7 @@ class ChannelViewSet(StoreScopedViewSet):
 
     @extend_schema(request=ChannelInSerializer, responses={201: ChannelOutSerializer}, tags=[TAG], description="Manager only.")
     def create(self, request, store_id: int):
-        data = _valid(ChannelInSerializer, request.data)
+        data = valid(ChannelInSerializer, request.data)
         channel = services.channel_create(store=self.store, **data)
         return Response(ChannelOutSerializer(channel).data, status=status.HTTP_201_CREATED)
 
@@ -286,7 +263,7 @@ class ChannelViewSet(StoreScopedViewSet):
                    description="Manager only. Switch a channel off with `is_active: false` (orders keep it).")
     def partial_update(self, request, store_id: int, pk: int):
         channel = self.get_object()
-        data = _valid(ChannelInSerializer, request.data, partial=True)
+        data = valid(ChannelInSerializer, request.data, partial=True)
         channel = services.channel_update(channel=channel, **data)
         return Response(ChannelOutSerializer(channel).data)
 
@@ -296,7 +273,7 @@ class AvailabilityApi(StoreScopedMixin, APIView):
 
     @extend_schema(parameters=[AvailabilityQuerySerializer], responses={200: AvailabilityOutSerializer, 400: ERRORS[400]}, tags=[TAG])
     def get(self, request, store_id: int):
-        q = _valid(AvailabilityQuerySerializer, request.query_params)
+        q = valid(AvailabilityQuerySerializer, request.query_params)
         rows = selectors.availability_search(
             store=self.store, arrival=q["arrival"], departure=q["departure"], adults=q["adults"], children=q["children"]
         )
@@ -315,16 +292,6 @@ class AvailabilityApi(StoreScopedMixin, APIView):
                 for r in rows
             ],
         })
-
-
-class TodayApi(StoreScopedMixin, APIView):
-    """The front desk's day: arrivals, in-house guests, departures, with counts."""
-
-    @extend_schema(parameters=[TodayQuerySerializer], responses={200: TodayOutSerializer}, tags=[TAG])
-    def get(self, request, store_id: int):
-        q = _valid(TodayQuerySerializer, request.query_params)
-        day = q.get("date") or selectors.business_date(store=self.store)
-        return Response(TodayOutSerializer(selectors.today_lists(store=self.store, day=day)).data)
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -371,7 +338,7 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         return Response(body, status=code)
 
     def _intake(self, request):
-        data = _valid(ExternalOrderInSerializer, request.data)
+        data = valid(ExternalOrderInSerializer, request.data)
         channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
         if channel is None:
             raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
@@ -387,6 +354,6 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         code = {"confirmed": status.HTTP_201_CREATED, "conflict": status.HTTP_202_ACCEPTED, "duplicate": status.HTTP_200_OK}[result.outcome]
         order = selectors.order_get(store=self.store, order_id=result.order.pk)
         order.outcome = result.outcome
-        body = idempotency.jsonable(render(IntakeOutSerializer, order))
+        body = idempotency.jsonable(IntakeOutSerializer(order).data)
         logger.info("order.intake", extra={"order_id": order.pk, "store_id": self.store.pk, "outcome": result.outcome})
         return code, body, order

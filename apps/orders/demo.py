@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.orders import services
 from apps.orders.models import Channel, Order, OrderEvent
-from apps.orders.selectors import business_date
+from apps.tenancy.business_day import business_date
 from apps.orders.services import PersonIn
 
 

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.errors import DomainError
+from apps.common.forms import DateInput
+from apps.common.forms import add_domain_error as common_add_domain_error
 from apps.orders.models import Order
 
 Status = Order.Status
@@ -21,24 +23,8 @@ FIELD_MAP = {
 
 
 def add_domain_error(form: forms.Form, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on the form: its field errors on those fields, else at the top."""
-    mapping = {**FIELD_MAP, **(field_map or {})}
-    placed = False
-    for name, messages in ((exc.extra or {}).get("fields") or {}).items():
-        target = mapping.get(name, name)
-        if target in form.fields:
-            for message in messages:
-                form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+    """``apps.common.forms.add_domain_error`` with the order pages' field names."""
+    common_add_domain_error(form, exc, {**FIELD_MAP, **(field_map or {})})
 
 
 class TimeInput(forms.TimeInput):

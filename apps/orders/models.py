@@ -96,7 +96,10 @@ class Order(models.Model):
     ACTIVE: ClassVar[frozenset[str]] = frozenset(
         {Status.PENDING_CONFIRMATION, Status.CONFIRMED, Status.CHECKED_IN, Status.EXTENDED}
     )
+    # The guest is in the house.
     IN_HOUSE: ClassVar[frozenset[str]] = frozenset({Status.CHECKED_IN, Status.EXTENDED})
+    # The guest came: in the house, or left. Their nights were used (occupied, sold).
+    ARRIVED: ClassVar[frozenset[str]] = frozenset({Status.CHECKED_IN, Status.EXTENDED, Status.CHECKED_OUT})
 
     class Source(models.TextChoices):
         # Entered by staff (desk, phone).

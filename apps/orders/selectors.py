@@ -1,4 +1,4 @@
-"""Reads of orders: the business date, order lists and detail, the grid's stay blocks,
+"""Reads of orders: order lists and detail, the grid's stay blocks,
 today's arrivals / in-house / departures, and the availability search."""
 from __future__ import annotations
 
@@ -6,30 +6,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.money import quantize
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.tenancy.models import Store
 
 Status = Order.Status
-# Stays shown on the room grid: those holding their nights, checked-out ones included.
-GRID_STATUSES = tuple(sorted(Order.HOLDING))
 MAX_SEARCH_NIGHTS = 30
-
-
-def business_date(*, store: Store) -> date:
-    """The store's current business date: the day its night audit has not closed yet
-    (``apps.reports``; the store's calendar date on first use, then moved by the audit)."""
-    from apps.reports.selectors import business_date as audit_business_date
-
-    return audit_business_date(store=store)
 
 
 # --- orders ------------------------------------------------------------------------------
@@ -90,22 +77,9 @@ def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel
     return qs.filter(is_active=True) if active_only else qs
 
 
-_CHANNEL = Columns(Channel, "c")
-_CHANNEL_OF_TYPE_SQL = f"""
-    SELECT {_CHANNEL.sql()} FROM orders_channel c
-    WHERE c.store_id = %s AND c.channel_type = %s AND c.is_active
-    ORDER BY c.sort_order, c.id LIMIT 1
-"""
-
-
 def channel_of_type(*, store: Store, channel_type: str) -> Channel | None:
-    """The store's first active channel of ``channel_type`` (by sort order), or None.
-    One hand-written, prepared query (``apps.common.prepared``): every booking without a
-    channel reads its default one."""
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _CHANNEL_OF_TYPE_SQL, [store.pk, channel_type])
-        row = cursor.fetchone()
-    return _CHANNEL.build(row) if row is not None else None
+    """The store's first active channel of ``channel_type`` (by sort order), or None. One query."""
+    return Channel.objects.filter(store=store, channel_type=channel_type, is_active=True).order_by("sort_order", "id").first()
 
 
 def channel_lookup(*, store: Store, ref: int | str) -> Channel | None:
@@ -119,24 +93,17 @@ def channel_lookup(*, store: Store, ref: int | str) -> Channel | None:
 # --- the grid and the front desk ------------------------------------------------------------
 
 
-# Every room status and room rack reads it: written once and prepared (compiling the
-# queryset cost more CPU than PostgreSQL spends running it).
-_STAY_BLOCKS_SQL = """
-    SELECT o.id, o.room_id, o.room_type_id, o.arrival, o.departure, o.status, o.primary_contact_name, c.name, o.moved_in_house
-      FROM orders_order o JOIN orders_channel c ON c.id = o.channel_id
-     WHERE o.store_id = %s AND o.status = ANY(%s) AND o.room_id IS NOT NULL AND o.arrival < %s AND o.departure > %s
-     ORDER BY o.room_id, o.arrival, o.id
-"""
-
-
 def stay_blocks(*, store: Store, start: date, end: date) -> list[dict]:
     """Stays on the room grid overlapping ``[start, end)``: one dict per order with a room
     (per room, for the rare stay that moved room while in the house), in holding or
     checked-out states. Keys: order_id, room_id, room_type_id, arrival, departure,
     status, guest_name, channel. One query, two when a stay moved room in the house."""
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _STAY_BLOCKS_SQL, [store.pk, list(GRID_STATUSES), end, start])
-        rows = cursor.fetchall()
+    rows = (
+        Order.objects.filter(store=store, status__in=Order.HOLDING, room__isnull=False, arrival__lt=end, departure__gt=start)
+        .order_by("room_id", "arrival", "id")
+        .values_list("id", "room_id", "room_type_id", "arrival", "departure", "status", "primary_contact_name",
+                     "channel__name", "moved_in_house")
+    )
     blocks: list[dict] = []
     moved = [r[0] for r in rows if r[8]]
     segments: dict[int, list[tuple[int, int, date, date]]] = {}

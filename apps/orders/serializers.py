@@ -207,13 +207,6 @@ class OrderCheckInInSerializer(serializers.Serializer):
     room = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Assign this room now (optional).")
 
 
-class OrderCheckOutInSerializer(serializers.Serializer):
-    override_reason = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="",
-        help_text="Managers only: check out although a folio is not settled (balance or deposit held), with the reason.",
-    )
-
-
 class OrderCancelInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -291,45 +284,6 @@ class AvailabilityOutSerializer(serializers.Serializer):
     nights = serializers.IntegerField()
     currency = serializers.CharField()
     room_types = AvailabilityRoomTypeSerializer(many=True)
-
-
-class TodayQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Default: the store's business date.")
-
-
-class TodayRowSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    status = serializers.CharField()
-    guest_name = serializers.CharField()
-    guest_phone = serializers.CharField()
-    room_id = serializers.IntegerField(allow_null=True)
-    room_number = serializers.CharField(allow_null=True)
-    room_type_id = serializers.IntegerField()
-    room_type_name = serializers.CharField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
-    adults = serializers.IntegerField()
-    children = serializers.IntegerField()
-    estimated_arrival_time = WallClockTimeField(allow_null=True)
-    channel = serializers.CharField()
-    due_amount = serializers.DecimalField(**MONEY)
-    is_conflict = serializers.BooleanField()
-    overdue = serializers.BooleanField(required=False)
-
-
-class TodayCountsSerializer(serializers.Serializer):
-    arrivals = serializers.IntegerField()
-    in_house = serializers.IntegerField()
-    departures = serializers.IntegerField()
-
-
-class TodayOutSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    arrivals = TodayRowSerializer(many=True)
-    in_house = TodayRowSerializer(many=True)
-    departures = TodayRowSerializer(many=True)
-    counts = TodayCountsSerializer()
 
 
 # --- external intake ---------------------------------------------------------------------------------

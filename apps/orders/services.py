@@ -13,8 +13,6 @@ with what it must hold after it and applies the difference through
 """
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,19 +21,17 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Field, Model, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.types.json import Jsonb
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
-from apps.orders.selectors import business_date, channel_of_type
+from apps.orders.selectors import channel_of_type
+from apps.tenancy.business_day import business_date
 from apps.rooms import inventory
 from apps.rooms.inventory import nights_between
 from apps.rooms.models import Room, RoomType
@@ -55,39 +51,10 @@ def _user(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-@functools.cache
-def _lock_query() -> tuple[str, Columns, Columns, Columns, Columns]:
-    order, store, room_type, room = Columns(Order, "o"), Columns(Store, "s"), Columns(RoomType, "t"), Columns(Room, "r")
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {order.sql()}, {store.sql()}, {room_type.sql()}, {room.sql()} FROM {qn(Order._meta.db_table)} o"
-        f" JOIN {qn(Store._meta.db_table)} s ON s.id = o.store_id"
-        f" JOIN {qn(RoomType._meta.db_table)} t ON t.id = o.room_type_id"
-        f" LEFT JOIN {qn(Room._meta.db_table)} r ON r.id = o.room_id"
-        f" WHERE o.id = %s FOR UPDATE OF o"
-    )
-    return sql, order, store, room_type, room
-
-
 def _lock(order: Order) -> Order:
     """The order's row, locked until the end of the transaction, freshly read, with its
-    store, room type and room: what ``select_for_update(of=("self",)).select_related(
-    "store", "room_type", "room").get(pk=...)`` gives, as one prepared statement written
-    once (every transition runs it; compiling the queryset was its biggest CPU cost)."""
-    sql, order_cols, store_cols, type_cols, room_cols = _lock_query()
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, [order.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Order.DoesNotExist("Order matching query does not exist.")
-    locked = order_cols.build(row)
-    offset = order_cols.width
-    Order.store.field.set_cached_value(locked, store_cols.build(row, offset))
-    offset += store_cols.width
-    Order.room_type.field.set_cached_value(locked, type_cols.build(row, offset))
-    offset += type_cols.width
-    Order.room.field.set_cached_value(locked, None if room_cols.is_null(row, offset) else room_cols.build(row, offset))
-    return locked
+    store, room type and room (one query)."""
+    return Order.objects.select_for_update(of=("self",)).select_related("store", "room_type", "room").get(pk=order.pk)
 
 
 def _check_transition(order: Order, to: str) -> None:
@@ -99,49 +66,17 @@ def _check_transition(order: Order, to: str) -> None:
         )
 
 
-# Every transition saves the order and writes its event: two statements written once and
-# prepared (``apps.common.prepared``) instead of ``Model.save`` / ``objects.create``, whose
-# query compilation cost more CPU than the statements cost to run. Values are prepared by
-# the fields as the ORM prepares them (``pre_save``: ``auto_now(_add)``; ``get_db_prep_save``).
-_EVENT_FIELDS = [f for f in OrderEvent._meta.concrete_fields if not f.primary_key]
-_EVENT_SQL = (
-    f"INSERT INTO orders_orderevent ({', '.join(connection.ops.quote_name(f.column) for f in _EVENT_FIELDS)})"
-    f" VALUES ({', '.join(['%s'] * len(_EVENT_FIELDS))}) RETURNING id"
-)
-_ORDER_FIELD_RANK = {f.name: i for i, f in enumerate(Order._meta.concrete_fields)}
-
-
 def _event(order: Order, kind: str, *, actor, from_status: str = "", to_status: str = "", data: dict | None = None) -> OrderEvent:
-    event = OrderEvent(
+    return OrderEvent.objects.create(
         order=order, store_id=order.store_id, kind=kind, from_status=from_status, to_status=to_status,
         actor=_user(actor), data=data or {},
     )
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _EVENT_FIELDS]
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _EVENT_SQL, params)
-        event.pk = cursor.fetchone()[0]
-    event._state.adding, event._state.db = False, connection.alias
-    return event
-
-
-@functools.cache
-def _update_sql(columns: tuple[str, ...]) -> str:
-    qn = connection.ops.quote_name
-    return f"UPDATE orders_order SET {', '.join(f'{qn(c)} = %s' for c in columns)} WHERE id = %s"
 
 
 def _save(order: Order, fields: list[str]) -> None:
-    """``order.save(update_fields=[*fields, "version", "updated_at"])`` with the version
-    bumped, as one prepared UPDATE (fields in model order: one statement per set of fields,
-    a small fixed set)."""
+    """Save ``fields`` of ``order`` with its version bumped (every change does)."""
     order.version += 1
-    names = sorted({*fields, "version", "updated_at"}, key=_ORDER_FIELD_RANK.__getitem__)
-    model_fields = [Order._meta.get_field(name) for name in names]
-    params = [f.get_db_prep_save(f.pre_save(order, False), connection) for f in model_fields]
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _update_sql(tuple(f.column for f in model_fields)), [*params, order.pk])
-        if cursor.rowcount != 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+    order.save(update_fields=sorted({*fields, "version", "updated_at"}))
 
 
 # Apps that publish the OrderEvent outbox (notifications; webhooks later) subscribe from
@@ -241,20 +176,12 @@ def _plan(lines: dict[date, OrderItem]) -> Plan:
     return {night: (item.room_type_id, item.room_id) for night, item in lines.items()}
 
 
-_ITEM = Columns(OrderItem, "i")
-_STAY_ITEMS_SQL = f"SELECT {_ITEM.sql()} FROM orders_orderitem i WHERE i.order_id = %s ORDER BY i.service_date, i.id"
-
-
 def _stay_items(order: Order) -> tuple[dict[date, OrderItem], Decimal]:
     """The locked order's room-night lines by night (``_night_lines``) and the total of its
-    other items (extras), in one prepared read: what check-out reads of its items."""
+    other items (extras), in one read: what check-out reads of its items."""
     lines: dict[date, OrderItem] = {}
     others = Decimal(0)
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _STAY_ITEMS_SQL, [order.pk])
-        rows = cursor.fetchall()
-    for row in rows:
-        item = _ITEM.build(row)
+    for item in OrderItem.objects.filter(order=order).order_by("service_date", "id"):
         if item.kind == OrderItem.Kind.ROOM_NIGHT:
             lines[item.service_date] = item
         else:
@@ -382,72 +309,6 @@ def _reshape(
 
 
 # --- create --------------------------------------------------------------------------
-
-
-@functools.cache
-def _insert_all_sql(shape: tuple[tuple[type[Model], bool], ...]) -> tuple[str, list[list[Field]]]:
-    """The statement ``_insert_all`` runs for these (model, with its primary key) groups,
-    and each group's fields in column order. Depends only on the models: computed once."""
-    qn = connection.ops.quote_name
-    ctes, selects, group_fields = [], [], []
-    for n, (model, with_pk) in enumerate(shape):
-        meta = model._meta
-        fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-        columns = ", ".join(qn(f.column) for f in fields)
-        ctes.append(f"g{n} AS (INSERT INTO {qn(meta.db_table)} ({columns}) SELECT {columns} "
-                    f"FROM json_populate_recordset(NULL::{qn(meta.db_table)}, %s::json) RETURNING {qn(meta.pk.column)})")
-        selects.append(f"SELECT {n}, {qn(meta.pk.column)} FROM g{n}")
-        group_fields.append(fields)
-    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", group_fields
-
-
-def _json_value(value: Any) -> Any:
-    """A value prepared for the database (``get_db_prep_save``) as JSON that PostgreSQL
-    reads back as the column's type: numbers and times as their text, a JSON field's
-    document (psycopg's ``Jsonb``, as Django prepares it) as itself."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | time):  # a datetime is a date
-        return value.isoformat()
-    if isinstance(value, Jsonb):
-        return value.obj
-    raise TypeError(f"{type(value).__name__} has no JSON form for _insert_all")
-
-
-_ENCODE = json.JSONEncoder(default=_json_value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
-
-def _insert_all(*groups: tuple[type[Model], list[Model]]) -> None:
-    """Insert new model instances in one statement and set their ids as ``bulk_create``
-    would. Each group is a model and its instances (possibly none), in dependency order:
-    foreign keys are checked at the end of the statement. A group whose first instance
-    has its primary key set (the order: its number is made of its id) inserts it; the
-    others get theirs back.
-
-    Booking is the hot path: four ORM inserts (order, lines, guests, events) cost ~2 ms
-    of CPU to compile; this is one prepared statement (``apps.common.prepared``) whose
-    text depends only on the models. Each group's rows travel as one JSON array of
-    objects keyed by column (``json_populate_recordset`` turns it into rows of the table's
-    type): one parameter per group instead of one array per column, which psycopg cost
-    ~1 ms of CPU per booking to convert (59 arrays). The values are prepared as the ORM
-    prepares them (``pre_save`` for auto_now(_add), ``get_db_prep_save``)."""
-    shape = tuple((model, bool(objs) and objs[0].pk is not None) for model, objs in groups)
-    sql, group_fields = _insert_all_sql(shape)
-    params = []
-    for (_model, objs), fields in zip(groups, group_fields):
-        params.append(_ENCODE([
-            {f.column: f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields} for obj in objs
-        ]))
-    with connection.cursor() as cursor:
-        # RETURNING gives the rows in the JSON arrays' order, as bulk_create relies on for unnest.
-        execute_prepared(cursor, sql, params)
-        ids = cursor.fetchall()
-    position = [0] * len(groups)
-    for n, pk in ids:
-        obj = groups[n][1][position[n]]
-        position[n] += 1
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, connection.alias
 
 
 @dataclass(frozen=True)
@@ -617,21 +478,22 @@ def order_create(
     if external_ref:
         try:
             with transaction.atomic():
-                _insert_all((Order, [order]), (OrderItem, items), (OrderGuest, order_guests), (OrderEvent, events))
+                order.save(force_insert=True)
         except IntegrityError as exc:
             if "order_external_ref_unique" in str(exc):
                 raise DuplicateExternalRef() from exc
             raise
     else:
-        _insert_all((Order, [order]), (OrderItem, items), (OrderGuest, order_guests), (OrderEvent, events))
+        order.save(force_insert=True)
+    OrderItem.objects.bulk_create(items)
+    OrderGuest.objects.bulk_create(order_guests)
+    OrderEvent.objects.bulk_create(events)
     if confirm:
         # Last, so the counter rows stay locked for as short a time as possible.
         inventory.hold_stay(
             store_id=store.pk, order_id=order.pk, room_type_id=room_type.pk, nights=nights,
             room_id=room.pk if room else None,
         )
-    # The caller usually renders the new order: spare it the queries to read these back.
-    order._prefetched_objects_cache = {"items": items, "events": events, "guests": order_guests}
     _after_commit("order.created", order, status=order.status)
     return order
 
@@ -734,22 +596,19 @@ def order_extend(*, order: Order, actor, departure: date) -> Order:
 
 
 @transaction.atomic
-def order_check_out(*, order: Order, actor, override_reason: str | None = None) -> Order:
+def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, Any]] | None = None) -> Order:
     """checked_in / extended -> checked_out. Leaving before the booked departure moves the
     departure to today (at least one night is kept), gives the unused nights back to
-    sale and drops their room-night lines. The room becomes dirty.
+    sale and drops their room-night lines.
 
-    The folios must be settled (zero balance, no deposit held), or a manager checks out
-    anyway with ``override_reason`` (recorded on the folios and in the event); the
-    folios are then closed (``apps.folios.services.folio_check_out_guard``)."""
-    from apps.folios.services import folio_check_out_guard
-    from apps.rooms.services import room_mark_dirty
-
+    The orders half of a check-out: the desk's check-out is
+    ``apps.frontdesk.services.stay_check_out``, which settles the bill through ``settle``
+    (called with the freshly locked order once the move is allowed, before anything
+    changes; it may refuse by raising, and what it returns is recorded on the event) and
+    marks the room dirty."""
     order = _lock(order)
     _check_transition(order, Status.CHECKED_OUT)
-    # Orders first, then folios: the guard locks the folios after this order's row (which
-    # it does not lock again).
-    settlement = folio_check_out_guard(order=order, actor=actor, override_reason=override_reason, order_locked=True)
+    settled = settle(order) if settle is not None else {}
     today = business_date(store=order.store)
     old_status, old_departure = order.status, order.departure
     new_departure = min(order.departure, max(today, order.arrival + timedelta(days=1)))
@@ -763,10 +622,7 @@ def order_check_out(*, order: Order, actor, override_reason: str | None = None) 
     # ``lines`` are the room nights as they are now (``_reshape`` updates it in place).
     items_total = other_items_total + sum((line.total_price for line in lines.values()), Decimal(0))
     _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order, items_total=items_total)])
-    room_mark_dirty(room=order.room, actor=_user(actor))
-    data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure}
-    if settlement["override"] is not None:
-        data["folio_override"] = settlement["override"]
+    data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure, **settled}
     if new_departure < old_departure:
         data.update(departure=[old_departure.isoformat(), new_departure.isoformat()], removed_amount=str(removed_amount), **changes)
     _event(order, OrderEvent.Kind.CHECKED_OUT, actor=actor, from_status=old_status, to_status=order.status, data=data)
@@ -815,6 +671,20 @@ def order_mark_no_show(*, order: Order, actor) -> Order:
     _event(order, OrderEvent.Kind.NO_SHOW, actor=actor, from_status=old, to_status=order.status, data=changes)
     _after_commit("order.no_show", order)
     return order
+
+
+def orders_lock_for_audit(*, store: Store, day: date) -> list[Order]:
+    """Lock every order the night audit of ``day`` may touch, by pk (the global lock
+    order): in the house (the audit posts night ``day`` or lists them as due out) or
+    confirmed and due by ``day`` (no-show candidates). ``FOR NO KEY UPDATE``: rows that
+    reference them (ledger rows, events) may still be inserted. The caller is in a
+    transaction; each order has its id, store, code, status, arrival and departure."""
+    return list(
+        Order.objects.select_for_update(no_key=True)
+        .filter(store=store, status__in=[*Order.IN_HOUSE, Status.CONFIRMED], arrival__lte=day)
+        .only("id", "store_id", "code", "status", "arrival", "departure")
+        .order_by("id")
+    )
 
 
 # --- stay changes (modifications, not transitions) -------------------------------------------

@@ -7,7 +7,6 @@ S = "s/<int:store_id>/"
 O = S + "orders/<int:pk>/"
 
 urlpatterns = [
-    path(S + "today/", views.TodayView.as_view(), name="desk-today"),
     path(S + "orders/", views.OrderListView.as_view(), name="order-list"),
     path(S + "orders/new/", views.OrderCreateView.as_view(), name="order-create"),
     path(O, views.OrderDetailView.as_view(), name="order-detail"),
@@ -15,7 +14,6 @@ urlpatterns = [
     path(O + "edit/", views.OrderEditView.as_view(), name="order-edit"),
     path(O + "check-in/", views.OrderCheckInView.as_view(), name="order-check-in"),
     path(O + "confirm/", views.OrderActionView.as_view(action="confirm"), name="order-confirm"),
-    path(O + "check-out/", views.OrderActionView.as_view(action="check_out"), name="order-check-out"),
     path(O + "no-show/", views.OrderActionView.as_view(action="no_show"), name="order-no-show"),
     path(O + "cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path(O + "extend/", views.OrderExtendView.as_view(), name="order-extend"),

@@ -11,6 +11,5 @@ router.register("channels", api.ChannelViewSet, basename="api-channel")
 urlpatterns = [
     path("stores/<int:store_id>/", include(router.urls)),
     path("stores/<int:store_id>/availability/", api.AvailabilityApi.as_view(), name="api-availability"),
-    path("stores/<int:store_id>/today/", api.TodayApi.as_view(), name="api-today"),
     path("stores/<int:store_id>/external-orders/", api.ExternalOrderApi.as_view(), name="api-external-orders"),
 ]

@@ -1,6 +1,7 @@
-"""Back-office pages of orders: today's desk, the order list, create (reservation or
-walk-in), detail with its timeline, edit, the lifecycle actions, check-in with the
-guests' documents, and the grid's move endpoint. Extras and payments are posted on the
+"""Back-office pages of orders: the order list, create (reservation or walk-in), detail
+with its timeline, edit, the lifecycle actions, check-in with the guests' documents, and
+the grid's move endpoint. Today's desk, the grid and the check-out are the front desk's
+(``apps/frontdesk/views.py``). Extras and payments are posted on the
 folio (``apps/folios/views.py``), which adds extras to the order as well. Thin: every
 write is one call to the same services the REST API calls (``apps.orders.services``);
 contacts' documents go through ``apps.contacts.services.contact_update``.
@@ -11,7 +12,6 @@ itself) or the re-rendered form; JSON (``{detail, code, extra}``) for the grid's
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from django.contrib import messages
@@ -19,13 +19,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from apps.common.errors import DomainError, NotFoundError
-from apps.common.exceptions import error_body
+from apps.common.pages import hx_events, is_htmx, next_url, wants_json_answer, write_done, write_refused
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_update
 from apps.orders import selectors, services
@@ -44,33 +43,13 @@ from apps.orders.forms import (
 from apps.orders.models import Order, OrderEvent
 from apps.rooms import selectors as room_selectors
 from apps.tenancy.scope import StoreScopedPageMixin
+from apps.tenancy.business_day import business_date
 
 Status = Order.Status
 PAGE_SIZE = 50
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "") and not _is_htmx(request)
-
-
-def _hx_events(response: HttpResponse, **events) -> HttpResponse:
-    # ASCII-escaped JSON: header values must be latin-1, messages are often Chinese.
-    response["HX-Trigger"] = json.dumps({k.replace("_", "-"): v for k, v in events.items()}, ensure_ascii=True)
-    return response
-
-
-def _next_url(request, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return url
-    return default
 
 
 def _id_types() -> list:
@@ -104,44 +83,10 @@ class OrderPageMixin(StoreScopedPageMixin):
         return list(selectors.channel_list(store=self.store, active_only=True))
 
     def done(self, message: str, default_url: str, **events) -> HttpResponse:
-        """A write succeeded: htmx callers refresh what they show; others go on to ``next``."""
-        if _is_htmx(self.request):
-            return _hx_events(HttpResponse(status=204), toast={"message": message, "level": "success"}, desk_changed=True, **events)
-        if _wants_json(self.request):
-            return JsonResponse({"ok": True, "detail": message})
-        messages.success(self.request, message)
-        return HttpResponseRedirect(_next_url(self.request, default_url))
+        return write_done(self.request, message, default_url, **events)
 
     def refused(self, exc: DomainError, default_url: str) -> HttpResponse:
-        """A service said no: the reason, in the user's language, and nothing changed."""
-        if _is_htmx(self.request):
-            return _hx_events(HttpResponse(status=204), toast={"message": exc.message, "level": "error"})
-        if _wants_json(self.request):
-            return JsonResponse(error_body(exc.code, exc.message, exc.extra), status=exc.status)
-        messages.error(self.request, exc.message)
-        return HttpResponseRedirect(_next_url(self.request, default_url))
-
-
-# --- today --------------------------------------------------------------------------------------
-
-
-class TodayView(OrderPageMixin, TemplateView):
-    """Arrivals, in-house guests, departures and rooms to clean, with one-click actions."""
-
-    template_name = "orders/today.html"
-
-    def get_template_names(self):
-        return ["orders/_today_board.html"] if self.request.GET.get("partial") == "1" else [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        day = selectors.business_date(store=self.store)
-        lists = selectors.today_lists(store=self.store, day=day)
-        to_clean = list(room_selectors.room_list(store=self.store, filters={"is_active": True, "housekeeping": "dirty"}))
-        cleaning = list(room_selectors.room_list(store=self.store, filters={"is_active": True, "housekeeping": "cleaning"}))
-        context.update(day=day, lists=lists, dirty_rooms=to_clean + cleaning,
-                       due_out_ids={row["id"] for row in lists["departures"]})
-        return context
+        return write_refused(self.request, exc, default_url)
 
 
 # --- list -----------------------------------------------------------------------------------------
@@ -151,7 +96,7 @@ class OrderListView(OrderPageMixin, TemplateView):
     template_name = "orders/order_list.html"
 
     def get_template_names(self):
-        return ["orders/_order_results.html"] if _is_htmx(self.request) else [self.template_name]
+        return ["orders/_order_results.html"] if is_htmx(self.request) else [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -174,10 +119,10 @@ class OrderCreateView(OrderPageMixin, TemplateView):
     drawer_template_name = "orders/_order_create_drawer.html"
 
     def get_template_names(self):
-        return [self.drawer_template_name] if _is_htmx(self.request) else [self.template_name]
+        return [self.drawer_template_name] if is_htmx(self.request) else [self.template_name]
 
     def make_form(self, data=None):
-        today = selectors.business_date(store=self.store)
+        today = business_date(store=self.store)
         rooms = self.rooms()
         initial = OrderCreateForm.initial_from(self.request.GET, today=today)
         picked = next((r for r in rooms if r.pk == initial.get("room")), None)
@@ -192,7 +137,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["business_date"] = selectors.business_date(store=self.store)
+        context["business_date"] = business_date(store=self.store)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -208,8 +153,8 @@ class OrderCreateView(OrderPageMixin, TemplateView):
                     "room": order.room.number if order.room_id else order.room_type.name,
                     "arrival": order.arrival.isoformat(), "departure": order.departure.isoformat(),
                 }
-                if _is_htmx(request):
-                    return _hx_events(HttpResponse(status=204), toast={"message": message, "level": "success"},
+                if is_htmx(request):
+                    return hx_events(HttpResponse(status=204), toast={"message": message, "level": "success"},
                                       desk_changed=True, drawer_close=True)
                 messages.success(request, message)
                 return HttpResponseRedirect(self.order_url(order.pk))
@@ -319,7 +264,7 @@ class OrderDetailView(OrderPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = self.get_order()
-        today = selectors.business_date(store=self.store)
+        today = business_date(store=self.store)
         rooms = {r.pk: r.number for r in self.rooms()}
         types = {t.pk: t.name for t in room_selectors.room_type_list(store=self.store)}
         items = list(order.items.all())
@@ -345,7 +290,7 @@ class OrderPanelView(OrderPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = self.get_order()
-        today = selectors.business_date(store=self.store)
+        today = business_date(store=self.store)
         context.update(order=order, today=today, guests=_guests(order), actions=_actions(order, today),
                        rooms=self.rooms() if order.status in Order.ACTIVE else [])
         return context
@@ -429,19 +374,11 @@ class OrderActionView(OrderPageMixin, View):
         actor = self.request.user
         if self.action == "confirm":
             return services.order_confirm(order=order, actor=actor)
-        if self.action == "check_out":
-            # a manager may check out with a balance, saying why (recorded on the folios)
-            override = (self.request.POST.get("override_reason") or "").strip() or None
-            return services.order_check_out(order=order, actor=actor, override_reason=override)
         if self.action == "no_show":
             return services.order_mark_no_show(order=order, actor=actor)
         raise AssertionError(self.action)
 
     def message(self, order: Order) -> str:
-        if self.action == "check_out":
-            return _("%(guest)s checked out of %(room)s; the room is dirty.") % {
-                "guest": order.primary_contact_name or order.code, "room": order.room.number if order.room_id else "",
-            }
         return _("Order %(code)s: %(status)s.") % {"code": order.code, "status": Status(order.status).label}
 
 
@@ -480,7 +417,7 @@ class OrderGuestAddView(OrderDetailView):
             try:
                 guest = services.order_guest_add(order=order, actor=request.user, person=person)
             except DomainError as exc:
-                if _is_htmx(request) or _wants_json(request):
+                if is_htmx(request) or wants_json_answer(request):
                     return self.refused(exc, url)
                 add_domain_error(form, exc)
                 messages.error(request, exc.message)
@@ -521,7 +458,7 @@ class OrderMoveView(OrderPageMixin, View):
             "guest": moved.primary_contact_name or moved.code, "room": room.number,
             "arrival": moved.arrival.isoformat(), "departure": moved.departure.isoformat(), "total": moved.total_amount,
         }
-        if _wants_json(request):
+        if wants_json_answer(request):
             return JsonResponse({
                 "ok": True, "detail": message,
                 "order": {"id": moved.pk, "room_id": moved.room_id, "arrival": moved.arrival.isoformat(),
@@ -541,7 +478,7 @@ class OrderCheckInView(OrderPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = kwargs.get("order") or self.get_order()
-        today = selectors.business_date(store=self.store)
+        today = business_date(store=self.store)
         context.update(order=order, today=today, form=kwargs.get("form") or self.make_form(order), actions=_actions(order, today))
         return context
 
@@ -560,7 +497,7 @@ class OrderCheckInView(OrderPageMixin, TemplateView):
                 add_domain_error(form, exc)
             else:
                 messages.success(request, _("%(guest)s checked in to %(room)s.") % {"guest": order.primary_contact_name or order.code, "room": room.number})
-                return HttpResponseRedirect(_next_url(request, self.order_url(order.pk)))
+                return HttpResponseRedirect(next_url(request, self.order_url(order.pk)))
         return self.render_to_response(self.get_context_data(order=order, form=form))
 
     def register_documents(self, form: CheckInForm) -> None:

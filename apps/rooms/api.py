@@ -17,7 +17,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
@@ -27,8 +26,6 @@ from apps.rooms import selectors, services
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 from apps.rooms.serializers import (
-    GridOutSerializer,
-    GridQuerySerializer,
     HousekeepingEventOutSerializer,
     HousekeepingInSerializer,
     PriceCalendarOutSerializer,
@@ -44,9 +41,8 @@ from apps.rooms.serializers import (
     RoomTypeInSerializer,
     RoomTypeOutSerializer,
     RoomUpdateSerializer,
-    grid_json,
 )
-from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
+from apps.tenancy.scope import StoreScopedViewSet
 
 TAG = "rooms"
 
@@ -398,22 +394,3 @@ class PricingRuleViewSet(StoreScopedViewSet):
     def destroy(self, request, store_id: int, pk: int):
         services.pricing_rule_delete(rule=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- the grid -----------------------------------------------------------------------
-
-
-class RoomGridApi(StoreScopedMixin, APIView):
-    """The room status grid (房态图): every active room with its blocks and occupancy per night,
-    and per room type the rooms left to sell. A constant number of SQL queries."""
-
-    @extend_schema(
-        parameters=[GridQuerySerializer], responses=GridOutSerializer, tags=[TAG],
-        description="At most 90 days (date_span_too_long otherwise).",
-    )
-    def get(self, request, store_id: int):
-        q = _query(GridQuerySerializer, request)
-        start = q.get("start") or selectors.store_today(store=self.store)
-        grid = selectors.room_grid(store=self.store, start=start, days=q["days"])
-        return Response(grid_json(grid))
-

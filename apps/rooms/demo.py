@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from apps.rooms import services
 from apps.rooms.models import RoomLock, RoomType
-from apps.rooms.selectors import store_today
+from apps.tenancy.business_day import store_local_date
 
 # (name, default price, guests, amenities, description, rooms as (number, floor))
 TYPES = [
@@ -50,7 +50,7 @@ def seed(*, store) -> None:
             store=store, room_type=types[name], name="连住3晚及以上 9折", min_los=3,
             adjustment_type="percent", adjustment_value=Decimal("-10"), priority=20,
         )
-    today = store_today(store=store)
+    today = store_local_date(store=store)
     summer = today.year if today <= today.replace(month=8, day=31) else today.year + 1  # the coming summer
     services.pricing_rule_create(
         store=store, room_type=types["家庭套房"], name="暑期家庭价", date_range_start=date(summer, 7, 1),

@@ -6,49 +6,8 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.common.errors import DomainError
+from apps.common.forms import DateInput
 from apps.rooms.models import Room, RoomLock
-
-GRID_DAYS = (7, 14, 31)
-GRID_GROUPS = (("type", _("Room type")), ("floor", _("Floor")))
-
-
-def add_domain_error(form: forms.Form, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on the form: its field errors on those fields, else at the top."""
-    placed = False
-    for name, messages in ((exc.extra or {}).get("fields") or {}).items():
-        target = (field_map or {}).get(name, name)
-        if target in form.fields:
-            for message in messages:
-                form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class GridQueryForm(forms.Form):
-    """The grid's window and grouping, from the query string (bad values fall back to defaults)."""
-
-    start = forms.DateField(required=False, label=_("From"), widget=DateInput())
-    days = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=14, label=_("Days"),
-        choices=[(d, _("%(days)d days") % {"days": d}) for d in GRID_DAYS],
-    )
-    group = forms.ChoiceField(required=False, choices=GRID_GROUPS, label=_("Group by"))
-
-    def window(self, *, today):
-        data = self.cleaned_data if self.is_valid() else {}
-        start = data.get("start") or today
-        days = data.get("days") or 14
-        group = data.get("group") or "type"
-        return start, days, group
 
 
 class RoomLockForm(forms.Form):

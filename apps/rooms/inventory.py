@@ -18,8 +18,8 @@ order. Services that change capacity lock the room type(s) FOR UPDATE first, the
 room FOR UPDATE.
 
 Holding a new stay in a room is three statements (the type's row, the counters, the
-room nights), releasing it three. Every statement is hand-written SQL: this module is
-on the path of every booking. Callers run these inside their own
+room nights), releasing it three. Every statement is hand-written SQL: they are the
+guarantee (each decides under concurrency what it can take). Callers run these inside their own
 ``transaction.atomic()``; a refusal leaves nothing held either way.
 """
 from __future__ import annotations
@@ -32,7 +32,6 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
-from apps.common.prepared import execute_prepared
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.models import Room, RoomNight
 
@@ -122,7 +121,7 @@ _ROOM_NIGHTS_SQL = """
 
 def _take(cursor, *, store_id: int, column: str, room_type_id: int, nights: list[date]) -> None:
     """One unit of ``column`` on every night, or ``RoomTypeSoldOut`` and nothing taken."""
-    execute_prepared(cursor, _TAKE_SQL[column], {"store": store_id, "type": room_type_id, "nights": nights})
+    cursor.execute(_TAKE_SQL[column], {"store": store_id, "type": room_type_id, "nights": nights})
     taken = [night for night, units in cursor.fetchall() if units >= 1]
     if len(taken) < len(nights):
         if taken:
@@ -131,7 +130,7 @@ def _take(cursor, *, store_id: int, column: str, room_type_id: int, nights: list
 
 
 def _give_back(cursor, *, column: str, room_type_id: int, nights: list[date]) -> None:
-    execute_prepared(cursor, _GIVE_BACK_SQL[column], {"type": room_type_id, "nights": nights})
+    cursor.execute(_GIVE_BACK_SQL[column], {"type": room_type_id, "nights": nights})
     if cursor.rowcount != len(nights):
         # Giving back what was never taken: a bug in the caller, not a refusal.
         raise AssertionError(f"inventory: {column} of room type {room_type_id} given back for nights never taken")
@@ -139,7 +138,7 @@ def _give_back(cursor, *, column: str, room_type_id: int, nights: list[date]) ->
 
 def _lock_room_type(cursor, room_type_id: int) -> None:
     # Capacity changes take FOR UPDATE on the room type; make them wait for us.
-    execute_prepared(cursor, "SELECT id FROM rooms_roomtype WHERE id = %s FOR SHARE", [room_type_id])
+    cursor.execute("SELECT id FROM rooms_roomtype WHERE id = %s FOR SHARE", [room_type_id])
 
 
 def _insert_room_nights(
@@ -148,7 +147,7 @@ def _insert_room_nights(
 ) -> None:
     """The room nights, or a refusal (``RoomInactive``, ``RoomUnavailable``) and none inserted."""
     kind = (RoomNight.Kind.STAY if order_id is not None else RoomNight.Kind.LOCK).value
-    execute_prepared(cursor, _ROOM_NIGHTS_SQL, {
+    cursor.execute(_ROOM_NIGHTS_SQL, {
         "store": store_id, "room": room_id, "nights": nights, "kind": kind, "order": order_id, "lock": lock_id,
         "type": room_type_id,
     })
@@ -167,11 +166,10 @@ def _insert_room_nights(
 
 def _delete_stay_nights(cursor, *, order_id: int, nights: list[date] | None = None) -> None:
     if nights is None:
-        execute_prepared(cursor, "DELETE FROM rooms_roomnight WHERE order_id = %s AND kind = 'stay'", [order_id])
+        cursor.execute("DELETE FROM rooms_roomnight WHERE order_id = %s AND kind = 'stay'", [order_id])
     else:
-        execute_prepared(
-            cursor, "DELETE FROM rooms_roomnight WHERE order_id = %s AND kind = 'stay' AND night = ANY(%s::date[])",
-            [order_id, nights],
+        cursor.execute(
+            "DELETE FROM rooms_roomnight WHERE order_id = %s AND kind = 'stay' AND night = ANY(%s::date[])", [order_id, nights],
         )
 
 
@@ -197,7 +195,7 @@ def stay_refusal(*, room_type_id: int, nights: list[date], room_id: int | None =
     hold still decides. A refusal here is one the hold would also have given at that
     moment: the nights were held by committed orders or locks."""
     with connection.cursor() as cursor:
-        execute_prepared(cursor, _REFUSAL_SQL, {"type": room_type_id, "nights": sorted(set(nights)), "room": room_id})
+        cursor.execute(_REFUSAL_SQL, {"type": room_type_id, "nights": sorted(set(nights)), "room": room_id})
         sold_out, taken = cursor.fetchone()
     if sold_out:
         return RoomTypeSoldOut(sold_out, room_type_id)
@@ -337,7 +335,7 @@ def free_counts(*, store_id: int, start: date, end: date) -> dict[int, dict[date
     """
     result: dict[int, dict[date, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        execute_prepared(cursor, _FREE_COUNTS_SQL, {"store": store_id, "start": start, "days": (end - start).days})
+        cursor.execute(_FREE_COUNTS_SQL, {"store": store_id, "start": start, "days": (end - start).days})
         for type_id, night, free in cursor.fetchall():
             result[type_id][night] = free
     return dict(result)

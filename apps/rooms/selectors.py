@@ -22,28 +22,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.rooms.error_codes import RoomsErrorCode
-from apps.rooms.inventory import free_counts, nights_between
+from apps.rooms.inventory import nights_between
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.tenancy.business_day import store_local_date
 
 # The longest span a price calendar may cover (one query, computed in Python).
 PRICE_CALENDAR_MAX_DAYS = 366
-
-
-def store_today(*, store) -> date:
-    """The calendar date at ``store`` now (its own time zone): the first night still to come."""
-    return timezone.now().astimezone(ZoneInfo(store.time_zone)).date()
 
 
 @dataclass(frozen=True)
@@ -69,27 +61,17 @@ def _check_span(start: date, end: date, *, field_start: str, field_end: str, max
         )
 
 
-# Active rules of some room types whose date range touches the nights [start, last],
-# best first: priority desc, then the newest (id desc) -- the order ``_night_prices``
-# relies on. Hand-written and prepared (``apps.common.prepared``) because every booking
-# and search runs it: the equivalent queryset costs several times more CPU to compile
-# than to run, and PostgreSQL more to plan than to run.
-_RULE = Columns(PricingRule, "p")
-_ACTIVE_RULES_SQL = f"""
-    SELECT {_RULE.sql()} FROM rooms_pricingrule p
-    WHERE p.room_type_id = ANY(%(types)s::bigint[]) AND p.is_active
-      AND (%(store)s::bigint IS NULL OR p.store_id = %(store)s::bigint)
-      AND (p.date_range_start IS NULL OR p.date_range_start <= %(last)s::date)
-      AND (p.date_range_end IS NULL OR p.date_range_end >= %(start)s::date)
-    ORDER BY p.priority DESC, p.id DESC
-"""
-
-
 def _active_rules(room_type_ids: list[int], start: date, end: date, store_id: int | None = None) -> list[PricingRule]:
-    params = {"types": room_type_ids, "store": store_id, "start": start, "last": end - timedelta(days=1)}
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _ACTIVE_RULES_SQL, params)
-        return [_RULE.build(row) for row in cursor.fetchall()]
+    """Active rules of some room types whose date range touches the nights ``[start, end)``,
+    best first: priority desc, then the newest (id desc), the order ``_night_prices``
+    relies on. One query."""
+    last = end - timedelta(days=1)
+    rules = PricingRule.objects.filter(room_type_id__in=room_type_ids, is_active=True).filter(
+        Q(date_range_start__isnull=True) | Q(date_range_start__lte=last), Q(date_range_end__isnull=True) | Q(date_range_end__gte=start),
+    )
+    if store_id is not None:
+        rules = rules.filter(store_id=store_id)
+    return list(rules.order_by("-priority", "-id"))
 
 
 def pricing_rules_for(*, room_type: RoomType, start: date, end: date) -> list[PricingRule]:
@@ -211,49 +193,20 @@ def room_type_list(*, store, filters: dict | None = None) -> QuerySet[RoomType]:
     return qs
 
 
-# Hand-written and prepared: the booking path reads a room with its type, the search the
-# types on sale, on every request (see ``_ACTIVE_RULES_SQL`` for why; ``apps.common.rows``
-# turns the rows into instances).
-_ROOM, _ROOM_TYPE = Columns(Room, "r"), Columns(RoomType, "t")
-_ROOM_WITH_TYPE_SQL = f"""
-    SELECT {_ROOM.sql()}, {_ROOM_TYPE.sql()}
-    FROM rooms_room r JOIN rooms_roomtype t ON t.id = r.room_type_id
-    WHERE r.id = %s AND r.store_id = %s
-"""
-_ROOM_TYPE_SQL = f"SELECT {_ROOM_TYPE.sql()} FROM rooms_roomtype t WHERE t.id = %s AND t.store_id = %s"
-_ROOM_TYPES_ON_SALE_SQL = f"""
-    SELECT {_ROOM_TYPE.sql()} FROM rooms_roomtype t
-    WHERE t.store_id = %s AND t.is_active AND t.capacity >= %s
-    ORDER BY t.sort_order, t.id
-"""
-
-
 def room_get_with_type(*, store, room_id: int) -> Room | None:
     """The room ``room_id`` of ``store`` with its ``room_type`` loaded, or None. One query."""
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _ROOM_WITH_TYPE_SQL, [room_id, store.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    room = _ROOM.build(row)
-    room.room_type = _ROOM_TYPE.build(row, _ROOM.width)
-    return room
+    return Room.objects.select_related("room_type").filter(pk=room_id, store=store).first()
 
 
 def room_type_get(*, store, room_type_id: int) -> RoomType | None:
     """The room type ``room_type_id`` of ``store``, or None. One query."""
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _ROOM_TYPE_SQL, [room_type_id, store.pk])
-        row = cursor.fetchone()
-    return _ROOM_TYPE.build(row) if row is not None else None
+    return RoomType.objects.filter(pk=room_type_id, store=store).first()
 
 
 def room_types_on_sale(*, store, guests: int = 1) -> list[RoomType]:
     """The store's active room types that sleep ``guests``, in display order (sort order,
     id). One query."""
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _ROOM_TYPES_ON_SALE_SQL, [store.pk, guests])
-        return [_ROOM_TYPE.build(row) for row in cursor.fetchall()]
+    return list(RoomType.objects.filter(store=store, is_active=True, capacity__gte=guests).order_by("sort_order", "id"))
 
 
 def room_list(*, store, filters: dict | None = None) -> QuerySet[Room]:
@@ -274,9 +227,9 @@ def room_lock_list(*, store, filters: dict | None = None) -> QuerySet[RoomLock]:
     if filters.get("lock_type"):
         qs = qs.filter(lock_type=filters["lock_type"])
     if filters.get("active") is True:
-        qs = qs.filter(released_at__isnull=True, end_date__gt=store_today(store=store))
+        qs = qs.filter(released_at__isnull=True, end_date__gt=store_local_date(store=store))
     elif filters.get("active") is False:
-        qs = qs.filter(Q(released_at__isnull=False) | Q(end_date__lte=store_today(store=store)))
+        qs = qs.filter(Q(released_at__isnull=False) | Q(end_date__lte=store_local_date(store=store)))
     if filters.get("end"):
         qs = qs.filter(start_date__lt=filters["end"])
     if filters.get("start"):
@@ -298,20 +251,27 @@ def pricing_rule_list(*, store, filters: dict | None = None) -> QuerySet[Pricing
     return qs
 
 
-# --- the room status grid (房态图) -------------------------------------------------
+# --- what the room status grid shows of rooms (composed by apps.frontdesk) ------------------
 
-GRID_MAX_DAYS = 90
 
-# Occupancy of a room on a night, derived from its blocks (never stored).
-VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER = "vacant", "reserved", "occupied", "out_of_order"
-OCCUPANCY_STATES = (VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER)
-# Order statuses whose nights count as occupied (guests are or were in the room);
-# every other status of a stay holding the room (confirmed, ...) is "reserved".
-OCCUPIED_STATUSES = frozenset({"checked_in", "extended", "checked_out", "completed"})
+def grid_rooms(*, store) -> list[dict]:
+    """The store's active rooms in display order, with their type's name and housekeeping
+    status. One query."""
+    return list(
+        Room.objects.filter(store=store, is_active=True).order_by("sort_order", "number", "id")
+        .values("id", "number", "floor", "room_type_id", "room_type__name", "housekeeping", "housekeeping_at")
+    )
+
+
+def grid_room_types(*, store) -> list[dict]:
+    """The store's active room types in display order. One query."""
+    return list(RoomType.objects.filter(store=store, is_active=True).order_by("sort_order", "id").values("id", "name", "default_price"))
+
 
 # Runs of consecutive locked nights of one lock in one room ("gaps and islands"), clipped
 # to the window, with the lock's details. Released nights are gone from rooms_roomnight,
-# so a released lock shows only the nights it really held.
+# so a released lock shows only the nights it really held. Set-based SQL on rooms' own
+# tables: the ORM has no words for the run detection.
 _LOCK_BLOCKS_SQL = """
     SELECT b.room_id, b.lock_id, b.first_night, b.last_night, l.lock_type, l.reason, l.start_date, l.end_date
     FROM (
@@ -329,113 +289,14 @@ _LOCK_BLOCKS_SQL = """
 """
 
 
-# The grid's rooms and types, written once and prepared like the lock blocks: the grid
-# is the most read page of the back office and of the owner's app.
-_GRID_ROOMS_SQL = """
-    SELECT r.id, r.number, r.floor, r.room_type_id, t.name, r.housekeeping, r.housekeeping_at
-      FROM rooms_room r JOIN rooms_roomtype t ON t.id = r.room_type_id
-     WHERE r.store_id = %s AND r.is_active
-     ORDER BY r.sort_order, r.number, r.id
-"""
-_GRID_TYPES_SQL = """
-    SELECT t.id, t.name, t.default_price FROM rooms_roomtype t WHERE t.store_id = %s AND t.is_active ORDER BY t.sort_order, t.id
-"""
-
-
-def _stay_blocks(*, store, start: date, end: date) -> list[dict]:
-    """Stays with a room overlapping ``[start, end)``, from the orders app (its
-    ``stay_blocks`` selector: a constant 1-2 queries); none while orders is not installed."""
-    try:
-        from apps.orders.selectors import stay_blocks
-    except ImportError:
-        return []
-    return stay_blocks(store=store, start=start, end=end)
-
-
-def room_grid(*, store, start: date, days: int) -> dict:
-    """Everything the room status grid (房态图) shows for ``days`` nights from ``start``.
-
-    Returns ``{"start", "end", "dates", "room_types", "rooms"}``:
-
-    - ``room_types``: active types with ``free``, the rooms left to sell per night;
-    - ``rooms``: active rooms with type, housekeeping, ``occupancy`` per night
-      (vacant / reserved / occupied / out_of_order, derived from the blocks) and
-      ``blocks``: stays (guest, status, channel: ``apps.orders.selectors.stay_blocks``)
-      and locks (their held room nights), clipped to the window (``start``/``end``, end
-      exclusive).
-
-    A constant number of queries (4 + those of ``stay_blocks``), whatever the rooms and days.
-    """
-    if days < 1 or days > GRID_MAX_DAYS:
-        raise DomainValidationError(
-            RoomsErrorCode.DATE_SPAN_TOO_LONG,
-            _("The grid shows 1 to %(days)d days.") % {"days": GRID_MAX_DAYS},
-            extra={"fields": {"days": [_("From 1 to %(days)d.") % {"days": GRID_MAX_DAYS}]}, "max_days": GRID_MAX_DAYS},
-        )
-    end = start + timedelta(days=days)
-    dates = nights_between(start, end)
-
+def lock_blocks(*, store, start: date, end: date) -> list[dict]:
+    """The store's locks on the nights ``[start, end)`` as blocks: one per run of
+    consecutive locked nights of a lock in a room, by room and first night. One query."""
     with connection.cursor() as cursor:
-        execute_prepared(cursor, _GRID_ROOMS_SQL, [store.pk])
-        rooms = cursor.fetchall()
-        execute_prepared(cursor, _GRID_TYPES_SQL, [store.pk])
-        types = cursor.fetchall()
-        execute_prepared(cursor, _LOCK_BLOCKS_SQL, [store.pk, start, end])
-        lock_rows = cursor.fetchall()
-    free = free_counts(store_id=store.pk, start=start, end=end)
-    stays = _stay_blocks(store=store, start=start, end=end)
-
-    blocks: dict[int, list[dict]] = {room_id: [] for room_id, *_rest in rooms}
-    occupancy: dict[int, list[str]] = {room_id: [VACANT] * days for room_id, *_rest in rooms}
-    one_day = timedelta(days=1)
-    # Locks come in date order per room (SQL), then the stays: a room whose list is no
-    # longer in order (a stay before a lock, a stay that moved room) is sorted at the end.
-    unsorted = set()
-    for room_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in lock_rows:
-        if room_id not in blocks:
-            continue  # an inactive room
-        i, j = (first - start).days, (last - start).days + 1
-        blocks[room_id].append({
-            "kind": "lock", "start": first, "end": last + one_day, "lock_id": lock_id,
-            "lock_type": lock_type, "reason": reason, "lock_start": lock_start, "lock_end": lock_end,
-        })
-        occupancy[room_id][i:j] = [OUT_OF_ORDER] * (j - i)
-    for stay in stays:
-        room_id = stay["room_id"]
-        if room_id not in blocks:
-            continue
-        arrival, departure, status = stay["arrival"], stay["departure"], stay["status"]
-        first = arrival if arrival > start else start
-        after = departure if departure < end else end
-        i, j = (first - start).days, (after - start).days
-        room_blocks = blocks[room_id]
-        if room_blocks and room_blocks[-1]["start"] > first:
-            unsorted.add(room_id)  # e.g. a stay that moved room in the house
-        room_blocks.append({
-            "kind": "stay", "start": first, "end": after, "order_id": stay["order_id"], "arrival": arrival,
-            "departure": departure, "status": status, "guest_name": stay["guest_name"] or "", "channel": stay["channel"] or "",
-        })
-        occupancy[room_id][i:j] = [OCCUPIED if status in OCCUPIED_STATUSES else RESERVED] * (j - i)
-    for room_id in unsorted:
-        blocks[room_id].sort(key=_block_start)
-
-    return {
-        "start": start,
-        "end": end,
-        "dates": dates,
-        "room_types": [
-            {"id": type_id, "name": name, "default_price": price, "free": [free.get(type_id, {}).get(d, 0) for d in dates]}
-            for type_id, name, price in types
-        ],
-        "rooms": [
-            {
-                "id": room_id, "number": number, "floor": floor, "room_type_id": type_id, "room_type_name": type_name,
-                "housekeeping": hk, "housekeeping_at": hk_at, "occupancy": occupancy[room_id], "blocks": blocks[room_id],
-            }
-            for room_id, number, floor, type_id, type_name, hk, hk_at in rooms
-        ],
-    }
-
-
-def _block_start(block: dict) -> date:
-    return block["start"]
+        cursor.execute(_LOCK_BLOCKS_SQL, [store.pk, start, end])
+        rows = cursor.fetchall()
+    return [
+        {"room_id": room_id, "lock_id": lock_id, "first_night": first, "last_night": last, "lock_type": lock_type,
+         "reason": reason, "lock_start": lock_start, "lock_end": lock_end}
+        for room_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in rows
+    ]

@@ -16,13 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError, NotFoundError
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.rooms import inventory
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import RoomUnavailable, nights_between
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType
-from apps.rooms.selectors import store_today
+from apps.tenancy.business_day import store_local_date
 
 logger = logging.getLogger(__name__)
 
@@ -50,70 +48,38 @@ def housekeeping_allowed_from(current: str) -> list[str]:
     return sorted(Room.HOUSEKEEPING_TRANSITIONS.get(current, frozenset()) | {Housekeeping.DIRTY})
 
 
-# A housekeeping move in one statement: the room row locked (FOR NO KEY UPDATE: rows that
-# reference it may still be inserted), moved only if the table allows it from the status
-# it is in, and the change recorded. Returns the status it was in (NULL: no such room) and
-# the moved row (NULLs: the move was refused, nothing written).
-_HOUSEKEEPING_MOVE_SQL = """
-    WITH old AS (
-        SELECT id, store_id, housekeeping FROM rooms_room WHERE id = %(room)s FOR NO KEY UPDATE
-    ), moved AS (
-        UPDATE rooms_room r
-        SET housekeeping = %(status)s::text, housekeeping_at = %(now)s::timestamptz, housekeeping_by_id = %(actor)s::bigint
-        FROM old
-        WHERE r.id = old.id AND (%(always)s::boolean OR old.housekeeping = ANY(%(allowed_from)s::text[]))
-        RETURNING r.*
-    ), recorded AS (
-        INSERT INTO rooms_housekeepingevent (store_id, room_id, from_status, to_status, source, actor_id, created_at)
-        SELECT old.store_id, old.id, old.housekeeping, %(status)s::text, %(source)s::text, %(actor)s::bigint, %(now)s::timestamptz
-        FROM old JOIN moved ON moved.id = old.id
-    )
-    SELECT old.housekeeping, {moved} FROM old LEFT JOIN moved m ON m.id = old.id
-"""
-_MOVED = Columns(Room, "m")
-_HOUSEKEEPING_MOVE_SQL = _HOUSEKEEPING_MOVE_SQL.format(moved=_MOVED.sql())
-# The statuses a room may move to ``status`` from (to dirty: any, see ``_housekeeping_move``).
-_ALLOWED_FROM = {
-    str(status): sorted(str(current) for current, nexts in Room.HOUSEKEEPING_TRANSITIONS.items() if status in nexts)
-    for status in Housekeeping.values
-}
-
-
 def _housekeeping_move(*, room: Room, status: str, actor, source: str) -> Room:
-    """Lock, check, update and record in one statement written once (the check-out path
-    runs it; the queryset, ``save`` and ``create`` it replaces cost more CPU to compile than
-    the statement costs to run). The room as it is now, or a refusal and nothing written."""
+    """The transition recipe: lock the room (``FOR NO KEY UPDATE``: rows that reference it
+    may still be inserted), check the move against ``Room.HOUSEKEEPING_TRANSITIONS`` (any
+    room may be marked dirty: a guest left, a spill, an inspection failed), set the status
+    and record the change. The room as it is now, or a refusal and nothing written."""
     if status not in Housekeeping.values:
         raise DomainValidationError(
             RoomsErrorCode.HOUSEKEEPING_STATUS_INVALID,
             _("Unknown housekeeping status."),
             extra={"fields": {"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Housekeeping.values)}]}},
         )
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, _HOUSEKEEPING_MOVE_SQL, {
-            "room": room.pk, "status": str(status), "now": now, "actor": actor.pk if actor is not None else None,
-            # Any room may be marked dirty (a guest left, a spill, an inspection failed).
-            "always": status == Housekeeping.DIRTY, "allowed_from": _ALLOWED_FROM[status], "source": str(source),
-        })
-        row = cursor.fetchone()
-    if row is None:
-        raise Room.DoesNotExist("Room matching query does not exist.")
-    current = row[0]
-    if _MOVED.is_null(row, 1):
-        raise DomainError(
-            RoomsErrorCode.HOUSEKEEPING_TRANSITION_NOT_ALLOWED,
-            _("A room cannot go from %(current)s to %(wanted)s.")
-            % {"current": Housekeeping(current).label, "wanted": Housekeeping(status).label},
-            extra={"from": current, "to": status, "allowed": housekeeping_allowed_from(current)},
+    with transaction.atomic():
+        locked = Room.objects.select_for_update(no_key=True).get(pk=room.pk)
+        current = locked.housekeeping
+        if status != Housekeeping.DIRTY and status not in Room.HOUSEKEEPING_TRANSITIONS.get(current, frozenset()):
+            raise DomainError(
+                RoomsErrorCode.HOUSEKEEPING_TRANSITION_NOT_ALLOWED,
+                _("A room cannot go from %(current)s to %(wanted)s.")
+                % {"current": Housekeeping(current).label, "wanted": Housekeeping(status).label},
+                extra={"from": current, "to": status, "allowed": housekeeping_allowed_from(current)},
+            )
+        locked.housekeeping, locked.housekeeping_at, locked.housekeeping_by = status, timezone.now(), actor
+        locked.save(update_fields=["housekeeping", "housekeeping_at", "housekeeping_by"])
+        HousekeepingEvent.objects.create(
+            store_id=locked.store_id, room=locked, from_status=current, to_status=status, source=source, actor=actor,
+            created_at=locked.housekeeping_at,
         )
-    moved = _MOVED.build(row, 1)
-    moved.housekeeping_by = actor
     logger.info(
         "room.housekeeping_changed",
-        extra={"room_id": moved.pk, "store_id": moved.store_id, "from": current, "to": status, "source": source},
+        extra={"room_id": locked.pk, "store_id": locked.store_id, "from": current, "to": status, "source": source},
     )
-    return moved
+    return locked
 
 
 def room_housekeeping_set(*, room: Room, status: str, actor) -> Room:
@@ -255,7 +221,7 @@ def room_create(
                 is_active=is_active, sort_order=sort_order,
             )
             if is_active:
-                inventory.capacity_change(room_type_id=room_type.pk, delta=+1, from_night=store_today(store=store))
+                inventory.capacity_change(room_type_id=room_type.pk, delta=+1, from_night=store_local_date(store=store))
     except IntegrityError as exc:
         if not _unique_violation(exc, "room_number_unique_per_store"):
             raise
@@ -291,7 +257,7 @@ def room_update(*, room: Room, actor=None, **changes: Any) -> Room:
         for key, value in changes.items():
             setattr(locked, key, number if key == "number" else value)
         moves = old_active and (not new_active or new_type.pk != old_type_id)
-        today = store_today(store=store)
+        today = store_local_date(store=store)
         if moves:
             held = _future_holds(locked, today)
             if held:
@@ -396,7 +362,7 @@ def room_lock_create(
                        {"end_date": _("At most %(days)d days after the start.") % {"days": LOCK_MAX_NIGHTS}}, max_days=LOCK_MAX_NIGHTS)
     if room.store_id != store.pk:
         raise NotFoundError("not_found", _("Not found."))
-    today = store_today(store=store)
+    today = store_local_date(store=store)
     if start_date < today:
         raise _invalid(RoomsErrorCode.ROOM_LOCK_IN_PAST, _("A lock cannot start before today."),
                        {"start_date": _("Today (%(today)s) or later.") % {"today": today.isoformat()}})
@@ -433,7 +399,7 @@ def room_lock_release(*, lock: RoomLock, actor=None) -> RoomLock:
                 RoomsErrorCode.ROOM_LOCK_RELEASED, _("This lock was already released."),
                 extra={"released_at": locked.released_at.isoformat()},
             )
-        first = max(store_today(store=locked.store), locked.start_date)
+        first = max(store_local_date(store=locked.store), locked.start_date)
         nights = nights_between(first, locked.end_date) if first < locked.end_date else []
         if nights:
             inventory.release_lock(store_id=locked.store_id, lock_id=locked.pk, room=locked.room, nights=nights)

@@ -4,7 +4,6 @@ from django.urls import path
 from apps.rooms import views
 
 urlpatterns = [
-    path("s/<int:store_id>/grid/", views.RoomGridView.as_view(), name="room-grid"),
     path("s/<int:store_id>/rooms/<int:room_id>/panel/", views.RoomPanelView.as_view(), name="room-panel"),
     path("s/<int:store_id>/rooms/<int:room_id>/housekeeping/", views.RoomHousekeepingView.as_view(), name="room-housekeeping"),
     path("s/<int:store_id>/rooms/<int:room_id>/locks/", views.RoomLockCreateView.as_view(), name="room-lock-create"),

@@ -15,5 +15,4 @@ housekeeping = api.RoomHousekeepingViewSet.as_view({"get": "list", "post": "crea
 urlpatterns = [
     path("stores/<int:store_id>/", include(router.urls)),
     path("stores/<int:store_id>/rooms/<int:room_id>/housekeeping/", housekeeping, name="api-room-housekeeping"),
-    path("stores/<int:store_id>/grid/", api.RoomGridApi.as_view(), name="api-room-grid"),
 ]

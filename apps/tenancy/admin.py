@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, UserDevice, WeChatBinding
+from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, StoreBusinessDay, UserDevice, WeChatBinding
 
 
 @admin.register(Store)
@@ -61,4 +61,20 @@ class WeChatBindingAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "openid", "unionid", "created_at", "last_login_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StoreBusinessDay)
+class StoreBusinessDayAdmin(admin.ModelAdmin):
+    """Read-only: the night audit rolls the business date (apps/tenancy/business_day.py)."""
+
+    list_display = ["store", "business_date", "opened_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

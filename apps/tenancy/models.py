@@ -194,3 +194,26 @@ class WeChatBinding(models.Model):
 
     def __str__(self) -> str:
         return f"WeChat binding of user {self.user_id}"
+
+
+class StoreBusinessDay(models.Model):
+    """The open business date of a store (one row per store, created on first use).
+
+    Read and written only by ``apps.tenancy.business_day``: rolled by the night audit with
+    ``UPDATE ... SET business_date = D + 1 WHERE business_date = D``; the audit holds this
+    row's lock while it works, so two audits of one store never run at the same time.
+    The table keeps the name it had when the night audit lived in ``apps.reports``.
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="business_day")
+    business_date = models.DateField(_("business date"))
+    # When the current business date was opened (created, or the previous day's audit rolled it).
+    opened_at = models.DateTimeField(_("opened at"))
+
+    class Meta:
+        db_table = "reports_storebusinessday"
+        verbose_name = _("business date")
+        verbose_name_plural = _("business dates")
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.business_date.isoformat()}"

@@ -3,15 +3,13 @@ from __future__ import annotations
 import json
 from datetime import time
 from decimal import Decimal
-from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
+from guardian.models import UserObjectPermission
 
-from apps.common.prepared import execute_prepared
-from apps.common.rows import Columns
 from apps.tenancy.models import Setting, StaffProfile, Store
 from apps.tenancy.roles import ACCESS, MANAGE
 
@@ -19,24 +17,17 @@ from apps.tenancy.roles import ACCESS, MANAGE
 # A user's grants on stores (django-guardian object permissions). Roles are granted to
 # users, never to groups (services.staff_grant_store), so guardian's group lookup is not
 # needed. The content type is matched by its natural key, not a per-process cached id:
-# ids need not agree across tenant schemas. Written once as SQL: the store scope runs on
-# every request (compiling the equivalent querysets cost more CPU than running them).
-_GRANTS = """
-SELECT g.object_pk, p.codename
-  FROM guardian_userobjectpermission g
-  JOIN auth_permission p ON p.id = g.permission_id
-  JOIN django_content_type ct ON ct.id = g.content_type_id
- WHERE g.user_id = %(user)s AND ct.app_label = 'tenancy' AND ct.model = 'store' AND p.codename = ANY(%(perms)s)
-"""
+# ids need not agree across tenant schemas.
+def _grants(user: AbstractBaseUser, perms: list[str]) -> QuerySet[UserObjectPermission]:
+    return UserObjectPermission.objects.filter(
+        user_id=user.pk, content_type__app_label="tenancy", content_type__model="store", permission__codename__in=perms,
+    )
 
 
-@cache
-def _store_columns() -> Columns:
-    return Columns(Store, "s")
-
-
-def _grants_params(user: AbstractBaseUser, **more) -> dict:
-    return {"user": user.pk, "perms": [ACCESS, MANAGE], **more}
+def _with_perms(stores: QuerySet[Store], user: AbstractBaseUser) -> QuerySet[Store]:
+    """``stores`` annotated with ``granted``: the user's codenames on each (one query)."""
+    granted = _grants(user, [ACCESS, MANAGE]).filter(object_pk=Cast(OuterRef("pk"), output_field=CharField()))
+    return stores.annotate(granted=ArraySubquery(granted.values("permission__codename")))
 
 
 def store_list_for_user(*, user: AbstractBaseUser, perm: str = ACCESS) -> QuerySet[Store]:
@@ -48,12 +39,7 @@ def store_list_for_user(*, user: AbstractBaseUser, perm: str = ACCESS) -> QueryS
         return stores.none()
     if user.is_superuser:
         return stores
-    from guardian.models import UserObjectPermission
-
-    grants = UserObjectPermission.objects.filter(
-        user_id=user.pk, object_pk=Cast(OuterRef("pk"), output_field=CharField()),
-        content_type__app_label="tenancy", content_type__model="store", permission__codename=perm,
-    )
+    grants = _grants(user, [perm]).filter(object_pk=Cast(OuterRef("pk"), output_field=CharField()))
     return stores.filter(Exists(grants))
 
 
@@ -63,55 +49,33 @@ def store_list_with_perms(*, user: AbstractBaseUser) -> list[Store]:
     One query."""
     if not user.is_authenticated:
         return []
-    columns = _store_columns()
+    stores = Store.objects.filter(is_active=True).order_by("id")
     if user.is_superuser:
-        sql = f"SELECT {columns.sql()} FROM tenancy_store s WHERE s.is_active ORDER BY s.id"
-        params: dict = {}
         everything = frozenset((ACCESS, MANAGE))
-    else:
-        sql = (
-            f"SELECT {columns.sql()}, gr.perms FROM tenancy_store s"
-            f" JOIN (SELECT object_pk, array_agg(codename) AS perms FROM ({_GRANTS}) x GROUP BY object_pk) gr"
-            f" ON gr.object_pk = s.id::text"
-            f" WHERE s.is_active ORDER BY s.id"
-        )
-        params = _grants_params(user)
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, params)
-        rows = cursor.fetchall()
-    stores = []
-    for row in rows:
-        store = columns.build(row)
-        store.perms = everything if user.is_superuser else frozenset(row[columns.width])
+        found = list(stores)
+        for store in found:
+            store.perms = everything
+        return found
+    found = []
+    for store in _with_perms(stores, user):
+        store.perms = frozenset(store.granted)
         if ACCESS in store.perms:
-            stores.append(store)
-    return stores
+            found.append(store)
+    return found
 
 
 def store_get_with_perms(*, user: AbstractBaseUser, store_id: int) -> tuple[Store | None, frozenset[str]]:
     """The active store ``store_id`` (None if there is none) and the permissions ``user``
     holds on it (a subset of {access_store, manage_store}; both for a tenant admin). One query."""
-    columns = _store_columns()
-    if user.is_authenticated and not user.is_superuser:
-        sql = (
-            f"SELECT {columns.sql()}, ARRAY(SELECT x.codename FROM ({_GRANTS}) x WHERE x.object_pk = s.id::text)"
-            f" FROM tenancy_store s WHERE s.id = %(store)s AND s.is_active"
-        )
-        params = _grants_params(user, store=store_id)
-    else:
-        sql = f"SELECT {columns.sql()} FROM tenancy_store s WHERE s.id = %(store)s AND s.is_active"
-        params = {"store": store_id}
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None, frozenset()
-    store = columns.build(row)
+    stores = Store.objects.filter(pk=store_id, is_active=True)
     if not user.is_authenticated:
-        return store, frozenset()
+        return stores.first(), frozenset()
     if user.is_superuser:
-        return store, frozenset((ACCESS, MANAGE))
-    return store, frozenset(row[columns.width])
+        return stores.first(), frozenset((ACCESS, MANAGE))
+    store = _with_perms(stores, user).first()
+    if store is None:
+        return None, frozenset()
+    return store, frozenset(store.granted)
 
 
 def store_perms_for_user(*, user: AbstractBaseUser, store: Store) -> set[str]:
@@ -120,10 +84,7 @@ def store_perms_for_user(*, user: AbstractBaseUser, store: Store) -> set[str]:
         return set()
     if user.is_superuser:
         return {ACCESS, MANAGE}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT x.codename FROM ({_GRANTS}) x WHERE x.object_pk = %(store)s",
-                       _grants_params(user, store=str(store.pk)))
-        return {codename for (codename,) in cursor.fetchall()}
+    return set(_grants(user, [ACCESS, MANAGE]).filter(object_pk=str(store.pk)).values_list("permission__codename", flat=True))
 
 
 def staff_role(*, user: AbstractBaseUser) -> str | None:

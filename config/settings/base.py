@@ -49,6 +49,8 @@ TENANT_APPS = [
     "apps.contacts",
     "apps.orders",
     "apps.folios",
+    "apps.frontdesk",
+    "apps.night_audit",
     "apps.reports",
     "apps.mobile",
     "apps.notifications",
@@ -69,7 +71,7 @@ PMS_TENANT_CACHE_SECONDS = env.int("PMS_TENANT_CACHE_SECONDS", default=60)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "apps.common.middleware.TenantPathMiddleware",
+    "apps.tenancy.middleware.TenantPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "apps.common.input_guard.NulCharacterGuard",

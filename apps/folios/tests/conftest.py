@@ -2,28 +2,7 @@ import pytest
 
 from apps.folios.tests.factories import methods_for, primary_folio
 from apps.orders.models import Order
-from apps.orders.selectors import business_date
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
-
-
-@pytest.fixture
-def store(in_alpha, world):
-    return world.alpha.stores["A1"]
-
-
-@pytest.fixture
-def today(store):
-    return business_date(store=store)
-
-
-@pytest.fixture
-def clerk(world):
-    return world.alpha.users["clerk_a1"]
-
-
-@pytest.fixture
-def manager(world):
-    return world.alpha.users["manager_a1"]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from apps.folios.models import FolioTransaction
 from apps.folios.tests.factories import ExtraChargeItemFactory, charge, methods_for, pay, primary_folio
 from apps.orders.models import Order, OrderItem
 from apps.orders.tests.factories import make_order
-from apps.reports.selectors import business_date
+from apps.tenancy.business_day import business_date
 
 D = Decimal
 

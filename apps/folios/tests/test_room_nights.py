@@ -7,14 +7,15 @@ import pytest
 
 from apps.folios.models import Folio, FolioEvent, FolioTransaction
 from apps.folios.services import folio_post_room_night, folio_post_room_nights
-from apps.reports.selectors import store_local_today
-from apps.reports.tests.conftest import set_business_date, stay
+from apps.tenancy.business_day import store_local_date
+from tests.fixtures import set_business_date
+from apps.orders.tests.factories import stay
 
 
 @pytest.fixture
 def day(store):
     """Business day D: the store's local yesterday, open."""
-    d = store_local_today(store=store) - timedelta(days=1)
+    d = store_local_date(store=store) - timedelta(days=1)
     set_business_date(store, d)
     return d
 

@@ -1,19 +1,12 @@
 """Fixtures of the owner app's API tests: bearer log-ins, a store with rooms and orders."""
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
 
 import pytest
 
-from apps.orders.selectors import business_date
-from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.orders.tests.factories import room_type_with_rooms
+from tests.fixtures import unique_ip
 from tests.world import PASSWORD
-
-
-def unique_ip() -> str:
-    n = uuid.uuid4().int
-    return f"10.{n % 250 + 1}.{(n >> 8) % 250 + 1}.{(n >> 16) % 250 + 1}"
 
 
 @pytest.fixture
@@ -34,31 +27,6 @@ def login(api):
         return client, body
 
     return do
-
-
-@pytest.fixture
-def store(in_alpha, world):
-    return world.alpha.stores["A1"]
-
-
-@pytest.fixture
-def store2(in_alpha, world):
-    return world.alpha.stores["A2"]
-
-
-@pytest.fixture
-def today(store):
-    return business_date(store=store)
-
-
-@pytest.fixture
-def tomorrow(today):
-    return today + timedelta(days=1)
-
-
-@pytest.fixture
-def direct(store):
-    return ChannelFactory(store=store, code="direct", name="Direct", channel_type="direct")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order
-from apps.reports.models import DailyStoreStats
+from apps.night_audit.models import DailyStoreStats
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/overview/"

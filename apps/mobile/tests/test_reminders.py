@@ -9,10 +9,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.fields import DateTimeField
 
-from apps.mobile.selectors import ReminderCursor, reminders_poll
+from apps.mobile.selectors import reminders_poll
+from apps.orders.feed import FeedCursor
 from apps.orders import services
 from apps.orders.models import Order, OrderEvent
-from apps.orders.selectors import business_date
+from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 
 S = Order.Status
@@ -124,10 +125,10 @@ def test_reminders_need_a_live_token(login, api):
 
 
 def test_cursor_round_trip():
-    assert ReminderCursor.decode("v1.5.9.1700000000000000") == ReminderCursor(5, 9, 1700000000000000)
-    assert ReminderCursor(5, 9, 17).encode() == "v1.5.9.17"
-    assert ReminderCursor(9, 9, 17).encode() == "v1.9.9.0"  # nothing pending
-    assert ReminderCursor.decode("v1.9.3.0") == ReminderCursor(9, 9, 0)
+    assert FeedCursor.decode("v1.5.9.1700000000000000") == FeedCursor(5, 9, 1700000000000000)
+    assert FeedCursor(5, 9, 17).encode() == "v1.5.9.17"
+    assert FeedCursor(9, 9, 17).encode() == "v1.9.9.0"  # nothing pending
+    assert FeedCursor.decode("v1.9.3.0") == FeedCursor(9, 9, 0)
 
 
 # --- the outbox gap ------------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def test_an_event_committed_after_a_later_one_is_not_skipped(gap_world, django_d
 
     with django_db_blocker.unblock(), tenant_context(ct.tenant):
         start = reminders_poll(stores=[store], cursor=None, limit=50)
-        cursor = ReminderCursor.decode(start["next_cursor"])
+        cursor = FeedCursor.decode(start["next_cursor"])
         thread = threading.Thread(target=slow_writer)
         thread.start()
         try:
@@ -180,19 +181,19 @@ def test_an_event_committed_after_a_later_one_is_not_skipped(gap_world, django_d
             during = reminders_poll(stores=[store], cursor=cursor, limit=50)
 
             assert during["events"] == []
-            waiting = ReminderCursor.decode(during["next_cursor"])
+            waiting = FeedCursor.decode(during["next_cursor"])
             assert waiting.last_id == cursor.last_id and waiting.pending_id >= k1
         finally:
             release.set()
             thread.join(30)
         assert not errors
-        after = reminders_poll(stores=[store], cursor=ReminderCursor.decode(during["next_cursor"]), limit=50)
+        after = reminders_poll(stores=[store], cursor=FeedCursor.decode(during["next_cursor"]), limit=50)
         k = OrderEvent.objects.get(order=early, kind="confirmed").pk
         assert k < k1
         assert [(e["id"], e["kind"], e["order"]["id"]) for e in after["events"]] == [
             (k, "confirmed", early.pk), (k1, "confirmed", late.pk),
         ]
-        assert ReminderCursor.decode(after["next_cursor"]).last_id == k1
+        assert FeedCursor.decode(after["next_cursor"]).last_id == k1
 
 
 def test_a_first_poll_while_a_write_is_in_flight_does_not_skip_it(gap_world, django_db_blocker):
@@ -222,7 +223,7 @@ def test_a_first_poll_while_a_write_is_in_flight_does_not_skip_it(gap_world, dja
         finally:
             release.set()
             thread.join(30)
-        after = reminders_poll(stores=[store], cursor=ReminderCursor.decode(first["next_cursor"]), limit=50)
+        after = reminders_poll(stores=[store], cursor=FeedCursor.decode(first["next_cursor"]), limit=50)
         assert [(e["kind"], e["order"]["id"]) for e in after["events"]] == [("confirmed", early.pk), ("confirmed", late.pk)]
 
 
@@ -243,7 +244,7 @@ def test_a_long_transaction_that_writes_no_order_event_does_not_hold_reminders_b
             connections.close_all()
 
     with django_db_blocker.unblock(), tenant_context(ct.tenant):
-        cursor = ReminderCursor.decode(reminders_poll(stores=[store], cursor=None, limit=50)["next_cursor"])
+        cursor = FeedCursor.decode(reminders_poll(stores=[store], cursor=None, limit=50)["next_cursor"])
         thread = threading.Thread(target=housekeeper)
         thread.start()
         try:

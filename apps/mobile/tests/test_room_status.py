@@ -8,7 +8,7 @@ from apps.mobile.tests.conftest import m
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.services import room_lock_create
-from apps.rooms.tests.test_grid import GRID_QUERIES
+from apps.frontdesk.tests.test_grid import GRID_QUERIES
 
 S = Order.Status
 

@@ -9,15 +9,10 @@ import pytest
 from apps.contacts.models import Contact
 from apps.orders import services as order_services
 from apps.orders.models import Order
-from apps.orders.selectors import business_date
+from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
 
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def store(in_alpha, world):
-    return world.alpha.stores["A1"]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from apps.notifications.models import Notification
 from apps.notifications.tests.conftest import book
 from apps.orders import services as order_services
 from apps.orders.models import OrderEvent
-from apps.orders.selectors import business_date
+from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
 from tests.fixtures import run_concurrently
 

@@ -151,7 +151,7 @@ def test_bookings_committed_in_the_window_send_one_kick(store, rt, sent, not_eag
 
 # --- a real worker ---------------------------------------------------------------------------------------------
 
-from apps.reports.tests.celery_worker import celery_app_sending, celery_worker_factory, wait_for  # noqa: E402,F401
+from tests.celery_worker import celery_app_sending, wait_for  # noqa: E402
 
 
 @pytest.mark.worker
@@ -163,7 +163,7 @@ def test_one_kick_publishes_every_booking_committed_before_it_runs(committed_ten
 
     from apps.notifications.models import Notification
     from apps.orders import services as order_services
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
     from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
 
     settings.PMS_OUTBOX_KICK_WINDOW_S = 3

@@ -255,7 +255,7 @@ def test_invalid_template_is_refused(store):
 
 
 def test_arrival_reminder_once_per_order_date_and_channel(store, rt, outbox, django_capture_on_commit_callbacks):
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
 
     tomorrow = business_date(store=store) + timedelta(days=1)
     order = book(store, rt, arrival=tomorrow)
@@ -272,7 +272,7 @@ def test_arrival_reminder_once_per_order_date_and_channel(store, rt, outbox, dja
 
 
 def test_a_reminder_no_longer_true_is_skipped(store, rt, django_capture_on_commit_callbacks):
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
 
     tomorrow = business_date(store=store) + timedelta(days=1)
     order = book(store, rt, arrival=tomorrow)
@@ -315,7 +315,7 @@ def test_arrival_reminder_dispatch_inside_the_window(store, rt, world, monkeypat
             return Clock.at
 
     monkeypatch.setattr(tasks, "timezone", Clock)
-    from apps.orders.selectors import business_date
+    from apps.tenancy.business_day import business_date
 
     tomorrow = business_date(store=store) + timedelta(days=1)
     book(store, rt, arrival=tomorrow)

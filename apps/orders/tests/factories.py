@@ -9,7 +9,7 @@ import factory
 
 from apps.orders import services
 from apps.orders.models import Channel, Order
-from apps.orders.selectors import business_date
+from apps.tenancy.business_day import business_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 
 Status = Order.Status
@@ -73,3 +73,14 @@ def make_order(
     if status == Status.CHECKED_OUT:
         return services.order_check_out(order=order, actor=actor)
     raise ValueError(status)
+
+
+def stay(store, rt, room_index: int | None, *, arrival, nights: int = 2, status=Status.CHECKED_IN,
+         prices: list[str] | None = None, **kw) -> Order:
+    """An order in ``rt.rooms_list[room_index]`` (None: type level) driven to ``status``."""
+    extra = {}
+    if prices is not None:
+        extra["nightly_prices"] = {arrival + timedelta(days=i): Decimal(p) for i, p in enumerate(prices)}
+    room = rt.rooms_list[room_index] if room_index is not None else None
+    return make_order(store, room_type=rt, room=room, arrival=arrival, nights=nights, status=status,
+                      allow_past_arrival=True, **extra, **kw)

@@ -203,15 +203,3 @@ def test_extend_must_lengthen(store, rt, today):
         services.order_extend(order=order, actor=None, departure=order.departure)
     assert err.value.code == "extend_must_lengthen"
     assert snapshot(order) == before
-
-
-@pytest.mark.parametrize("from_status", [S.CHECKED_IN, S.EXTENDED])
-def test_check_out_marks_the_room_dirty(store, rt, today, from_status, world):
-    room = rt.rooms_list[0]
-    order = make_order(store, room_type=rt, room=room, arrival=today, nights=1, status=from_status)
-    clerk = world.alpha.users["clerk_a1"]
-    order = services.order_check_out(order=order, actor=clerk)
-    assert order.status == S.CHECKED_OUT and order.checked_out_at is not None
-    assert Room.objects.get(pk=room.pk).housekeeping == Room.Housekeeping.DIRTY
-    event = order.events.order_by("id").last()
-    assert (event.kind, event.from_status, event.to_status, event.actor) == ("checked_out", from_status, S.CHECKED_OUT, clerk)

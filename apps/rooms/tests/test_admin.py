@@ -6,7 +6,7 @@ import pytest
 from apps.rooms import inventory, services
 from apps.rooms.demo import seed
 from apps.rooms.models import PricingRule, Room, RoomLock, RoomType, RoomTypeNight
-from apps.rooms.selectors import store_today
+from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 
 ADMIN = "/t/alpha/admin/rooms"
@@ -30,7 +30,7 @@ def _room_form(store, room_type, number, **extra):
 def test_admin_adds_a_room_through_the_service(admin_client, a1):
     rt = RoomTypeFactory(store=a1)
     RoomFactory(room_type=rt, number="101")
-    night = store_today(store=a1) + timedelta(days=1)
+    night = store_local_date(store=a1) + timedelta(days=1)
     inventory.hold_stay(store_id=a1.pk, order_id=1, room_type_id=rt.pk, nights=[night])  # counter row: capacity 1
     response = admin_client.post(f"{ADMIN}/room/add/", _room_form(a1, rt, "102"))
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -52,8 +52,8 @@ def test_admin_deactivation_refused_by_the_service_saves_nothing(admin_client, a
     rt = RoomTypeFactory(store=a1)
     room = RoomFactory(room_type=rt, number="101")
     RoomFactory(room_type=rt, number="102")
-    services.room_lock_create(store=a1, room=room, lock_type="hold", start_date=store_today(store=a1),
-                              end_date=store_today(store=a1) + timedelta(days=1))
+    services.room_lock_create(store=a1, room=room, lock_type="hold", start_date=store_local_date(store=a1),
+                              end_date=store_local_date(store=a1) + timedelta(days=1))
     form = _room_form(a1, rt, "101", floor="9")
     form.pop("is_active")
     response = admin_client.post(f"{ADMIN}/room/{room.pk}/change/", form, HTTP_ACCEPT_LANGUAGE="en", follow=True)

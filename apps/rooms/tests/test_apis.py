@@ -6,7 +6,7 @@ import pytest
 
 from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
-from apps.rooms.selectors import store_today
+from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import PricingRuleFactory, RoomFactory, RoomTypeFactory
 
 
@@ -22,7 +22,7 @@ def a2(in_alpha, world):
 
 @pytest.fixture
 def today(a1):
-    return store_today(store=a1)
+    return store_local_date(store=a1)
 
 
 def url(client, store, path=""):
@@ -302,7 +302,7 @@ def test_grid_endpoint(api, a1, today):
         ("rooms/", lambda store, i: RoomFactory(room_type=RoomTypeFactory(store=store), number=f"n{i}")),
         ("locks/", lambda store, i: services.room_lock_create(
             store=store, room=RoomFactory(room_type=RoomTypeFactory(store=store), number=f"l{i}"), lock_type="hold",
-            start_date=store_today(store=store), end_date=store_today(store=store) + timedelta(days=1),
+            start_date=store_local_date(store=store), end_date=store_local_date(store=store) + timedelta(days=1),
             actor=__import__("apps.tenancy.models", fromlist=["StaffProfile"]).StaffProfile.objects.first().user,
         )),
         ("pricing-rules/", lambda store, i: PricingRuleFactory(room_type=RoomTypeFactory(store=store))),

@@ -12,7 +12,7 @@ from apps.orders.models import Channel
 from apps.orders.services import PersonIn, order_check_in, order_create
 from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, Room, RoomLock, RoomNight
-from apps.rooms.selectors import store_today
+from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -36,7 +36,7 @@ def _grid_url(store, **params):
 def _populate(world, store, *, n_rooms: int, types: int = 2, prefix: str = "R"):
     """Rooms in ``types`` types, a confirmed stay on every room and a lock on every third."""
     with tenant_context(world.alpha.tenant):
-        today = store_today(store=store)
+        today = store_local_date(store=store)
         channel = Channel.objects.filter(store=store, code="direct").first() or Channel.objects.create(
             store=store, code="direct", name="直订", channel_type="direct")
         room_types = [RoomTypeFactory(store=store, name=f"{prefix}型{i}", sort_order=i) for i in range(types)]
@@ -204,7 +204,7 @@ def test_lock_over_a_stay_is_refused_on_the_form_with_the_values_kept(world, a1,
 def test_lock_of_another_stores_room_is_404(world, a1, clerk):
     with tenant_context(world.alpha.tenant):
         other = RoomFactory(room_type=RoomTypeFactory(store=world.alpha.stores["A2"]))
-    today = store_today(store=a1)
+    today = store_local_date(store=a1)
     response = clerk.post(f"/t/alpha/s/{a1.pk}/rooms/{other.pk}/locks/",
                           {"lock_type": "hold", "start_date": today, "end_date": today + timedelta(days=1)}, **HX)
     assert response.status_code == 404

@@ -11,7 +11,7 @@ from apps.common.errors import DomainError, DomainValidationError, NotFoundError
 from apps.rooms import inventory, services
 from apps.rooms.inventory import RoomTypeSoldOut, RoomUnavailable
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType, RoomTypeNight
-from apps.rooms.selectors import store_today
+from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
 from tests.fixtures import run_concurrently
 
@@ -34,7 +34,7 @@ def clerk(world):
 
 @pytest.fixture
 def today(store):
-    return store_today(store=store)
+    return store_local_date(store=store)
 
 
 def counters(type_id):
@@ -306,7 +306,7 @@ def test_concurrent_locks_on_one_room_yield_one(committed_tenant):
         rt = RoomTypeFactory(store=store)
         room = services.room_create(store=store, room_type=rt, number="101")
         services.room_create(store=store, room_type=rt, number="102")
-        today = store_today(store=store)
+        today = store_local_date(store=store)
 
     def attempt(i):
         room_obj = Room.objects.get(pk=room.pk)
@@ -367,7 +367,7 @@ def test_deactivation_racing_assignments_never_leaves_an_inactive_room_held(comm
         room = services.room_create(store=store, room_type=rt, number="101")
         for n in ("102", "103", "104"):
             services.room_create(store=store, room_type=rt, number=n)
-        night = store_today(store=store) + timedelta(days=1)
+        night = store_local_date(store=store) + timedelta(days=1)
 
     def deactivate():
         services.room_deactivate(room=Room.objects.get(pk=room.pk))

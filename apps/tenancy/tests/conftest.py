@@ -13,12 +13,8 @@ from django_tenants.utils import tenant_context
 
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.services import staff_create
+from tests.fixtures import unique_ip
 from tests.world import PASSWORD
-
-
-def unique_ip() -> str:
-    n = uuid.uuid4().int
-    return f"10.{n % 250 + 1}.{(n >> 8) % 250 + 1}.{(n >> 16) % 250 + 1}"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls.resolvers import RoutePattern
 
 from config import urls_api
 
-CONVERTER_SAMPLES = {"int": "7", "reports_date": "2026-11-07", "str": "x7", "slug": "x7", "path": "x7", "uuid": "00000000-0000-0000-0000-000000000007"}
+CONVERTER_SAMPLES = {"int": "7", "iso_date": "2026-11-07", "str": "x7", "slug": "x7", "path": "x7", "uuid": "00000000-0000-0000-0000-000000000007"}
 
 
 def _sample(pattern) -> str:
@@ -39,7 +39,7 @@ def _app_modules() -> list[str]:
 def test_the_api_mounts_every_app_once_the_owner_app_and_bookings_first():
     modules = _app_modules()
     assert modules[:2] == ["apps.mobile.urls_api", "apps.orders.urls_api"]
-    assert len(set(modules)) == len(modules) == 8
+    assert len(set(modules)) == len(modules) == 10
 
 
 @pytest.mark.parametrize("module", _app_modules())

@@ -1,0 +1,116 @@
+"""Reads of the front desk: the room status grid (房态图), composed from what rooms and
+orders each know.
+
+Rooms know the rooms, their types, housekeeping and locks (``apps.rooms.selectors``) and
+how many rooms of a type are left to sell per night (``apps.rooms.inventory``); orders
+know the stays (``apps.orders.selectors.stay_blocks``). The grid puts them on one
+timeline: a constant number of queries whatever the rooms and days.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainValidationError
+from apps.orders.models import Order
+from apps.orders.selectors import stay_blocks
+from apps.rooms.error_codes import RoomsErrorCode
+from apps.rooms.inventory import free_counts, nights_between
+from apps.rooms.selectors import grid_room_types, grid_rooms, lock_blocks
+from apps.tenancy.models import Store
+
+GRID_MAX_DAYS = 90
+
+# Occupancy of a room on a night, derived from its blocks (never stored).
+VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER = "vacant", "reserved", "occupied", "out_of_order"
+OCCUPANCY_STATES = (VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER)
+
+
+def room_grid(*, store: Store, start: date, days: int) -> dict:
+    """Everything the room status grid (房态图) shows for ``days`` nights from ``start``.
+
+    Returns ``{"start", "end", "dates", "room_types", "rooms"}``:
+
+    - ``room_types``: active types with ``free``, the rooms left to sell per night;
+    - ``rooms``: active rooms with type, housekeeping, ``occupancy`` per night
+      (vacant / reserved / occupied / out_of_order, derived from the blocks: occupied
+      where the guest came, ``Order.ARRIVED``) and ``blocks``: stays (guest, status,
+      channel) and locks (their held room nights), clipped to the window
+      (``start``/``end``, end exclusive).
+
+    A constant number of queries (rooms, types, locks, free counts, stays), whatever the
+    rooms and days.
+    """
+    if days < 1 or days > GRID_MAX_DAYS:
+        raise DomainValidationError(
+            RoomsErrorCode.DATE_SPAN_TOO_LONG,
+            _("The grid shows 1 to %(days)d days.") % {"days": GRID_MAX_DAYS},
+            extra={"fields": {"days": [_("From 1 to %(days)d.") % {"days": GRID_MAX_DAYS}]}, "max_days": GRID_MAX_DAYS},
+        )
+    end = start + timedelta(days=days)
+    dates = nights_between(start, end)
+    rooms = grid_rooms(store=store)
+    types = grid_room_types(store=store)
+    locks = lock_blocks(store=store, start=start, end=end)
+    free = free_counts(store_id=store.pk, start=start, end=end)
+    stays = stay_blocks(store=store, start=start, end=end)
+
+    blocks: dict[int, list[dict]] = {room["id"]: [] for room in rooms}
+    occupancy: dict[int, list[str]] = {room["id"]: [VACANT] * days for room in rooms}
+    one_day = timedelta(days=1)
+    # Locks come in date order per room (SQL), then the stays: a room whose list is no
+    # longer in order (a stay before a lock, a stay that moved room) is sorted at the end.
+    unsorted = set()
+    for lock in locks:
+        room_id, first, last = lock["room_id"], lock["first_night"], lock["last_night"]
+        if room_id not in blocks:
+            continue  # an inactive room
+        i, j = (first - start).days, (last - start).days + 1
+        blocks[room_id].append({
+            "kind": "lock", "start": first, "end": last + one_day, "lock_id": lock["lock_id"],
+            "lock_type": lock["lock_type"], "reason": lock["reason"], "lock_start": lock["lock_start"],
+            "lock_end": lock["lock_end"],
+        })
+        occupancy[room_id][i:j] = [OUT_OF_ORDER] * (j - i)
+    for stay in stays:
+        room_id = stay["room_id"]
+        if room_id not in blocks:
+            continue
+        arrival, departure, status = stay["arrival"], stay["departure"], stay["status"]
+        first = arrival if arrival > start else start
+        after = departure if departure < end else end
+        i, j = (first - start).days, (after - start).days
+        room_blocks = blocks[room_id]
+        if room_blocks and room_blocks[-1]["start"] > first:
+            unsorted.add(room_id)  # e.g. a stay that moved room in the house
+        room_blocks.append({
+            "kind": "stay", "start": first, "end": after, "order_id": stay["order_id"], "arrival": arrival,
+            "departure": departure, "status": status, "guest_name": stay["guest_name"] or "", "channel": stay["channel"] or "",
+        })
+        occupancy[room_id][i:j] = [OCCUPIED if status in Order.ARRIVED else RESERVED] * (j - i)
+    for room_id in unsorted:
+        blocks[room_id].sort(key=_block_start)
+
+    return {
+        "start": start,
+        "end": end,
+        "dates": dates,
+        "room_types": [
+            {"id": t["id"], "name": t["name"], "default_price": t["default_price"],
+             "free": [free.get(t["id"], {}).get(d, 0) for d in dates]}
+            for t in types
+        ],
+        "rooms": [
+            {
+                "id": room["id"], "number": room["number"], "floor": room["floor"], "room_type_id": room["room_type_id"],
+                "room_type_name": room["room_type__name"], "housekeeping": room["housekeeping"],
+                "housekeeping_at": room["housekeeping_at"], "occupancy": occupancy[room["id"]], "blocks": blocks[room["id"]],
+            }
+            for room in rooms
+        ],
+    }
+
+
+def _block_start(block: dict) -> date:
+    return block["start"]

@@ -1,0 +1,101 @@
+"""The desk's check-out (``stay_check_out``, its API endpoint and its page): an unsettled
+folio is refused unless a manager overrides with a reason; the folios are closed and the
+room becomes dirty."""
+from decimal import Decimal
+
+import pytest
+
+from apps.common.errors import DomainError
+from apps.folios import services as folio_services
+from apps.folios.models import Folio, FolioEvent
+from apps.folios.tests.factories import charge, pay
+from apps.frontdesk.services import stay_check_out
+from apps.orders.models import Order, OrderEvent
+from apps.orders.tests.factories import make_order
+from apps.rooms.models import Room
+
+S = Order.Status
+
+
+def url(store, path=""):
+    return f"/t/alpha/api/v1/stores/{store.pk}/{path}"
+
+
+def test_check_out_refused_while_the_folio_has_a_balance(api, store, order, folio):
+    charge(folio, "120.00")
+    clerk = api("alpha", "clerk_a1", language="en")
+    response = clerk.post(url(store, f"orders/{order.pk}/check-out/"), {}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "The folio balance is 120.00: settle it before check-out, or a manager overrides with a reason.",
+        "code": "folio_balance_not_zero",
+        "extra": {"balance": "120.00", "deposit_held": "0.00",
+                  "folios": [{"id": folio.pk, "balance": "120.00", "deposit_held": "0.00"}]},
+    }
+    order.refresh_from_db()
+    folio.refresh_from_db()
+    assert (order.status, folio.closed_at) == (S.CHECKED_IN, None)
+    assert not OrderEvent.objects.filter(order=order, kind="checked_out").exists()
+
+
+def test_check_out_of_a_settled_folio_closes_it(api, store, order, folio):
+    charge(folio, "120.00")
+    pay(folio, "120.00")
+    response = api("alpha", "clerk_a1").post(url(store, f"orders/{order.pk}/check-out/"), {}, format="json")
+    assert (response.status_code, response.json()["status"]) == (200, "checked_out")
+    folio.refresh_from_db()
+    assert folio.status == Folio.Status.CLOSED
+    assert "folio_override" not in OrderEvent.objects.get(order=order, kind="checked_out").data
+
+
+def test_manager_override_is_recorded_on_the_folio_and_the_order(api, store, order, folio, world):
+    charge(folio, "120.00")
+    manager = api("alpha", "manager_a1")
+    body = {"override_reason": "Company settles by bank transfer"}
+    response = manager.post(url(store, f"orders/{order.pk}/check-out/"), body, format="json")
+    assert response.status_code == 200, response.json()
+    user = world.alpha.users["manager_a1"]
+    event = OrderEvent.objects.get(order=order, kind="checked_out")
+    assert event.data["folio_override"] == {
+        "reason": "Company settles by bank transfer", "balance": "120.00", "deposit_held": "0.00", "by": user.pk,
+    }
+    override = FolioEvent.objects.get(folio=folio, kind="check_out_override")
+    assert (override.actor_id, override.reason) == (user.pk, "Company settles by bank transfer")
+    folio.refresh_from_db()
+    assert (folio.closed_at is not None, folio.balance) == (True, Decimal("120.00"))
+
+
+def test_front_desk_override_is_403(api, store, order, folio):
+    charge(folio, "120.00")
+    clerk = api("alpha", "clerk_a1")
+    response = clerk.post(url(store, f"orders/{order.pk}/check-out/"), {"override_reason": "trust me"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (403, "manager_only")
+    order.refresh_from_db()
+    assert order.status == S.CHECKED_IN
+    assert not FolioEvent.objects.filter(kind="check_out_override").exists()
+
+
+def test_service_check_out_without_folios_opens_and_closes_the_primary(order, clerk):
+    order = stay_check_out(order=order, actor=clerk)
+    folio = Folio.objects.get(order=order)
+    assert (folio.is_primary, folio.closed_at is not None) == (True, True)
+    assert list(FolioEvent.objects.filter(folio=folio).values_list("kind", flat=True)) == ["opened", "closed"]
+
+
+def test_deposit_held_blocks_the_service_check_out(order, folio, clerk, methods):
+    folio_services.folio_post_deposit(folio=folio, actor=clerk, amount=Decimal("100"), payment_method=methods["cash"])
+    with pytest.raises(DomainError) as err:
+        stay_check_out(order=order, actor=clerk)
+    assert err.value.code == "folio_deposit_held"
+
+
+@pytest.mark.parametrize("from_status", [S.CHECKED_IN, S.EXTENDED])
+def test_check_out_marks_the_room_dirty(store, rt, today, from_status, world):
+    room = rt.rooms_list[0]
+    order = make_order(store, room_type=rt, room=room, arrival=today, nights=1, status=from_status)
+    clerk = world.alpha.users["clerk_a1"]
+    order = stay_check_out(order=order, actor=clerk)
+    assert order.status == S.CHECKED_OUT and order.checked_out_at is not None
+    assert Room.objects.get(pk=room.pk).housekeeping == Room.Housekeeping.DIRTY
+    event = order.events.order_by("id").last()
+    assert (event.kind, event.from_status, event.to_status, event.actor) == ("checked_out", from_status, S.CHECKED_OUT, clerk)

@@ -1,0 +1,13 @@
+"""Back-office pages of the front desk, mounted at the tenant root (store pages under s/<int:store_id>/)."""
+from django.urls import path
+
+from apps.frontdesk import views
+
+S = "s/<int:store_id>/"
+
+urlpatterns = [
+    path(S + "grid/", views.RoomGridView.as_view(), name="room-grid"),
+    path(S + "today/", views.TodayView.as_view(), name="desk-today"),
+    path(S + "orders/<int:pk>/check-out/", views.CheckOutView.as_view(), name="order-check-out"),
+    path(S + "guests/<int:pk>/", views.GuestDetailView.as_view(), name="guest-detail"),
+]

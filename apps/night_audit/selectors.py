@@ -1,0 +1,150 @@
+"""Reads of the night audit: when a store's audit is due and its settings, the audit
+records, the daily figures (read by reports). The business date itself is
+``apps.tenancy.business_day``'s.
+
+Audit settings (``tenancy.Setting``, a store override first, then the tenant-wide value):
+
+- ``audit.time`` (time of day, store-local; default ``PMS_AUDIT_DEFAULT_TIME``, 04:00):
+  before noon it is the morning *after* the business day (04:00 closes yesterday), from
+  noon on the evening of the day itself (23:30 closes today).
+- ``audit.no_show_policy``: ``mark`` (default: confirmed orders due that have not arrived
+  become no-shows) or ``keep`` (they are listed for the desk and left alone).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainValidationError, NotFoundError
+from apps.common.periods import StorePeriod
+from apps.night_audit.error_codes import NightAuditErrorCode
+from apps.night_audit.models import DailyStoreStats, NightAudit
+from apps.tenancy.business_day import business_day_get, business_days
+from apps.tenancy.models import Store
+from apps.tenancy.selectors import setting_list_effective
+
+NO_SHOW_MARK = "mark"
+NO_SHOW_KEEP = "keep"
+NO_SHOW_POLICIES = (NO_SHOW_MARK, NO_SHOW_KEEP)
+STATS_MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    audit_time: time
+    no_show_policy: str
+
+
+def _as_time(value, default: time) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def audit_settings(*, store: Store) -> AuditSettings:
+    """The store's audit time and no-show policy (store override, tenant value, default). One query."""
+    values = {row.key: row.value for row in setting_list_effective(store=store) if row.group == "audit"}
+    default_time = _as_time(settings.PMS_AUDIT_DEFAULT_TIME, time(4, 0))
+    audit_time = _as_time(values["time"], default_time) if "time" in values else default_time
+    policy = (values.get("no_show_policy") or NO_SHOW_MARK).strip()
+    return AuditSettings(audit_time=audit_time.replace(second=0, microsecond=0),
+                         no_show_policy=policy if policy in NO_SHOW_POLICIES else NO_SHOW_MARK)
+
+
+def _offset(audit_time: time) -> timedelta:
+    """From midnight starting business day D to D's audit."""
+    at = timedelta(hours=audit_time.hour, minutes=audit_time.minute)
+    return at if audit_time >= time(12, 0) else at + timedelta(days=1)
+
+
+def audit_due_at(*, store: Store, business_date: date, audit_time: time) -> datetime:
+    """When the audit of ``business_date`` is due (aware, in the store's time zone)."""
+    midnight = datetime.combine(business_date, time(0), tzinfo=ZoneInfo(store.time_zone))
+    return midnight + _offset(audit_time)
+
+
+@dataclass(frozen=True)
+class BusinessDayInfo:
+    business_date: date
+    opened_at: datetime
+    time_zone: str
+    local_now: datetime
+    audit_time: time
+    no_show_policy: str
+    audit_due_at: datetime
+    audit_due: bool
+    last_audit: NightAudit | None
+
+
+def business_day_info(*, store: Store, now: datetime | None = None) -> BusinessDayInfo:
+    """The business date with what the back office shows next to it."""
+    now = now or timezone.now()
+    day = business_day_get(store=store)
+    conf = audit_settings(store=store)
+    due_at = audit_due_at(store=store, business_date=day.business_date, audit_time=conf.audit_time)
+    return BusinessDayInfo(
+        business_date=day.business_date, opened_at=day.opened_at, time_zone=store.time_zone,
+        local_now=now.astimezone(ZoneInfo(store.time_zone)), audit_time=conf.audit_time,
+        no_show_policy=conf.no_show_policy, audit_due_at=due_at, audit_due=now >= due_at,
+        last_audit=NightAudit.objects.filter(store=store).order_by("-business_date").first(),
+    )
+
+
+def stores_due_for_audit(*, now: datetime | None = None, stores: list[Store] | None = None) -> list[tuple[Store, date]]:
+    """The active stores of the current tenant (or ``stores``) whose open business date is
+    due for its audit now, with that date (a store behind by several days: the oldest)."""
+    now = now or timezone.now()
+    if stores is None:
+        stores = list(Store.objects.filter(is_active=True).order_by("pk"))
+    days = business_days(store_ids=[s.pk for s in stores])
+    due = []
+    for store in stores:
+        day = days.get(store.pk) or business_day_get(store=store)
+        conf = audit_settings(store=store)
+        if now >= audit_due_at(store=store, business_date=day.business_date, audit_time=conf.audit_time):
+            due.append((store, day.business_date))
+    return due
+
+
+# --- audit records and daily figures ------------------------------------------------------
+
+
+def night_audit_list(*, store: Store) -> QuerySet[NightAudit]:
+    return NightAudit.objects.filter(store=store).select_related("triggered_by").order_by("-business_date")
+
+
+def night_audit_get(*, store: Store, business_date: date) -> NightAudit:
+    audit = NightAudit.objects.filter(store=store, business_date=business_date).select_related("triggered_by").first()
+    if audit is None:
+        raise NotFoundError("not_found", _("Not found."))
+    return audit
+
+
+def daily_stats_list(*, store: Store, start: date, end: date) -> QuerySet[DailyStoreStats]:
+    """The store's daily figures for ``[start, end]`` (both inclusive), oldest first."""
+    if end < start or (end - start).days >= STATS_MAX_DAYS:
+        message = _("Choose a range of at most %(days)d days, the end not before the start.") % {"days": STATS_MAX_DAYS}
+        raise DomainValidationError(NightAuditErrorCode.INVALID_DATE_RANGE, message, extra={"fields": {"end": [message]}})
+    return DailyStoreStats.objects.filter(store=store, date__gte=start, date__lte=end).order_by("date")
+
+
+def daily_stats_of(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], DailyStoreStats]:
+    """The daily figures the night audit wrote for the nights of ``periods``, by (store id,
+    date); nights not audited yet are absent. One query."""
+    if not periods:
+        return {}
+    within = Q()
+    for p in periods:
+        within |= Q(store_id=p.store_id, date__gte=p.first, date__lte=p.last)
+    rows = DailyStoreStats.objects.filter(within).only("store_id", "date", "rooms_available", "rooms_sold", "room_revenue")
+    return {(row.store_id, row.date): row for row in rows}
