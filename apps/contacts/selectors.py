@@ -2,10 +2,12 @@
 indexes: the table is never decrypted to search it."""
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import DomainError, NotFoundError
 from apps.contacts import crypto
@@ -15,6 +17,8 @@ from apps.contacts.phones import normalize_phone
 from apps.tenancy.models import Store
 from apps.tenancy.roles import MANAGE
 from apps.tenancy.selectors import store_perms_for_user
+
+logger = logging.getLogger(__name__)
 
 FIELD_ID_NUMBER = "id_number"
 FIELD_PHONE = "phone"
@@ -150,3 +154,18 @@ def contact_can_reveal(*, user: AbstractBaseUser, store: Store) -> bool:
 
 def contact_reveal_log(*, contact: Contact) -> QuerySet[ContactRevealLog]:
     return ContactRevealLog.objects.filter(contact=contact).select_related("user").order_by("-pk")
+
+
+@sensitive_variables()
+def contact_phone_for_sending(*, contact: Contact) -> str | None:
+    """The active contact's mobile number in clear, for the code that hands it to an SMS
+    provider (notifications) and nothing else: never stored, logged or shown. None when
+    there is none or it cannot be read (logged, without the number). Staff read a number
+    through ``contact_reveal`` (permission + reveal log) instead."""
+    if not contact.phone_encrypted or contact.status != Contact.Status.ACTIVE:
+        return None
+    try:
+        return crypto.decrypt(contact.phone_encrypted, field=FIELD_PHONE)
+    except crypto.ProtectedValueError as exc:
+        logger.warning("contact.phone_unreadable", extra={"contact_id": contact.pk, "reason": str(exc)})
+        return None

@@ -34,7 +34,12 @@ from apps.common.money import quantize
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
 from apps.orders.models import Order, OrderItem
+from apps.orders.services import ExtraIn, order_extra_add, order_extra_remove
+from apps.tenancy.business_day import posting_business_date
 from apps.tenancy.models import Store
+from apps.tenancy.roles import MANAGE
+from apps.tenancy.scope import ManagerOnly
+from apps.tenancy.selectors import store_perms_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +124,6 @@ def _check_method(folio: Folio, method: PaymentMethod) -> None:
 def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fields: Any) -> FolioTransaction:
     """Insert one ledger row, dated with the store's business date. Called last in a
     posting, after every row lock (``posting_business_date`` takes the audit gate)."""
-    from apps.tenancy.business_day import posting_business_date
 
     posts_to = fields.pop("posts_to", None) or FolioTransaction.KIND_POSTS_TO[transaction_type]
     return FolioTransaction.objects.create(
@@ -227,7 +231,6 @@ def folio_post_charge(
     _check_open(folio)
     item = None
     if charge_type == ChargeType.EXTRA:
-        from apps.orders.services import ExtraIn, order_extra_add
 
         item = order_extra_add(
             order=folio.order, actor=actor,
@@ -471,7 +474,6 @@ def folio_transaction_void(*, tx: FolioTransaction, actor, reason: str) -> Folio
         folio, Type.REVERSAL, -original.amount, actor=actor, reverses=original, reason=reason, **_copy(original),
     )
     if item_order_id and orders[item_order_id].status in Order.ACTIVE:
-        from apps.orders.services import order_extra_remove
 
         order_extra_remove(order=orders[item_order_id], actor=actor, item_id=original.order_item_id)
     if original.posts_to in FolioTransaction.PAID_TOTALS:
@@ -559,9 +561,6 @@ def folio_check_out_guard(
 
 
 def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dict[str, Any]:
-    from apps.tenancy.roles import MANAGE
-    from apps.tenancy.scope import ManagerOnly
-    from apps.tenancy.selectors import store_perms_for_user
 
     folios = _lock_order_folios(order, actor=actor)
     balance = sum((f.balance for f in folios), ZERO)

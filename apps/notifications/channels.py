@@ -26,6 +26,8 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from apps.contacts.selectors import contact_phone_for_sending
+
 logger = logging.getLogger(__name__)
 _outbox_lock = threading.Lock()
 
@@ -88,9 +90,7 @@ class SmsChannel(Channel):
     code = "sms"
 
     def address_for(self, contact) -> str | None:
-        from apps.notifications.recipients import contact_phone_clear
-
-        return contact_phone_clear(contact)
+        return contact_phone_for_sending(contact=contact)
 
     def mask(self, address: str) -> str:
         # E.164; a mainland number is shown as the desk writes it (138****5678).

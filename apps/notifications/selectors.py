@@ -18,10 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from apps.notifications.channels import channel_codes
+from apps.notifications.channels import channel_codes, channel_get
 from apps.notifications.defaults import DEFAULTS
 from apps.notifications.models import Event, Language, Notification, NotificationTemplate
 from apps.tenancy.models import Store
+from apps.tenancy.selectors import setting_value
 
 DEFAULT_REMINDER_TIME = time(10, 0)
 REMINDER_WINDOW_END = time(21, 0)
@@ -44,7 +45,6 @@ def _as_list(value, default: list[str]) -> list[str]:
 
 
 def notify_settings(*, store: Store) -> NotifySettings:
-    from apps.tenancy.selectors import setting_value
 
     configured = channel_codes()
     channels = _as_list(setting_value(store=store, group="notify", key="channels", default=None),
@@ -84,8 +84,6 @@ def _default(event: str, channel: str, language: str, uses_subject: bool) -> tup
 
 def template_effective(*, store: Store, event: str, channel: str, language: str) -> EffectiveTemplate:
     """The wording used for ``event`` on ``channel`` in ``language`` at ``store``."""
-    from apps.notifications.channels import channel_get
-
     rows = list(
         NotificationTemplate.objects.filter(event=event, channel=channel, language=language)
         .filter(Q(store__isnull=True) | Q(store=store)).order_by("store_id")  # the store's first (NULLs last)
@@ -100,8 +98,6 @@ def template_effective(*, store: Store, event: str, channel: str, language: str)
 
 def template_list_effective(*, store: Store) -> list[EffectiveTemplate]:
     """Every (event, channel, language) the store may use, with its wording. Two queries."""
-    from apps.notifications.channels import channel_get
-
     rows: dict[tuple[str, str, str], NotificationTemplate] = {}
     for row in NotificationTemplate.objects.filter(Q(store__isnull=True) | Q(store=store)).order_by("-store_id"):
         key = (row.event, row.channel, row.language)

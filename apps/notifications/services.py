@@ -31,6 +31,8 @@ from apps.notifications.error_codes import NotificationErrorCode
 from apps.notifications.models import Event, Language, Notification, NotificationTemplate
 from apps.notifications.recipients import order_recipient
 from apps.notifications.selectors import notify_settings, template_effective
+from apps.orders.selectors import order_list, orders_by_id
+from apps.orders.services import order_events_mark_published, order_events_unpublished_claim
 from apps.tenancy.models import Store
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ _ENGINE = Engine(autoescape=False, string_if_invalid="")
 
 
 def _enqueue(ids: list[int]) -> None:
-    from apps.notifications.tasks import send_notification
+    from apps.notifications.tasks import send_notification  # tasks import this module: the Celery circle, closed at call time
 
     for pk in ids:
         delay_on_commit(send_notification, notification_id=pk)
@@ -88,7 +90,7 @@ def outbox_kick(event: str, **fields) -> None:
     their own."""
     if event not in KICK_EVENTS and not (event == "order.created" and fields.get("status") == "confirmed"):
         return
-    from apps.notifications.tasks import publish_order_events
+    from apps.notifications.tasks import publish_order_events  # (see _enqueue)
 
     schema = connection.schema_name
     window = settings.PMS_OUTBOX_KICK_WINDOW_S
@@ -126,19 +128,14 @@ def order_events_publish(*, batch: int = PUBLISH_BATCH) -> int:
     """Turn the current tenant's unpublished order events into notifications and mark
     them published (every event, of interest or not: the outbox cursor). Concurrent
     publishers take disjoint rows (SKIP LOCKED). Returns the number of events published."""
-    from apps.orders.models import Order, OrderEvent
-
     published = 0
     while True:
         with transaction.atomic():
-            events = list(
-                OrderEvent.objects.select_for_update(skip_locked=True, no_key=True)
-                .filter(published_at__isnull=True).order_by("id")[:batch]
-            )
+            events = order_events_unpublished_claim(batch=batch)
             if not events:
                 break
             wanted = [e for e in events if e.kind in EVENT_OF_KIND]
-            orders = Order.objects.in_bulk({e.order_id for e in wanted})
+            orders = orders_by_id(order_ids=[e.order_id for e in wanted])
             stores = {s.pk: s for s in Store.objects.filter(pk__in={e.store_id for e in wanted})}
             conf = {pk: notify_settings(store=store) for pk, store in stores.items()}
             now = timezone.now()
@@ -154,7 +151,7 @@ def order_events_publish(*, batch: int = PUBLISH_BATCH) -> int:
                     for channel in store_conf.channels
                 ]
             Notification.objects.bulk_create(rows, ignore_conflicts=True)  # UNIQUE (order_event, channel)
-            OrderEvent.objects.filter(pk__in=[e.pk for e in events]).update(published_at=now)
+            order_events_mark_published(event_ids=[e.pk for e in events], at=now)
             _enqueue(list(Notification.objects.filter(order_event_id__in=[e.pk for e in wanted], status=Status.QUEUED,
                                                       attempts=0).values_list("pk", flat=True)))
             published += len(events)
@@ -169,8 +166,6 @@ def arrival_reminders_queue(*, store: Store, arrival: date) -> int:
     """Queue the reminders of the store's confirmed orders arriving on ``arrival`` (once per
     order, arrival date and channel, whatever the number of calls). Returns how many
     rows were new."""
-    from apps.orders.selectors import order_list
-
     conf = notify_settings(store=store)
     if Event.ARRIVAL_REMINDER not in conf.events or not conf.channels:
         return 0

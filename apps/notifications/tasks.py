@@ -12,6 +12,15 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.common.tasks import active_tenants, beat_slot_lock, tenant_task
+from apps.notifications.models import Notification
+from apps.notifications.selectors import REMINDER_WINDOW_END, notify_settings
+from apps.notifications.services import (
+    arrival_reminders_queue,
+    notification_send,
+    notifications_requeue_due,
+    order_events_publish,
+)
+from apps.tenancy.models import Store
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +35,6 @@ REMINDER_PERIOD_S = 600
 )
 def publish_order_events(task) -> int:
     """Publish the tenant's unpublished order events into notifications."""
-    from apps.notifications.services import order_events_publish
 
     return order_events_publish()
 
@@ -39,8 +47,6 @@ def send_notification(task, *, notification_id: int) -> str | None:
     """One attempt at sending notification ``notification_id``; if it failed and another
     attempt is due, retry with the backoff the row records (the row is the truth: a
     duplicate message finds it sent, or locked by the worker sending it, and stops)."""
-    from apps.notifications.models import Notification
-    from apps.notifications.services import notification_send
 
     n = notification_send(notification_id=notification_id)
     if n is None:
@@ -55,7 +61,6 @@ def send_notification(task, *, notification_id: int) -> str | None:
 def sweep() -> dict:
     """Celery beat, every minute: publish what the on-commit kicks missed and enqueue again
     the sends whose message was lost. Only the first beat of a period runs."""
-    from apps.notifications.services import notifications_requeue_due, order_events_publish
 
     if not beat_slot_lock("notifications.sweep", SWEEP_PERIOD_S):
         return {"skipped": True}
@@ -72,9 +77,6 @@ def dispatch_arrival_reminders() -> int:
     """Celery beat, every 10 minutes: in every store whose local time is inside its
     reminder window (``notify.reminder_time`` to 21:00), queue the reminders of
     tomorrow's arrivals (once per order, date and channel)."""
-    from apps.notifications.selectors import REMINDER_WINDOW_END, notify_settings
-    from apps.notifications.services import arrival_reminders_queue
-    from apps.tenancy.models import Store
 
     if not beat_slot_lock("notifications.dispatch_arrival_reminders", REMINDER_PERIOD_S):
         return 0

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from apps.orders import services
 from apps.orders.models import Channel, Order, OrderEvent
-from apps.tenancy.business_day import business_date
 from apps.orders.services import PersonIn
+from apps.rooms.models import Room, RoomType
+from apps.tenancy.business_day import business_date
 
 
 def _channel(store, code: str) -> Channel:
@@ -36,7 +37,6 @@ def _already_in_house(order: Order) -> Order:
 
 @transaction.atomic
 def seed(*, store) -> None:
-    from apps.rooms.models import Room, RoomType
 
     services.channel_defaults_ensure(store=store)
     if Order.objects.filter(store=store).exists():

@@ -2,6 +2,7 @@
 today's arrivals / in-house / departures, and the availability search."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,9 @@ from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.money import quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
+from apps.rooms.inventory import free_counts, nights_between
+from apps.rooms.models import RoomType
+from apps.rooms.selectors import room_get_with_type, room_type_get, room_types_on_sale, stay_price_nights_many
 from apps.tenancy.models import Store
 
 Status = Order.Status
@@ -70,6 +74,11 @@ def order_for_update(*, store: Store, order_id: int) -> Order:
     if order is None:
         raise NotFoundError("not_found", _("Not found."))
     return order
+
+
+def orders_by_id(*, order_ids: Iterable[int]) -> dict[int, Order]:
+    """Orders by id, each with its booker (one query; guests on demand)."""
+    return Order.objects.select_related("booker").in_bulk(set(order_ids))
 
 
 def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel]:
@@ -190,8 +199,6 @@ def availability_search(*, store: Store, arrival: date, departure: date, adults:
     """Per active room type that sleeps the party: rooms free for the whole stay (the
     lowest nightly count), each night's free count and price, and the stay's total.
     Three queries: the room types, the free counts, the pricing rules of every type."""
-    from apps.rooms.inventory import free_counts, nights_between
-    from apps.rooms.selectors import room_types_on_sale, stay_price_nights_many
 
     if departure <= arrival:
         raise DomainValidationError(
@@ -239,7 +246,6 @@ def _is_id(value) -> bool:
 def stay_target(*, store: Store, room_type_id: int | None = None, room_id: int | None = None):
     """``(room_type, room)`` of ``store`` for these ids (a room alone implies its type);
     400 naming the field if either is not the store's. One query."""
-    from apps.rooms.selectors import room_get_with_type, room_type_get
 
     if room_id is not None:
         room = room_get_with_type(store=store, room_id=room_id) if _is_id(room_id) else None
@@ -259,7 +265,6 @@ def stay_target(*, store: Store, room_type_id: int | None = None, room_id: int |
 
 def room_type_lookup(*, store: Store, ref: str):
     """A room type of ``store`` by id or exact name (what external systems send)."""
-    from apps.rooms.models import RoomType
 
     qs = RoomType.objects.filter(store=store)
     if ref.isdigit():

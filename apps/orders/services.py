@@ -26,21 +26,23 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.common.errors import DomainError, DomainValidationError
+from apps.common.errors import DomainError, DomainValidationError, NotFoundError
 from apps.common.money import quantize
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_find_or_create
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.selectors import channel_of_type
-from apps.tenancy.business_day import business_date
 from apps.rooms import inventory
-from apps.rooms.inventory import nights_between
+from apps.rooms.inventory import MAX_STAY_NIGHTS, nights_between
 from apps.rooms.models import Room, RoomType
+from apps.rooms.selectors import stay_price_nights
+from apps.tenancy.business_day import business_date
 from apps.tenancy.models import Store
 
 logger = logging.getLogger(__name__)
 
 Status = Order.Status
-MAX_STAY_NIGHTS = 90
 Plan = dict[date, tuple[int, int | None]]  # night -> (room type id, room id or None)
 
 
@@ -91,6 +93,23 @@ def order_outbox_subscribe(fn: Callable[..., None]) -> None:
     """Call ``fn`` after each committed order change (idempotent per function)."""
     if fn not in _OUTBOX_SUBSCRIBERS:
         _OUTBOX_SUBSCRIBERS.append(fn)
+
+
+def order_events_unpublished_claim(*, batch: int) -> list[OrderEvent]:
+    """The oldest events not published yet (the outbox), at most ``batch``, locked for the
+    caller's transaction: ``FOR NO KEY UPDATE SKIP LOCKED``, so concurrent publishers take
+    disjoint rows. The caller marks them published (``order_events_mark_published``)
+    before its transaction ends."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("order_events_unpublished_claim() must run inside the publisher's transaction")
+    return list(
+        OrderEvent.objects.select_for_update(skip_locked=True, no_key=True).filter(published_at__isnull=True).order_by("id")[:batch]
+    )
+
+
+def order_events_mark_published(*, event_ids: list[int], at) -> None:
+    """Take events out of the outbox (the publisher holds them: ``order_events_unpublished_claim``)."""
+    OrderEvent.objects.filter(pk__in=event_ids).update(published_at=at)
 
 
 def _after_commit(event: str, order: Order, **fields: Any) -> None:
@@ -160,7 +179,6 @@ def _night_description(room_type: RoomType, night: date) -> str:
 
 def _prices(*, room_type: RoomType, arrival: date, departure: date) -> dict[date, Decimal]:
     """Nightly prices by the rooms app's pricing rules (LOS = the whole stay). One query."""
-    from apps.rooms.selectors import stay_price_nights
 
     return dict(stay_price_nights(room_type=room_type, arrival=arrival, departure=departure))
 
@@ -351,8 +369,6 @@ def channel_for_type(*, store: Store, channel_type: str) -> Channel:
 
 
 def _contacts(*, store: Store, booker: PersonIn | None, guests: list[PersonIn], actor):
-    from apps.contacts.models import Contact
-    from apps.contacts.services import contact_find_or_create
 
     booker_contact = None
     if booker is not None:
@@ -838,7 +854,6 @@ def order_extra_remove(*, order: Order, actor, item_id: int) -> Order:
         raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras of a closed order cannot be removed."))
     item = OrderItem.objects.filter(order=order, pk=item_id).first()
     if item is None:
-        from apps.common.errors import NotFoundError
 
         raise NotFoundError("not_found", _("Not found."))
     if item.kind != OrderItem.Kind.EXTRA:
@@ -896,8 +911,6 @@ def order_guest_add(*, order: Order, actor, person: PersonIn) -> OrderGuest:
     first guest is primary; ``person.is_primary`` makes the new one primary instead. An order without guest rows
     has its booker as the staying guest (what the pages and the check-in show): the
     booker is registered first, as primary, so adding a companion does not drop them."""
-    from apps.contacts.models import Contact
-    from apps.contacts.services import contact_find_or_create
 
     order = _lock(order)
     _check_guests_open(order)
@@ -955,7 +968,6 @@ def order_guest_remove(*, order: Order, actor, contact_id: int) -> Order:
     rows = list(OrderGuest.objects.filter(order=order).select_related("contact").order_by("-is_primary", "id"))
     target = next((row for row in rows if row.contact_id == contact_id), None)
     if target is None:
-        from apps.common.errors import NotFoundError
 
         raise NotFoundError("not_found", _("Not found."))
     remaining = [row for row in rows if row is not target]

@@ -63,6 +63,10 @@ class RoomInactive(DomainError):
         )
 
 
+# The longest stay one can book: a stay holds at most this many nights.
+MAX_STAY_NIGHTS = 90
+
+
 def nights_between(start: date, end: date) -> list[date]:
     """The nights of a stay from ``start`` (arrival) to ``end`` (departure, exclusive)."""
     return [start + timedelta(days=i) for i in range((end - start).days)]

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.orders.models import Channel, Order
-from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
+from apps.orders.tests.factories import make_order, room_type_with_rooms
 
 S = Order.Status
 

@@ -9,9 +9,9 @@ import pytest
 
 from apps.contacts.tests.factories import resident_id
 from apps.orders.models import Order, OrderEvent
-from apps.orders.services import ExtraIn, PersonIn, order_extra_add
+from apps.orders.services import PersonIn
 from apps.orders.tests.factories import make_order, room_type_with_rooms
-from apps.rooms.models import Room, RoomNight
+from apps.rooms.models import RoomNight
 
 S = Order.Status
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -227,15 +227,6 @@ def test_check_in_refused_by_the_service_keeps_the_document_unchanged(store, rt,
     assert contact.id_type == "" and order.status == S.CONFIRMED
 
 
-def test_check_out_makes_the_room_dirty(store, rt, today, clerk, base):
-    room = rt.rooms_list[0]
-    order = make_order(store, room_type=rt, room=room, status=S.CHECKED_IN, nights=1)
-    response = clerk.post(f"{base}/orders/{order.pk}/check-out/", {"next": f"{base}/today/"})
-    assert response.status_code == 302 and response["Location"] == f"{base}/today/"
-    order.refresh_from_db()
-    assert order.status == S.CHECKED_OUT and Room.objects.get(pk=room.pk).housekeeping == "dirty"
-
-
 def test_an_action_that_is_not_allowed_says_so(store, rt, clerk, base):
     order = make_order(store, room_type=rt, status=S.PENDING_CONFIRMATION)
     response = clerk.post(f"{base}/orders/{order.pk}/check-out/", **HX, **EN)
@@ -340,62 +331,3 @@ def test_list_query_count_is_constant(store, rt, clerk, base):
     assert len(few) == len(many)
 
 
-def test_today_lists_arrivals_departures_in_house_and_rooms_to_clean(store, rt, today, clerk, base):
-    r1, r2 = rt.rooms_list
-    arriving = make_order(store, room_type=rt, arrival=today, guests=[_guest("到店")])
-    leaving = make_order(store, room_type=rt, room=r1, status=S.CHECKED_IN, nights=1, guests=[_guest("离店")])
-    Room.objects.filter(pk=r2.pk).update(housekeeping="dirty")
-    html = clerk.get(f"{base}/today/").content.decode()
-    assert f'data-testid="arrival-{arriving.pk}"' in html and f'data-testid="check-in-{arriving.pk}"' in html
-    assert f'data-testid="in-house-{leaving.pk}"' in html  # due out tomorrow: not a departure yet
-    assert f'data-testid="departure-{leaving.pk}"' not in html
-    assert f'data-testid="dirty-{r2.number}"' in html
-    partial = clerk.get(f"{base}/today/?partial=1").content.decode()
-    assert partial.startswith('<div id="today-board"')
-    response = clerk.post(f"{base}/orders/{leaving.pk}/check-out/", **HX)
-    assert response.status_code == 204
-    assert f'data-testid="dirty-{r1.number}"' in clerk.get(f"{base}/today/").content.decode()
-
-
-def _count(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
-def test_today_and_detail_query_counts_do_not_grow(store, today, clerk, base):
-    room_type, rooms = room_type_with_rooms(store, 8)
-    first = make_order(store, room_type=room_type, room=rooms[0], status=S.CHECKED_IN)
-    make_order(store, room_type=room_type, arrival=today)
-    clerk.get(f"{base}/today/")
-    few_today, few_detail = _count(clerk, f"{base}/today/"), _count(clerk, f"{base}/orders/{first.pk}/")
-    for room in rooms[1:6]:
-        make_order(store, room_type=room_type, room=room, status=S.CHECKED_IN)
-        make_order(store, room_type=room_type, arrival=today + timedelta(days=2))
-    Room.objects.filter(pk__in=[r.pk for r in rooms]).update(housekeeping="dirty")
-    for i in range(4):
-        order_extra_add(order=first, actor=None, extra=ExtraIn(description=f"早餐{i}", unit_price=Decimal("38")))
-    assert _count(clerk, f"{base}/today/") == few_today
-    assert _count(clerk, f"{base}/orders/{first.pk}/") == few_detail
-
-
-def test_check_out_needs_a_settled_folio_or_a_managers_reason(store, rt, today, browser_login, base):
-    from apps.folios.services import folio_post_charge, folio_primary_for_order
-
-    order = make_order(store, room_type=rt, room=rt.rooms_list[0], status=S.CHECKED_IN)
-    folio_post_charge(folio=folio_primary_for_order(order=order), actor=None, charge_type="manual", description="赔偿", unit_price=Decimal("50"))
-    clerk = browser_login("alpha", "clerk_a1")
-    refused = clerk.post(f"{base}/orders/{order.pk}/check-out/", **JSON)
-    assert refused.status_code == 409 and refused.json()["code"] == "folio_balance_not_zero"
-    assert clerk.post(f"{base}/orders/{order.pk}/check-out/", {"override_reason": "挂账"}, **JSON).status_code == 403
-    order.refresh_from_db()
-    assert order.status == S.CHECKED_IN
-    manager = browser_login("alpha", "manager_a1")
-    assert 'name="override_reason"' in manager.get(f"{base}/orders/{order.pk}/").content.decode()
-    response = manager.post(f"{base}/orders/{order.pk}/check-out/", {"override_reason": "公司月结"})
-    assert response.status_code == 302
-    order.refresh_from_db()
-    assert order.status == S.CHECKED_OUT

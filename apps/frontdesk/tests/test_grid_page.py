@@ -1,4 +1,4 @@
-"""Back-office pages of rooms: the room status grid and the room panel (housekeeping, locks)."""
+"""Back-office pages of the desk around the room status grid: the grid itself and the room panel beside it (housekeeping, locks), with stays on it."""
 import json
 import re
 from datetime import timedelta
