@@ -7,6 +7,7 @@ from decimal import Decimal
 from apps.folios import services
 from apps.folios.models import ExtraChargeItem, FolioTransaction, PaymentMethod
 from apps.orders.models import Order
+from apps.orders.selectors import order_list, room_night_line
 from apps.tenancy.business_day import business_date
 
 Category = ExtraChargeItem.Category
@@ -36,10 +37,10 @@ def seed(*, store) -> None:
     breakfast = ExtraChargeItem.objects.get(store=store, name="早餐")
     today = business_date(store=store)
     S = Order.Status
-    for order in Order.objects.filter(store=store, status__in=[S.CONFIRMED, S.CHECKED_IN, S.EXTENDED]).order_by("id")[:8]:
+    for order in order_list(store=store, filters={"status": [S.CONFIRMED, S.CHECKED_IN, S.EXTENDED]}).order_by("id")[:8]:
         folio = services.folio_primary_for_order(order=order)
         if order.status == S.CONFIRMED:
-            first_night = order.items.filter(kind="room_night").order_by("service_date").first()
+            first_night = room_night_line(order_id=order.pk, night=order.arrival)
             if first_night is not None:
                 services.folio_post_payment(
                     folio=folio, actor=None, amount=first_night.total_price, payment_method=methods[PaymentMethod.Type.ALIPAY],

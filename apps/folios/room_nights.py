@@ -19,7 +19,10 @@ database objects keep them:
   ledger charge is above zero); a closed folio takes nothing;
 - the business date of each row is the night itself: the audit of day D posts night D;
 - the primary folio is opened if missing (``folio_one_primary_per_order`` decides
-  between concurrent openings) with its ``opened`` event, as ``folio_primary_for_order``.
+  between concurrent openings) with its ``opened`` event, as ``folio_primary_for_order``;
+- the nights' lines come from orders (``apps.orders.selectors.room_night_lines``); the
+  two INSERTs are set-based statements on the folios' own tables, the only way to learn
+  in one statement which rows a unique index let in.
 
 ``apps/folios/tests/test_room_nights.py`` checks that a row posted here equals the row
 ``folio_post_room_night`` posts.
@@ -29,12 +32,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
 from apps.common.money import quantize
+from apps.folios.models import Folio, FolioEvent
+from apps.orders.selectors import room_night_lines
 
 MAX_AMOUNT = Decimal("99999999.99")
 
@@ -54,36 +58,31 @@ class RoomNightPosting:
         return sum((amount for _o, _t, amount in self.posted), Decimal("0.00"))
 
 
-def _insert_returning(model, rows: list[dict[str, Any]], *, conflict: str = "", returning: list[str] | None = None) -> list[tuple]:
-    """``INSERT INTO <model> (<every concrete column but the id>) SELECT * FROM unnest(...)
-    <conflict> RETURNING ...`` for ``rows`` (attribute name -> value; the model's own
-    defaults for the others, ``auto_now_add`` included). One parameter per column, not per
-    value: the statement text is the same whatever the number of rows."""
-    if not rows:
-        return []
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns, casts, params = [], [], []
-    for f in fields:
-        if f.attname in rows[0]:
-            values = [row[f.attname] for row in rows]
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            values = [now] * len(rows)
-        else:
-            values = [f.get_default() for _ in rows]
-        columns.append(connection.ops.quote_name(f.column))
-        casts.append(f"%s::{f.cast_db_type(connection)}[]")
-        params.append([f.get_db_prep_save(v, connection) for v in values])
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT * FROM unnest({', '.join(casts)}) {conflict}"
-    )
-    with connection.cursor() as cursor:
-        if returning:
-            cursor.execute(sql + f" RETURNING {', '.join(connection.ops.quote_name(c) for c in returning)}", params)
-            return cursor.fetchall()
-        cursor.execute(sql, params)
-        return []
+# Primary folios opened for orders that have none (``folio_one_primary_per_order``
+# decides between concurrent openings: a folio opened meanwhile is not returned).
+_OPEN_SQL = """
+    INSERT INTO folios_folio (store_id, order_id, is_primary, name, notes, currency, total_charges, total_discounts,
+                              total_payments, total_refunds, total_deposits, total_deposit_returns, balance,
+                              created_by_id, created_at)
+    SELECT %(store)s, o.order_id, true, '', '', o.currency, 0, 0, 0, 0, 0, 0, 0, %(actor)s, %(now)s
+      FROM unnest(%(orders)s::bigint[], %(currencies)s::text[]) AS o(order_id, currency)
+    ON CONFLICT (order_id) WHERE is_primary DO NOTHING
+    RETURNING id, order_id, currency
+"""
+# The night's room charges: one per folio and night, ever (``ledger_one_room_night_per_night``:
+# a night already posted, voided since or not, is not returned). The ledger's trigger adds
+# each row to its folio's totals.
+_POST_SQL = """
+    INSERT INTO folios_foliotransaction (folio_id, store_id, currency, transaction_type, posts_to, charge_type, amount,
+                                         quantity, unit_price, description, service_date, order_item_id, actor_id,
+                                         posted_at, business_date, reason, gateway_txn_id)
+    SELECT t.folio_id, %(store)s, t.currency, 'charge', 'charges', 'room_night', t.amount, 1, t.amount, t.description,
+           %(night)s, t.item_id, %(actor)s, %(now)s, %(night)s, '', ''
+      FROM unnest(%(folios)s::bigint[], %(currencies)s::text[], %(amounts)s::numeric[], %(descriptions)s::text[],
+                  %(items)s::bigint[]) AS t(folio_id, currency, amount, description, item_id)
+    ON CONFLICT (folio_id, service_date) WHERE transaction_type = 'charge' AND charge_type = 'room_night' DO NOTHING
+    RETURNING id, folio_id, amount
+"""
 
 
 def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=None) -> RoomNightPosting:
@@ -91,80 +90,62 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
     that night). The caller holds the orders' row locks (taken in primary-key order):
     every folios service locks an order before its folios, so the folios of these
     orders cannot change under us either."""
-    from apps.folios.models import Folio, FolioEvent, FolioTransaction
-
     result = RoomNightPosting()
     if not order_ids:
         return result
     user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
-    # One read: each order's currency, its line of the night, its primary folio.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT o.id, o.currency, i.id, i.total_price, i.description, f.id, f.currency, f.closed_at IS NOT NULL
-              FROM orders_order o
-              LEFT JOIN orders_orderitem i ON i.order_id = o.id AND i.kind = 'room_night' AND i.service_date = %(night)s
-              LEFT JOIN folios_folio f ON f.order_id = o.id AND f.is_primary
-             WHERE o.id = ANY(%(ids)s)
-             ORDER BY o.id
-            """,
-            {"night": night, "ids": list(order_ids)},
-        )
-        rows = cursor.fetchall()
+    lines = room_night_lines(order_ids=order_ids, night=night)  # orders' own read of the night's lines
+    folios = {
+        order_id: (folio_id, currency, closed_at is not None)
+        for folio_id, order_id, currency, closed_at in Folio.objects.filter(order_id__in=order_ids, is_primary=True)
+        .values_list("id", "order_id", "currency", "closed_at")
+    }
 
     # Open the missing primary folios (with their "opened" event).
-    folios: dict[int, tuple[int, str, bool]] = {oid: (fid, fcur, closed) for oid, _c, *_l, fid, fcur, closed in rows if fid}
-    missing = [(oid, currency) for oid, currency, *_rest, fid, _fc, _cl in rows if not fid]
+    missing = [line for line in lines if line.order_id not in folios]
     if missing:
-        opened = _insert_returning(
-            Folio,
-            [{"store_id": store_id, "order_id": oid, "is_primary": True, "currency": currency, "created_by_id": user_id,
-              "created_at": now} for oid, currency in missing],
-            conflict='ON CONFLICT ("order_id") WHERE "is_primary" DO NOTHING',
-            returning=["id", "order_id", "currency"],
-        )
-        _insert_returning(FolioEvent, [
-            {"folio_id": fid, "kind": FolioEvent.Kind.OPENED, "actor_id": user_id, "at": now, "data": {"primary": True}}
-            for fid, _o, _c in opened
+        with connection.cursor() as cursor:
+            cursor.execute(_OPEN_SQL, {
+                "store": store_id, "actor": user_id, "now": now,
+                "orders": [line.order_id for line in missing], "currencies": [line.currency for line in missing],
+            })
+            opened = cursor.fetchall()
+        FolioEvent.objects.bulk_create([
+            FolioEvent(folio_id=folio_id, kind=FolioEvent.Kind.OPENED, actor_id=user_id, at=now, data={"primary": True})
+            for folio_id, _order, _currency in opened
         ])
-        folios.update({oid: (fid, currency, False) for fid, oid, currency in opened})
+        folios.update({order_id: (folio_id, currency, False) for folio_id, order_id, currency in opened})
         result.folios_opened = len(opened)
         if len(opened) < len(missing):  # opened meanwhile by a caller that did not lock the order
-            for fid, oid, currency, closed in Folio.objects.filter(
-                order_id__in=[oid for oid, _c in missing if oid not in folios], is_primary=True
+            for folio_id, order_id, currency, closed_at in Folio.objects.filter(
+                order_id__in=[line.order_id for line in missing if line.order_id not in folios], is_primary=True
             ).values_list("id", "order_id", "currency", "closed_at"):
-                folios[oid] = (fid, currency, closed is not None)
+                folios[order_id] = (folio_id, currency, closed_at is not None)
 
-    txs, folio_order = [], {}
-    for oid, _currency, line_id, price, description, *_f in rows:
-        folio_id, currency, closed = folios[oid]
-        if line_id is None:
-            result.no_line.append(oid)
+    posting: dict[str, list] = {"folios": [], "currencies": [], "amounts": [], "descriptions": [], "items": []}
+    folio_order = {}
+    for line in lines:
+        folio_id, currency, closed = folios[line.order_id]
+        if line.item_id is None:
+            result.no_line.append(line.order_id)
             continue
         if closed:
-            result.folio_closed.append(oid)
+            result.folio_closed.append(line.order_id)
             continue
-        amount = quantize(price, currency)
+        amount = quantize(line.price, currency)
         if amount <= 0 or amount > MAX_AMOUNT:
-            result.zero_rate.append(oid)
+            result.zero_rate.append(line.order_id)
             continue
-        folio_order[folio_id] = oid
-        txs.append({
-            "folio_id": folio_id, "store_id": store_id, "currency": currency,
-            "transaction_type": FolioTransaction.Type.CHARGE, "posts_to": FolioTransaction.PostsTo.CHARGES,
-            "charge_type": FolioTransaction.ChargeType.ROOM_NIGHT, "amount": amount, "quantity": 1, "unit_price": amount,
-            "description": (description or night.isoformat())[:255], "service_date": night, "order_item_id": line_id,
-            "actor_id": user_id, "posted_at": now, "business_date": night,
-        })
-    inserted = _insert_returning(
-        FolioTransaction, txs,
-        conflict=(
-            'ON CONFLICT ("folio_id", "service_date") '
-            "WHERE \"transaction_type\" = 'charge' AND \"charge_type\" = 'room_night' DO NOTHING"
-        ),
-        returning=["id", "folio_id", "amount"],
-    )
+        folio_order[folio_id] = line.order_id
+        for key, value in (("folios", folio_id), ("currencies", currency), ("amounts", amount),
+                           ("descriptions", (line.description or night.isoformat())[:255]), ("items", line.item_id)):
+            posting[key].append(value)
+    inserted = []
+    if folio_order:
+        with connection.cursor() as cursor:
+            cursor.execute(_POST_SQL, {"store": store_id, "night": night, "actor": user_id, "now": now, **posting})
+            inserted = cursor.fetchall()
     posted_folios = set()
     for tx_id, folio_id, amount in inserted:
         posted_folios.add(folio_id)

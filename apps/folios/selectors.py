@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFoundError
@@ -124,6 +124,16 @@ def extra_item_lookup(*, store: Store, item_id: int) -> ExtraChargeItem | None:
 
 def folio_lookup(*, store: Store, folio_id: int) -> Folio | None:
     return Folio.objects.filter(store=store, pk=folio_id).first()
+
+
+def folio_net_paid(*, order_ids: list[int]) -> dict[int, Decimal]:
+    """What each order has been paid on its folios: payments less refunds (deposits are
+    held money, not payment), by order id; ``0.00`` for an order without folios. One query."""
+    net = dict(
+        Folio.objects.filter(order_id__in=order_ids).values("order_id")
+        .annotate(net=Sum(F("total_payments") - F("total_refunds"))).values_list("order_id", "net")
+    )
+    return {oid: net.get(oid, Decimal("0.00")) for oid in order_ids}
 
 
 # --- reconciliation -------------------------------------------------------------------------------

@@ -24,8 +24,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,8 +31,11 @@ from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
-from apps.orders.models import Order, OrderItem
-from apps.orders.services import ExtraIn, order_extra_add, order_extra_remove
+from apps.folios.room_nights import post_room_nights
+from apps.folios.selectors import folio_net_paid
+from apps.orders.models import Order
+from apps.orders.selectors import order_item_get, room_night_line
+from apps.orders.services import ExtraIn, order_extra_add, order_extra_remove, order_paid_amounts_set, orders_lock
 from apps.tenancy.business_day import posting_business_date
 from apps.tenancy.models import Store
 from apps.tenancy.roles import MANAGE
@@ -87,12 +88,6 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _lock_orders(order_ids: Iterable[int]) -> dict[int, Order]:
-    """Lock the orders (FOR NO KEY UPDATE: inserts referencing them may proceed), by pk."""
-    rows = Order.objects.select_for_update(no_key=True).filter(pk__in=set(order_ids)).order_by("pk")
-    return {order.pk: order for order in rows}
-
-
 def _lock_folios(folio_ids: Iterable[int]) -> dict[int, Folio]:
     rows = Folio.objects.select_for_update().filter(pk__in=set(folio_ids)).order_by("pk")
     return {folio.pk: folio for folio in rows}
@@ -100,7 +95,7 @@ def _lock_folios(folio_ids: Iterable[int]) -> dict[int, Folio]:
 
 def _lock_one(folio: Folio) -> Folio:
     """Lock the folio's order, then the folio; the fresh folio, its order attached."""
-    order = _lock_orders([folio.order_id])[folio.order_id]
+    order = orders_lock(order_ids=[folio.order_id])[folio.order_id]
     locked = _lock_folios([folio.pk])[folio.pk]
     locked.order = order
     return locked
@@ -134,26 +129,14 @@ def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fi
 
 
 def order_paid_sync(*, order_ids: Iterable[int]) -> None:
-    """Recompute the orders' ``paid_amount`` from their folios (payments less refunds;
-    deposits are held money, not payment) and ``due_amount = total_amount - paid_amount``.
-
-    The one write of folios into another app's table, sanctioned (docs/folios.md): orders
-    owns the columns and their CHECK, folios owns the money behind them. The caller holds
-    the orders' row locks. One UPDATE, recomputed from the folios rather than incremented,
-    so it cannot drift.
-    """
+    """Bring the orders' ``paid_amount`` (and so ``due_amount``) in step with their folios:
+    payments less refunds (deposits are held money, not payment), recomputed from the
+    folios rather than incremented, so it cannot drift. Folios decide the amount, orders
+    write their own columns (``order_paid_amounts_set``). The caller holds the orders' row
+    locks. Two statements."""
     ids = sorted(set(order_ids))
-    if not ids:
-        return
-    money = DecimalField(max_digits=12, decimal_places=2)
-    net = (
-        Folio.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id")
-        .annotate(s=Sum(F("total_payments") - F("total_refunds"), output_field=money)).values("s")
-    )
-    paid = Coalesce(Subquery(net, output_field=money), Value(ZERO, output_field=money))
-    Order.objects.filter(pk__in=ids).update(
-        paid_amount=paid, due_amount=F("total_amount") - paid, version=F("version") + 1, updated_at=timezone.now(),
-    )
+    if ids:
+        order_paid_amounts_set(paid=folio_net_paid(order_ids=ids))
 
 
 def _after_commit(event: str, **fields: Any) -> None:
@@ -184,7 +167,7 @@ def folio_primary_for_order(*, order: Order, actor=None) -> Folio:
 @transaction.atomic
 def folio_open(*, order: Order, actor, name: str = "", notes: str = "") -> Folio:
     """A further folio on ``order`` (another guest's share, a company's bill)."""
-    order = _lock_orders([order.pk])[order.pk]
+    order = orders_lock(order_ids=[order.pk])[order.pk]
     if order.status in ORDER_CLOSED_STATES:
         raise DomainError(Code.ORDER_CLOSED, _("This order has checked out; its folios are closed."))
     folio_primary_for_order(order=order, actor=actor)
@@ -350,10 +333,10 @@ def folio_post_room_night(*, order: Order, night: date, amount: Decimal | None =
     new row, or None if this night was posted before (even if it was voided since: a
     voided night stays voided). ``amount`` defaults to the night's locked rate (its
     room-night line). For the night audit (docs/folios.md)."""
-    order = _lock_orders([order.pk])[order.pk]
+    order = orders_lock(order_ids=[order.pk])[order.pk]
     if not (order.arrival <= night < order.departure):
         raise _invalid(Code.NIGHT_NOT_IN_STAY, _("This night is not part of the stay."), "night")
-    line = OrderItem.objects.filter(order_id=order.pk, kind=OrderItem.Kind.ROOM_NIGHT, service_date=night).first()
+    line = room_night_line(order_id=order.pk, night=night)
     if amount is None:
         if line is None:
             raise _invalid(Code.NIGHT_NOT_IN_STAY, _("This night is not part of the stay."), "night")
@@ -385,8 +368,6 @@ def folio_post_room_nights(*, store_id: int, night: date, order_ids: list[int], 
     night's locked rate, dated business day ``night``. The caller holds the orders' row
     locks (taken in primary-key order). Returns a ``RoomNightPosting`` (posted, already
     posted, not posted and why). Details in ``apps/folios/room_nights.py``."""
-    from apps.folios.room_nights import post_room_nights
-
     return post_room_nights(store_id=store_id, night=night, order_ids=order_ids, actor=actor)
 
 
@@ -464,8 +445,9 @@ def folio_transaction_void(*, tx: FolioTransaction, actor, reason: str) -> Folio
     original = FolioTransaction.objects.select_related("folio").get(pk=tx.pk)
     item_order_id = None
     if original.charge_type == ChargeType.EXTRA and original.order_item_id:
-        item_order_id = OrderItem.objects.filter(pk=original.order_item_id).values_list("order_id", flat=True).first()
-    orders = _lock_orders([original.folio.order_id, *([item_order_id] if item_order_id else [])])
+        item = order_item_get(item_id=original.order_item_id)
+        item_order_id = item.order_id if item is not None else None
+    orders = orders_lock(order_ids=[original.folio.order_id, *([item_order_id] if item_order_id else [])])
     folio = _lock_folios([original.folio_id])[original.folio_id]
     _check_open(folio)
     _taken_back(original)
@@ -499,7 +481,7 @@ def folio_transaction_move(*, tx: FolioTransaction, target: Folio, actor, reason
     source = original.folio
     if target.pk == source.pk or target.store_id != source.store_id:
         raise _invalid(Code.MOVE_TARGET_INVALID, _("Choose another folio of this store."), "target_folio")
-    _lock_orders([source.order_id, target.order_id])
+    orders_lock(order_ids=[source.order_id, target.order_id])
     folios = _lock_folios([source.pk, target.pk])
     source, target = folios[source.pk], folios[target.pk]
     _check_open(source)
@@ -556,7 +538,7 @@ def folio_check_out_guard(
             raise AssertionError("folio_check_out_guard(order_locked=True) outside the transaction holding the lock")
         return _check_out_guard(order, actor=actor, override_reason=override_reason)
     with transaction.atomic():
-        order = _lock_orders([order.pk])[order.pk]
+        order = orders_lock(order_ids=[order.pk])[order.pk]
         return _check_out_guard(order, actor=actor, override_reason=override_reason)
 
 
@@ -585,7 +567,7 @@ def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dic
                 % {"held": _money(held)},
                 extra=extra,
             )
-        store = Store.objects.get(pk=order.store_id)
+        store = order.store
         if actor is None or MANAGE not in store_perms_for_user(user=actor, store=store):
             raise ManagerOnly()
         FolioEvent.objects.bulk_create([

@@ -28,7 +28,7 @@ from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.tenancy.business_day import business_day_get, business_days
 from apps.tenancy.models import Store
-from apps.tenancy.selectors import setting_list_effective
+from apps.tenancy.selectors import setting_list_effective, store_list_active
 
 NO_SHOW_MARK = "mark"
 NO_SHOW_KEEP = "keep"
@@ -105,7 +105,7 @@ def stores_due_for_audit(*, now: datetime | None = None, stores: list[Store] | N
     due for its audit now, with that date (a store behind by several days: the oldest)."""
     now = now or timezone.now()
     if stores is None:
-        stores = list(Store.objects.filter(is_active=True).order_by("pk"))
+        stores = list(store_list_active())
     days = business_days(store_ids=[s.pk for s in stores])
     due = []
     for store in stores:

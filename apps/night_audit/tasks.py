@@ -18,7 +18,7 @@ from apps.common.tasks import active_tenants, beat_slot_lock, tenant_task
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.selectors import stores_due_for_audit
 from apps.night_audit.services import night_audit_run
-from apps.tenancy.models import Store
+from apps.tenancy.selectors import store_get_active
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ DISPATCH_PERIOD_S = 300
 )
 def night_audit(task, *, store_id: int, business_date: str | None = None, trigger: str = "beat") -> dict | None:
     """Close ``business_date`` (ISO date; default the open one) of store ``store_id``."""
-    store = Store.objects.filter(pk=store_id, is_active=True).first()
+    store = store_get_active(store_id=store_id)
     if store is None:
         return None
     day = date.fromisoformat(business_date) if business_date else None

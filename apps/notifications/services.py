@@ -34,6 +34,7 @@ from apps.notifications.selectors import notify_settings, template_effective
 from apps.orders.selectors import order_list, orders_by_id
 from apps.orders.services import order_events_mark_published, order_events_unpublished_claim
 from apps.tenancy.models import Store
+from apps.tenancy.selectors import store_list_by_ids
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def order_events_publish(*, batch: int = PUBLISH_BATCH) -> int:
                 break
             wanted = [e for e in events if e.kind in EVENT_OF_KIND]
             orders = orders_by_id(order_ids=[e.order_id for e in wanted])
-            stores = {s.pk: s for s in Store.objects.filter(pk__in={e.store_id for e in wanted})}
+            stores = {s.pk: s for s in store_list_by_ids(store_ids={e.store_id for e in wanted})}
             conf = {pk: notify_settings(store=store) for pk, store in stores.items()}
             now = timezone.now()
             rows = []

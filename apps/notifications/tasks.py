@@ -20,7 +20,7 @@ from apps.notifications.services import (
     notifications_requeue_due,
     order_events_publish,
 )
-from apps.tenancy.models import Store
+from apps.tenancy.selectors import store_list_active
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def dispatch_arrival_reminders() -> int:
     now = timezone.now()
     for tenant in active_tenants():
         with tenant_context(tenant):
-            for store in Store.objects.filter(is_active=True).order_by("pk"):
+            for store in store_list_active():
                 local = now.astimezone(ZoneInfo(store.time_zone))
                 if notify_settings(store=store).reminder_time <= local.time() < REMINDER_WINDOW_END:
                     queued += arrival_reminders_queue(store=store, arrival=local.date() + timedelta(days=1))

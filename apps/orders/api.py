@@ -15,32 +15,33 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.errors import DomainValidationError
 from apps.common.api import valid
+from apps.common.errors import DomainValidationError
 from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order
 from apps.orders.serializers import (
-    OrderAssignRoomInSerializer,
     AvailabilityOutSerializer,
     AvailabilityQuerySerializer,
-    OrderCancelInSerializer,
     ChannelInSerializer,
     ChannelOutSerializer,
-    OrderCheckInInSerializer,
-    OrderExtendInSerializer,
     ExternalOrderInSerializer,
-    OrderExtraInSerializer,
     IntakeOutSerializer,
-    OrderModifyInSerializer,
-    OrderPersonInSerializer,
+    OrderAssignRoomInSerializer,
+    OrderCancelInSerializer,
+    OrderCheckInInSerializer,
     OrderCreateInSerializer,
     OrderDetailSerializer,
+    OrderExtendInSerializer,
+    OrderExtraInSerializer,
     OrderFilterSerializer,
     OrderItemOutSerializer,
+    OrderModifyInSerializer,
+    OrderPersonInSerializer,
     OrderRowSerializer,
     OrderUpdateInSerializer,
 )
+from apps.rooms.selectors import room_type_lookup
 from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
 
 logger = logging.getLogger(__name__)
@@ -342,7 +343,7 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
         if channel is None:
             raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
-        room_type = selectors.room_type_lookup(store=self.store, ref=data["room_type"])
+        room_type = room_type_lookup(store=self.store, ref=data["room_type"])
         if room_type is None:
             raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, _("Unknown room type."), extra={"fields": {"room_type": [_("Unknown room type.")]}})
         result = services.order_intake_external(

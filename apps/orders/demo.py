@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.orders import services
 from apps.orders.models import Channel, Order, OrderEvent
 from apps.orders.services import PersonIn
-from apps.rooms.models import Room, RoomType
+from apps.rooms import selectors as room_selectors
 from apps.tenancy.business_day import business_date
 
 
@@ -37,14 +37,13 @@ def _already_in_house(order: Order) -> Order:
 
 @transaction.atomic
 def seed(*, store) -> None:
-
     services.channel_defaults_ensure(store=store)
     if Order.objects.filter(store=store).exists():
         return
-    types = {t.name: t for t in RoomType.objects.filter(store=store, is_active=True)}
+    types = {t.name: t for t in room_selectors.room_type_list(store=store, filters={"is_active": True})}
     if not types:
         return
-    rooms = {r.number: r for r in Room.objects.filter(store=store, is_active=True).select_related("room_type")}
+    rooms = {r.number: r for r in room_selectors.room_list(store=store, filters={"is_active": True})}
     today = business_date(store=store)
     day = lambda n: today + timedelta(days=n)  # noqa: E731
     type_a, type_b = list(types.values())[0], list(types.values())[-1]

@@ -3,11 +3,12 @@ today's arrivals / in-house / departures, and the availability search."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
@@ -15,7 +16,6 @@ from apps.common.money import quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.rooms.inventory import free_counts, nights_between
-from apps.rooms.models import RoomType
 from apps.rooms.selectors import room_get_with_type, room_type_get, room_types_on_sale, stay_price_nights_many
 from apps.tenancy.models import Store
 
@@ -79,6 +79,38 @@ def order_for_update(*, store: Store, order_id: int) -> Order:
 def orders_by_id(*, order_ids: Iterable[int]) -> dict[int, Order]:
     """Orders by id, each with its booker (one query; guests on demand)."""
     return Order.objects.select_related("booker").in_bulk(set(order_ids))
+
+
+def room_night_line(*, order_id: int, night: date) -> OrderItem | None:
+    """The order's room-night line of ``night`` (its locked rate), or None."""
+    return OrderItem.objects.filter(order_id=order_id, kind=OrderItem.Kind.ROOM_NIGHT, service_date=night).first()
+
+
+@dataclass(frozen=True)
+class NightLine:
+    order_id: int
+    currency: str
+    # The order's room-night line of the night: its id, locked rate and description (None
+    # when the order has no line that night).
+    item_id: int | None
+    price: Decimal | None
+    description: str | None
+
+
+def room_night_lines(*, order_ids: Iterable[int], night: date) -> list[NightLine]:
+    """For each order in ``order_ids``, by id: its currency and its room-night line of
+    ``night``. One query."""
+    rows = (
+        Order.objects.filter(pk__in=set(order_ids))
+        .annotate(line=FilteredRelation("items", condition=Q(items__kind=OrderItem.Kind.ROOM_NIGHT, items__service_date=night)))
+        .order_by("id")
+        .values_list("id", "currency", "line__id", "line__total_price", "line__description")
+    )
+    return [NightLine(*row) for row in rows]
+
+
+def order_item_get(*, item_id: int) -> OrderItem | None:
+    return OrderItem.objects.filter(pk=item_id).first()
 
 
 def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel]:
@@ -261,15 +293,6 @@ def stay_target(*, store: Store, room_type_id: int | None = None, room_id: int |
     if room_type is None:
         raise _unknown("room_type", _("Unknown room type."))
     return room_type, None
-
-
-def room_type_lookup(*, store: Store, ref: str):
-    """A room type of ``store`` by id or exact name (what external systems send)."""
-
-    qs = RoomType.objects.filter(store=store)
-    if ref.isdigit():
-        return qs.filter(pk=int(ref)).first()
-    return qs.filter(name=ref).first()
 
 
 def stays_for_contact(*, store: Store, contact_id: int) -> list[Order]:

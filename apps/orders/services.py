@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Case, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -687,6 +687,27 @@ def order_mark_no_show(*, order: Order, actor) -> Order:
     _event(order, OrderEvent.Kind.NO_SHOW, actor=actor, from_status=old, to_status=order.status, data=changes)
     _after_commit("order.no_show", order)
     return order
+
+
+def orders_lock(*, order_ids: Iterable[int]) -> dict[int, Order]:
+    """Lock orders for the caller's transaction, by primary key (the global lock order:
+    orders first, then what hangs off them, such as their folios). ``FOR NO KEY UPDATE``:
+    rows that reference them may still be inserted. Fresh rows, by id."""
+    rows = Order.objects.select_for_update(no_key=True).filter(pk__in=set(order_ids)).order_by("pk")
+    return {order.pk: order for order in rows}
+
+
+def order_paid_amounts_set(*, paid: dict[int, Decimal]) -> None:
+    """Set what each order has been paid (``paid``: order id -> amount; its folios decide
+    it, ``apps.folios``) and so what is still due (``total - paid``), with the version
+    bumped. The caller holds the orders' row locks (``orders_lock``). One UPDATE."""
+    if not paid:
+        return
+    amount = Case(*[When(pk=pk, then=Value(value)) for pk, value in paid.items()],
+                  output_field=Order._meta.get_field("paid_amount"))
+    Order.objects.filter(pk__in=list(paid)).update(
+        paid_amount=amount, due_amount=F("total_amount") - amount, version=F("version") + 1, updated_at=timezone.now(),
+    )
 
 
 def orders_lock_for_audit(*, store: Store, day: date) -> list[Order]:

@@ -203,6 +203,14 @@ def room_type_get(*, store, room_type_id: int) -> RoomType | None:
     return RoomType.objects.filter(pk=room_type_id, store=store).first()
 
 
+def room_type_lookup(*, store, ref: str) -> RoomType | None:
+    """A room type of ``store`` by id or exact name (what external systems send)."""
+    qs = RoomType.objects.filter(store=store)
+    if ref.isdigit():
+        return qs.filter(pk=int(ref)).first()
+    return qs.filter(name=ref).first()
+
+
 def room_types_on_sale(*, store, guests: int = 1) -> list[RoomType]:
     """The store's active room types that sleep ``guests``, in display order (sort order,
     id). One query."""

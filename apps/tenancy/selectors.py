@@ -30,6 +30,21 @@ def _with_perms(stores: QuerySet[Store], user: AbstractBaseUser) -> QuerySet[Sto
     return stores.annotate(granted=ArraySubquery(granted.values("permission__codename")))
 
 
+def store_list_active() -> QuerySet[Store]:
+    """The tenant's active stores, by id (one query)."""
+    return Store.objects.filter(is_active=True).order_by("id")
+
+
+def store_get_active(*, store_id: int) -> Store | None:
+    """The active store ``store_id``, or None."""
+    return Store.objects.filter(pk=store_id, is_active=True).first()
+
+
+def store_list_by_ids(*, store_ids) -> list[Store]:
+    """The stores ``store_ids`` (active or not), by id (one query)."""
+    return list(Store.objects.filter(pk__in=list(store_ids)).order_by("id"))
+
+
 def store_list_for_user(*, user: AbstractBaseUser, perm: str = ACCESS) -> QuerySet[Store]:
     """The active stores ``user`` holds ``perm`` on (all of them for a tenant admin), by id.
     A queryset (one query) for callers that filter further; ``store_list_with_perms``
