@@ -104,16 +104,17 @@ class OrderViewSet(StoreScopedViewSet):
             channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
             if channel is None:
                 raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
-        common = {
-            "store": self.store, "actor": request.user, "departure": data["departure"], "adults": data["adults"],
-            "children": data["children"], "channel": channel, "booker": _person(data["booker"]),
-            "guests": [_person(g) for g in data["guests"]], "estimated_arrival_time": data["estimated_arrival_time"],
-            "notes": data["notes"], "extras": [_extra(e) for e in data["extras"]],
-        }
+        party = services.PartyIn(
+            adults=data["adults"], children=data["children"], booker=_person(data["booker"]),
+            guests=tuple(_person(g) for g in data["guests"]), estimated_arrival_time=data["estimated_arrival_time"],
+        )
+        common = {"store": self.store, "actor": request.user, "party": party, "channel": channel, "notes": data["notes"],
+                  "extras": [_extra(e) for e in data["extras"]]}
         if data["walk_in"]:
-            order = services.order_walk_in(room=room, **common)
-            return self._detail(order.pk, status.HTTP_201_CREATED)
-        order = services.order_create(room_type=room_type, room=room, arrival=data["arrival"], confirm=data["confirm"], **common)
+            order = services.order_walk_in(room=room, departure=data["departure"], **common)
+        else:
+            stay = services.StayIn(room_type=room_type, room=room, arrival=data["arrival"], departure=data["departure"])
+            order = services.order_create(stay=stay, confirm=data["confirm"], **common)
         return self._detail(order.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OrderDetailSerializer, 404: ERRORS[404]}, tags=[TAG])
@@ -346,11 +347,13 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         room_type = room_type_lookup(store=self.store, ref=data["room_type"])
         if room_type is None:
             raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, _("Unknown room type."), extra={"fields": {"room_type": [_("Unknown room type.")]}})
+        guests = [_person(g) for g in data["guests"]] or [_person({**data["guest"], "is_primary": True})]
         result = services.order_intake_external(
-            store=self.store, actor=request.user, channel=channel, external_ref=data["external_ref"], room_type=room_type,
-            arrival=data["arrival"], departure=data["departure"], amount=data["amount"], adults=data["adults"],
-            children=data["children"], booker=_person(data["guest"]), guests=[_person(g) for g in data["guests"]] or [_person({**data["guest"], "is_primary": True})],
-            estimated_arrival_time=data["estimated_arrival_time"], notes=data["notes"],
+            store=self.store, actor=request.user, channel=channel, external_ref=data["external_ref"],
+            stay=services.StayIn(room_type=room_type, arrival=data["arrival"], departure=data["departure"]),
+            amount=data["amount"], notes=data["notes"],
+            party=services.PartyIn(adults=data["adults"], children=data["children"], booker=_person(data["guest"]),
+                                   guests=tuple(guests), estimated_arrival_time=data["estimated_arrival_time"]),
         )
         code = {"confirmed": status.HTTP_201_CREATED, "conflict": status.HTTP_202_ACCEPTED, "duplicate": status.HTTP_200_OK}[result.outcome]
         order = selectors.order_get(store=self.store, order_id=result.order.pk)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.orders import services
 from apps.orders.models import Channel, Order, OrderEvent
-from apps.orders.services import PersonIn
+from apps.orders.services import PartyIn, PersonIn, StayIn
 from apps.rooms import selectors as room_selectors
 from apps.tenancy.business_day import business_date
 
@@ -49,12 +49,12 @@ def seed(*, store) -> None:
     type_a, type_b = list(types.values())[0], list(types.values())[-1]
     room_list = sorted(rooms.values(), key=lambda r: (r.room_type_id != type_a.pk, r.number))
 
-    def book(room, arrival, nights, guest, phone, *, channel="direct", confirm=True, typed=None, **kwargs):
+    def book(room, arrival, nights, guest, phone, *, channel="direct", confirm=True, typed=None, notes="", **party):
         return services.order_create(
-            store=store, actor=None, room_type=typed or room.room_type, room=None if typed else room,
-            arrival=arrival, departure=arrival + timedelta(days=nights), channel=_channel(store, channel),
-            guests=[PersonIn(full_name=guest, phone=phone)], confirm=confirm, allow_past_arrival=arrival < today,
-            **kwargs,
+            store=store, actor=None, channel=_channel(store, channel), confirm=confirm, allow_past_arrival=arrival < today,
+            stay=StayIn(room_type=typed or room.room_type, room=None if typed else room, arrival=arrival,
+                        departure=arrival + timedelta(days=nights)),
+            party=PartyIn(guests=(PersonIn(full_name=guest, phone=phone),), **party), notes=notes,
         )
 
     r = iter(room_list)
@@ -66,7 +66,7 @@ def seed(*, store) -> None:
     book(None, today, 1, "刘洋", "13800138004", channel="meituan", typed=type_b)
     # A walk-in, in the house now.
     services.order_walk_in(
-        store=store, actor=None, room=next(r), departure=day(1), guests=[PersonIn(full_name="陈静", phone="13800138005")],
+        store=store, actor=None, room=next(r), departure=day(1), party=PartyIn(guests=(PersonIn(full_name="陈静", phone="13800138005"),)),
     )
     # Coming up, waiting for confirmation, and called off.
     book(next(r), day(3), 2, "杨帆", "13800138006", channel="fliggy", adults=2)

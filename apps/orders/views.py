@@ -169,14 +169,16 @@ class OrderCreateView(OrderPageMixin, TemplateView):
             full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
             id_number=data.get("id_number") or None, is_primary=True,
         )
-        common = {
-            "store": self.store, "actor": self.request.user, "departure": data["departure"], "adults": data["adults"],
-            "children": data["children"], "channel": channel, "booker": person, "guests": [person],
-            "estimated_arrival_time": data.get("estimated_arrival_time"), "notes": data.get("notes") or "",
-        }
+        party = services.PartyIn(
+            adults=data["adults"], children=data["children"], booker=person, guests=(person,),
+            estimated_arrival_time=data.get("estimated_arrival_time"),
+        )
+        common = {"store": self.store, "actor": self.request.user, "party": party, "channel": channel,
+                  "notes": data.get("notes") or ""}
         if data["kind"] == OrderCreateForm.KIND_WALK_IN:
-            return services.order_walk_in(room=room, **common)
-        return services.order_create(room_type=room_type, room=room, arrival=data["arrival"], confirm=data.get("confirm", False), **common)
+            return services.order_walk_in(room=room, departure=data["departure"], **common)
+        stay = services.StayIn(room_type=room_type, room=room, arrival=data["arrival"], departure=data["departure"])
+        return services.order_create(stay=stay, confirm=data.get("confirm", False), **common)
 
 
 # --- detail, panel, edit -----------------------------------------------------------------------------

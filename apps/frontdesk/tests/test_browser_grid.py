@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from tests.browser import login, screenshot
 from tests.world import PASSWORD
+from apps.orders.tests.factories import booking
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +37,10 @@ def desk_world(committed_tenant) -> SimpleNamespace:
             room[number] = rooms.room_create(store=store, room_type=room_type, number=number, floor=number[0])
         today = store_local_date(store=store)
         tomorrow = today + timedelta(days=1)
-        zhang = order_create(store=store, actor=None, room_type=king, room=room["101"], arrival=tomorrow,
-                             departure=tomorrow + timedelta(days=2), confirm=True, guests=[PersonIn(full_name="张三")])
-        li = order_create(store=store, actor=None, room_type=king, room=room["102"], arrival=tomorrow,
-                          departure=tomorrow + timedelta(days=2), confirm=True, guests=[PersonIn(full_name="李四")])
+        zhang = order_create(**booking(store=store, actor=None, room_type=king, room=room["101"], arrival=tomorrow,
+                             departure=tomorrow + timedelta(days=2), confirm=True, guests=[PersonIn(full_name="张三")]))
+        li = order_create(**booking(store=store, actor=None, room_type=king, room=room["102"], arrival=tomorrow,
+                          departure=tomorrow + timedelta(days=2), confirm=True, guests=[PersonIn(full_name="李四")]))
     connection.set_schema_to_public()
     return SimpleNamespace(store=store, tenant=committed_tenant.tenant, slug=committed_tenant.tenant.slug, room=room,
                            king=king, twin=twin, today=today, tomorrow=tomorrow, zhang=zhang, li=li)

@@ -14,16 +14,17 @@ from apps.rooms import services
 from apps.frontdesk.selectors import room_grid
 from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
+from apps.orders.tests.factories import booking
 
 # rooms, room types, free counts (1), lock blocks (1), the orders app's stay_blocks (1)
 GRID_QUERIES = 5
 
 
 def _stay(store, room, arrival, nights, *, check_in=False, guest="张三"):
-    order = order_services.order_create(
+    order = order_services.order_create(**booking(
         store=store, actor=None, room_type=room.room_type, room=room, arrival=arrival,
         departure=arrival + timedelta(days=nights), booker=PersonIn(full_name=guest), confirm=True,
-    )
+    ))
     return order_services.order_check_in(order=order, actor=None) if check_in else order
 
 
@@ -75,7 +76,7 @@ def test_grid_shows_blocks_occupancy_and_free_counts(store, today):
     in_house = _stay(store, r101, d[0], 3, check_in=True, guest="李四")  # d0..d2, seen from d1: clipped
     booked = _stay(store, r101, d[4], 3, guest="王五")  # d4..d6, runs past the window's end
     # a stay held at type level only (no room yet): counts against free rooms, not on a room row
-    order_services.order_create(store=store, actor=None, room_type=rt, arrival=d[3], departure=d[4], confirm=True)
+    order_services.order_create(**booking(store=store, actor=None, room_type=rt, arrival=d[3], departure=d[4], confirm=True))
     lock = services.room_lock_create(store=store, room=r102, lock_type="out_of_order", start_date=d[2], end_date=d[4], reason="漏水")
 
     grid = room_grid(store=store, start=d[1], days=5)

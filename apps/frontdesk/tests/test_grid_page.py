@@ -14,6 +14,7 @@ from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, Room, RoomLock, RoomNight
 from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
+from apps.orders.tests.factories import booking
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -42,9 +43,9 @@ def _populate(world, store, *, n_rooms: int, types: int = 2, prefix: str = "R"):
         room_types = [RoomTypeFactory(store=store, name=f"{prefix}型{i}", sort_order=i) for i in range(types)]
         rooms = [RoomFactory(room_type=room_types[i % types], number=f"{prefix}{i:03d}", floor=str(1 + i // 10)) for i in range(n_rooms)]
         for i, room in enumerate(rooms):
-            order_create(store=store, actor=None, room_type=room.room_type, room=room, arrival=today + timedelta(days=i % 3),
+            order_create(**booking(store=store, actor=None, room_type=room.room_type, room=room, arrival=today + timedelta(days=i % 3),
                          departure=today + timedelta(days=i % 3 + 2), channel=channel, confirm=True,
-                         guests=[PersonIn(full_name=f"客{prefix}{i}")])
+                         guests=[PersonIn(full_name=f"客{prefix}{i}")]))
             if i % 3 == 0:
                 services.room_lock_create(store=store, room=room, lock_type="maintenance", start_date=today + timedelta(days=4),
                                           end_date=today + timedelta(days=5), reason="检修")

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.orders import services
 from apps.orders.models import Order
-from apps.orders.tests.factories import make_order, room_type_with_rooms
+from apps.orders.tests.factories import booking, make_order, room_type_with_rooms
 from apps.rooms.services import room_lock_create
 
 S = Order.Status
@@ -67,10 +67,10 @@ def test_overview_counts_todays_check_ins_and_check_outs(login, store, rt, today
     r1, r2, r3 = rt.rooms_list
     make_order(store, room_type=rt, room=r1, status=S.CHECKED_IN, nights=2)  # arrived today
     # arrived yesterday (entered late), checked in today and left today: its night today goes back
-    late = services.order_create(
+    late = services.order_create(**booking(
         store=store, actor=None, room_type=rt, room=r2, arrival=today - timedelta(days=1), departure=today + timedelta(days=2),
         channel=None, confirm=True, allow_past_arrival=True,
-    )
+    ))
     services.order_check_in(order=late, actor=None)
     services.order_check_out(order=late, actor=None)
     make_order(store, room_type=rt, room=r3, arrival=today, nights=1)  # expected, not arrived yet

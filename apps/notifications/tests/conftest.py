@@ -10,7 +10,7 @@ from apps.contacts.models import Contact
 from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.tenancy.business_day import business_date
-from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.orders.tests.factories import ChannelFactory, booking, room_type_with_rooms
 
 PHONE = "13812345678"
 
@@ -38,9 +38,9 @@ def outbox(settings, tmp_path):
 def book(store, rt, *, confirm=True, email="guest@example.com", nationality="", arrival=None, nights=2, name="王小明",
          phone=PHONE) -> Order:
     arrival = arrival or business_date(store=store) + timedelta(days=3)
-    order = order_services.order_create(
+    order = order_services.order_create(**booking(
         store=store, actor=None, room_type=rt, arrival=arrival, departure=arrival + timedelta(days=nights),
         booker=order_services.PersonIn(full_name=name, phone=phone), confirm=confirm,
-    )
+    ))
     Contact.objects.filter(pk=order.booker_id).update(email=email, nationality=nationality)
     return Order.objects.select_related("booker").get(pk=order.pk)

@@ -8,8 +8,8 @@ from django_tenants.utils import tenant_context
 from apps.notifications import services
 from apps.notifications.models import Notification
 from apps.notifications.tests.conftest import book
-from apps.orders import services as order_services
 from apps.orders.models import OrderEvent
+from apps.orders.services import outbox as order_outbox
 from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
 from tests.fixtures import run_concurrently
@@ -26,7 +26,7 @@ def _send(notification_id):
 
 def test_concurrent_publishers_and_senders_make_one_copy(committed_tenant, outbox, monkeypatch):
     monkeypatch.setattr(services, "_enqueue", lambda ids: None)  # the threads send, not the on-commit hook
-    monkeypatch.setattr(order_services, "_OUTBOX_SUBSCRIBERS", [])  # nor do the bookings' commits publish
+    monkeypatch.setattr(order_outbox, "_OUTBOX_SUBSCRIBERS", [])  # nor do the bookings' commits publish
     with tenant_context(committed_tenant.tenant):
         store = committed_tenant.store
         ChannelFactory(store=store, code="direct", name="Direct", channel_type="direct")

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from apps.notifications import services
 from apps.notifications.tasks import publish_order_events
 from apps.notifications.tests.conftest import book
+from apps.orders.tests.factories import booking
 
 
 @pytest.fixture
@@ -178,10 +179,10 @@ def test_one_kick_publishes_every_booking_committed_before_it_runs(committed_ten
 
     with celery_app_sending(worker.queue), tenant_context(tenant):
         orders = [
-            order_services.order_create(  # each commits, then kicks (no test transaction here)
+            order_services.order_create(**booking(  # each commits, then kicks (no test transaction here)
                 store=store, actor=None, room_type=room_type, arrival=arrival, departure=arrival + timedelta(days=1),
                 booker=order_services.PersonIn(full_name="李雷", phone=f"1370000{i:04d}"), confirm=True,
-            )
+            ))
             for i in range(3)
         ]
 

@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from apps.notifications.models import Notification
 from apps.notifications.tasks import publish_order_events
 from apps.orders import services as order_services
-from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.orders.tests.factories import ChannelFactory, booking, room_type_with_rooms
 from apps.tenancy.business_day import business_date
 from tests.celery_worker import celery_app_sending, wait_for
 
@@ -34,11 +34,11 @@ def test_a_booking_published_by_three_deliveries_at_once_sends_one_notification_
     # two more deliveries at once
     with celery_app_sending(worker.queue):
         with tenant_context(tenant):
-            order = order_services.order_create(
+            order = order_services.order_create(**booking(
                 store=store, actor=None, room_type=room_type, arrival=day + timedelta(days=5),
                 departure=day + timedelta(days=7), booker=order_services.PersonIn(full_name="李雷", phone="13700001234"),
                 confirm=True,
-            )
+            ))
         publish_order_events.apply_async(kwargs={"schema_name": tenant.schema_name}, queue=worker.queue)
         publish_order_events.apply_async(kwargs={"schema_name": tenant.schema_name}, queue=worker.queue)
 

@@ -31,6 +31,20 @@ def room_type_with_rooms(store, n: int = 2, *, price: str = "300.00", capacity: 
     return room_type, [RoomFactory(room_type=room_type) for _ in range(n)]
 
 
+STAY_FIELDS = ("room_type", "room", "arrival", "departure", "nightly_prices")
+PARTY_FIELDS = ("adults", "children", "booker", "guests", "estimated_arrival_time")
+
+
+def booking(**kwargs) -> dict:
+    """``order_create``'s arguments from flat ones: the stay's and the party's fields
+    grouped into ``stay`` / ``party``, the rest passed on (tests read better flat)."""
+    stay = services.StayIn(**{k: kwargs.pop(k) for k in STAY_FIELDS if k in kwargs})
+    party = {k: kwargs.pop(k) for k in PARTY_FIELDS if k in kwargs}
+    if "guests" in party:
+        party["guests"] = tuple(party["guests"])
+    return {"stay": stay, "party": services.PartyIn(**party), **kwargs}
+
+
 def make_order(
     store,
     *,
@@ -52,10 +66,8 @@ def make_order(
         arrival = today if status in (Status.CHECKED_IN, Status.EXTENDED, Status.CHECKED_OUT, Status.NO_SHOW) else today + timedelta(days=1)
     if channel is None:
         channel = Channel.objects.filter(store=store, code="direct").first() or ChannelFactory(store=store, code="direct", name="Direct")
-    order = services.order_create(
-        store=store, actor=actor, room_type=room_type, room=room, arrival=arrival,
-        departure=arrival + timedelta(days=nights), channel=channel, **kwargs,
-    )
+    order = services.order_create(store=store, actor=actor, channel=channel, **booking(
+        room_type=room_type, room=room, arrival=arrival, departure=arrival + timedelta(days=nights), **kwargs))
     if status == Status.PENDING_CONFIRMATION:
         return order
     if status == Status.CANCELLED:

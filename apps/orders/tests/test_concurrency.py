@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 from apps.common.errors import DomainError
 from apps.orders import services
 from apps.orders.models import Order
-from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.orders.tests.factories import ChannelFactory, booking, room_type_with_rooms
 from apps.orders.tests.test_inventory import assert_inventory_consistent
 from apps.rooms.models import RoomNight, RoomTypeNight
 from tests.fixtures import run_concurrently
@@ -15,10 +15,10 @@ ARRIVAL = date.today() + timedelta(days=30)
 
 
 def _book(store, channel, room_type, room, arrival, nights):
-    order = services.order_create(
+    order = services.order_create(**booking(
         store=store, actor=None, room_type=room_type, room=room, arrival=arrival,
         departure=arrival + timedelta(days=nights), channel=channel, confirm=True,
-    )
+    ))
     return order.pk
 
 
@@ -50,8 +50,8 @@ def test_confirming_type_level_orders_beyond_capacity(committed_tenant):
         channel = ChannelFactory(store=store)
         room_type, _rooms = room_type_with_rooms(store, 3)
         pending = [
-            services.order_create(store=store, actor=None, room_type=room_type, arrival=ARRIVAL,
-                                  departure=ARRIVAL + timedelta(days=2), channel=channel).pk
+            services.order_create(**booking(store=store, actor=None, room_type=room_type, arrival=ARRIVAL,
+                                  departure=ARRIVAL + timedelta(days=2), channel=channel)).pk
             for _ in range(12)
         ]
     results = run_concurrently(_confirm, [(pk,) for pk in pending], tenant=committed_tenant.tenant)

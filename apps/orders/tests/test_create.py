@@ -11,6 +11,7 @@ from apps.orders import services
 from apps.orders.models import Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.services import ExtraIn, PersonIn
 from apps.rooms.models import RoomNight, RoomTypeNight
+from apps.orders.tests.factories import booking
 
 S = Order.Status
 
@@ -18,11 +19,11 @@ S = Order.Status
 def test_a_confirmed_booking_writes_the_order_its_lines_guests_and_events_as_the_orm_would(store, rt, tomorrow, direct):
     room = rt.rooms_list[0]
     # when
-    order = services.order_create(
+    order = services.order_create(**booking(
         store=store, actor=None, room_type=rt, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
         guests=[PersonIn(full_name="王小明", phone="13812345678"), PersonIn(full_name="李雷")],
         extras=[ExtraIn(description="早餐", unit_price=Decimal("38"), quantity=2)], confirm=True,
-    )
+    ))
     # then
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.code, stored.total_amount, stored.due_amount, stored.channel_id, stored.room_id) == (
@@ -47,12 +48,12 @@ def test_a_confirmed_booking_writes_the_order_its_lines_guests_and_events_as_the
 
 def _booking_statements(**kwargs) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        services.order_create(actor=None, confirm=True, **kwargs)
+        services.order_create(**booking(actor=None, confirm=True, **kwargs))
     return len(ctx.captured_queries)
 
 
 def test_a_booking_costs_the_same_whatever_its_nights_and_guests(store, rt, tomorrow, direct):
-    services.order_create(store=store, actor=None, room_type=rt, arrival=tomorrow, departure=tomorrow + timedelta(days=1))
+    services.order_create(**booking(store=store, actor=None, room_type=rt, arrival=tomorrow, departure=tomorrow + timedelta(days=1)))
     one = _booking_statements(store=store, room_type=rt, room=rt.rooms_list[0], arrival=tomorrow,
                               departure=tomorrow + timedelta(days=1), guests=[PersonIn(full_name="王小明", phone="13812345678")])
     many = _booking_statements(store=store, room_type=rt, room=rt.rooms_list[1], arrival=tomorrow,
@@ -70,10 +71,10 @@ def test_two_tenants_book_on_one_connection_each_in_its_own_tables(store, rt, to
     from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
 
     def book(store, room_type, room, guest):
-        return services.order_create(
+        return services.order_create(**booking(
             store=store, actor=None, room_type=room_type, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
             guests=[PersonIn(full_name=guest, phone="13812345678")], confirm=True,
-        )
+        ))
 
     book(store, rt, rt.rooms_list[0], "王小明")
     alpha = book(store, rt, rt.rooms_list[1], "王小明")
@@ -102,10 +103,10 @@ def test_after_a_refused_booking_the_next_booking_on_the_connection_succeeds(sto
     from apps.rooms.inventory import RoomUnavailable
 
     def book(room):
-        return services.order_create(
+        return services.order_create(**booking(
             store=store, actor=None, room_type=rt, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
             guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True,
-        )
+        ))
 
     book(rt.rooms_list[0])
     with pytest.raises(RoomUnavailable), transaction.atomic():
@@ -126,13 +127,13 @@ def test_a_booking_of_nights_already_gone_is_refused_before_anything_is_written(
     assert len(rt.rooms_list) == 2
     room, other = rt.rooms_list
     day = [tomorrow + timedelta(days=i) for i in range(6)]
-    services.order_create(store=store, actor=None, room_type=rt, room=room, arrival=day[0], departure=day[3], confirm=True)
+    services.order_create(**booking(store=store, actor=None, room_type=rt, room=room, arrival=day[0], departure=day[3], confirm=True))
     contacts, orders = Contact.objects.count(), Order.objects.count()
 
     def refused(target, exc_type, arrival, departure):
         with CaptureQueriesContext(connection) as ctx, pytest.raises(exc_type) as caught:
-            services.order_create(store=store, actor=None, room_type=rt, room=target, arrival=arrival, departure=departure,
-                                  guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True)
+            services.order_create(**booking(store=store, actor=None, room_type=rt, room=target, arrival=arrival, departure=departure,
+                                  guests=[PersonIn(full_name="王小明", phone="13812345678")], confirm=True))
         statements = [q["sql"] for q in ctx.captured_queries
                       if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "SET search_path"))]
         return caught.value, statements

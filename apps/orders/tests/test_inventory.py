@@ -12,6 +12,7 @@ from apps.orders import selectors, services
 from apps.orders.models import Order, OrderItem
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.models import RoomNight, RoomTypeNight
+from tests.fixtures import set_business_date
 
 S = Order.Status
 
@@ -177,11 +178,11 @@ def test_pending_orders_hold_nothing_even_when_changed(store, rt, tomorrow):
     assert set(RoomTypeNight.objects.values_list("held", flat=True)) <= {0}
 
 
-def test_in_house_room_move_keeps_the_nights_already_spent(store, rt, today, monkeypatch):
+def test_in_house_room_move_keeps_the_nights_already_spent(store, rt, today):
     r1, r2 = rt.rooms_list
     order = make_order(store, room_type=rt, room=r1, arrival=today, nights=3, status=S.CHECKED_IN)
     later = d(today, 1)
-    monkeypatch.setattr(services, "business_date", lambda store: later)
+    set_business_date(store, later)
     with pytest.raises(DomainError) as err:
         services.order_modify(order=order, actor=None, departure=d(today, 5))
     assert err.value.code == "in_house_change_not_allowed"
@@ -201,10 +202,10 @@ def test_in_house_room_move_keeps_the_nights_already_spent(store, rt, today, mon
     assert_inventory_consistent(store)
 
 
-def test_in_house_upgrade_to_another_type_from_tonight(store, rt, today, monkeypatch):
+def test_in_house_upgrade_to_another_type_from_tonight(store, rt, today):
     suite, (s1,) = room_type_with_rooms(store, 1, price="800.00")
     order = make_order(store, room_type=rt, room=rt.rooms_list[0], arrival=today, nights=2, status=S.CHECKED_IN)
-    monkeypatch.setattr(services, "business_date", lambda store: d(today, 1))
+    set_business_date(store, d(today, 1))
     order = services.order_modify(order=order, actor=None, room=s1)
     assert list(order.items.values_list("service_date", "room_type_id", "unit_price")) == [
         (today, rt.pk, Decimal("300.00")), (d(today, 1), suite.pk, Decimal("800.00"))]

@@ -1,0 +1,178 @@
+"""Changes that are not transitions: the stay (dates, room type, room: the grid's
+drag-and-drop), the order's details, its extras, the paid amount folios decide, and the
+desk's attention flag for an order that could not be confirmed."""
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainError, NotFoundError
+from apps.common.money import quantize
+from apps.orders.error_codes import OrderErrorCode
+from apps.orders.models import Order, OrderEvent, OrderItem
+from apps.orders.services.inputs import ExtraIn
+from apps.orders.services.outbox import _after_commit
+from apps.orders.services.recipe import Status, _event, _invalid, _lock, _save
+from apps.orders.services.stay import _check_guests, _check_stay_dates, _move, _recompute_totals
+from apps.rooms.models import Room, RoomType
+
+
+def order_paid_amounts_set(*, paid: dict[int, Decimal]) -> None:
+    """Set what each order has been paid (``paid``: order id -> amount; its folios decide
+    it, ``apps.folios``) and so what is still due (``total - paid``), with the version
+    bumped. The caller holds the orders' row locks (``orders_lock``). One UPDATE."""
+    if not paid:
+        return
+    amount = Case(*[When(pk=pk, then=Value(value)) for pk, value in paid.items()],
+                  output_field=Order._meta.get_field("paid_amount"))
+    Order.objects.filter(pk__in=list(paid)).update(
+        paid_amount=amount, due_amount=F("total_amount") - amount, version=F("version") + 1, updated_at=timezone.now(),
+    )
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def order_modify(
+    *, order: Order, actor, arrival: date | None = None, departure: date | None = None,
+    room_type: RoomType | None = None, room: Room | None = _UNSET,
+) -> Order:
+    """Change dates, room type or room (the grid's drag-and-drop). Before arrival all of
+    them; in the house only the room (and with it the type), from tonight on -- longer
+    stays go through ``order_extend``, shorter ones through ``order_check_out``. A move
+    onto a taken room or a sold-out type raises and changes nothing. A room of another
+    type moves the order to that type (old type released, new type held)."""
+    order = _lock(order)
+    if order.status not in Order.ACTIVE:
+        raise DomainError(
+            OrderErrorCode.ORDER_NOT_ACTIVE, _("A %(status)s order cannot be changed.") % {"status": Status(order.status).label},
+            extra={"status": order.status},
+        )
+    in_house = order.status in Order.IN_HOUSE
+    new_arrival = arrival or order.arrival
+    new_departure = departure or order.departure
+    if in_house and (new_arrival != order.arrival or new_departure != order.departure):
+        raise DomainError(
+            OrderErrorCode.IN_HOUSE_CHANGE_NOT_ALLOWED,
+            _("The guest is in the house: extend the stay or check out instead of changing dates."),
+        )
+    new_room = order.room if room is _UNSET else room
+    if room_type is None:
+        new_type = new_room.room_type if new_room is not None else order.room_type
+    else:
+        new_type = room_type
+        if new_room is not None and new_room.room_type_id != new_type.pk:
+            if room is _UNSET:
+                new_room = None  # a type change without a room: back to type level
+            else:
+                raise _invalid(OrderErrorCode.ROOM_NOT_OF_TYPE, _("This room is not of the chosen room type."), "room")
+    if in_house and new_room is None:
+        raise DomainError(OrderErrorCode.ROOM_REQUIRED, _("A guest in the house needs a room."))
+    if (new_arrival, new_departure, new_type.pk, new_room.pk if new_room else None) == (
+        order.arrival, order.departure, order.room_type_id, order.room_id
+    ):
+        raise DomainError(OrderErrorCode.NOTHING_TO_CHANGE, _("Nothing to change."))
+    if new_arrival != order.arrival or new_departure != order.departure:
+        _check_stay_dates(
+            store=order.store, arrival=new_arrival, departure=new_departure,
+            allow_past_arrival=new_arrival == order.arrival,
+        )
+    if new_type.pk != order.room_type_id:
+        _check_guests(new_type, order.adults, order.children)
+    data = _move(order, room=new_room, room_type=new_type, arrival=new_arrival, departure=new_departure)
+    _save(order, ["arrival", "departure", "room_type", "room", "total_amount", "due_amount", "moved_in_house"])
+    only_room = set(data["changes"]) <= {"room_id"}
+    _event(order, OrderEvent.Kind.ROOM_ASSIGNED if only_room else OrderEvent.Kind.MODIFIED, actor=actor,
+           from_status=order.status, to_status=order.status, data=data)
+    _after_commit("order.modified", order)
+    return order
+
+
+def order_assign_room(*, order: Order, actor, room: Room | None) -> Order:
+    """Put the order in ``room`` (``None``: back to type level, before arrival only)."""
+    return order_modify(order=order, actor=actor, room=room)
+
+
+EDITABLE_FIELDS = ("notes", "adults", "children", "estimated_arrival_time")
+
+
+@transaction.atomic
+def order_update(*, order: Order, actor, **values: Any) -> Order:
+    """Edit the order's details (notes, guest counts, estimated arrival time)."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    order = _lock(order)
+    changes = {k: [_jsonable(getattr(order, k)), _jsonable(v)] for k, v in values.items() if getattr(order, k) != v}
+    if not changes:
+        return order
+    if {"adults", "children"} & set(changes):
+        if order.status not in Order.ACTIVE:
+            raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Guest counts of a closed order cannot change."))
+        _check_guests(order.room_type, values.get("adults", order.adults), values.get("children", order.children))
+    for key in changes:
+        setattr(order, key, values[key])
+    _save(order, list(changes))
+    _event(order, OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status, to_status=order.status,
+           data={"changes": changes})
+    return order
+
+
+def _jsonable(value):
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def order_extra_add(*, order: Order, actor, extra: ExtraIn) -> OrderItem:
+    """Add an extra (breakfast, late check-out...) to an order that is not closed."""
+    order = _lock(order)
+    if order.status not in Order.ACTIVE:
+        raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras cannot be added to a closed order."))
+    unit = quantize(extra.unit_price, order.currency)
+    item = OrderItem.objects.create(
+        order=order, store_id=order.store_id, kind=OrderItem.Kind.EXTRA, service_date=extra.service_date,
+        description=extra.description, quantity=extra.quantity, unit_price=unit, total_price=unit * extra.quantity,
+    )
+    _save(order, _recompute_totals(order))
+    _event(order, OrderEvent.Kind.ITEM_ADDED, actor=actor, from_status=order.status, to_status=order.status,
+           data={"item_id": item.pk, "description": item.description, "total_price": str(item.total_price)})
+    return item
+
+
+@transaction.atomic
+def order_extra_remove(*, order: Order, actor, item_id: int) -> Order:
+    order = _lock(order)
+    if order.status not in Order.ACTIVE:
+        raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras of a closed order cannot be removed."))
+    item = OrderItem.objects.filter(order=order, pk=item_id).first()
+    if item is None:
+
+        raise NotFoundError("not_found", _("Not found."))
+    if item.kind != OrderItem.Kind.EXTRA:
+        raise DomainError(OrderErrorCode.ITEM_NOT_EXTRA, _("Room nights change with the stay dates, not one by one."))
+    item.delete()
+    _save(order, _recompute_totals(order))
+    _event(order, OrderEvent.Kind.ITEM_REMOVED, actor=actor, from_status=order.status, to_status=order.status,
+           data={"item_id": item_id, "description": item.description, "total_price": str(item.total_price)})
+    return order
+
+
+@transaction.atomic
+def order_flag_conflict(*, order: Order, actor, reason: str, data: dict | None = None) -> Order:
+    """Keep an order that could not be confirmed, marked for the desk's attention."""
+    order = _lock(order)
+    order.is_conflict, order.conflict_reason = True, reason[:255]
+    _save(order, ["is_conflict", "conflict_reason"])
+    _event(order, OrderEvent.Kind.CONFLICT, actor=actor, from_status=order.status, to_status=order.status,
+           data={"reason": reason, **(data or {})})
+    _after_commit("order.conflict", order, reason=reason)
+    return order

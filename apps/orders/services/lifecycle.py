@@ -1,0 +1,191 @@
+"""The transitions of an order's life (``Order.TRANSITIONS``): confirm, check in, extend,
+check out, cancel, no-show. Each follows the recipe (``recipe.py``): lock, check the
+move, bring inventory to what the new state holds (``stay.py``), set status and its
+timestamp, write the event, side effects on commit (``outbox.py``)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainError
+from apps.orders.error_codes import OrderErrorCode
+from apps.orders.models import Order, OrderEvent
+from apps.orders.services.outbox import _after_commit
+from apps.orders.services.recipe import Status, _check_transition, _event, _invalid, _lock, _save
+from apps.orders.services.stay import (
+    _check_guests,
+    _check_stay_dates,
+    _move,
+    _night_lines,
+    _plan,
+    _recompute_totals,
+    _reshape,
+    _stay_items,
+    _sync_inventory,
+)
+from apps.rooms.models import Room
+from apps.tenancy.business_day import business_date
+
+
+@transaction.atomic
+def order_confirm(*, order: Order, actor) -> Order:
+    """pending_confirmation -> confirmed: hold every night (and the room if assigned).
+    If the inventory is gone the order stays pending and nothing changes."""
+    order = _lock(order)
+    _check_transition(order, Status.CONFIRMED)
+    if order.departure <= business_date(store=order.store):
+        raise DomainError(
+            OrderErrorCode.INVALID_STAY_DATES, _("This stay is over; it cannot be confirmed."),
+            extra={"departure": order.departure.isoformat()},
+        )
+    lines = _night_lines(order)
+    plan = _plan(lines)
+    old = order.status
+    order.status, order.confirmed_at = Status.CONFIRMED, timezone.now()
+    changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
+    order.is_conflict, order.conflict_reason = False, ""
+    _save(order, ["status", "confirmed_at", "is_conflict", "conflict_reason"])
+    _event(order, OrderEvent.Kind.CONFIRMED, actor=actor, from_status=old, to_status=order.status, data=changes)
+    _after_commit("order.confirmed", order)
+    return order
+
+
+@transaction.atomic
+def order_check_in(*, order: Order, actor, room: Room | None = None) -> Order:
+    """confirmed -> checked_in, on or after the arrival date, in a room (the assigned one
+    or ``room``, which is assigned now; another type is a room-type change)."""
+    order = _lock(order)
+    _check_transition(order, Status.CHECKED_IN)
+    today = business_date(store=order.store)
+    if today < order.arrival:
+        raise DomainError(
+            OrderErrorCode.TOO_EARLY_TO_CHECK_IN, _("This stay starts on %(date)s.") % {"date": order.arrival.isoformat()},
+            extra={"arrival": order.arrival.isoformat(), "business_date": today.isoformat()},
+        )
+    if today >= order.departure:
+        raise DomainError(
+            OrderErrorCode.TOO_LATE_TO_CHECK_IN, _("This stay ended on %(date)s.") % {"date": order.departure.isoformat()},
+            extra={"departure": order.departure.isoformat(), "business_date": today.isoformat()},
+        )
+    data: dict[str, Any] = {}
+    if room is not None and room.pk != order.room_id:
+        if room.room_type_id != order.room_type_id:
+            _check_guests(room.room_type, order.adults, order.children)
+        data = _move(order, room=room, room_type=room.room_type)
+    if order.room_id is None:
+        raise DomainError(OrderErrorCode.ROOM_REQUIRED, _("Assign a room before checking in."))
+    old = order.status
+    order.status, order.checked_in_at = Status.CHECKED_IN, timezone.now()
+    _save(order, ["status", "checked_in_at", "room", "room_type", *(["total_amount", "due_amount"] if data else [])])
+    _event(order, OrderEvent.Kind.CHECKED_IN, actor=actor, from_status=old, to_status=order.status,
+           data={"room_id": order.room_id, **data})
+    _after_commit("order.checked_in", order, room_id=order.room_id)
+    return order
+
+
+@transaction.atomic
+def order_extend(*, order: Order, actor, departure: date) -> Order:
+    """checked_in -> extended (or an extended stay extended again): hold the extra nights
+    in the same room, priced now, or refuse and change nothing."""
+    order = _lock(order)
+    if order.status != Status.EXTENDED:
+        _check_transition(order, Status.EXTENDED)
+    if departure <= order.departure:
+        raise _invalid(OrderErrorCode.EXTEND_MUST_LENGTHEN, _("The new departure must be after the current one."), "departure")
+    _check_stay_dates(store=order.store, arrival=order.arrival, departure=departure, allow_past_arrival=True)
+    lines = _night_lines(order)
+    old_plan = _plan(lines)
+    old_status, old_departure = order.status, order.departure
+    new_plan = _reshape(order, lines, arrival=order.arrival, departure=departure, room_type=order.room_type,
+                        room=order.room, frozen_before=old_departure)
+    order.status, order.departure = Status.EXTENDED, departure
+    changes = _sync_inventory(order=order, old_status=old_status, old_plan=old_plan, new_plan=new_plan)
+    _save(order, ["status", "departure", *_recompute_totals(order)])
+    _event(order, OrderEvent.Kind.EXTENDED, actor=actor, from_status=old_status, to_status=order.status,
+           data={"departure": [old_departure.isoformat(), departure.isoformat()], **changes})
+    _after_commit("order.extended", order)
+    return order
+
+
+@transaction.atomic
+def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, Any]] | None = None) -> Order:
+    """checked_in / extended -> checked_out. Leaving before the booked departure moves the
+    departure to today (at least one night is kept), gives the unused nights back to
+    sale and drops their room-night lines.
+
+    The orders half of a check-out: the desk's check-out is
+    ``apps.frontdesk.services.stay_check_out``, which settles the bill through ``settle``
+    (called with the freshly locked order once the move is allowed, before anything
+    changes; it may refuse by raising, and what it returns is recorded on the event) and
+    marks the room dirty."""
+    order = _lock(order)
+    _check_transition(order, Status.CHECKED_OUT)
+    settled = settle(order) if settle is not None else {}
+    today = business_date(store=order.store)
+    old_status, old_departure = order.status, order.departure
+    new_departure = min(order.departure, max(today, order.arrival + timedelta(days=1)))
+    lines, other_items_total = _stay_items(order)
+    old_plan = _plan(lines)
+    removed_amount = sum((lines[n].total_price for n in lines if n >= new_departure), Decimal(0))
+    new_plan = _reshape(order, lines, arrival=order.arrival, departure=new_departure, room_type=order.room_type,
+                        room=order.room, frozen_before=new_departure)
+    order.status, order.checked_out_at, order.departure = Status.CHECKED_OUT, timezone.now(), new_departure
+    changes = _sync_inventory(order=order, old_status=old_status, old_plan=old_plan, new_plan=new_plan)
+    # ``lines`` are the room nights as they are now (``_reshape`` updates it in place).
+    items_total = other_items_total + sum((line.total_price for line in lines.values()), Decimal(0))
+    _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order, items_total=items_total)])
+    data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure, **settled}
+    if new_departure < old_departure:
+        data.update(departure=[old_departure.isoformat(), new_departure.isoformat()], removed_amount=str(removed_amount), **changes)
+    _event(order, OrderEvent.Kind.CHECKED_OUT, actor=actor, from_status=old_status, to_status=order.status, data=data)
+    _after_commit("order.checked_out", order, early=data["early"])
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor, reason: str) -> Order:
+    """pending_confirmation / confirmed -> cancelled, with a reason; held nights are released."""
+    reason = (reason or "").strip()
+    order = _lock(order)
+    _check_transition(order, Status.CANCELLED)
+    if not reason:
+        raise _invalid(OrderErrorCode.CANCELLATION_REASON_REQUIRED, _("Say why the order is cancelled."), "reason")
+    lines = _night_lines(order)
+    plan = _plan(lines)
+    old = order.status
+    order.status, order.cancelled_at, order.cancellation_reason = Status.CANCELLED, timezone.now(), reason
+    changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
+    order.is_conflict = False
+    _save(order, ["status", "cancelled_at", "cancellation_reason", "is_conflict"])
+    _event(order, OrderEvent.Kind.CANCELLED, actor=actor, from_status=old, to_status=order.status,
+           data={"reason": reason, **changes})
+    _after_commit("order.cancelled", order)
+    return order
+
+
+@transaction.atomic
+def order_mark_no_show(*, order: Order, actor) -> Order:
+    """confirmed -> no_show, from the arrival date on; held nights are released."""
+    order = _lock(order)
+    _check_transition(order, Status.NO_SHOW)
+    today = business_date(store=order.store)
+    if today < order.arrival:
+        raise DomainError(
+            OrderErrorCode.TOO_EARLY_FOR_NO_SHOW, _("The guest is not due before %(date)s.") % {"date": order.arrival.isoformat()},
+            extra={"arrival": order.arrival.isoformat(), "business_date": today.isoformat()},
+        )
+    lines = _night_lines(order)
+    plan = _plan(lines)
+    old = order.status
+    order.status, order.no_show_at = Status.NO_SHOW, timezone.now()
+    changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
+    _save(order, ["status", "no_show_at"])
+    _event(order, OrderEvent.Kind.NO_SHOW, actor=actor, from_status=old, to_status=order.status, data=changes)
+    _after_commit("order.no_show", order)
+    return order

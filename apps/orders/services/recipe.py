@@ -1,0 +1,75 @@
+"""The steps every write of an order repeats (STYLE 2): lock the order row and read it
+fresh (``_lock``; ``orders_lock`` for other apps that lock orders before what hangs off
+them), check the move against ``Order.TRANSITIONS`` (``_check_transition``), save with
+the version bumped (``_save``), write the ``OrderEvent`` (``_event``)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from apps.common.errors import DomainError, DomainValidationError
+from apps.orders.error_codes import OrderErrorCode
+from apps.orders.models import Order, OrderEvent
+from apps.tenancy.models import Store
+
+Status = Order.Status
+
+
+def _user(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _lock(order: Order) -> Order:
+    """The order's row, locked until the end of the transaction, freshly read, with its
+    store, room type and room (one query)."""
+    return Order.objects.select_for_update(of=("self",)).select_related("store", "room_type", "room").get(pk=order.pk)
+
+
+def _check_transition(order: Order, to: str) -> None:
+    if to not in Order.TRANSITIONS[order.status]:
+        raise DomainError(
+            OrderErrorCode.ILLEGAL_TRANSITION,
+            _("An order cannot go from %(from)s to %(to)s.") % {"from": Status(order.status).label, "to": Status(to).label},
+            extra={"from": order.status, "to": to, "allowed": sorted(Order.TRANSITIONS[order.status])},
+        )
+
+
+def _event(order: Order, kind: str, *, actor, from_status: str = "", to_status: str = "", data: dict | None = None) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order, store_id=order.store_id, kind=kind, from_status=from_status, to_status=to_status,
+        actor=_user(actor), data=data or {},
+    )
+
+
+def _save(order: Order, fields: list[str]) -> None:
+    """Save ``fields`` of ``order`` with its version bumped (every change does)."""
+    order.version += 1
+    order.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def _invalid(code: str, message: str, field: str) -> DomainValidationError:
+    return DomainValidationError(code, message, extra={"fields": {field: [message]}})
+
+
+def orders_lock(*, order_ids: Iterable[int]) -> dict[int, Order]:
+    """Lock orders for the caller's transaction, by primary key (the global lock order:
+    orders first, then what hangs off them, such as their folios). ``FOR NO KEY UPDATE``:
+    rows that reference them may still be inserted. Fresh rows, by id."""
+    rows = Order.objects.select_for_update(no_key=True).filter(pk__in=set(order_ids)).order_by("pk")
+    return {order.pk: order for order in rows}
+
+
+def orders_lock_for_audit(*, store: Store, day: date) -> list[Order]:
+    """Lock every order the night audit of ``day`` may touch, by pk (the global lock
+    order): in the house (the audit posts night ``day`` or lists them as due out) or
+    confirmed and due by ``day`` (no-show candidates). ``FOR NO KEY UPDATE``: rows that
+    reference them (ledger rows, events) may still be inserted. The caller is in a
+    transaction; each order has its id, store, code, status, arrival and departure."""
+    return list(
+        Order.objects.select_for_update(no_key=True)
+        .filter(store=store, status__in=[*Order.IN_HOUSE, Status.CONFIRMED], arrival__lte=day)
+        .only("id", "store_id", "code", "status", "arrival", "departure")
+        .order_by("id")
+    )
