@@ -250,7 +250,7 @@ def test_error_reports_hide_clear_numbers(in_alpha, monkeypatch, rf):
 
     from django.views.debug import ExceptionReporter
 
-    from apps.contacts import services
+    from apps.contacts.services import reuse as services
 
     def boom(contact):
         raise RuntimeError("database went away")
@@ -283,7 +283,8 @@ def test_demo_seed_makes_valid_contacts_and_is_idempotent(in_alpha):
 
 def test_a_profile_completed_meanwhile_is_not_overwritten(in_alpha):
     from apps.contacts.documents import validate_document
-    from apps.contacts.services import _ChangedMeanwhile, _fill_missing, _missing, _protect_document
+    from apps.contacts.services.protection import _protect_document
+    from apps.contacts.services.reuse import _ChangedMeanwhile, _fill_missing, _missing
 
     a1 = in_alpha.stores["A1"]
     booker = contact_find_or_create(store=a1, full_name="张三", phone="13812345678")
