@@ -1,5 +1,8 @@
 """Writes of the front desk: what a desk action does across apps, in one transaction.
 
+Check-in (``stay_check_in``) registers the guests' documents (contacts) and checks the
+order in (orders): all of it or nothing; a refused document names its guest.
+
 Check-out (``stay_check_out``) ties the order, its bill and its room together: orders
 locks the order and checks the move is allowed; the folios' rule decides whether the
 guest may leave (every folio settled, or a manager's override with a reason, recorded on
@@ -13,10 +16,39 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.common.errors import DomainError
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_update
 from apps.folios.services import folio_check_out_guard
 from apps.orders.models import Order
-from apps.orders.services import order_check_out
+from apps.orders.services import order_check_in, order_check_out
+from apps.rooms.models import Room
 from apps.rooms.services import room_mark_dirty
+
+
+class GuestDocumentRefused(DomainError):
+    """A guest's identity document was refused (the contacts error, with the guest's
+    ``contact_id`` in ``extra``); nothing of the check-in was written."""
+
+    def __init__(self, contact: Contact, refusal: DomainError):
+        super().__init__(refusal.code, refusal.message, extra={**refusal.extra, "contact_id": contact.pk},
+                         status=refusal.status)
+
+
+@transaction.atomic
+def stay_check_in(*, order: Order, actor, room: Room | None = None,
+                  documents: list[tuple[Contact, str, str]] | tuple = ()) -> Order:
+    """The guests arrive: each ``(contact, id_type, id_number)`` in ``documents`` is
+    registered on the guest's profile (identity documents are taken at check-in), then the
+    order is checked in (in its room or ``room``). A refused document raises
+    ``GuestDocumentRefused`` and nothing is written; so does a refused check-in (its own
+    error)."""
+    for contact, id_type, id_number in documents:
+        try:
+            contact_update(contact=contact, actor=actor, id_type=id_type, id_number=id_number)
+        except DomainError as exc:
+            raise GuestDocumentRefused(contact, exc) from exc
+    return order_check_in(order=order, actor=actor, room=room)
 
 
 @transaction.atomic

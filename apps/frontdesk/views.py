@@ -1,5 +1,5 @@
 """Back-office pages of the front desk: the room status grid (房态图), today's desk, the
-check-out, the guest's page (profile and stays). Thin: parse input, call one selector or
+check-in (room and documents), the check-out, the guest's page (profile and stays). Thin: parse input, call one selector or
 service (this app's, or one app's when nothing spans apps), render.
 
 The grid is rendered entirely on the server (one ``room_grid`` call, a constant number of
@@ -23,14 +23,24 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.common.errors import DomainError, NotFoundError
-from apps.common.pages import write_done, write_refused
+from apps.common.forms import add_domain_error
+from apps.common.pages import next_url, write_done, write_refused
 from apps.contacts.selectors import contact_can_reveal, contact_get, contact_reveal_log
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
-from apps.frontdesk.forms import GridQueryForm
+from apps.contacts.models import Contact
+from apps.frontdesk.forms import CheckInForm, GridQueryForm
 from apps.frontdesk.selectors import room_grid
-from apps.frontdesk.services import stay_check_out
+from apps.frontdesk.services import GuestDocumentRefused, stay_check_in, stay_check_out
 from apps.orders.models import Order
-from apps.orders.selectors import order_for_update, stays_for_contact, today_lists
+from apps.orders.selectors import (
+    order_actions,
+    order_for_update,
+    order_get,
+    order_staying_guests,
+    stay_target,
+    stays_for_contact,
+    today_lists,
+)
 from apps.rooms.models import Room, RoomLock
 from apps.rooms.selectors import room_list
 from apps.tenancy.business_day import business_date, store_local_date
@@ -220,6 +230,53 @@ class TodayView(StoreScopedPageMixin, TemplateView):
         context.update(day=day, lists=lists, dirty_rooms=to_clean + cleaning,
                        due_out_ids={row["id"] for row in lists["departures"]})
         return context
+
+
+# --- check-in ------------------------------------------------------------------------------------
+
+
+class CheckInView(StoreScopedPageMixin, TemplateView):
+    """Check in: the room (assigned, or chosen now) and each guest's document, in one go."""
+
+    template_name = "frontdesk/check_in.html"
+
+    def get_order(self) -> Order:
+        try:
+            return order_get(store=self.store, order_id=self.kwargs["pk"])
+        except NotFoundError:
+            raise Http404 from None
+
+    def make_form(self, order: Order, data=None) -> CheckInForm:
+        rooms = list(room_list(store=self.store, filters={"is_active": True}))
+        return CheckInForm(data, initial={"room": order.room_id}, rooms=rooms, guests=order_staying_guests(order=order),
+                           id_types=list(Contact.IdType.choices))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = kwargs.get("order") or self.get_order()
+        today = business_date(store=self.store)
+        context.update(order=order, today=today, form=kwargs.get("form") or self.make_form(order),
+                       actions=order_actions(order=order, today=today))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        order = self.get_order()
+        form = self.make_form(order, request.POST)
+        if form.is_valid():
+            try:
+                _type, room = stay_target(store=self.store, room_id=form.cleaned_data["room"])
+                stay_check_in(order=order_for_update(store=self.store, order_id=order.pk), actor=request.user, room=room,
+                              documents=form.documents())
+            except GuestDocumentRefused as exc:
+                form.add_error(f"g{exc.extra['contact_id']}_id_number", exc.message)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("%(guest)s checked in to %(room)s.") % {
+                    "guest": order.primary_contact_name or order.code, "room": room.number})
+                url = reverse("order-detail", kwargs={"store_id": self.store.pk, "pk": order.pk})
+                return HttpResponseRedirect(next_url(request, url))
+        return self.render_to_response(self.get_context_data(order=order, form=form))
 
 
 # --- check-out ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from apps.common.errors import DomainError
 from apps.common.forms import DateInput
 from apps.common.forms import add_domain_error as common_add_domain_error
 from apps.orders.models import Order
+from apps.rooms.forms import room_choices
 
 Status = Order.Status
 
@@ -32,14 +33,6 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%H:%M")
-
-
-def _room_choices(rooms) -> list:
-    """Rooms grouped by type for a <select> (optgroups)."""
-    groups: dict[str, list] = {}
-    for room in rooms:
-        groups.setdefault(room.room_type.name, []).append((str(room.pk), f"{room.number}"))
-    return [("", "—")] + [(name, options) for name, options in groups.items()]
 
 
 class OrderFilterForm(forms.Form):
@@ -111,7 +104,7 @@ class OrderCreateForm(forms.Form):
     def __init__(self, *args, room_types=(), rooms=(), channels=(), id_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["room_type"].choices = [("", "—")] + [(t.pk, t.name) for t in room_types]
-        self.fields["room"].choices = _room_choices(rooms)
+        self.fields["room"].choices = room_choices(rooms)
         self.fields["channel"].choices = [("", _("Default"))] + [(c.pk, c.name) for c in channels]
         self.fields["id_type"].choices = [("", "—"), *id_types]
 
@@ -175,7 +168,7 @@ class StayChangeForm(forms.Form):
     def __init__(self, *args, room_types=(), rooms=(), in_house=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["room_type"].choices = [(t.pk, t.name) for t in room_types]
-        self.fields["room"].choices = _room_choices(rooms)
+        self.fields["room"].choices = room_choices(rooms)
         self.in_house = in_house
         if in_house:
             for name in ("arrival", "departure", "room_type"):
@@ -223,37 +216,3 @@ class GuestAddForm(forms.Form):
         if data.get("id_number") and not data.get("id_type"):
             data["id_type"] = "resident_id"
         return data
-
-
-class CheckInForm(forms.Form):
-    """Room and each guest's document. Guests already on file with a document may keep it."""
-
-    room = forms.TypedChoiceField(label=_("Room"), coerce=int, empty_value=None)
-
-    def __init__(self, *args, rooms=(), guests=(), id_types=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["room"].choices = _room_choices(rooms)
-        self.guests = list(guests)
-        for contact in self.guests:
-            has_document = bool(contact.id_type)
-            self.fields[f"g{contact.pk}_id_type"] = forms.ChoiceField(
-                label=_("Document type"), choices=[("", "—"), *id_types], required=False,
-                initial=contact.id_type or "resident_id",
-            )
-            self.fields[f"g{contact.pk}_id_number"] = forms.CharField(
-                label=_("Document number"), max_length=40, required=not has_document,
-                help_text=_("On file: %(masked)s. Leave empty to keep it.") % {"masked": contact.id_number_masked} if has_document else "",
-                widget=forms.TextInput(attrs={"autocomplete": "off", "data-testid": f"doc-{contact.pk}"}),
-            )
-
-    def guest_rows(self):
-        return [(c, self[f"g{c.pk}_id_type"], self[f"g{c.pk}_id_number"]) for c in self.guests]
-
-    def documents(self) -> list[tuple]:
-        """(contact, id_type, id_number) for each guest whose document was typed."""
-        rows = []
-        for contact in self.guests:
-            number = (self.cleaned_data.get(f"g{contact.pk}_id_number") or "").strip()
-            if number:
-                rows.append((contact, self.cleaned_data.get(f"g{contact.pk}_id_type") or "resident_id", number))
-        return rows

@@ -68,6 +68,32 @@ def order_get(*, store: Store, order_id: int) -> Order:
     return order
 
 
+def order_staying_guests(*, order: Order) -> list:
+    """The people staying on ``order`` (its guests' contacts, primary first), else its
+    booker: whom the desk registers (guests prefetched by ``order_get``)."""
+    guests = [g.contact for g in order.guests.all()]
+    if not guests and order.booker_id:
+        guests = [order.booker]
+    return guests
+
+
+def order_actions(*, order: Order, today: date) -> dict[str, bool]:
+    """What the desk may do with ``order`` on business day ``today`` (the services still
+    decide): transitions by ``Order.TRANSITIONS``, check-in within the stay, no-show from
+    the arrival date, changes while the order is active."""
+    allowed = Order.TRANSITIONS[order.status]
+    return {
+        "confirm": Status.CONFIRMED in allowed,
+        "check_in": Status.CHECKED_IN in allowed and order.arrival <= today < order.departure,
+        "check_out": Status.CHECKED_OUT in allowed,
+        "cancel": Status.CANCELLED in allowed,
+        "no_show": Status.NO_SHOW in allowed and today >= order.arrival,
+        "extend": order.status in Order.IN_HOUSE,
+        "edit": order.status in Order.ACTIVE,
+        "guests": order.status in Order.ACTIVE,
+    }
+
+
 def order_for_update(*, store: Store, order_id: int) -> Order:
     """The order a write is about (the service locks and re-reads it), else 404."""
     order = Order.objects.filter(store=store, pk=order_id).only("id", "store_id").first()

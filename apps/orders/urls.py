@@ -12,7 +12,6 @@ urlpatterns = [
     path(O, views.OrderDetailView.as_view(), name="order-detail"),
     path(O + "panel/", views.OrderPanelView.as_view(), name="order-panel"),
     path(O + "edit/", views.OrderEditView.as_view(), name="order-edit"),
-    path(O + "check-in/", views.OrderCheckInView.as_view(), name="order-check-in"),
     path(O + "confirm/", views.OrderActionView.as_view(action="confirm"), name="order-confirm"),
     path(O + "no-show/", views.OrderActionView.as_view(action="no_show"), name="order-no-show"),
     path(O + "cancel/", views.OrderCancelView.as_view(), name="order-cancel"),

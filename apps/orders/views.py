@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,13 +23,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.common.errors import DomainError, NotFoundError
-from apps.common.pages import hx_events, is_htmx, next_url, wants_json_answer, write_done, write_refused
+from apps.common.pages import hx_events, is_htmx, wants_json_answer, write_done, write_refused
 from apps.contacts.models import Contact
-from apps.contacts.services import contact_update
 from apps.orders import selectors, services
 from apps.orders.forms import (
     CancelForm,
-    CheckInForm,
     ExtendForm,
     GuestAddForm,
     MoveForm,
@@ -228,14 +225,6 @@ def _timeline(order: Order, *, rooms: dict[int, str], types: dict[int, str]) -> 
     return rows
 
 
-def _guests(order: Order) -> list[Contact]:
-    """The people staying: the order's guests, else its booker."""
-    guests = [g.contact for g in order.guests.all()]
-    if not guests and order.booker_id:
-        guests = [order.booker]
-    return guests
-
-
 def _removable_guests(order: Order, rows) -> set[int]:
     """Contacts the page offers to take off the order: what ``order_guest_remove`` allows
     (not the last guest unless another booker then stays)."""
@@ -244,20 +233,6 @@ def _removable_guests(order: Order, rows) -> set[int]:
     if len(rows) > 1:
         return {g.contact_id for g in rows}
     return {g.contact_id for g in rows if order.booker_id is not None and g.contact_id != order.booker_id}
-
-
-def _actions(order: Order, today) -> dict[str, bool]:
-    allowed = Order.TRANSITIONS[order.status]
-    return {
-        "confirm": Status.CONFIRMED in allowed,
-        "check_in": Status.CHECKED_IN in allowed and order.arrival <= today < order.departure,
-        "check_out": Status.CHECKED_OUT in allowed,
-        "cancel": Status.CANCELLED in allowed,
-        "no_show": Status.NO_SHOW in allowed and today >= order.arrival,
-        "extend": order.status in Order.IN_HOUSE,
-        "edit": order.status in Order.ACTIVE,
-        "guests": order.status in Order.ACTIVE,
-    }
 
 
 class OrderDetailView(OrderPageMixin, TemplateView):
@@ -272,7 +247,7 @@ class OrderDetailView(OrderPageMixin, TemplateView):
         items = list(order.items.all())
         rows = list(order.guests.all())
         context.update(
-            order=order, today=today, guests=_guests(order), actions=_actions(order, today),
+            order=order, today=today, guests=selectors.order_staying_guests(order=order), actions=selectors.order_actions(order=order, today=today),
             primary_guest_id=next((g.contact_id for g in rows if g.is_primary), None),
             removable_guest_ids=_removable_guests(order, rows),
             guest_form=kwargs.get("guest_form") or GuestAddForm(id_types=_id_types()),
@@ -293,7 +268,7 @@ class OrderPanelView(OrderPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         order = self.get_order()
         today = business_date(store=self.store)
-        context.update(order=order, today=today, guests=_guests(order), actions=_actions(order, today),
+        context.update(order=order, today=today, guests=selectors.order_staying_guests(order=order), actions=selectors.order_actions(order=order, today=today),
                        rooms=self.rooms() if order.status in Order.ACTIVE else [])
         return context
 
@@ -467,50 +442,3 @@ class OrderMoveView(OrderPageMixin, View):
                           "departure": moved.departure.isoformat(), "total_amount": str(moved.total_amount)},
             })
         return self.done(message, url)
-
-
-class OrderCheckInView(OrderPageMixin, TemplateView):
-    """Check in: the room (assigned, or chosen now) and each guest's document, in one go."""
-
-    template_name = "orders/check_in.html"
-
-    def make_form(self, order: Order, data=None) -> CheckInForm:
-        return CheckInForm(data, initial={"room": order.room_id}, rooms=self.rooms(), guests=_guests(order), id_types=_id_types())
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        order = kwargs.get("order") or self.get_order()
-        today = business_date(store=self.store)
-        context.update(order=order, today=today, form=kwargs.get("form") or self.make_form(order), actions=_actions(order, today))
-        return context
-
-    def post(self, request, *args, **kwargs):
-        order = self.get_order()
-        form = self.make_form(order, request.POST)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    self.register_documents(form)
-                    _type, room = selectors.stay_target(store=self.store, room_id=form.cleaned_data["room"])
-                    services.order_check_in(order=selectors.order_for_update(store=self.store, order_id=order.pk), actor=request.user, room=room)
-            except _DocumentRefused:
-                pass
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("%(guest)s checked in to %(room)s.") % {"guest": order.primary_contact_name or order.code, "room": room.number})
-                return HttpResponseRedirect(next_url(request, self.order_url(order.pk)))
-        return self.render_to_response(self.get_context_data(order=order, form=form))
-
-    def register_documents(self, form: CheckInForm) -> None:
-        for contact, id_type, number in form.documents():
-            try:
-                contact_update(contact=contact, actor=self.request.user, id_type=id_type, id_number=number)
-            except DomainError as exc:
-                form.add_error(f"g{contact.pk}_id_number", exc.message)
-                raise _DocumentRefused() from exc
-
-
-class _DocumentRefused(Exception):
-    """A guest's document was refused: roll the check-in back and show the form again."""
-

@@ -30,3 +30,11 @@ class RoomLockForm(forms.Form):
 
 class HousekeepingForm(forms.Form):
     status = forms.ChoiceField(choices=Room.Housekeeping.choices)
+
+
+def room_choices(rooms) -> list:
+    """Rooms grouped by type for a <select> (optgroups)."""
+    groups: dict[str, list] = {}
+    for room in rooms:
+        groups.setdefault(room.room_type.name, []).append((str(room.pk), f"{room.number}"))
+    return [("", "—")] + [(name, options) for name, options in groups.items()]

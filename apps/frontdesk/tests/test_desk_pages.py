@@ -1,5 +1,6 @@
-"""Back-office pages of the front desk: today's board, the check-out (the bill settled or
-a manager's reason; the room becomes dirty), and query counts that do not grow."""
+"""Back-office pages of the front desk: today's board, the check-in with each guest's
+document, the check-out (the bill settled or a manager's reason; the room becomes dirty),
+and query counts that do not grow."""
 from datetime import timedelta
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.contacts.tests.factories import resident_id
 from apps.folios.services import folio_post_charge, folio_primary_for_order
 from apps.orders.models import Order
 from apps.orders.services import ExtraIn, PersonIn, order_extra_add
@@ -16,6 +18,8 @@ from apps.rooms.models import Room
 S = Order.Status
 HX = {"HTTP_HX_REQUEST": "true"}
 JSON = {"HTTP_ACCEPT": "application/json"}
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+ID_NUMBER = resident_id("110105", "19900101", "123")
 
 
 @pytest.fixture
@@ -103,3 +107,47 @@ def test_today_and_detail_query_counts_do_not_grow(store, today, clerk, base):
         order_extra_add(order=first, actor=None, extra=ExtraIn(description=f"早餐{i}", unit_price=Decimal("38")))
     assert _count(clerk, f"{base}/today/") == few_today
     assert _count(clerk, f"{base}/orders/{first.pk}/") == few_detail
+
+
+def test_check_in_registers_each_guests_document(store, rt, today, clerk, base):
+    room = rt.rooms_list[0]
+    order = make_order(store, room_type=rt, arrival=today, guests=[_guest("李雷")])
+    contact = order.guests.get().contact
+    page = clerk.get(f"{base}/orders/{order.pk}/check-in/").content.decode()
+    assert f'data-testid="doc-{contact.pk}"' in page
+
+    response = clerk.post(f"{base}/orders/{order.pk}/check-in/", {
+        "room": room.pk, f"g{contact.pk}_id_type": "resident_id", f"g{contact.pk}_id_number": ID_NUMBER,
+    })
+
+    assert response.status_code == 302 and response["Location"] == f"{base}/orders/{order.pk}/"
+    order.refresh_from_db()
+    contact.refresh_from_db()
+    assert (order.status, order.room_id) == (S.CHECKED_IN, room.pk)
+    assert contact.id_number_masked == "110105********1232"
+
+
+def test_check_in_without_a_document_or_with_a_bad_one_changes_nothing(store, rt, today, clerk, base):
+    room = rt.rooms_list[0]
+    order = make_order(store, room_type=rt, arrival=today, guests=[_guest("韩梅梅")])
+    contact = order.guests.get().contact
+    url = f"{base}/orders/{order.pk}/check-in/"
+    missing = clerk.post(url, {"room": room.pk}, **EN).content.decode()
+    assert "This field is required." in missing
+    bad = clerk.post(url, {"room": room.pk, f"g{contact.pk}_id_number": "110105199001011230"}, **EN)
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    order.refresh_from_db()
+    contact.refresh_from_db()
+    assert order.status == S.CONFIRMED and order.room_id is None and contact.id_type == ""
+
+
+def test_check_in_refused_by_the_service_keeps_the_document_unchanged(store, rt, today, clerk, base):
+    r1, r2 = rt.rooms_list
+    make_order(store, room_type=rt, room=r1, arrival=today, nights=1)
+    order = make_order(store, room_type=rt, arrival=today, guests=[_guest("林涛")])
+    contact = order.guests.get().contact
+    response = clerk.post(f"{base}/orders/{order.pk}/check-in/", {"room": r1.pk, f"g{contact.pk}_id_number": ID_NUMBER})
+    assert response.status_code == 200 and "已被占用" in response.content.decode()
+    contact.refresh_from_db()
+    order.refresh_from_db()
+    assert contact.id_type == "" and order.status == S.CONFIRMED
