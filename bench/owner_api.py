@@ -43,12 +43,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from datetime import time as dtime
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from unittest import mock
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import drop_tenant, emit, fresh_tenant, percentiles, serve, server_config, setup_django  # noqa: E402
@@ -73,22 +70,16 @@ SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗"
 def _guest(rnd: random.Random):
     from apps.orders.services import PersonIn
 
-    return [PersonIn(full_name=rnd.choice(SURNAMES) + rnd.choice("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚"))]
+    return (PersonIn(full_name=rnd.choice(SURNAMES) + rnd.choice("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚")),)
 
 
 @contextmanager
 def yesterday_at(store, today):
     """Work as on the day before ``today``: the store's business date moved back a day
-    (as before last night's audit) or, without a business-day row in this version of
-    the code, the clock."""
-    try:
-        from apps.tenancy.models import StoreBusinessDay
-        from apps.tenancy.business_day import business_day_get
-    except ImportError:
-        noon = datetime.combine(today - timedelta(days=1), dtime(12, 0), tzinfo=ZoneInfo(store.time_zone))
-        with mock.patch("django.utils.timezone.now", return_value=noon):
-            yield
-        return
+    (as before last night's audit)."""
+    from apps.tenancy.business_day import business_day_get
+    from apps.tenancy.models import StoreBusinessDay
+
     business_day_get(store=store)
     StoreBusinessDay.objects.filter(store_id=store.pk).update(business_date=today - timedelta(days=1))
     try:
@@ -103,8 +94,8 @@ def build_store(store, rnd: random.Random) -> dict:
 
     from apps.folios.services import folio_post_payment, folio_post_room_night, folio_primary_for_order, payment_methods_ensure
     from apps.orders.models import Channel
+    from apps.orders.services import PartyIn, StayIn, channel_defaults_ensure, order_check_in, order_create
     from apps.tenancy.business_day import business_date
-    from apps.orders.services import channel_defaults_ensure, order_check_in, order_create
     from apps.rooms.models import Room, RoomType
     from apps.rooms.services import room_lock_create
 
@@ -125,8 +116,9 @@ def build_store(store, rnd: random.Random) -> dict:
     departures = []
     with yesterday_at(store, today), transaction.atomic():
         for room in rooms:
-            order = order_create(store=store, actor=None, room_type=room.room_type, room=room, arrival=today - timedelta(days=1),
-                                 departure=today, channel=rnd.choice(channels), guests=_guest(rnd), confirm=True)
+            order = order_create(store=store, actor=None, channel=rnd.choice(channels), confirm=True,
+                                 stay=StayIn(room_type=room.room_type, room=room, arrival=today - timedelta(days=1), departure=today),
+                                 party=PartyIn(guests=_guest(rnd)))
             departures.append(order_check_in(order=order, actor=None))
     with transaction.atomic():
         for order in departures:
@@ -138,12 +130,14 @@ def build_store(store, rnd: random.Random) -> dict:
         for i, room in enumerate(rooms):
             nights = 1 + i % 3
             arrivals.append(order_create(
-                store=store, actor=None, room_type=room.room_type, room=room, arrival=today, departure=today + timedelta(days=nights),
-                channel=rnd.choice(channels), guests=_guest(rnd), confirm=True,
+                store=store, actor=None, channel=rnd.choice(channels), confirm=True, party=PartyIn(guests=_guest(rnd)),
+                stay=StayIn(room_type=room.room_type, room=room, arrival=today, departure=today + timedelta(days=nights)),
             ).pk)
             if i % 3 == 0:  # and booked again after that stay
-                order_create(store=store, actor=None, room_type=room.room_type, room=room, arrival=today + timedelta(days=4),
-                             departure=today + timedelta(days=6), channel=rnd.choice(channels), guests=_guest(rnd), confirm=i % 2 == 0)
+                order_create(store=store, actor=None, channel=rnd.choice(channels), confirm=i % 2 == 0,
+                             party=PartyIn(guests=_guest(rnd)),
+                             stay=StayIn(room_type=room.room_type, room=room, arrival=today + timedelta(days=4),
+                                         departure=today + timedelta(days=6)))
         room_lock_create(store=store, room=rooms[-1], lock_type="maintenance", start_date=today + timedelta(days=5),
                          end_date=today + timedelta(days=7), reason="更换空调")
     order = list(range(ROOMS))

@@ -128,9 +128,9 @@ def main() -> None:
     from django_tenants.utils import tenant_context
     from rest_framework.renderers import JSONRenderer
 
-    from apps.rooms.selectors import room_grid
+    from apps.frontdesk.selectors import room_grid
     from apps.tenancy.business_day import store_local_date
-    from apps.rooms.serializers import grid_json
+    from apps.frontdesk.serializers import grid_json
 
     tenant, store, _admin = fresh_tenant(prefix="rack")
     try:

@@ -24,3 +24,14 @@ def wire_statements():
         yield seen
     finally:
         raw.cursor_factory = base
+
+
+def queries(call) -> int:
+    """How many queries ``call()`` runs (Django's count, ``SET search_path`` aside): for
+    tests that a page's cost does not grow with its rows ("constant in N"), never to pin
+    a number."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return len(ctx.captured_queries)

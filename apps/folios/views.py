@@ -21,6 +21,7 @@ from apps.common.errors import DomainError, NotFoundError
 from apps.folios import selectors, services
 from apps.folios.models import FolioTransaction
 from apps.folios.printing import folio_print_html, print_language
+from apps.orders.models import Order
 from apps.orders.selectors import order_for_update
 from apps.tenancy.scope import StoreScopedPageMixin
 
@@ -166,7 +167,7 @@ class FolioDetailView(FolioPageMixin, TemplateView):
             move_form=bound.get("move") or MoveForm(prefix="move", targets=targets),
             open_form=bound.get("open") or OpenForm(prefix="open"),
             failed_tx=kwargs.get("failed_tx"), tx_errors=kwargs.get("tx_errors") or [], can_move=bool(targets),
-            in_house=folio.order.status in ("checked_in", "extended"),
+            in_house=folio.order.status in Order.IN_HOUSE,
         )
         return context
 

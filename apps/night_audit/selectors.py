@@ -26,7 +26,7 @@ from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.periods import StorePeriod
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
-from apps.tenancy.business_day import business_day_get, business_days
+from apps.tenancy.business_day import business_day_get, business_days, store_local_now
 from apps.tenancy.models import Store
 from apps.tenancy.selectors import setting_list_effective, store_list_active
 
@@ -94,7 +94,7 @@ def business_day_info(*, store: Store, now: datetime | None = None) -> BusinessD
     due_at = audit_due_at(store=store, business_date=day.business_date, audit_time=conf.audit_time)
     return BusinessDayInfo(
         business_date=day.business_date, opened_at=day.opened_at, time_zone=store.time_zone,
-        local_now=now.astimezone(ZoneInfo(store.time_zone)), audit_time=conf.audit_time,
+        local_now=store_local_now(store=store, now=now), audit_time=conf.audit_time,
         no_show_policy=conf.no_show_policy, audit_due_at=due_at, audit_due=now >= due_at,
         last_audit=NightAudit.objects.filter(store=store).order_by("-business_date").first(),
     )

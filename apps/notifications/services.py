@@ -31,6 +31,7 @@ from apps.notifications.error_codes import NotificationErrorCode
 from apps.notifications.models import Event, Language, Notification, NotificationTemplate
 from apps.notifications.recipients import order_recipient
 from apps.notifications.selectors import notify_settings, template_effective
+from apps.orders.models import Order, OrderEvent
 from apps.orders.selectors import order_list, orders_by_id
 from apps.orders.services import order_events_mark_published, order_events_unpublished_claim
 from apps.tenancy.models import Store
@@ -40,7 +41,10 @@ logger = logging.getLogger(__name__)
 
 Status = Notification.Status
 # Order event kind -> notification event.
-EVENT_OF_KIND = {"confirmed": Event.ORDER_CONFIRMED, "cancelled": Event.ORDER_CANCELLED, "checked_out": Event.CHECKED_OUT}
+EVENT_OF_KIND = {
+    OrderEvent.Kind.CONFIRMED: Event.ORDER_CONFIRMED, OrderEvent.Kind.CANCELLED: Event.ORDER_CANCELLED,
+    OrderEvent.Kind.CHECKED_OUT: Event.CHECKED_OUT,
+}
 PUBLISH_BATCH = 200
 # Guests from outside Greater China get English unless the store says otherwise.
 CHINESE_NATIONALITIES = frozenset({"", "CHN", "HKG", "MAC", "TWN"})
@@ -89,7 +93,7 @@ def outbox_kick(event: str, **fields) -> None:
     Thread-safe: a lock guards the read and the reservation (never the broker round trip),
     so threads of one process never send two kicks for one window; processes each send
     their own."""
-    if event not in KICK_EVENTS and not (event == "order.created" and fields.get("status") == "confirmed"):
+    if event not in KICK_EVENTS and not (event == "order.created" and fields.get("status") == Order.Status.CONFIRMED):
         return
     from apps.notifications.tasks import publish_order_events  # (see _enqueue)
 
@@ -170,7 +174,7 @@ def arrival_reminders_queue(*, store: Store, arrival: date) -> int:
     conf = notify_settings(store=store)
     if Event.ARRIVAL_REMINDER not in conf.events or not conf.channels:
         return 0
-    orders = list(order_list(store=store, filters={"status": ["confirmed"], "arrival_from": arrival, "arrival_to": arrival}))
+    orders = list(order_list(store=store, filters={"status": [Order.Status.CONFIRMED], "arrival_from": arrival, "arrival_to": arrival}))
     now = timezone.now()
     rows = [
         Notification(store=store, order=order, event=Event.ARRIVAL_REMINDER, channel=channel, for_date=arrival,
@@ -212,7 +216,7 @@ def render(text: str, values: dict[str, str]) -> str:
 def _stale(n: Notification) -> bool:
     """A reminder that is no longer true (cancelled, moved) is not sent."""
     order = n.order
-    return n.event == Event.ARRIVAL_REMINDER and (order.status != "confirmed" or order.arrival != n.for_date)
+    return n.event == Event.ARRIVAL_REMINDER and (order.status != Order.Status.CONFIRMED or order.arrival != n.for_date)
 
 
 def notification_send(*, notification_id: int) -> Notification | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -20,6 +19,7 @@ from apps.notifications.services import (
     notifications_requeue_due,
     order_events_publish,
 )
+from apps.tenancy.business_day import store_local_now
 from apps.tenancy.selectors import store_list_active
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def dispatch_arrival_reminders() -> int:
     for tenant in active_tenants():
         with tenant_context(tenant):
             for store in store_list_active():
-                local = now.astimezone(ZoneInfo(store.time_zone))
+                local = store_local_now(store=store, now=now)
                 if notify_settings(store=store).reminder_time <= local.time() < REMINDER_WINDOW_END:
                     queued += arrival_reminders_queue(store=store, arrival=local.date() + timedelta(days=1))
     return queued

@@ -10,4 +10,6 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Stores and staff")
 
     def ready(self):
-        from apps.tenancy import wechat  # noqa: F401 - registers the deploy check on the WeChat client
+        from apps.tenancy import signals, wechat  # noqa: F401 - wechat registers the deploy check on the WeChat client
+
+        signals.connect()

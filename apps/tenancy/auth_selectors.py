@@ -1,12 +1,32 @@
-"""Reads of API auth: the owner app's bearer tokens, DRF's long-lived keys, WeChat bindings."""
+"""Reads of API auth: the owner app's bearer tokens, DRF's long-lived keys, WeChat bindings.
+
+Every API request reads its token with the token's user and staff profile: the rows are
+kept in this process (``apps.tenancy.reference_cache``, area ``access``: the database
+bumps it with any change of a token, user or profile) pickled, and
+each request unpickles its own instances, so a request never shares an instance with
+another.
+"""
 from __future__ import annotations
 
 import hashlib
+import pickle
 
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.authtoken.models import Token
 
 from apps.tenancy.models import ApiToken, WeChatBinding
+from apps.tenancy.reference_cache import ACCESS, cached
+
+
+def _frozen(token) -> bytes | None:
+    """A token with its user and the user's staff profile (or the cached absence of one),
+    pickled: Django pickles an instance with the related instances it holds."""
+    return None if token is None else pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _thawed(frozen: bytes | None):
+    """A fresh copy for the caller: requests never share an instance."""
+    return None if frozen is None else pickle.loads(frozen)  # bytes this process pickled itself
 
 
 def token_hash(raw: str) -> str:
@@ -15,18 +35,28 @@ def token_hash(raw: str) -> str:
 
 
 def access_token_get(*, raw: str) -> ApiToken | None:
-    """The access token ``raw`` with its user and the user's staff profile (no profile:
-    ``user.staff`` raises without a query), revoked and expired ones too. One query."""
-    return (
-        ApiToken.objects.select_related("user", "user__staff")
-        .filter(key_hash=token_hash(raw), kind=ApiToken.Kind.ACCESS).first()
-    )
+    """The access token ``raw`` with its user and the user's staff profile, revoked and
+    expired ones too (the caller decides). Cached (no query) until a token, user or
+    profile of the tenant changes; else one query."""
+    key_hash = token_hash(raw)
+
+    def load():
+        return _frozen(
+            ApiToken.objects.select_related("user", "user__staff").filter(key_hash=key_hash, kind=ApiToken.Kind.ACCESS).first()
+        )
+
+    return _thawed(cached(ACCESS, ("bearer", key_hash), load, keep_none=False))
 
 
 def auth_token_get(*, key: str) -> Token | None:
     """DRF's long-lived API key ``key`` (``Authorization: Token <key>``, model
-    ``rest_framework.authtoken.Token``) with its user and the user's staff profile. One query."""
-    return Token.objects.select_related("user", "user__staff").filter(key=key).first()
+    ``rest_framework.authtoken.Token``) with its user and the user's staff profile. Cached
+    like ``access_token_get``."""
+
+    def load():
+        return _frozen(Token.objects.select_related("user", "user__staff").filter(key=key).first())
+
+    return _thawed(cached(ACCESS, ("drf", key), load, keep_none=False))
 
 
 def refresh_token_get(*, raw: str) -> ApiToken | None:

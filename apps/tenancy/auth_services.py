@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser, update_last_login
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from apps.common.errors import DomainError, NotFoundError
 from apps.tenancy.auth_selectors import refresh_token_get, token_hash, wechat_binding_for_openid
 from apps.tenancy.error_codes import TenancyErrorCode
 from apps.tenancy.models import ApiToken, UserDevice, WeChatBinding
+from apps.tenancy.reference_cache import ACCESS, reference_changed
 from apps.tenancy.throttling import login_throttle_check, login_throttle_failure, login_throttle_success
 from apps.tenancy.wechat import ERR_CODE_INVALID, ERR_CODE_USED, WeChatError, WeChatSession, wechat_client
 
@@ -59,18 +60,33 @@ def token_pair_issue(*, user: AbstractBaseUser, device: UserDevice | None = None
     return TokenPair(access, refresh, access_exp, refresh_exp, user, family)
 
 
+@transaction.atomic
 def token_family_revoke(*, family: uuid.UUID, reason: str) -> int:
-    """Revoke every live token of ``family``; returns how many were revoked."""
-    return ApiToken.objects.filter(family=family, revoked_at__isnull=True).update(
+    """Revoke every live token of ``family``; returns how many were revoked. Every
+    process forgets the tokens it cached once this commits."""
+    revoked = ApiToken.objects.filter(family=family, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoke_reason=reason
     )
+    reference_changed(ACCESS)
+    return revoked
+
+
+# (schema, token id) -> when this process last wrote the token's ``last_used_at``.
+_touched: dict[tuple[str, int], datetime] = {}
 
 
 def access_token_touch(*, token: ApiToken, now: datetime) -> None:
-    """Record use, at most once per ``PMS_TOKEN_TOUCH_SECONDS`` (not a write per request)."""
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= settings.PMS_TOKEN_TOUCH_SECONDS:
+    """Record use, at most once per ``PMS_TOKEN_TOUCH_SECONDS`` and process (not a write
+    per request). The token may come from the reference cache, its ``last_used_at`` as it
+    was when cached: the process remembers its own writes."""
+    key = (connection.schema_name, token.pk)
+    last = max(filter(None, (_touched.get(key), token.last_used_at)), default=None)
+    if last is None or (now - last).total_seconds() >= settings.PMS_TOKEN_TOUCH_SECONDS:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        if len(_touched) > 10_000:
+            _touched.clear()
+        _touched[key] = now
 
 
 def device_register(*, user: AbstractBaseUser, device_type: str = UserDevice.DeviceType.OTHER,

@@ -27,11 +27,17 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.tenancy.models import Store, StoreBusinessDay
+from apps.tenancy.reference_cache import BUSINESS_DAY, cached, reference_changed
+
+
+def store_local_now(*, store: Store, now: datetime | None = None) -> datetime:
+    """``now`` (default: now) on the store's wall clock, in its own time zone."""
+    return (now or timezone.now()).astimezone(ZoneInfo(store.time_zone))
 
 
 def store_local_date(*, store: Store, now: datetime | None = None) -> date:
     """The calendar date at ``store`` at ``now`` (default: now), in its own time zone."""
-    return (now or timezone.now()).astimezone(ZoneInfo(store.time_zone)).date()
+    return store_local_now(store=store, now=now).date()
 
 
 def business_day_get(*, store: Store) -> StoreBusinessDay:
@@ -50,8 +56,10 @@ def business_day_get(*, store: Store) -> StoreBusinessDay:
 
 def business_date(*, store: Store) -> date:
     """The store's current business date: the day postings, check-ins and check-outs
-    belong to until its night audit closes it."""
-    return business_day_get(store=store).business_date
+    belong to until its night audit closes it. Cached in the process until the audit rolls
+    it (``apps.tenancy.reference_cache``, area ``business_day``); a posting reads it under
+    the audit gate instead (``posting_business_date``)."""
+    return cached(BUSINESS_DAY, store.pk, lambda: business_day_get(store=store).business_date)
 
 
 def business_dates(*, stores: Sequence[Store], now: datetime | None = None) -> dict[int, date]:
@@ -122,3 +130,4 @@ def business_day_roll(*, store: Store, day: date, now: datetime) -> None:
     )
     if rolled != 1:  # cannot happen while the caller holds the row; refuse rather than guess
         raise RuntimeError(f"business date of store {store.pk} moved away from {day} during its audit")
+    reference_changed(BUSINESS_DAY)

@@ -217,3 +217,18 @@ class StoreBusinessDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}: {self.business_date.isoformat()}"
+
+
+class ReferenceVersion(models.Model):
+    """The version of one area of reference data of the tenant (``apps.tenancy.reference_cache``):
+    the id of the last transaction that changed it, bumped inside that transaction."""
+
+    area = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.version}"

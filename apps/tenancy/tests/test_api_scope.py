@@ -112,12 +112,33 @@ def test_token_login_and_wrong_password(api, world):
     assert other.status_code == 400
 
 
-def test_store_scoped_request_query_count_is_pinned(api, world, django_assert_num_queries):
-    """The tenant's SET search_path, the token (with its user), the store with the user's
-    grants on it: three statements, and this view needs nothing more."""
-    a1 = world.alpha.stores["A1"].pk
+def test_the_token_and_the_store_scope_are_read_from_the_reference_cache_until_they_change(api, world):
+    """A request reads the caller's token, user and grants from the process's reference
+    cache (``apps.tenancy.reference_cache``), and a change is seen by the next request: a
+    store taken away answers 404, a store given back 200, a user deactivated 401."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.tenancy.services import staff_grant_store, staff_revoke_store
+
+    a1 = world.alpha.stores["A1"]
     c = api("alpha", "clerk_a1")
-    c.get(f"{c.prefix}/stores/{a1}/")  # warm the tenant cache
-    with django_assert_num_queries(3):
-        response = c.get(f"{c.prefix}/stores/{a1}/")
-    assert response.status_code == 200
+    c.get(f"{c.prefix}/stores/{a1.pk}/")  # warm the caches
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get(f"{c.prefix}/stores/{a1.pk}/").status_code == 200
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "authtoken" not in tables and "guardian" not in tables and "tenancy_store" not in tables
+
+    with tenant_context(world.alpha.tenant):
+        profile = world.alpha.users["clerk_a1"].staff
+        staff_revoke_store(profile=profile, store=a1)
+    assert c.get(f"{c.prefix}/stores/{a1.pk}/").status_code == 404
+    with tenant_context(world.alpha.tenant):
+        staff_grant_store(profile=profile, store=a1)
+    assert c.get(f"{c.prefix}/stores/{a1.pk}/").status_code == 200
+    with tenant_context(world.alpha.tenant):
+        user = get_user_model().objects.get(pk=profile.user_id)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    assert c.get(f"{c.prefix}/stores/{a1.pk}/").status_code == 401

@@ -1,7 +1,10 @@
 """Bearer tokens of the owner's app: log in, refresh rotation, reuse detection, log out."""
 from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -9,7 +12,9 @@ from apps.common.errors import DomainError
 from apps.tenancy.auth_selectors import token_hash
 from apps.tenancy.auth_services import auth_refresh, token_pair_issue
 from apps.tenancy.models import ApiToken, UserDevice
+from apps.tenancy.reference_cache import cache_clear
 from tests.fixtures import run_concurrently
+from tests.sql import queries
 
 REVOKED_ZH = {"detail": "令牌无效或已被撤销。", "code": "authentication_failed", "extra": {}}
 REVOKED_EN = {"detail": "The token is not valid or was revoked.", "code": "authentication_failed", "extra": {}}
@@ -78,31 +83,30 @@ def test_login_records_the_device(app_client, world, in_alpha):
     assert set(ApiToken.objects.filter(user=row.user).values_list("device_id", flat=True)) == {row.pk}
 
 
-def test_bearer_token_authenticates_with_one_query(login, world, django_assert_num_queries):
+def _auth_tables(client, path) -> list[str]:
+    """The statements of one request that read tokens, users or staff profiles."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    tables = ("tenancy_apitoken", "authtoken_token", "auth_user", "tenancy_staffprofile")
+    return [q["sql"] for q in ctx.captured_queries if any(f'FROM "{t}"' in q["sql"] for t in tables)]
+
+
+def test_a_bearer_token_is_read_with_its_user_and_profile_once_then_from_the_cache(login, world):
     c, _body = login("alpha", "manager_a1")
-    c.get(c.prefix + "/me/")  # warm caches (the tenant)
-    # SET search_path, the token with its user and profile (one query), then the view's
-    # stores with the user's grants on them (one query)
-    with django_assert_num_queries(3) as captured:
-        response = c.get(c.prefix + "/me/")
-    assert response.status_code == 200
-    assert response.json()["username"] == "manager_a1"
-    sqls = [q["sql"] for q in captured.captured_queries]
-    auth = [q for q in sqls if any(f'FROM "{t}"' in q for t in ("tenancy_apitoken", "auth_user", "tenancy_staffprofile"))]
-    assert len(auth) == 1
+    cache_clear()
+    auth = _auth_tables(c, c.prefix + "/me/")
+    assert len(auth) == 1  # the token with its user and profile, one query
     assert '"tenancy_apitoken"' in auth[0] and '"auth_user"' in auth[0] and '"tenancy_staffprofile"' in auth[0]
+    assert _auth_tables(c, c.prefix + "/me/") == []  # then the reference cache
+    assert c.get(c.prefix + "/me/").json()["username"] == "manager_a1"
 
 
-def test_bearer_request_costs_the_same_as_drf_token(login, api, world, django_assert_num_queries):
+def test_a_bearer_request_costs_the_same_as_a_drf_token(login, api, world):
     bearer, _body = login("alpha", "manager_a1")
     token = api("alpha", "manager_a1")
     bearer.get(bearer.prefix + "/me/")
     token.get(token.prefix + "/me/")
-    with django_assert_num_queries(3):
-        bearer.get(bearer.prefix + "/me/")
-    # `Token <key>` reads its profile in the token's query too (DRF's own class took one more)
-    with django_assert_num_queries(3):
-        token.get(token.prefix + "/me/")
+    assert queries(lambda: bearer.get(bearer.prefix + "/me/")) == queries(lambda: token.get(token.prefix + "/me/"))
 
 
 def test_refresh_rotates_the_pair_and_uses_up_the_old_refresh_token(login, app_client, world, in_alpha):
@@ -224,19 +228,23 @@ def test_malformed_bearer_header_answers_401(app_client, world, header):
     assert response.json()["code"] == "authentication_failed"
 
 
-def test_last_used_at_is_written_at_most_every_five_minutes(login, world, in_alpha, django_assert_num_queries):
+def test_last_used_at_is_written_at_most_every_five_minutes(login, world, in_alpha):
     c, body = login("alpha", "manager_a1")
-    c.get(c.prefix + "/me/")
     token = ApiToken.objects.get(key_hash=token_hash(body["access"]))
     issued = token.last_used_at
-    four_min_ago = issued - timedelta(minutes=4)
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=four_min_ago)
-    with django_assert_num_queries(3):  # no write
-        c.get(c.prefix + "/me/")
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=issued - timedelta(minutes=6))
-    with django_assert_num_queries(4):  # one UPDATE
-        c.get(c.prefix + "/me/")
-    assert ApiToken.objects.get(pk=token.pk).last_used_at > issued
+
+    def writes_at(moment) -> list[str]:
+        with mock.patch("apps.tenancy.authentication.timezone.now", return_value=moment), \
+                CaptureQueriesContext(connection) as ctx:
+            assert c.get(c.prefix + "/me/").status_code == 200
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE") and "last_used_at" in q["sql"]]
+
+    assert writes_at(issued + timedelta(minutes=4)) == []  # written at log-in, four minutes ago
+    assert len(writes_at(issued + timedelta(minutes=6))) == 1
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == issued + timedelta(minutes=6)
+    assert writes_at(issued + timedelta(minutes=8)) == []  # two minutes after that write
+    assert len(writes_at(issued + timedelta(minutes=12))) == 1
+    assert timezone.now() < issued + timedelta(minutes=12)  # the clock was the patched one
 
 
 def test_stores_and_store_switching_work_with_a_bearer_token(login, world, in_alpha):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from tests.fixtures import set_business_date
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.models import StoreBusinessDay
+from tests.fixtures import set_business_date
 
 SH = ZoneInfo("Asia/Shanghai")
 

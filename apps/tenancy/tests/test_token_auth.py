@@ -1,5 +1,6 @@
 """DRF's long-lived ``Authorization: Token <key>`` keys (integrations, clerks' scripts):
-the token, its user and staff profile in one hand-written query, DRF's answers otherwise."""
+the token, its user and staff profile in one query, kept in the process until any of them
+changes; DRF's answers otherwise."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -9,6 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from apps.tenancy.auth_selectors import auth_token_get
 from apps.tenancy.models import StaffProfile
+from apps.tenancy.reference_cache import cache_clear
 from tests.world import PASSWORD
 
 INVALID_EN = {"detail": "Invalid token.", "code": "authentication_failed", "extra": {}}
@@ -32,29 +34,34 @@ def _auth_queries(captured):
     return [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in tables)]
 
 
-def test_store_scoped_get_authenticates_with_one_query(api, world, django_assert_num_queries):
+def test_token_is_read_in_one_query_then_kept_until_a_change(api, world):
     clerk = api("alpha", "clerk_a1")
-    clerk.get(_channels(world))  # warm the per-process caches (the tenant)
-    # SET search_path, the token with its user and profile, the store with the user's grants
-    # on it, the channels. The same four as with DRF's own class: these views never read
-    # user.staff, so what is saved here is the queryset's compilation, not a query.
-    with django_assert_num_queries(4) as captured:
-        response = clerk.get(_channels(world))
-    assert response.status_code == 200
-    auth = _auth_queries(captured)
+    cache_clear()
+    with CaptureQueriesContext(connection) as first:
+        assert clerk.get(_channels(world)).status_code == 200
+    auth = _auth_queries(first)
+    # the token, its user and the user's staff profile: one query, the three tables joined
     assert len(auth) == 1
     assert all(t in auth[0] for t in ("authtoken_token", "auth_user", "tenancy_staffprofile"))
+    with CaptureQueriesContext(connection) as second:
+        assert clerk.get(_channels(world)).status_code == 200
+    assert _auth_queries(second) == []  # kept in the process: nothing of it changed
+    with tenant_context(world.alpha.tenant):
+        StaffProfile.objects.get(user__username="clerk_a1").save()  # any change of access data
+    with CaptureQueriesContext(connection) as third:
+        assert clerk.get(_channels(world)).status_code == 200
+    assert len(_auth_queries(third)) == 1
 
 
-def test_me_reads_the_profile_from_the_token_query(api, world, django_assert_num_queries):
+def test_me_reads_the_profile_from_the_token_query(api, world):
     clerk = api("alpha", "manager_a1")
-    clerk.get(clerk.prefix + "/me/")
-    # SET search_path, the token with its user and profile, the stores with the user's
-    # grants: one fewer than DRF's class, which loaded the profile separately (4)
-    with django_assert_num_queries(3):
+    cache_clear()
+    with CaptureQueriesContext(connection) as captured:
         response = clerk.get(clerk.prefix + "/me/")
     assert response.status_code == 200
     assert (response.json()["username"], response.json()["role"]) == ("manager_a1", "store_manager")
+    # the profile came with the token: no query reads it on its own
+    assert [q for q in _auth_queries(captured) if "authtoken_token" not in q] == []
 
 
 @pytest.mark.parametrize(("language", "body"), [("en", INVALID_EN), ("zh-hans", INVALID_ZH)])
@@ -90,16 +97,17 @@ def test_malformed_header_answers_as_drf_does(api, world, header, detail):
     assert (response.status_code, response.json()) == (401, {"detail": detail, "code": "authentication_failed", "extra": {}})
 
 
-def test_user_without_staff_profile_works(api, world, django_assert_num_queries):
+def test_user_without_staff_profile_works(api, world):
     with tenant_context(world.alpha.tenant):
         # a tenant admin made outside staff_create (e.g. createsuperuser): no StaffProfile
         user = get_user_model().objects.create_user(username="root_np", password=PASSWORD, is_staff=True, is_superuser=True)
         key = Token.objects.create(user=user).key
     client = _with_key(api, key, "en")
-    client.get(client.prefix + "/me/")
-    with django_assert_num_queries(3):  # SET search_path, token+user+no profile, stores
+    cache_clear()
+    with CaptureQueriesContext(connection) as captured:
         me = client.get(client.prefix + "/me/")
     assert me.status_code == 200
+    assert len(_auth_queries(captured)) == 1  # token + user + no profile: its absence costs no query
     assert {k: me.json()[k] for k in ("username", "display_name", "role", "current_store_id")} == {
         "username": "root_np", "display_name": "root_np", "role": "tenant_admin", "current_store_id": None,
     }
@@ -109,12 +117,13 @@ def test_user_without_staff_profile_works(api, world, django_assert_num_queries)
 def test_selector_gives_what_select_related_gives(in_alpha):
     key = in_alpha.tokens["clerk_a1"]
     expected = Token.objects.select_related("user", "user__staff").get(key=key)
+    cache_clear()
     with CaptureQueriesContext(connection) as captured:
         token = auth_token_get(key=key)
         # everything below is cached on the instances, as select_related leaves it
         user, profile = token.user, token.user.staff
         assert user.auth_token is token and profile.user is user
-    assert len(captured.captured_queries) == 1
+    assert len(_auth_queries(captured)) == 1
     assert (token.key, token.user_id, token.created) == (expected.key, expected.user_id, expected.created)
     assert [getattr(user, f.attname) for f in user._meta.concrete_fields] == [
         getattr(expected.user, f.attname) for f in user._meta.concrete_fields
@@ -124,15 +133,22 @@ def test_selector_gives_what_select_related_gives(in_alpha):
     ]
     assert not token._state.adding and token._state.db == "default"
     assert not user._state.adding and not profile._state.adding
+    # kept: the next call reads nothing, and hands out its own instances
+    with CaptureQueriesContext(connection) as again:
+        second = auth_token_get(key=key)
+    assert _auth_queries(again) == []
+    assert second is not token and second.user is not user and second.user.staff is not profile
+    assert (second.key, second.user.username, second.user.staff.role) == (token.key, user.username, profile.role)
 
 
 def test_selector_without_profile_caches_its_absence(in_alpha):
     user = get_user_model().objects.create_user(username="no_profile", password=PASSWORD)
     key = Token.objects.create(user=user).key
+    cache_clear()
     with CaptureQueriesContext(connection) as captured:
         token = auth_token_get(key=key)
         assert getattr(token.user, "staff", None) is None
-    assert len(captured.captured_queries) == 1
+    assert len(_auth_queries(captured)) == 1
 
 
 def test_selector_unknown_key_is_none(in_alpha):
