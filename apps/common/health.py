@@ -19,8 +19,8 @@ def _redis():
     """One client (and its connection pool) per process. A new client per probe connected
     and introduced itself to Redis every time, redis-py reading its own version from the
     package metadata for it: a probe cost ~4 ms of CPU in process, now ~0.8 ms."""
-    from django.conf import settings
     import redis
+    from django.conf import settings
 
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
 

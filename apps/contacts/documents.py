@@ -24,8 +24,8 @@ from datetime import date
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_variables
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
 

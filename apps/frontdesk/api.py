@@ -20,7 +20,7 @@ from apps.frontdesk.serializers import (
 )
 from apps.frontdesk.services import stay_check_out
 from apps.orders.models import Order
-from apps.orders.selectors import order_for_update, order_get, today_lists
+from apps.orders.selectors import order_detail_get, order_for_update, today_lists
 from apps.orders.serializers import OrderDetailSerializer
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.scope import StoreScopedMixin
@@ -70,4 +70,4 @@ class OrderCheckOutApi(StoreScopedMixin, APIView):
         data = valid(OrderCheckOutInSerializer, request.data)
         stay_check_out(order=order_for_update(store=self.store, order_id=pk), actor=request.user,
                        override_reason=data["override_reason"] or None)
-        return Response(OrderDetailSerializer(order_get(store=self.store, order_id=pk)).data)
+        return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)

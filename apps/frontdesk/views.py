@@ -25,9 +25,9 @@ from django.views.generic import TemplateView
 from apps.common.errors import DomainError, NotFoundError
 from apps.common.forms import add_domain_error
 from apps.common.pages import next_url, write_done, write_refused
+from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_can_reveal, contact_get, contact_reveal_log
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
-from apps.contacts.models import Contact
 from apps.frontdesk.forms import CheckInForm, GridQueryForm
 from apps.frontdesk.selectors import room_grid
 from apps.frontdesk.services import GuestDocumentRefused, stay_check_in, stay_check_out

@@ -25,11 +25,11 @@ from apps.mobile.serializers import (
     MobileCheckOutInSerializer,
     MobileHousekeepingInSerializer,
     MobileOrderSerializer,
-    MobileRoomSerializer,
     MobileOverviewOutSerializer,
     MobileOverviewQuerySerializer,
     MobileRemindersOutSerializer,
     MobileRemindersQuerySerializer,
+    MobileRoomSerializer,
     MobileRoomStatusOutSerializer,
     MobileRoomStatusQuerySerializer,
     MobileTodayOutSerializer,
@@ -41,10 +41,10 @@ from apps.orders.services import order_check_in
 from apps.reports.overview import overview_figures
 from apps.rooms.selectors import room_list
 from apps.rooms.services import housekeeping_allowed_from, room_housekeeping_set
+from apps.tenancy.business_day import business_date
 from apps.tenancy.roles import ACCESS, MANAGE
 from apps.tenancy.scope import ManagerOnly, StoreScopedMixin, store_resolve
 from apps.tenancy.selectors import store_list_with_perms
-from apps.tenancy.business_day import business_date
 
 TAG = "mobile"
 

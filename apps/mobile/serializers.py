@@ -1,6 +1,7 @@
 """Input and output serializers of the owner's app API.
 
-Plain ``Serializer`` classes (no model introspection per response). Choice fields reuse
+Plain ``Serializer`` classes (no model introspection per response); the output ones are
+``OutputSerializer`` classes, rendered from fields bound once (``apps.common.serializers``). Choice fields reuse
 the other apps' choices so that the schema names one enum per set of values
 (``StatusEnum`` for order statuses, ``HousekeepingEnum``, ``LockTypeEnum``).
 """
@@ -11,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.fields import WallClockTimeField
+from apps.common.serializers import OutputSerializer
 from apps.mobile.selectors import REMINDER_KINDS, REMINDERS_MAX_LIMIT, ROOM_STATUS_MAX_DAYS, TODAY_MAX_LIMIT
 from apps.orders.models import Order, OrderEvent
 from apps.rooms.models import Room, RoomLock
@@ -43,13 +45,13 @@ class MobileRoomStatusQuerySerializer(serializers.Serializer):
     )
 
 
-class MobileRoomStatusTypeSerializer(serializers.Serializer):
+class MobileRoomStatusTypeSerializer(OutputSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     free = serializers.ListField(child=serializers.IntegerField(), help_text="Rooms left to sell, one number per night.")
 
 
-class MobileRoomStatusStaySerializer(serializers.Serializer):
+class MobileRoomStatusStaySerializer(OutputSerializer):
     order_id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Order.Status.choices)
     guest_name = serializers.CharField()
@@ -57,14 +59,14 @@ class MobileRoomStatusStaySerializer(serializers.Serializer):
     departure = serializers.DateField()
 
 
-class MobileRoomStatusLockSerializer(serializers.Serializer):
+class MobileRoomStatusLockSerializer(OutputSerializer):
     lock_id = serializers.IntegerField()
     lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices)
     start = serializers.DateField(help_text="First night of the lock.")
     end = serializers.DateField(help_text="Night after the lock's last one.")
 
 
-class MobileRoomStatusRoomSerializer(serializers.Serializer):
+class MobileRoomStatusRoomSerializer(OutputSerializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     floor = serializers.CharField()
@@ -78,14 +80,14 @@ class MobileRoomStatusRoomSerializer(serializers.Serializer):
     locks = MobileRoomStatusLockSerializer(many=True, help_text="Locks of this room overlapping the window.")
 
 
-class MobileStateCountsSerializer(serializers.Serializer):
+class MobileStateCountsSerializer(OutputSerializer):
     V = serializers.IntegerField(help_text="vacant")
     R = serializers.IntegerField(help_text="reserved")
     O = serializers.IntegerField(help_text="occupied")  # noqa: E741 - the state letter
     X = serializers.IntegerField(help_text="out of order")
 
 
-class MobileRoomStatusOutSerializer(serializers.Serializer):
+class MobileRoomStatusOutSerializer(OutputSerializer):
     start = serializers.DateField()
     end = serializers.DateField(help_text="The night after the last one shown.")
     dates = serializers.ListField(child=serializers.DateField())
@@ -108,7 +110,7 @@ class MobileTodayQuerySerializer(serializers.Serializer):
     )
 
 
-class MobileTodayOrderSerializer(serializers.Serializer):
+class MobileTodayOrderSerializer(OutputSerializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     status = serializers.ChoiceField(choices=Order.Status.choices)
@@ -129,13 +131,13 @@ class MobileTodayDueSerializer(MobileTodayOrderSerializer):
     overdue = serializers.BooleanField(help_text="Due on an earlier day and still pending.")
 
 
-class MobileTodayCountsSerializer(serializers.Serializer):
+class MobileTodayCountsSerializer(OutputSerializer):
     arrivals = serializers.IntegerField()
     in_house = serializers.IntegerField()
     departures = serializers.IntegerField()
 
 
-class MobileTodayOutSerializer(serializers.Serializer):
+class MobileTodayOutSerializer(OutputSerializer):
     date = serializers.DateField()
     counts = MobileTodayCountsSerializer()
     arrivals = MobileTodayDueSerializer(many=True, help_text="Pending or confirmed, due that day or overdue.")
@@ -160,7 +162,7 @@ class MobileCheckOutInSerializer(serializers.Serializer):
     )
 
 
-class MobileOrderSerializer(serializers.Serializer):
+class MobileOrderSerializer(OutputSerializer):
     """An order after a desk action: what the app shows on its card."""
 
     id = serializers.IntegerField()
@@ -196,7 +198,7 @@ class MobileHousekeepingInSerializer(serializers.Serializer):
     status = HousekeepingStatusField()
 
 
-class MobileRoomSerializer(serializers.Serializer):
+class MobileRoomSerializer(OutputSerializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     room_type_id = serializers.IntegerField()
@@ -231,7 +233,7 @@ class MobileRemindersQuerySerializer(serializers.Serializer):
         return kinds
 
 
-class MobileReminderOrderSerializer(serializers.Serializer):
+class MobileReminderOrderSerializer(OutputSerializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     status = serializers.ChoiceField(choices=Order.Status.choices)
@@ -243,7 +245,7 @@ class MobileReminderOrderSerializer(serializers.Serializer):
     channel = serializers.CharField(allow_null=True)
 
 
-class MobileReminderEventSerializer(serializers.Serializer):
+class MobileReminderEventSerializer(OutputSerializer):
     id = serializers.IntegerField(help_text="Unique and increasing; a client may drop an id it has seen.")
     kind = serializers.CharField(help_text="What happened: " + ", ".join(OrderEvent.Kind.values) + ".")
     kind_label = serializers.CharField()
@@ -257,7 +259,7 @@ class MobileReminderEventSerializer(serializers.Serializer):
     order = MobileReminderOrderSerializer()
 
 
-class MobileRemindersOutSerializer(serializers.Serializer):
+class MobileRemindersOutSerializer(OutputSerializer):
     events = MobileReminderEventSerializer(many=True)
     next_cursor = serializers.CharField(help_text="Send it as `cursor` next time (opaque).")
     has_more = serializers.BooleanField(help_text="More events are ready: poll again at once with `next_cursor`.")
@@ -271,7 +273,7 @@ class MobileOverviewQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Default: each store's business date (the day not closed by its night audit yet).")
 
 
-class MobileCollectionSerializer(serializers.Serializer):
+class MobileCollectionSerializer(OutputSerializer):
     method_id = serializers.IntegerField(allow_null=True, help_text="The store's payment method; null in the total of several stores.")
     name = serializers.CharField()
     method_type = serializers.CharField(help_text="cash, wechat, alipay, bank_card, ota_prepaid, other")
@@ -282,7 +284,7 @@ class MobileCollectionSerializer(serializers.Serializer):
     net = serializers.DecimalField(**MONEY, help_text="payments - refunds + deposits - deposit_returns")
 
 
-class MobileCollectionTotalSerializer(serializers.Serializer):
+class MobileCollectionTotalSerializer(OutputSerializer):
     payments = serializers.DecimalField(**MONEY)
     refunds = serializers.DecimalField(**MONEY)
     deposits = serializers.DecimalField(**MONEY)
@@ -290,12 +292,12 @@ class MobileCollectionTotalSerializer(serializers.Serializer):
     net = serializers.DecimalField(**MONEY)
 
 
-class MobileCollectionsSerializer(serializers.Serializer):
+class MobileCollectionsSerializer(OutputSerializer):
     total = MobileCollectionTotalSerializer()
     by_method = MobileCollectionSerializer(many=True)
 
 
-class MobilePeriodSerializer(serializers.Serializer):
+class MobilePeriodSerializer(OutputSerializer):
     start = serializers.DateField()
     end = serializers.DateField(help_text="Last night of the period (included).")
     rooms_available = serializers.IntegerField(help_text="Room-nights: active rooms x nights - locked nights.")
@@ -312,7 +314,7 @@ class MobilePeriodSerializer(serializers.Serializer):
     collections = MobileCollectionsSerializer()
 
 
-class MobileStoreOverviewSerializer(serializers.Serializer):
+class MobileStoreOverviewSerializer(OutputSerializer):
     store_id = serializers.IntegerField()
     store_name = serializers.CharField()
     currency = serializers.CharField()
@@ -321,7 +323,7 @@ class MobileStoreOverviewSerializer(serializers.Serializer):
     month_to_date = MobilePeriodSerializer()
 
 
-class MobileOverviewTotalSerializer(serializers.Serializer):
+class MobileOverviewTotalSerializer(OutputSerializer):
     date = serializers.DateField(help_text="The stores' date (the latest one if they are in different time zones).")
     currency = serializers.CharField()
     store_count = serializers.IntegerField()
@@ -329,6 +331,6 @@ class MobileOverviewTotalSerializer(serializers.Serializer):
     month_to_date = MobilePeriodSerializer()
 
 
-class MobileOverviewOutSerializer(serializers.Serializer):
+class MobileOverviewOutSerializer(OutputSerializer):
     total = MobileOverviewTotalSerializer()
     stores = MobileStoreOverviewSerializer(many=True)

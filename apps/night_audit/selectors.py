@@ -15,15 +15,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
-from apps.common.periods import StorePeriod
+from apps.common.periods import StorePeriod, unnest_params
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.tenancy.business_day import business_day_get, business_days, store_local_now
@@ -138,13 +141,25 @@ def daily_stats_list(*, store: Store, start: date, end: date) -> QuerySet[DailyS
     return DailyStoreStats.objects.filter(store=store, date__gte=start, date__lte=end).order_by("date")
 
 
-def daily_stats_of(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], DailyStoreStats]:
+class AuditedNight(NamedTuple):
+    rooms_available: int
+    rooms_sold: int
+    room_revenue: Decimal
+
+
+# The audit's rows of the nights of each period: set-based, over the audit's own table.
+_AUDITED_NIGHTS_SQL = """
+SELECT d.store_id, d.date, d.rooms_available, d.rooms_sold, d.room_revenue
+  FROM unnest(%(stores)s::bigint[], %(firsts)s::date[], %(lasts)s::date[]) AS p(store_id, first, last)
+  JOIN reports_dailystorestats d ON d.store_id = p.store_id AND d.date >= p.first AND d.date <= p.last
+"""
+
+
+def daily_stats_of(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], AuditedNight]:
     """The daily figures the night audit wrote for the nights of ``periods``, by (store id,
     date); nights not audited yet are absent. One query."""
     if not periods:
         return {}
-    within = Q()
-    for p in periods:
-        within |= Q(store_id=p.store_id, date__gte=p.first, date__lte=p.last)
-    rows = DailyStoreStats.objects.filter(within).only("store_id", "date", "rooms_available", "rooms_sold", "room_revenue")
-    return {(row.store_id, row.date): row for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(_AUDITED_NIGHTS_SQL, unnest_params(periods))
+        return {(store_id, night): AuditedNight(*figures) for store_id, night, *figures in cursor.fetchall()}

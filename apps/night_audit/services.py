@@ -40,12 +40,16 @@ from apps.folios.services import folio_post_room_nights
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.night_audit.selectors import NO_SHOW_MARK, audit_due_at, audit_settings
-from apps.orders.models import Order
 from apps.orders.figures import stay_counts_of_night
+from apps.orders.models import Order
 from apps.orders.services import order_mark_no_show, orders_lock_for_audit
 from apps.rooms.figures import rooms_out_of_order_count
 from apps.tenancy.business_day import (
-    business_day_gate_close, business_day_get, business_day_hold, business_day_roll, store_local_date,
+    business_day_gate_close,
+    business_day_get,
+    business_day_hold,
+    business_day_roll,
+    store_local_date,
 )
 from apps.tenancy.models import Store
 

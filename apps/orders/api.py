@@ -78,7 +78,7 @@ class OrderViewSet(StoreScopedViewSet):
     filter_backends: list = []
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        order = selectors.order_get(store=self.store, order_id=pk)
+        order = selectors.order_detail_get(store=self.store, order_id=pk)
         return Response(OrderDetailSerializer(order).data, status=code)
 
     def _order(self, pk: int) -> Order:
@@ -115,6 +115,8 @@ class OrderViewSet(StoreScopedViewSet):
         else:
             stay = services.StayIn(room_type=room_type, room=room, arrival=data["arrival"], departure=data["departure"])
             order = services.order_create(stay=stay, confirm=data["confirm"], **common)
+        if selectors.order_has_rows(order):  # as written: no need to read it back
+            return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
         return self._detail(order.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OrderDetailSerializer, 404: ERRORS[404]}, tags=[TAG])
@@ -356,7 +358,7 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
                                    guests=tuple(guests), estimated_arrival_time=data["estimated_arrival_time"]),
         )
         code = {"confirmed": status.HTTP_201_CREATED, "conflict": status.HTTP_202_ACCEPTED, "duplicate": status.HTTP_200_OK}[result.outcome]
-        order = selectors.order_get(store=self.store, order_id=result.order.pk)
+        order = selectors.order_detail_get(store=self.store, order_id=result.order.pk)
         order.outcome = result.outcome
         body = idempotency.jsonable(IntakeOutSerializer(order).data)
         logger.info("order.intake", extra={"order_id": order.pk, "store_id": self.store.pk, "outcome": result.outcome})

@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.money import quantize
+from apps.common.queries import one_or_none
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
+from apps.orders.reference import CHANNELS
 from apps.rooms.inventory import free_counts, nights_between
 from apps.rooms.selectors import room_get_with_type, room_type_get, room_types_on_sale, stay_price_nights_many
 from apps.tenancy.models import Store
+from apps.tenancy.reference_cache import cached_copy
 
 Status = Order.Status
 MAX_SEARCH_NIGHTS = 30
@@ -51,21 +54,61 @@ def order_list(*, store: Store, filters: dict[str, Any] | None = None) -> QueryS
     return qs.order_by("-id")
 
 
+# The order of an order's lines wherever they are shown: room nights by date, then extras.
+ITEM_ORDER = ("-kind", "service_date", "id")
+
+
 def order_get(*, store: Store, order_id: int) -> Order:
     """One order of ``store`` with its items, guests and events (four queries), else 404."""
-    order = (
+    order = one_or_none(
         Order.objects.filter(store=store, pk=order_id)
         .select_related("room_type", "room", "channel", "booker")
         .prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.select_related("room").order_by("-kind", "service_date", "id")),
+            Prefetch("items", queryset=OrderItem.objects.select_related("room").order_by(*ITEM_ORDER)),
             Prefetch("guests", queryset=OrderGuest.objects.select_related("contact")),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id")),
         )
-        .first()
     )
     if order is None:
         raise NotFoundError("not_found", _("Not found."))
     return order
+
+
+def order_detail_get(*, store: Store, order_id: int) -> Order:
+    """One order of ``store`` as its API detail shows it, else 404: the order with its
+    room type, room, channel and booker, and its rows as lists (``item_rows``,
+    ``guest_rows``, ``event_rows``, what ``order_with_rows`` attaches). Four queries."""
+    order = one_or_none(
+        Order.objects.filter(store=store, pk=order_id)
+        .select_related("room_type", "room", "channel", "booker")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.order_by(*ITEM_ORDER), to_attr="item_rows"),
+            Prefetch("guests", queryset=OrderGuest.objects.select_related("contact"), to_attr="guest_rows"),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id"), to_attr="event_rows"),
+        )
+    )
+    if order is None:
+        raise NotFoundError("not_found", _("Not found."))
+    return order
+
+
+def _item_key(item: OrderItem) -> tuple:
+    # ITEM_ORDER in Python: room nights first, by date (no date last), then by id
+    return (item.kind != OrderItem.Kind.ROOM_NIGHT, item.service_date is None, item.service_date, item.pk)
+
+
+def order_with_rows(order: Order, *, items: list[OrderItem], guests: list[OrderGuest], events: list[OrderEvent]) -> Order:
+    """``order`` carrying the rows just written with it, as ``order_detail_get`` would read
+    them back (same attributes, same order): a service that wrote them all hands them on
+    and its caller shows the detail without reading it again."""
+    order.item_rows = sorted(items, key=_item_key)
+    order.guest_rows = sorted(guests, key=lambda g: (not g.is_primary, g.pk))
+    order.event_rows = sorted(events, key=lambda e: e.pk)
+    return order
+
+
+def order_has_rows(order: Order) -> bool:
+    return all(hasattr(order, name) for name in ("item_rows", "guest_rows", "event_rows"))
 
 
 def order_staying_guests(*, order: Order) -> list:
@@ -96,7 +139,7 @@ def order_actions(*, order: Order, today: date) -> dict[str, bool]:
 
 def order_for_update(*, store: Store, order_id: int) -> Order:
     """The order a write is about (the service locks and re-reads it), else 404."""
-    order = Order.objects.filter(store=store, pk=order_id).only("id", "store_id").first()
+    order = one_or_none(Order.objects.filter(store=store, pk=order_id).only("id", "store_id"))
     if order is None:
         raise NotFoundError("not_found", _("Not found."))
     return order
@@ -145,8 +188,13 @@ def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel
 
 
 def channel_of_type(*, store: Store, channel_type: str) -> Channel | None:
-    """The store's first active channel of ``channel_type`` (by sort order), or None. One query."""
-    return Channel.objects.filter(store=store, channel_type=channel_type, is_active=True).order_by("sort_order", "id").first()
+    """The store's first active channel of ``channel_type`` (by sort order), or None.
+    Reference data (area ``channels``): one query, none while the process holds it."""
+
+    def load() -> Channel | None:
+        return Channel.objects.filter(store=store, channel_type=channel_type, is_active=True).order_by("sort_order", "id").first()
+
+    return cached_copy(CHANNELS, ("of_type", store.pk, channel_type), load, keep_none=False)
 
 
 def channel_lookup(*, store: Store, ref: int | str) -> Channel | None:

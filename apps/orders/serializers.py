@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.fields import WallClockTimeField
+from apps.common.serializers import OutputSerializer
 from apps.orders.models import Channel, Order, OrderEvent, OrderItem
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -33,12 +33,14 @@ class ChannelInSerializer(serializers.Serializer):
 # --- order output ------------------------------------------------------------------------------
 
 
-class OrderRowSerializer(serializers.Serializer):
+class OrderRowSerializer(OutputSerializer):
     """An order as a list row (no nested lists).
 
     Plain ``Serializer`` classes, not ``ModelSerializer``: these render every booking
     response, and model introspection on each instance costs more than the rest of the
     rendering (see bench/booking_soak.py)."""
+
+    # (``OutputSerializer``: rendered from fields bound once, apps.common.serializers.)
 
     id = serializers.IntegerField(read_only=True)
     code = serializers.CharField(read_only=True)
@@ -69,7 +71,7 @@ class OrderRowSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
-class OrderItemOutSerializer(serializers.Serializer):
+class OrderItemOutSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=OrderItem.Kind.choices, read_only=True)
     service_date = serializers.DateField(read_only=True, allow_null=True)
@@ -81,7 +83,7 @@ class OrderItemOutSerializer(serializers.Serializer):
     room_id = serializers.IntegerField(read_only=True, allow_null=True)
 
 
-class OrderGuestOutSerializer(serializers.Serializer):
+class OrderGuestOutSerializer(OutputSerializer):
     contact_id = serializers.IntegerField()
     full_name = serializers.CharField(source="contact.full_name")
     phone = serializers.CharField(source="contact.phone_masked")
@@ -90,28 +92,22 @@ class OrderGuestOutSerializer(serializers.Serializer):
     is_primary = serializers.BooleanField()
 
 
-class OrderActorSerializer(serializers.Serializer):
+class OrderActorSerializer(OutputSerializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
 
-class OrderEventOutSerializer(serializers.Serializer):
+class OrderEventOutSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=OrderEvent.Kind.choices, read_only=True)
     from_status = serializers.CharField(read_only=True)
     to_status = serializers.CharField(read_only=True)
-    actor = serializers.SerializerMethodField()
+    actor = OrderActorSerializer(allow_null=True, read_only=True)
     at = serializers.DateTimeField(read_only=True)
     data = serializers.JSONField(read_only=True)
 
-    @extend_schema_field(OrderActorSerializer(allow_null=True))
-    def get_actor(self, event) -> dict | None:
-        if event.actor_id is None:
-            return None
-        return {"id": event.actor_id, "username": event.actor.get_username()}
 
-
-class OrderBookerOutSerializer(serializers.Serializer):
+class OrderBookerOutSerializer(OutputSerializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
     phone = serializers.CharField(source="phone_masked")
@@ -129,9 +125,10 @@ class OrderDetailSerializer(OrderRowSerializer):
     checked_out_at = serializers.DateTimeField(read_only=True, allow_null=True)
     cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
     no_show_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    items = OrderItemOutSerializer(many=True, read_only=True)
-    guests = OrderGuestOutSerializer(many=True, read_only=True)
-    events = OrderEventOutSerializer(many=True, read_only=True)
+    # The lists as ``order_detail_get`` reads them, or as ``order_create`` wrote them.
+    items = OrderItemOutSerializer(many=True, read_only=True, source="item_rows")
+    guests = OrderGuestOutSerializer(many=True, read_only=True, source="guest_rows")
+    events = OrderEventOutSerializer(many=True, read_only=True, source="event_rows")
 
 
 class IntakeOutSerializer(OrderDetailSerializer):

@@ -39,8 +39,8 @@ from apps.orders.forms import (
 )
 from apps.orders.models import Order, OrderEvent
 from apps.rooms import selectors as room_selectors
-from apps.tenancy.scope import StoreScopedPageMixin
 from apps.tenancy.business_day import business_date
+from apps.tenancy.scope import StoreScopedPageMixin
 
 Status = Order.Status
 PAGE_SIZE = 50

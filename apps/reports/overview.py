@@ -110,12 +110,16 @@ def _finish(collections: dict) -> dict:
     return collections
 
 
-def _method_label(method_type: str) -> str:
-    """The method type's label in the active language."""
-    try:
-        return str(PaymentMethod.Type(method_type).label)
-    except ValueError:
-        return method_type
+def _method_label(method_type: str, labels: dict[str, str]) -> str:
+    """The method type's label in the active language (``labels``: this response's)."""
+    label = labels.get(method_type)
+    if label is None:
+        try:
+            label = str(PaymentMethod.Type(method_type).label)
+        except ValueError:
+            label = method_type
+        labels[method_type] = label
+    return label
 
 
 def _nights(first: date, last: date) -> list[date]:
@@ -146,6 +150,7 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
 
     collections: dict[int, dict[str, dict]] = {s.pk: {p: _empty_collections() for p in PERIODS} for s in stores}
     total_collections = {p: _empty_collections() for p in PERIODS}
+    labels: dict[str, str] = {}
     for row in ledger_collections(periods=periods, time_zones={s.pk: s.time_zone for s in stores}):
         for period, moved in zip(PERIODS, (row.last_day, row.period)):
             entry = {"method_id": row.method_id, "name": row.name, "method_type": row.method_type,
@@ -156,18 +161,19 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
                 continue
             _add_method(collections[row.store_id][period], row.method_id, entry)
             _add_method(total_collections[period], row.method_type,
-                        {**entry, "method_id": None, "name": _method_label(row.method_type)})
+                        {**entry, "method_id": None, "name": _method_label(row.method_type, labels)})
 
     result_stores = []
     sums = {p: dict.fromkeys(("available", "sold", "audited_nights", "arrivals", "arrivals_in", "departures", "departures_out"), 0)
             for p in PERIODS}
     revenue = {p: Decimal(0) for p in PERIODS}
     for store, period_of_store in zip(stores, periods):
-        d, month_start = period_of_store.last, period_of_store.first
+        store_id, d, month_start = store.pk, period_of_store.last, period_of_store.first
+        store_rooms = rooms.get(store_id, 0)
         figures = {"today": _figures(d, d), "month_to_date": _figures(month_start, d)}
         for f in figures.values():
             for night in _nights(f["start"], f["end"]):
-                key = (store.pk, night)
+                key = (store_id, night)
                 if key in audited:
                     stats = audited[key]
                     f["available"] += stats.rooms_available
@@ -176,7 +182,7 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
                     f["audited_nights"] += 1
                 else:
                     n, rev = sold.get(key, (0, ZERO))
-                    f["available"] += rooms.get(store.pk, 0) - locked.get(key, 0)
+                    f["available"] += store_rooms - locked.get(key, 0)
                     f["sold"] += n
                     f["revenue"] += rev
                 moved = moves.get(key)
@@ -185,13 +191,13 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
                     f["arrivals_in"] += moved.arrivals_checked_in
                     f["departures"] += moved.departures
                     f["departures_out"] += moved.departures_checked_out
-        entry = {"store_id": store.pk, "store_name": store.name, "currency": store.currency, "date": d}
+        entry = {"store_id": store_id, "store_name": store.name, "currency": store.currency, "date": d}
         for period, f in figures.items():
             entry[period] = _period(
                 start=f["start"], end=f["end"], available=max(f["available"], 0), sold=f["sold"], revenue=f["revenue"],
                 audited_nights=f["audited_nights"], arrivals=f["arrivals"], arrivals_in=f["arrivals_in"],
                 departures=f["departures"], departures_out=f["departures_out"],
-                collections=_finish(collections[store.pk][period]),
+                collections=_finish(collections[store_id][period]),
             )
             for key in sums[period]:
                 sums[period][key] += f[key] if key != "available" else max(f["available"], 0)

@@ -22,8 +22,8 @@ from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
 from apps.common.schema import error_example, error_responses
 from apps.rooms import selectors, services
-from apps.rooms.inventory import MAX_STAY_NIGHTS
 from apps.rooms.error_codes import RoomsErrorCode
+from apps.rooms.inventory import MAX_STAY_NIGHTS
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 from apps.rooms.serializers import (
     HousekeepingEventOutSerializer,

@@ -32,7 +32,9 @@ from apps.common.money import quantize
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import nights_between
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.rooms.reference import ROOM_CATALOG, ROOM_IDENTITY
 from apps.tenancy.business_day import store_local_date
+from apps.tenancy.reference_cache import cached, cached_copies, cached_copy
 
 # The longest span a price calendar may cover (one query, computed in Python).
 PRICE_CALENDAR_MAX_DAYS = 366
@@ -61,33 +63,47 @@ def _check_span(start: date, end: date, *, field_start: str, field_end: str, max
         )
 
 
-def _active_rules(room_type_ids: list[int], start: date, end: date, store_id: int | None = None) -> list[PricingRule]:
-    """Active rules of some room types whose date range touches the nights ``[start, end)``,
-    best first: priority desc, then the newest (id desc), the order ``_night_prices``
-    relies on. One query."""
+def _store_rules(store_id: int) -> dict[int, list[PricingRule]]:
+    """Every active rule of the store's room types, by room type, best first: priority
+    desc, then the newest (id desc), the order ``_night_prices`` relies on. Reference data
+    (area ``room_catalog``): one query, none while the process holds them."""
+
+    def load() -> dict[int, list[PricingRule]]:
+        rules: dict[int, list[PricingRule]] = {}
+        for rule in PricingRule.objects.filter(store_id=store_id, is_active=True).order_by("-priority", "-id"):
+            rules.setdefault(rule.room_type_id, []).append(rule)
+        return rules
+
+    return cached_copy(ROOM_CATALOG, ("rules", store_id), load)
+
+
+def _active_rules(store_id: int, room_type_ids: Iterable[int], start: date, end: date) -> dict[int, list[PricingRule]]:
+    """The store's active rules of some of its room types whose date range touches the
+    nights ``[start, end)``, by room type id (every id present), best first."""
     last = end - timedelta(days=1)
-    rules = PricingRule.objects.filter(room_type_id__in=room_type_ids, is_active=True).filter(
-        Q(date_range_start__isnull=True) | Q(date_range_start__lte=last), Q(date_range_end__isnull=True) | Q(date_range_end__gte=start),
-    )
-    if store_id is not None:
-        rules = rules.filter(store_id=store_id)
-    return list(rules.order_by("-priority", "-id"))
+    rules = _store_rules(store_id)
+    return {
+        type_id: [
+            rule
+            for rule in rules.get(type_id, ())
+            if (rule.date_range_start is None or rule.date_range_start <= last)
+            and (rule.date_range_end is None or rule.date_range_end >= start)
+        ]
+        for type_id in room_type_ids
+    }
 
 
 def pricing_rules_for(*, room_type: RoomType, start: date, end: date) -> list[PricingRule]:
-    """Active rules of ``room_type`` whose date range touches ``[start, end)``, best first. One query."""
-    return _active_rules([room_type.pk], start, end)
+    """Active rules of ``room_type`` whose date range touches ``[start, end)``, best first.
+    Reference data: no query while the process holds the type's rules."""
+    return _active_rules(room_type.store_id, [room_type.pk], start, end)[room_type.pk]
 
 
 def pricing_rules_many(*, store, room_type_ids: Iterable[int], start: date, end: date) -> dict[int, list[PricingRule]]:
-    """``pricing_rules_for`` for several room types of ``store`` at once: ``{room type id:
-    rules best first}`` (every id present, ``[]`` without rules). One query."""
+    """``pricing_rules_for`` for several room types at once, ``store``'s rules only:
+    ``{room type id: rules best first}`` (every id present, ``[]`` without rules)."""
     ids = list(room_type_ids)
-    result: dict[int, list[PricingRule]] = {type_id: [] for type_id in ids}
-    if ids:
-        for rule in _active_rules(ids, start, end, store_id=store.pk):
-            result[rule.room_type_id].append(rule)  # the query's order is kept within each type
-    return result
+    return _active_rules(store.pk, ids, start, end) if ids else {}
 
 
 def rule_matches(rule: PricingRule, night: date, los: int | None) -> bool:
@@ -193,14 +209,35 @@ def room_type_list(*, store, filters: dict | None = None) -> QuerySet[RoomType]:
     return qs
 
 
+def _room_types(store):
+    """Every room type of ``store``: ``.get(id)`` gives the caller's own copy. Reference
+    data (area ``room_catalog``): one query, none while the process holds them."""
+
+    def load() -> dict[int, RoomType]:
+        return {t.pk: t for t in RoomType.objects.filter(store=store)}
+
+    return cached_copies(ROOM_CATALOG, ("types", store.pk), load)
+
+
 def room_get_with_type(*, store, room_id: int) -> Room | None:
-    """The room ``room_id`` of ``store`` with its ``room_type`` loaded, or None. One query."""
-    return Room.objects.select_related("room_type").filter(pk=room_id, store=store).first()
+    """The room ``room_id`` of ``store`` with its ``room_type`` set, or None: what the room
+    is (``ROOM_IDENTITY``) and its type from the reference cache (area ``room_catalog``:
+    the store's rooms in one query, then none); its housekeeping fields are deferred
+    (read fresh if asked for)."""
+
+    def load() -> dict[int, Room]:
+        return {room.pk: room for room in Room.objects.filter(store=store).only(*ROOM_IDENTITY)}
+
+    room = cached_copies(ROOM_CATALOG, ("rooms", store.pk), load).get(room_id)
+    if room is not None:
+        room.room_type = _room_types(store).get(room.room_type_id)
+    return room
 
 
 def room_type_get(*, store, room_type_id: int) -> RoomType | None:
-    """The room type ``room_type_id`` of ``store``, or None. One query."""
-    return RoomType.objects.filter(pk=room_type_id, store=store).first()
+    """The room type ``room_type_id`` of ``store``, or None. Reference data: no query
+    while the process holds the store's types."""
+    return _room_types(store).get(room_type_id)
 
 
 def room_type_lookup(*, store, ref: str) -> RoomType | None:
@@ -272,8 +309,15 @@ def grid_rooms(*, store) -> list[dict]:
 
 
 def grid_room_types(*, store) -> list[dict]:
-    """The store's active room types in display order. One query."""
-    return list(RoomType.objects.filter(store=store, is_active=True).order_by("sort_order", "id").values("id", "name", "default_price"))
+    """The store's active room types in display order: ``id``, ``name``, ``default_price``.
+    Reference data: kept in the process until a room type changes (no query then)."""
+
+    def load() -> tuple[tuple, ...]:
+        return tuple(
+            RoomType.objects.filter(store=store, is_active=True).order_by("sort_order", "id").values_list("id", "name", "default_price")
+        )
+
+    return [{"id": pk, "name": name, "default_price": price} for pk, name, price in cached(ROOM_CATALOG, ("grid", store.pk), load)]
 
 
 # Runs of consecutive locked nights of one lock in one room ("gaps and islands"), clipped

@@ -3,7 +3,6 @@
 itself is the front desk's (``apps/frontdesk/views.py``)."""
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -12,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from apps.common.errors import DomainError
+from apps.common.forms import add_domain_error
 from apps.common.pages import hx_events, is_htmx, next_url
 from apps.rooms import selectors, services
-from apps.common.forms import add_domain_error
 from apps.rooms.forms import HousekeepingForm, RoomLockForm
 from apps.rooms.models import Room, RoomLock
-from apps.tenancy.scope import StoreScopedPageMixin
 from apps.tenancy.business_day import store_local_date
+from apps.tenancy.scope import StoreScopedPageMixin
 
 Housekeeping = Room.Housekeeping
 

@@ -7,8 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.errors import DomainError
 from apps.common.error_codes import CommonErrorCode
+from apps.common.errors import DomainError
 from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.roles import MANAGE

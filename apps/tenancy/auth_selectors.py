@@ -2,31 +2,18 @@
 
 Every API request reads its token with the token's user and staff profile: the rows are
 kept in this process (``apps.tenancy.reference_cache``, area ``access``: the database
-bumps it with any change of a token, user or profile) pickled, and
-each request unpickles its own instances, so a request never shares an instance with
-another.
+bumps it with any change of a token, user or profile), each request with its own copy
+of the instances (``cached_copy``).
 """
 from __future__ import annotations
 
 import hashlib
-import pickle
 
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.authtoken.models import Token
 
 from apps.tenancy.models import ApiToken, WeChatBinding
-from apps.tenancy.reference_cache import ACCESS, cached
-
-
-def _frozen(token) -> bytes | None:
-    """A token with its user and the user's staff profile (or the cached absence of one),
-    pickled: Django pickles an instance with the related instances it holds."""
-    return None if token is None else pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _thawed(frozen: bytes | None):
-    """A fresh copy for the caller: requests never share an instance."""
-    return None if frozen is None else pickle.loads(frozen)  # bytes this process pickled itself
+from apps.tenancy.reference_cache import ACCESS, cached_copy
 
 
 def token_hash(raw: str) -> str:
@@ -41,11 +28,9 @@ def access_token_get(*, raw: str) -> ApiToken | None:
     key_hash = token_hash(raw)
 
     def load():
-        return _frozen(
-            ApiToken.objects.select_related("user", "user__staff").filter(key_hash=key_hash, kind=ApiToken.Kind.ACCESS).first()
-        )
+        return ApiToken.objects.select_related("user", "user__staff").filter(key_hash=key_hash, kind=ApiToken.Kind.ACCESS).first()
 
-    return _thawed(cached(ACCESS, ("bearer", key_hash), load, keep_none=False))
+    return cached_copy(ACCESS, ("bearer", key_hash), load, keep_none=False)
 
 
 def auth_token_get(*, key: str) -> Token | None:
@@ -54,9 +39,9 @@ def auth_token_get(*, key: str) -> Token | None:
     like ``access_token_get``."""
 
     def load():
-        return _frozen(Token.objects.select_related("user", "user__staff").filter(key=key).first())
+        return Token.objects.select_related("user", "user__staff").filter(key=key).first()
 
-    return _thawed(cached(ACCESS, ("drf", key), load, keep_none=False))
+    return cached_copy(ACCESS, ("drf", key), load, keep_none=False)
 
 
 def refresh_token_get(*, raw: str) -> ApiToken | None:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils import timezone
 
+from apps.common.queries import one_or_none
 from apps.tenancy.models import Store, StoreBusinessDay
 from apps.tenancy.reference_cache import BUSINESS_DAY, cached, reference_changed
 
@@ -44,7 +45,7 @@ def business_day_get(*, store: Store) -> StoreBusinessDay:
     """The store's business-day row, created on first use at the store's calendar date
     (``INSERT ... ON CONFLICT DO NOTHING``: concurrent first uses agree on one row). One
     query once it exists."""
-    day = StoreBusinessDay.objects.filter(store_id=store.pk).first()
+    day = one_or_none(StoreBusinessDay.objects.filter(store_id=store.pk))
     if day is None:
         StoreBusinessDay.objects.bulk_create(
             [StoreBusinessDay(store_id=store.pk, business_date=store_local_date(store=store), opened_at=timezone.now())],
@@ -63,9 +64,15 @@ def business_date(*, store: Store) -> date:
 
 
 def business_dates(*, stores: Sequence[Store], now: datetime | None = None) -> dict[int, date]:
-    """Each store's business date, by store id, in one query; a store whose business day
-    was never used is at its calendar date (as ``business_day_get`` would start it)."""
-    known = dict(StoreBusinessDay.objects.filter(store_id__in=[s.pk for s in stores]).values_list("store_id", "business_date"))
+    """Each store's business date, by store id (one query, none while the reference cache
+    holds them); a store whose business day was never used is at its calendar date (as
+    ``business_day_get`` would start it)."""
+    ids = tuple(sorted(s.pk for s in stores))
+
+    def load() -> tuple[tuple[int, date], ...]:
+        return tuple(StoreBusinessDay.objects.filter(store_id__in=ids).values_list("store_id", "business_date"))
+
+    known = dict(cached(BUSINESS_DAY, ("dates", ids), load))
     return {s.pk: known.get(s.pk) or store_local_date(store=s, now=now) for s in stores}
 
 
@@ -99,7 +106,7 @@ def posting_business_date(*, store_id: int) -> date:
     if not connection.in_atomic_block:
         raise RuntimeError("posting_business_date() must run inside the posting's transaction")
     _gate("pg_advisory_xact_lock_shared", store_id)
-    day = StoreBusinessDay.objects.filter(store_id=store_id).values_list("business_date", flat=True).first()
+    day = one_or_none(StoreBusinessDay.objects.filter(store_id=store_id).values_list("business_date", flat=True))
     if day is not None:
         return day
     return business_day_get(store=Store.objects.get(pk=store_id)).business_date

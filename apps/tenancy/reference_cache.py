@@ -26,10 +26,11 @@ the area and the request read the versions again.
 Outside a request (Celery tasks, commands) the versions are read at every use.
 Entries are per tenant schema and area, at most ``MAX_ENTRIES`` each (least recently
 used first out). Values are returned as stored: callers cache immutable values (tuples,
-frozensets, bytes) or copy what they hand on.
+frozensets, bytes) or use ``cached_copy``, which hands each caller its own copy.
 """
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -101,6 +102,39 @@ def cached(area: str, key: Hashable, load: Callable[[], T], *, keep_none: bool =
         if len(entries) > MAX_ENTRIES:
             entries.popitem(last=False)
     return value
+
+
+def cached_copy(area: str, key: Hashable, load: Callable[[], T], *, keep_none: bool = True) -> T:
+    """``cached`` for mutable values (model instances and lists of them, with the related
+    instances they hold): kept pickled, each caller gets its own copy, so no request ever
+    shares an instance with another."""
+
+    def frozen():
+        value = load()
+        return None if value is None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    data = cached(area, key, frozen, keep_none=keep_none)
+    return None if data is None else pickle.loads(data)  # bytes this process pickled itself
+
+
+class Copies:
+    """Instances by key, each kept pickled: ``get`` hands out a fresh copy of one."""
+
+    def __init__(self, instances: dict[Hashable, Any]):
+        self._frozen = {k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in instances.items()}
+
+    def get(self, key: Hashable) -> Any | None:
+        data = self._frozen.get(key)
+        return None if data is None else pickle.loads(data)  # bytes this process pickled itself
+
+    def __len__(self) -> int:
+        return len(self._frozen)
+
+
+def cached_copies(area: str, key: Hashable, load: Callable[[], dict[Hashable, Any]]) -> Copies:
+    """``cached_copy`` for a table's rows read at once (``load()``: instances by key), of
+    which callers want one at a time: one query, then a copy of the one asked for."""
+    return cached(area, key, lambda: Copies(load()))
 
 
 def reference_changed(*areas: str) -> None:

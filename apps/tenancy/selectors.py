@@ -10,6 +10,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from guardian.models import UserObjectPermission
 
+from apps.common.queries import one_or_none
 from apps.tenancy.models import Setting, StaffProfile, Store
 from apps.tenancy.reference_cache import ACCESS as REFERENCE_ACCESS
 from apps.tenancy.reference_cache import cached
@@ -39,7 +40,7 @@ def store_list_active() -> QuerySet[Store]:
 
 def store_get_active(*, store_id: int) -> Store | None:
     """The active store ``store_id``, or None."""
-    return Store.objects.filter(pk=store_id, is_active=True).first()
+    return one_or_none(Store.objects.filter(pk=store_id, is_active=True))
 
 
 def store_list_by_ids(*, store_ids) -> list[Store]:
@@ -105,7 +106,7 @@ def store_get_with_perms(*, user: AbstractBaseUser, store_id: int) -> tuple[Stor
     holds on it (a subset of {access_store, manage_store}; both for a tenant admin). Cached;
     else one query."""
     if not user.is_authenticated:
-        return Store.objects.filter(pk=store_id, is_active=True).first(), frozenset()
+        return one_or_none(Store.objects.filter(pk=store_id, is_active=True)), frozenset()
 
     def load():
         return _store_rows(Store.objects.filter(pk=store_id, is_active=True), user)

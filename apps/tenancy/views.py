@@ -13,7 +13,13 @@ from apps.tenancy.models import StaffProfile
 from apps.tenancy.scope import StoreScopedPageMixin, store_resolve
 from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_for_user
 from apps.tenancy.services import staff_set_current_store
-from apps.tenancy.throttling import LoginThrottled, client_ip, login_throttle_check, login_throttle_failure, login_throttle_success
+from apps.tenancy.throttling import (
+    LoginThrottled,
+    client_ip,
+    login_throttle_check,
+    login_throttle_failure,
+    login_throttle_success,
+)
 
 
 @login_required

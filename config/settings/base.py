@@ -107,6 +107,18 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Persistent connections: a new connection per request costs ~3x throughput.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Server-side parameter binding, and each statement prepared on a connection from its
+# second use (Django's documented OPTIONS, passed on to psycopg): PostgreSQL parses and
+# plans a request's statements once per connection instead of at every request. A
+# prepared statement is planned again by PostgreSQL when search_path changes, so it
+# follows the tenant (docs/tenancy.md). DB_PREPARE_THRESHOLD=none switches preparing off
+# (a transaction-mode PgBouncer before PostgreSQL 17 needs that).
+_prepare = env("DB_PREPARE_THRESHOLD", default="2")
+DATABASES["default"]["OPTIONS"] = {
+    **DATABASES["default"].get("OPTIONS", {}),
+    "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
+    "prepare_threshold": None if _prepare.lower() == "none" else int(_prepare),
+}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,9 +7,9 @@ import pytest
 
 from apps.folios.models import Folio, FolioEvent, FolioTransaction
 from apps.folios.services import folio_post_room_night, folio_post_room_nights
+from apps.orders.tests.factories import stay
 from apps.tenancy.business_day import store_local_date
 from tests.fixtures import set_business_date
-from apps.orders.tests.factories import stay
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from apps.orders.tests.factories import booking
 from tests.browser import login, screenshot
 from tests.world import PASSWORD
-from apps.orders.tests.factories import booking
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,6 @@
 """Fixtures of the owner app's API tests: bearer log-ins, a store with rooms and orders."""
 from __future__ import annotations
 
-
 import pytest
 
 from apps.orders.tests.factories import room_type_with_rooms

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from apps.night_audit.models import DailyStoreStats
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order
-from apps.night_audit.models import DailyStoreStats
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/overview/"

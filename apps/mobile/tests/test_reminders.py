@@ -10,11 +10,11 @@ from django_tenants.utils import tenant_context
 from rest_framework.fields import DateTimeField
 
 from apps.mobile.selectors import reminders_poll
-from apps.orders.feed import FeedCursor
 from apps.orders import services
+from apps.orders.feed import FeedCursor
 from apps.orders.models import Order, OrderEvent
-from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/reminders/"

@@ -8,7 +8,6 @@ from apps.mobile.tests.conftest import m
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.services import room_lock_create
-from apps.frontdesk.tests.test_grid import GRID_QUERIES
 
 S = Order.Status
 
@@ -113,4 +112,5 @@ def test_room_status_query_count_does_not_grow_with_rooms_or_days(login, store, 
         make_order(store, room_type=rt2, room=room, arrival=today + timedelta(days=i % 3), nights=2)
     make_order(store, room_type=rt2, room=rooms[7], status=S.CHECKED_IN, nights=3)
     big = _count(c, m(store, f"room-status/?start={today.isoformat()}&days=31"))
-    assert small == big == scoped + GRID_QUERIES  # the grid's, pinned by apps/rooms/tests/test_grid.py
+    assert small == big  # the grid's constant count (apps/frontdesk/tests/test_grid.py)
+    assert big > scoped

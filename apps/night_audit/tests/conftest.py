@@ -11,8 +11,8 @@ import pytest
 
 from apps.orders.models import Order
 from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
-from tests.fixtures import set_business_date
 from apps.tenancy.business_day import store_local_date
+from tests.fixtures import set_business_date
 
 Status = Order.Status
 

@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apps.night_audit.selectors import audit_due_at, audit_settings, business_day_info, stores_due_for_audit
-from tests.fixtures import set_business_date
 from apps.tenancy.models import Setting, Store
+from tests.fixtures import set_business_date
 
 SH = ZoneInfo("Asia/Shanghai")
 

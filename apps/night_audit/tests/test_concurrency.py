@@ -7,13 +7,12 @@ from django_tenants.utils import tenant_context
 
 from apps.common.errors import DomainError
 from apps.folios.models import FolioTransaction
+from apps.night_audit.models import NightAudit
+from apps.night_audit.services import night_audit_run
 from apps.orders.models import Order
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
-from apps.night_audit.models import NightAudit
 from apps.tenancy.business_day import business_date, store_local_date
-from apps.night_audit.services import night_audit_run
-from tests.fixtures import set_business_date
-from tests.fixtures import run_concurrently
+from tests.fixtures import run_concurrently, set_business_date
 
 
 def _audit(store):

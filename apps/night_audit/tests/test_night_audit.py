@@ -9,17 +9,17 @@ import pytest
 from apps.common.errors import DomainError
 from apps.folios import services as folio_services
 from apps.folios.models import Folio, FolioTransaction
-from apps.orders.models import Order
 from apps.night_audit import services
 from apps.night_audit.models import DailyStoreStats, NightAudit
-from apps.tenancy.models import StoreBusinessDay
-from apps.tenancy.business_day import business_date, business_day_roll
 from apps.night_audit.services import night_audit_run
-from tests.fixtures import set_business_date
+from apps.orders.models import Order
 from apps.orders.tests.factories import stay
 from apps.rooms import inventory
 from apps.rooms.models import RoomNight
 from apps.rooms.tests.factories import RoomLockFactory
+from apps.tenancy.business_day import business_date, business_day_roll
+from apps.tenancy.models import StoreBusinessDay
+from tests.fixtures import set_business_date
 
 Status = Order.Status
 Trigger = NightAudit.Trigger

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.night_audit.models import NightAudit
 from apps.orders.models import Order
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
-from apps.night_audit.models import NightAudit
 from apps.tenancy.models import StoreBusinessDay
 
 

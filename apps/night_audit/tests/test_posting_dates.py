@@ -12,13 +12,12 @@ from django_tenants.utils import tenant_context
 
 from apps.folios import services as folio_services
 from apps.folios.models import FolioTransaction
-from apps.orders.models import Order
-from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
 from apps.night_audit.models import DailyStoreStats
-from apps.tenancy.business_day import business_date, store_local_date
 from apps.night_audit.services import night_audit_run
+from apps.orders.models import Order
+from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms, stay
+from apps.tenancy.business_day import business_date, store_local_date
 from tests.fixtures import set_business_date
-from apps.orders.tests.factories import stay
 
 
 def _charge(order, amount: str, description: str = "Minibar"):

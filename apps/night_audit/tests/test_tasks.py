@@ -8,9 +8,9 @@ from apps.common.tasks import beat_slot_lock, tenant_task
 from apps.folios.models import FolioTransaction
 from apps.night_audit import tasks
 from apps.night_audit.models import NightAudit
+from apps.orders.tests.factories import stay
 from apps.tenancy.business_day import business_date, store_local_date
 from tests.fixtures import set_business_date
-from apps.orders.tests.factories import stay
 
 
 def test_task_runs_in_the_tenant_named_by_schema_name(store, rt, day, world):

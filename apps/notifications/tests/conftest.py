@@ -9,8 +9,8 @@ import pytest
 from apps.contacts.models import Contact
 from apps.orders import services as order_services
 from apps.orders.models import Order
-from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import ChannelFactory, booking, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 
 PHONE = "13812345678"
 

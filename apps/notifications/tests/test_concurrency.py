@@ -10,8 +10,8 @@ from apps.notifications.models import Notification
 from apps.notifications.tests.conftest import book
 from apps.orders.models import OrderEvent
 from apps.orders.services import outbox as order_outbox
-from apps.tenancy.business_day import business_date
 from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 from tests.fixtures import run_concurrently
 
 

@@ -164,8 +164,8 @@ def test_one_kick_publishes_every_booking_committed_before_it_runs(committed_ten
 
     from apps.notifications.models import Notification
     from apps.orders import services as order_services
-    from apps.tenancy.business_day import business_date
     from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+    from apps.tenancy.business_day import business_date
 
     settings.PMS_OUTBOX_KICK_WINDOW_S = 3
     services._kick_runs_at.clear()

@@ -17,7 +17,7 @@ from apps.contacts.models import Contact
 from apps.contacts.services import contact_find_or_create
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
-from apps.orders.selectors import channel_of_type
+from apps.orders.selectors import channel_of_type, order_with_rows
 from apps.orders.services.channels import channel_defaults_ensure
 from apps.orders.services.inputs import ExtraIn, PartyIn, PersonIn, StayIn
 from apps.orders.services.lifecycle import order_check_in
@@ -112,7 +112,8 @@ def order_create(
     contacts (existing ones reused). Nights are priced by the rooms pricing rules now
     (``stay.nightly_prices`` overrides them) and the rate stays locked on the items.
     ``channel`` defaults to the store's direct (or walk-in) channel. ``allow_past_arrival``
-    is for stays already under way when they are entered (imports, demo data)."""
+    is for stays already under way when they are entered (imports, demo data). The order
+    returned carries the rows written with it (``order_with_rows``)."""
     room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
     adults, children = party.adults, party.children
     today = business_date(store=store)
@@ -197,7 +198,7 @@ def order_create(
             room_id=room.pk if room else None,
         )
     _after_commit("order.created", order, status=order.status)
-    return order
+    return order_with_rows(order, items=items, guests=order_guests, events=events)
 
 
 class DuplicateExternalRef(Exception):

@@ -9,8 +9,8 @@ import factory
 
 from apps.orders import services
 from apps.orders.models import Channel, Order
-from apps.tenancy.business_day import business_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
+from apps.tenancy.business_day import business_date
 
 Status = Order.Status
 

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.orders.models import Channel, Order
-from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.orders import services
+from apps.orders.models import Channel, Order
 from apps.orders.services import PersonIn
+from apps.orders.tests.factories import make_order, room_type_with_rooms
 
 S = Order.Status
 
@@ -72,6 +72,31 @@ def test_create_reservation_exact_shape(clerk, store, rt, tomorrow, direct, worl
     # what create answers is what retrieve answers
     again = clerk.get(url(store, f"orders/{order.pk}/")).json()
     assert again == data
+
+
+def test_create_answers_the_rows_it_wrote_as_retrieve_reads_them(clerk, store, rt, tomorrow):
+    # the 201 is rendered from what the booking wrote, not read back: same lines in the
+    # same order (nights by date, then extras by date, undated last), guests primary
+    # first, events in order
+    body = {
+        "room_type": rt.pk, "arrival": tomorrow.isoformat(), "departure": (tomorrow + timedelta(days=3)).isoformat(),
+        "confirm": True, "adults": 2,
+        "guests": [{"full_name": "李雷", "phone": "13900000001"}, {"full_name": "韩梅梅", "phone": "13900000002", "is_primary": True}],
+        "extras": [
+            {"description": "Late", "unit_price": "10.00", "service_date": (tomorrow + timedelta(days=2)).isoformat()},
+            {"description": "Any time", "unit_price": "5.00"},
+            {"description": "Early", "unit_price": "20.00", "service_date": tomorrow.isoformat()},
+        ],
+    }
+    response = clerk.post(url(store, "orders/"), body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert [i["description"] for i in data["items"] if i["kind"] == "extra"] == ["Early", "Late", "Any time"]
+    assert [g["full_name"] for g in data["guests"]] == ["韩梅梅", "李雷"]
+    assert [e["kind"] for e in data["events"]] == ["created", "confirmed"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert clerk.get(url(store, f"orders/{data['id']}/")).json() == data
+    assert len(ctx.captured_queries) > 0
 
 
 def test_create_confirmed_on_a_taken_room_is_409_and_creates_nothing(clerk, store, rt, tomorrow):

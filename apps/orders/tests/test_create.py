@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from apps.orders import services
 from apps.orders.models import Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.services import ExtraIn, PersonIn
-from apps.rooms.models import RoomNight, RoomTypeNight
 from apps.orders.tests.factories import booking
+from apps.rooms.models import RoomNight, RoomTypeNight
 
 S = Order.Status
 

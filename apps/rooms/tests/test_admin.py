@@ -6,8 +6,8 @@ import pytest
 from apps.rooms import inventory, services
 from apps.rooms.demo import seed
 from apps.rooms.models import PricingRule, Room, RoomLock, RoomType, RoomTypeNight
-from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
+from apps.tenancy.business_day import store_local_date
 
 ADMIN = "/t/alpha/admin/rooms"
 

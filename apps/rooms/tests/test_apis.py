@@ -6,8 +6,8 @@ import pytest
 
 from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
-from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import PricingRuleFactory, RoomFactory, RoomTypeFactory
+from apps.tenancy.business_day import store_local_date
 from tests.sql import queries
 
 

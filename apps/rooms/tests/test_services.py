@@ -11,8 +11,8 @@ from apps.common.errors import DomainError, DomainValidationError, NotFoundError
 from apps.rooms import inventory, services
 from apps.rooms.inventory import RoomTypeSoldOut, RoomUnavailable
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType, RoomTypeNight
-from apps.tenancy.business_day import store_local_date
 from apps.rooms.tests.factories import RoomFactory, RoomTypeFactory
+from apps.tenancy.business_day import store_local_date
 from tests.fixtures import run_concurrently
 
 
