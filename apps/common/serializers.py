@@ -17,7 +17,9 @@ it does what ``Serializer.to_representation`` does:
 - the value is ``instance[key]`` when the instance is a ``dict`` holding the field's one
   source key (and the value is not callable), else the field's own ``get_attribute``
   (defaults, dotted sources, ``SkipField`` and missing attributes handled by DRF);
-- ``None`` renders as ``None``; else ``field.to_representation(value)``; a nested
+- ``None`` renders as ``None``; an ``int`` of an ``IntegerField``, a ``str`` of a
+  ``CharField``, a ``bool`` of a ``BooleanField`` as it is (DRF's ``int(v)``, ``str(v)``,
+  ``bool`` mapping give it back unchanged); else ``field.to_representation(value)``; a nested
   ``OutputSerializer`` (or a ``many=True`` list of one: a manager is read with
   ``.all()``) renders through its own class's plan;
 - a ``DecimalField`` as DRF renders it by default (a string, ``decimal_places`` places,
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -45,9 +48,18 @@ from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 
 _VALUE, _NESTED, _LIST = 0, 1, 2
-# (field name, dict key or None, bound field, kind, render) with render the value's
-# renderer (kind _VALUE) or the nested class's plan
-Step = tuple[str, "str | None", serializers.Field, int, Any]
+# (field name, dict key or None, bound field, kind, render, same) with render the value's
+# renderer (kind _VALUE) or the nested class's plan, and ``same`` the type of the values
+# the renderer gives back unchanged (``int(v)`` of an int, ``str(v)`` of a str), or None
+Step = tuple[str, "str | None", serializers.Field, int, Any, "type | None"]
+# DRF's own renderers that give a value of this exact type back as it is
+_IDENTITY = {
+    serializers.IntegerField.to_representation: int,
+    serializers.CharField.to_representation: str,
+    serializers.BooleanField.to_representation: bool,
+}
+# Values of these types are never callable: no need to ask (DRF calls a callable value)
+_PLAIN = frozenset((str, int, bool, float, decimal.Decimal, date, datetime, time, list, dict, tuple))
 
 
 class _NotPlanned(Exception):
@@ -79,16 +91,17 @@ def _step(name: str, field: serializers.Field) -> Step:
         child = field.child
         if not isinstance(child, OutputSerializer) or type(field) is not serializers.ListSerializer:
             raise _NotPlanned
-        return name, key, field, _LIST, _plan_of(type(child))
+        return name, key, field, _LIST, _plan_of(type(child)), None
     if isinstance(field, serializers.BaseSerializer):
         if not isinstance(field, OutputSerializer):
             raise _NotPlanned
-        return name, key, field, _NESTED, _plan_of(type(field))
+        return name, key, field, _NESTED, _plan_of(type(field)), None
     if isinstance(field, serializers.SerializerMethodField | RelatedField | ManyRelatedField | serializers.HiddenField):
         raise _NotPlanned
-    if type(field).to_representation is serializers.DecimalField.to_representation:
-        return name, key, field, _VALUE, _decimal_renderer(field)
-    return name, key, field, _VALUE, field.to_representation
+    renderer = type(field).to_representation
+    if renderer is serializers.DecimalField.to_representation:
+        return name, key, field, _VALUE, _decimal_renderer(field), None
+    return name, key, field, _VALUE, field.to_representation, _IDENTITY.get(renderer)
 
 
 def _plan_of(cls: type[OutputSerializer]) -> list[Step]:
@@ -103,10 +116,13 @@ _MISSING = object()
 
 def _render(plan: list[Step], instance) -> dict:
     out = {}
-    as_dict = type(instance) is dict
-    for name, key, field, kind, render in plan:
-        value = instance.get(key, _MISSING) if as_dict else _MISSING
-        if value is _MISSING or callable(value):  # not a plain key of a dict: as DRF reads it
+    as_dict = instance.__class__ is dict
+    for name, key, field, kind, render, same in plan:
+        if as_dict and key in instance:
+            value = instance[key]
+            if value.__class__ not in _PLAIN and callable(value):
+                value = field.get_attribute(instance)  # DRF calls it
+        else:  # not a key of a dict: as DRF reads it
             try:
                 value = field.get_attribute(instance)
             except SkipField:
@@ -114,7 +130,7 @@ def _render(plan: list[Step], instance) -> dict:
         if value is None:
             out[name] = None
         elif kind == _VALUE:
-            out[name] = render(value)
+            out[name] = value if value.__class__ is same else render(value)
         elif kind == _NESTED:
             out[name] = _render(render, value)
         else:

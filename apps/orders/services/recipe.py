@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from apps.common.errors import DomainError, DomainValidationError
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Order, OrderEvent
+from apps.rooms.selectors import room_get_with_type, room_type_get
 from apps.tenancy.models import Store
+from apps.tenancy.selectors import store_get
 
 Status = Order.Status
 
@@ -23,8 +25,15 @@ def _user(actor):
 
 def _lock(order: Order) -> Order:
     """The order's row, locked until the end of the transaction, freshly read, with its
-    store, room type and room (one query)."""
-    return Order.objects.select_for_update(of=("self",)).select_related("store", "room_type", "room").get(pk=order.pk)
+    store, room type and room. One query: the three are reference data, from the
+    reference cache (a room's housekeeping fields are read on demand)."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    store = store_get(store_id=locked.store_id)
+    locked.store = store
+    locked.room_type = room_type_get(store=store, room_type_id=locked.room_type_id)
+    if locked.room_id is not None:
+        locked.room = room_get_with_type(store=store, room_id=locked.room_id)
+    return locked
 
 
 def _check_transition(order: Order, to: str) -> None:

@@ -87,9 +87,9 @@ def test_unknown_housekeeping_status_is_a_validation_error(store, clerk):
 
 def test_check_out_makes_any_room_dirty(store, clerk):
     room = RoomFactory(room_type=RoomTypeFactory(store=store), housekeeping="inspected")
-    room = services.room_mark_dirty(room=room, actor=clerk)
-    assert room.housekeeping == "dirty"
-    room = services.room_mark_dirty(room=room, actor=None)  # already dirty: still recorded
+    services.room_mark_dirty(room=room, actor=clerk)  # in the test's transaction, as in the check-out's
+    assert Room.objects.get(pk=room.pk).housekeeping == "dirty"
+    services.room_mark_dirty(room=room, actor=None)  # already dirty: still recorded
     assert Room.objects.get(pk=room.pk).housekeeping == "dirty"
     assert history(room) == [("inspected", "dirty", "check_out", clerk.pk), ("dirty", "dirty", "check_out", None)]
 
