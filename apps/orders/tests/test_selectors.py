@@ -4,6 +4,7 @@ from datetime import timedelta
 from apps.orders import selectors
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from tests.sql import queries
 
 S = Order.Status
 
