@@ -30,9 +30,25 @@ Two replays, reported apart:
   ``BENCH_THINK_S`` seconds (default 1: an owner reading a screen before the next tap).
   What an owner waits for when 16 owners use the app at the same time.
 
+**Open loop** (``BENCH_MODE=open``): requests are sent on a fixed schedule whatever
+the latency, ``BENCH_RPS`` per second (default 100) for ``BENCH_SECONDS``: a Poisson
+process (the arrival times of ``rps x seconds`` requests drawn uniformly over the
+window, sorted), each request the next step of the day of owner ``i % clients`` (each
+owner's store gets enough rooms for every round). A pool of sender threads sends each
+request at its time; its latency is measured from that *intended* time, so a slow
+answer delays and counts against the requests queued behind it (no coordinated
+omission). The run is rejected (``"rejected": true``, exit status 1) if fewer than 99 %
+of the scheduled requests were sent within the window (``achieved_rps``). Then the same
+schedule of ``GET healthz`` for ``BENCH_HEALTHZ_SECONDS`` (default 15): the CPU per
+request of both, from the same server, and their ratio (``cpu_ratio_to_healthz``).
+Target: p95 < 50 ms at 100 requests/s offered, 0 errors.
+
 Usage: python bench/owner_api.py   (env BENCH_CLIENTS=16, BENCH_STORES, BENCH_ROUNDS=30, BENCH_SECONDS=60,
-                                     BENCH_WORKERS, BENCH_THREADS (default gunicorn.conf.py), BENCH_THINK_S=1, BENCH_PACED_ROUNDS=10)
+                                     BENCH_WORKERS, BENCH_THREADS (default gunicorn.conf.py), BENCH_THINK_S=1, BENCH_PACED_ROUNDS=10;
+                                     BENCH_MODE=open, BENCH_RPS=100, BENCH_SENDERS=48, BENCH_HEALTHZ_SECONDS=15)
 Last line: {"bench": "owner_api", "rps": ..., "p50_ms": ..., "p95_ms": ..., "errors": 0, ..., "paced": {...}}
+       or, open: {"bench": "owner_api", "mode": "open", "offered_rps": 100, "achieved_rps": ..., "p95_ms": ...,
+                  "errors": 0, "cpu_ratio_to_healthz": ..., ...}
 """
 from __future__ import annotations
 
@@ -63,7 +79,13 @@ WORKERS, THREADS = server_config()
 THINK_S = float(os.environ.get("BENCH_THINK_S", 1.0))
 PACED_ROUNDS = min(int(os.environ.get("BENCH_PACED_ROUNDS", 10)), ROOMS)
 PASSWORD = "bench-pass-1"
-TYPES = (("大床房", "388.00", 12), ("双床房", "428.00", 12), ("家庭房", "688.00", 6))
+# Room types: name, price, share of the store's rooms (30 rooms: 12, 12, 6).
+TYPES = (("大床房", "388.00", 0.4), ("双床房", "428.00", 0.4), ("家庭房", "688.00", 0.2))
+MODE = os.environ.get("BENCH_MODE", "closed")
+OPEN_RPS = float(os.environ.get("BENCH_RPS", 100))
+SENDERS = int(os.environ.get("BENCH_SENDERS", 48))
+HEALTHZ_SECONDS = float(os.environ.get("BENCH_HEALTHZ_SECONDS", 15))
+STEPS = ("overview", "room_status", "reminders", "check_in", "check_out")
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗"
 
 
@@ -88,7 +110,7 @@ def yesterday_at(store, today):
         StoreBusinessDay.objects.filter(store_id=store.pk).update(business_date=today)
 
 
-def build_store(store, rnd: random.Random) -> dict:
+def build_store(store, rnd: random.Random, rooms_count: int = ROOMS) -> dict:
     """Rooms, channels and today's departures and arrivals of one store (its actions)."""
     from django.db import transaction
 
@@ -104,7 +126,9 @@ def build_store(store, rnd: random.Random) -> dict:
         channels = list(Channel.objects.filter(store=store))
         methods = [m for m in payment_methods_ensure(store=store) if m.method_type in ("cash", "wechat", "alipay")]
         rooms = []
-        for sort, (name, price, count) in enumerate(TYPES):
+        counts = [round(share * rooms_count) for _name, _price, share in TYPES]
+        counts[-1] = rooms_count - sum(counts[:-1])
+        for sort, ((name, price, _share), count) in enumerate(zip(TYPES, counts)):
             room_type = RoomType.objects.create(store=store, name=name, default_price=Decimal(price), capacity=2 + sort, sort_order=sort)
             for _ in range(count):
                 n = len(rooms)
@@ -140,12 +164,12 @@ def build_store(store, rnd: random.Random) -> dict:
                                          departure=today + timedelta(days=6)))
         room_lock_create(store=store, room=rooms[-1], lock_type="maintenance", start_date=today + timedelta(days=5),
                          end_date=today + timedelta(days=7), reason="更换空调")
-    order = list(range(ROOMS))
+    order = list(range(rooms_count))
     rnd.shuffle(order)
     return {"store_id": store.pk, "actions": [(arrivals[i], departures[i].pk) for i in order]}
 
 
-def build(tenant, first_store) -> list[dict]:
+def build(tenant, first_store, rooms_count: int = ROOMS) -> list[dict]:
     from django_tenants.utils import tenant_context
 
     from apps.tenancy.services import store_create
@@ -155,7 +179,7 @@ def build(tenant, first_store) -> list[dict]:
     with tenant_context(tenant):
         stores = [first_store] + [store_create(name=f"分店{i + 1}", code=f"s{i + 1}") for i in range(STORES - 1)]
         for store in stores:
-            plans.append(build_store(store, rnd))
+            plans.append(build_store(store, rnd, rooms_count))
     return plans
 
 
@@ -276,7 +300,211 @@ def describe(label: str, run: dict) -> str:
     )
 
 
+def _schedule(rate: float, seconds: float, seed: int) -> list[float]:
+    """Send times (seconds from the start) of ``rate x seconds`` requests: a Poisson
+    process over the window, conditioned on its count (uniform times, sorted)."""
+    rnd = random.Random(seed)
+    return sorted(rnd.uniform(0, seconds) for _ in range(round(rate * seconds)))
+
+
+def open_loop(base: str, times: list[float], request, *, window: float, senders: int = SENDERS) -> dict:
+    """Send ``request(i, http)`` at ``times[i]`` (seconds from now) whatever the latency:
+    a dispatcher puts each request on a queue at its time, ``senders`` threads (each its
+    own connection) send them. Latency is from the intended time. Returns the figures:
+    latencies by name, errors, requests sent within the ``window`` (seconds)."""
+    import queue
+
+    jobs: queue.Queue = queue.Queue()
+    latencies: dict[str, list[float]] = defaultdict(list)
+    outcomes: Counter = Counter()
+    error_samples: list[str] = []
+    sent_in_window = [0]
+    lock = threading.Lock()
+    start = [0.0]
+
+    def sender():
+        http = Http(base, {"Accept-Language": "zh-Hans"})
+        try:
+            while True:
+                job = jobs.get()
+                if job is None:
+                    return
+                i, intended = job
+                sent_at = time.perf_counter()
+                try:
+                    name, status, detail = request(i, http)
+                except Exception as exc:  # noqa: BLE001 - counted, the bench goes on
+                    name, status, detail = "transport", 0, repr(exc)
+                done = time.perf_counter()
+                with lock:
+                    latencies[name].append(done - intended)
+                    if sent_at - start[0] <= window + 0.001:
+                        sent_in_window[0] += 1
+                    if 200 <= status < 300:
+                        outcomes["ok"] += 1
+                    else:
+                        outcomes[f"{name}_{status}"] += 1
+                        if len(error_samples) < 10:
+                            error_samples.append(f"{name} {status}: {str(detail)[:200]}")
+        finally:
+            http.close()
+
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
+    for t in threads:
+        t.start()
+    start[0] = time.perf_counter()
+    for i, at in enumerate(times):
+        intended = start[0] + at
+        delay = intended - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        jobs.put((i, intended))
+    for _ in threads:
+        jobs.put(None)
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start[0]
+    return {"latencies": latencies, "outcomes": outcomes, "error_samples": error_samples, "window": window,
+            "sent_in_window": sent_in_window[0], "elapsed": elapsed, "requests": len(times)}
+
+
+def run_open(base: str, tenant, plans: list[dict], tokens: list[str]) -> dict:
+    """The owner's day on an open-loop schedule, then ``GET healthz`` on the same
+    schedule's rate: figures of both, CPU per request of both from the same server."""
+    prefix = f"/t/{tenant.slug}/api/v1"
+    times = _schedule(OPEN_RPS, SECONDS, seed=7)
+    # Request i is step ``k`` of owner ``i % clients``: the k-th of that owner's day.
+    steps = []
+    counters = [0] * CLIENTS
+    for i in range(len(times)):
+        owner = i % CLIENTS
+        steps.append((owner, counters[owner]))
+        counters[owner] += 1
+    cursors: list[str | None] = [None] * CLIENTS
+
+    def owner_request(i: int, http: Http):
+        owner, k = steps[i]
+        plan = plans[owner % len(plans)]
+        s = plan["store_id"]
+        arrival, departure = plan["actions"][k // len(STEPS)]
+        name = STEPS[k % len(STEPS)]
+        http.headers["Authorization"] = f"Bearer {tokens[owner]}"
+        if name == "overview":
+            status, data = http.request("GET", prefix + "/m/overview/", parse=False)
+        elif name == "room_status":
+            status, data = http.request("GET", prefix + f"/stores/{s}/m/room-status/?days=7", parse=False)
+        elif name == "reminders":
+            cursor = cursors[owner]
+            status, data = http.request("GET", prefix + "/m/reminders/" + (f"?cursor={cursor}" if cursor else ""))
+            if 200 <= status < 300:
+                cursors[owner] = data.get("next_cursor", cursor)
+        elif name == "check_in":
+            status, data = http.request("POST", prefix + f"/stores/{s}/m/orders/{arrival}/check-in/", {}, parse=False)
+        else:
+            status, data = http.request("POST", prefix + f"/stores/{s}/m/orders/{departure}/check-out/", {}, parse=False)
+        return name, status, data
+
+    def healthz_request(i: int, http: Http):
+        http.headers.pop("Authorization", None)
+        status, data = http.request("GET", f"/t/{tenant.slug}/healthz", parse=False)
+        return "healthz", status, data
+
+    meter = CpuMeter(base)
+    meter.start()
+    # A server that has been running: each worker has read the day once (not counted).
+    warm = Http(base, {"Accept-Language": "zh-Hans", "Authorization": f"Bearer {tokens[0]}"})
+    s0 = plans[0]["store_id"]
+    for _ in range(2 * WORKERS * THREADS):
+        for path in ("/m/overview/", f"/stores/{s0}/m/room-status/?days=7", "/m/reminders/"):
+            warm.request("GET", prefix + path, parse=False)
+        warm.close()  # the sync workers close each connection: the next one may go to another worker
+    warm.close()
+    day = open_loop(base, times, owner_request, window=SECONDS)
+    meter.stop(day["requests"])
+    health_times = _schedule(OPEN_RPS, HEALTHZ_SECONDS, seed=8)
+    health_meter = CpuMeter(base)
+    health_meter.start()
+    health = open_loop(base, health_times, healthz_request, window=HEALTHZ_SECONDS)
+    health_meter.stop(health["requests"])
+    return {"day": day, "meter": meter, "health": health, "health_meter": health_meter, "load": os.getloadavg()[0]}
+
+
+def main_open() -> None:
+    """The open-loop replay (module docstring): one JSON line, exit status 1 if rejected."""
+    import math
+
+    setup_django()
+    rooms = max(ROOMS, math.ceil(OPEN_RPS * SECONDS / len(STEPS) / CLIENTS))
+    tenant = None
+    started_build = time.perf_counter()
+    try:
+        tenant, store, _admin = fresh_tenant(prefix="own", store_name="总店")
+        plans = build(tenant, store, rooms)
+        build_s = time.perf_counter() - started_build
+        with quiet_server_log() as server_log, serve(workers=WORKERS, threads=THREADS) as base:
+            warm_up(base, [tenant])
+            tokens = []
+            login = Http(base, {"Accept-Language": "zh-Hans"})
+            for _ in range(CLIENTS):
+                status, body = login.request("POST", f"/t/{tenant.slug}/api/v1/auth/login/", {
+                    "username": "admin", "password": PASSWORD, "device": {"device_type": "wechat_mp", "app_version": "1.0.0"}})
+                if status != 200:
+                    raise SystemExit(f"log-in failed: {status} {body}")
+                tokens.append(body["access"])
+            login.close()
+            run = run_open(base, tenant, plans, tokens)
+    finally:
+        if tenant is not None:
+            drop_tenant(tenant)
+    day, health = run["day"], run["health"]
+    every = [x for values in day["latencies"].values() for x in values]
+    p = percentiles(every)
+    errors = sum(v for k, v in day["outcomes"].items() if k != "ok")
+    health_errors = sum(v for k, v in health["outcomes"].items() if k != "ok")
+    achieved = day["sent_in_window"] / day["window"] if day["window"] else 0.0
+    rejected = day["sent_in_window"] < 0.99 * day["requests"]
+    cpu, health_cpu = run["meter"].result or {}, run["health_meter"].result or {}
+    server_cpu = (cpu.get("app", 0) + cpu.get("db", 0)) or None
+    health_server_cpu = (health_cpu.get("app", 0) + health_cpu.get("db", 0)) or None
+    print(
+        f"open loop: {CLIENTS} owners, {STORES} stores x {rooms} rooms, gunicorn {WORKERS}x{THREADS}, {SENDERS} senders, "
+        f"setup {build_s:.1f} s; offered {OPEN_RPS:g}/s for {SECONDS:g} s ({day['requests']} requests), sent in the window "
+        f"{day['sent_in_window']} ({achieved:.1f}/s), all answered after {day['elapsed']:.1f} s; outcomes {dict(day['outcomes'])}; "
+        f"latency from the intended send time p50 {p['p50_ms']} ms p95 {p['p95_ms']} ms p99 {p['p99_ms']} ms; "
+        f"load average {run['load']:.1f}; owner day {run['meter'].summary()}; healthz {run['health_meter'].summary()}; "
+        f"server log: {server_log.summary()}"
+    )
+    for line in (day["error_samples"] + health["error_samples"])[:10]:
+        print(f"error: {line}")
+    if rejected:
+        print(f"REJECTED: sent {day['sent_in_window']} of {day['requests']} scheduled requests within the window (< 99 %)")
+    emit({
+        "bench": "owner_api",
+        "mode": "open",
+        "offered_rps": OPEN_RPS,
+        "achieved_rps": round(achieved, 1),
+        "p50_ms": p["p50_ms"],
+        "p95_ms": p["p95_ms"],
+        "p99_ms": p["p99_ms"],
+        "errors": errors + health_errors,
+        "requests": day["requests"],
+        "seconds": SECONDS,
+        "p95_ms_by_endpoint": {name: percentiles(v)["p95_ms"] for name, v in sorted(day["latencies"].items())},
+        "cpu_ms_per_request": cpu,
+        "healthz_cpu_ms_per_request": health_cpu,
+        "cpu_ratio_to_healthz": round(server_cpu / health_server_cpu, 2) if server_cpu and health_server_cpu else None,
+        "healthz_p95_ms": percentiles([x for v in health["latencies"].values() for x in v])["p95_ms"],
+        "load_average": round(run["load"], 1),
+        "rejected": rejected,
+    })
+    if rejected:
+        raise SystemExit(1)
+
+
 def main() -> None:
+    if MODE == "open":
+        main_open()
+        return
     setup_django()
     tenants = []
     started_build = time.perf_counter()
