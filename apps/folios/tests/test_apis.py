@@ -11,7 +11,7 @@ from apps.folios import services
 from apps.folios.models import FolioTransaction
 from apps.folios.tests.factories import ExtraChargeItemFactory, charge, methods_for, pay, primary_folio
 from apps.orders.models import Order, OrderItem
-from apps.orders.tests.factories import make_order
+from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
 from apps.tenancy.business_day import business_date
 
 D = Decimal
@@ -178,8 +178,6 @@ def test_folio_of_another_tenant_is_404(api, folio, world):
 
 
 def test_move_to_a_folio_of_another_store_is_refused(api_clerk, store, folio, world, rt):
-    from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
-
     a2 = world.alpha.stores["A2"]
     ChannelFactory(store=a2, code="direct", name="Direct")
     rt2, rooms = room_type_with_rooms(a2, 1)

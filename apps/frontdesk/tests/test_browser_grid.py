@@ -10,7 +10,13 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from apps.orders.models import Order
+from apps.orders.services import PersonIn, channel_defaults_ensure, order_create
 from apps.orders.tests.factories import booking
+from apps.rooms import services as rooms
+from apps.tenancy.business_day import store_local_date
+from apps.tenancy.models import StaffProfile
+from apps.tenancy.services import staff_create
 from tests.browser import login, screenshot
 from tests.world import PASSWORD
 
@@ -20,11 +26,6 @@ pytestmark = pytest.mark.browser
 def desk_world(committed_tenant) -> SimpleNamespace:
     """A front-desk clerk, two room types (101-103 大床房, 201-202 双床房) and two stays:
     张三 in 101 and 李四 in 102, both from tomorrow for 2 nights. Built through the services."""
-    from apps.orders.services import PersonIn, channel_defaults_ensure, order_create
-    from apps.rooms import services as rooms
-    from apps.tenancy.business_day import store_local_date
-    from apps.tenancy.models import StaffProfile
-    from apps.tenancy.services import staff_create
 
     store = committed_tenant.store
     with tenant_context(committed_tenant.tenant):
@@ -75,8 +76,6 @@ def drag(page, source, target) -> None:
 
 
 def order_row(w, order_id):
-    from apps.orders.models import Order
-
     with tenant_context(w.tenant):
         order = Order.objects.get(pk=order_id)
     connection.set_schema_to_public()

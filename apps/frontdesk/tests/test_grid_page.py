@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from apps.orders.models import Channel
+from apps.orders.models import Channel, Order
 from apps.orders.services import PersonIn, order_check_in, order_create
 from apps.orders.tests.factories import booking
 from apps.rooms import services
@@ -209,8 +209,6 @@ def test_lock_of_another_stores_room_is_404(world, a1, clerk):
 def test_in_house_stays_move_by_room_only(world, a1, clerk):
     today, rooms = _populate(world, a1, n_rooms=1)
     with tenant_context(world.alpha.tenant):
-        from apps.orders.models import Order
-
         order = Order.objects.get(room=rooms[0])
         order_check_in(order=order, actor=None)
     html = clerk.get(_grid_url(a1, days=7)).content.decode()

@@ -9,6 +9,7 @@ from apps.folios.models import FolioEvent
 from apps.folios.tests.factories import charge, pay, primary_folio
 from apps.mobile.tests.conftest import m
 from apps.orders.models import Order, OrderEvent
+from apps.orders.services import PersonIn
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.models import HousekeepingEvent, Room
 
@@ -205,7 +206,6 @@ def _statements(client, path) -> int:
 
 def test_check_in_and_check_out_cost_the_same_whatever_the_stay(login, store, direct, today):
     """One night or five, one guest or three: the same number of statements per action."""
-    from apps.orders.services import PersonIn
 
     three = [PersonIn(full_name=name) for name in ("王一", "王二", "王三")]
     rt, rt.rooms_list = room_type_with_rooms(store, 4)

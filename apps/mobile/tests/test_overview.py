@@ -10,7 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from apps.orders import services
 from apps.orders.models import Order
 from apps.orders.tests.factories import booking, make_order, room_type_with_rooms
+from apps.reports.overview import overview_figures
+from apps.rooms.models import Room
 from apps.rooms.services import room_lock_create
+from apps.tenancy.services import store_create
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/overview/"
@@ -146,8 +149,6 @@ def _count(client, params) -> int:
 
 
 def test_overview_query_count_does_not_depend_on_the_number_of_stores(login, store, store2, rt, day):
-    from apps.tenancy.services import store_create
-
     admin, _ = login("alpha", "admin_a")
     on = day.isoformat()
     one = _count(admin, {"store": store.pk, "date": on})
@@ -164,9 +165,6 @@ def test_the_overview_on_one_connection_follows_the_tenant(world, store, rt, day
     """Two tenants whose stores have the same id, read one after the other on the same
     connection: each overview counts its own tenant's rooms."""
     from django_tenants.utils import tenant_context
-
-    from apps.reports.overview import overview_figures
-    from apps.rooms.models import Room
 
     alpha = overview_figures(stores=[store], day=day)
     alpha_rooms = Room.objects.filter(store=store, is_active=True).count()

@@ -14,6 +14,7 @@ from apps.orders import services
 from apps.orders.feed import FeedCursor
 from apps.orders.models import Order, OrderEvent
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from apps.rooms.models import Room
 from apps.tenancy.business_day import business_date
 
 S = Order.Status
@@ -229,7 +230,6 @@ def test_a_first_poll_while_a_write_is_in_flight_does_not_skip_it(gap_world, dja
 
 def test_a_long_transaction_that_writes_no_order_event_does_not_hold_reminders_back(gap_world, django_db_blocker):
     """Only transactions holding a write lock on the event table can hold unsettled ids."""
-    from apps.rooms.models import Room
 
     ct, store, early, late = gap_world
     written, release = threading.Event(), threading.Event()

@@ -17,8 +17,8 @@ from apps.orders.tests.factories import stay
 from apps.rooms import inventory
 from apps.rooms.models import RoomNight
 from apps.rooms.tests.factories import RoomLockFactory
-from apps.tenancy.business_day import business_date, business_day_roll
-from apps.tenancy.models import StoreBusinessDay
+from apps.tenancy.business_day import business_date, business_day_roll, store_local_date
+from apps.tenancy.models import Setting, StoreBusinessDay
 from tests.fixtures import set_business_date
 
 Status = Order.Status
@@ -100,8 +100,6 @@ def test_refuses_a_date_after_the_business_date_and_changes_nothing(store, rt, d
 
 
 def test_refuses_to_close_the_calendar_day_before_its_audit_time(store, rt):
-    from apps.tenancy.business_day import store_local_date
-
     today = store_local_date(store=store)
     set_business_date(store, today)  # default audit time 04:00: today's is due tomorrow morning
 
@@ -150,8 +148,6 @@ def test_no_shows_are_marked_with_policy_mark(store, rt, day):
 
 
 def test_no_shows_are_only_listed_with_policy_keep(store, rt, day):
-    from apps.tenancy.models import Setting
-
     Setting.objects.create(store=store, group="audit", key="no_show_policy", value="keep")
     due = stay(store, rt, 0, arrival=day, status=Status.CONFIRMED)
 

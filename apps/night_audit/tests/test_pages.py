@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.night_audit.models import NightAudit
 from apps.orders.models import Order
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
+from apps.tenancy.business_day import business_day_get
 from apps.tenancy.models import StoreBusinessDay
 
 
@@ -23,7 +24,6 @@ def base(store):
 
 def _day_over(store, days_ago: int = 1):
     """Make the open business date a day that is over (the audit refuses a day still going on)."""
-    from apps.tenancy.business_day import business_day_get
 
     day = business_day_get(store=store)
     past = timezone.localdate() - timedelta(days=days_ago)
@@ -62,7 +62,6 @@ def test_a_manager_closes_the_day_and_sees_the_record(store, browser_login, base
 
 def test_a_day_not_over_is_refused_with_the_reason(store, browser_login, base):
     manager = browser_login("alpha", "manager_a1")
-    from apps.tenancy.business_day import business_day_get
 
     day = business_day_get(store=store)
     StoreBusinessDay.objects.filter(pk=day.pk).update(business_date=timezone.localdate())

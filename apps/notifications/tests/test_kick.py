@@ -152,6 +152,9 @@ def test_bookings_committed_in_the_window_send_one_kick(store, rt, sent, not_eag
 
 # --- a real worker ---------------------------------------------------------------------------------------------
 
+from apps.orders import services as order_services
+from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 from tests.celery_worker import celery_app_sending, wait_for  # noqa: E402
 
 
@@ -163,9 +166,6 @@ def test_one_kick_publishes_every_booking_committed_before_it_runs(committed_ten
     from datetime import timedelta
 
     from apps.notifications.models import Notification
-    from apps.orders import services as order_services
-    from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
-    from apps.tenancy.business_day import business_date
 
     settings.PMS_OUTBOX_KICK_WINDOW_S = 3
     services._kick_runs_at.clear()

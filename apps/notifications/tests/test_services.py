@@ -22,6 +22,8 @@ from apps.notifications.services import (
 from apps.notifications.tests.conftest import PHONE, book
 from apps.orders import services as order_services
 from apps.orders.models import OrderEvent
+from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 from apps.tenancy.models import Setting
 
 Status = Notification.Status
@@ -231,8 +233,6 @@ def test_templates_store_then_tenant_then_shipped_and_language(store, rt, world,
 
 
 def test_tenant_template_applies_to_other_stores_and_english_store_setting(world, django_capture_on_commit_callbacks, in_alpha):
-    from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
-
     a2 = world.alpha.stores["A2"]
     ChannelFactory(store=a2, code="direct", name="Direct", channel_type="direct")
     rt2, _rooms = room_type_with_rooms(a2, 1)
@@ -255,8 +255,6 @@ def test_invalid_template_is_refused(store):
 
 
 def test_arrival_reminder_once_per_order_date_and_channel(store, rt, outbox, django_capture_on_commit_callbacks):
-    from apps.tenancy.business_day import business_date
-
     tomorrow = business_date(store=store) + timedelta(days=1)
     order = book(store, rt, arrival=tomorrow)
     later = book(store, rt, arrival=tomorrow + timedelta(days=1), phone="13900002222", email="later@example.com")
@@ -272,8 +270,6 @@ def test_arrival_reminder_once_per_order_date_and_channel(store, rt, outbox, dja
 
 
 def test_a_reminder_no_longer_true_is_skipped(store, rt, django_capture_on_commit_callbacks):
-    from apps.tenancy.business_day import business_date
-
     tomorrow = business_date(store=store) + timedelta(days=1)
     order = book(store, rt, arrival=tomorrow)
     arrival_reminders_queue(store=store, arrival=tomorrow)  # sends would run on commit: not here
@@ -315,7 +311,6 @@ def test_arrival_reminder_dispatch_inside_the_window(store, rt, world, monkeypat
             return Clock.at
 
     monkeypatch.setattr(tasks, "timezone", Clock)
-    from apps.tenancy.business_day import business_date
 
     tomorrow = business_date(store=store) + timedelta(days=1)
     book(store, rt, arrival=tomorrow)

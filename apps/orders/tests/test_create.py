@@ -7,11 +7,14 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.contacts.models import Contact
 from apps.orders import services
 from apps.orders.models import Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.services import ExtraIn, PersonIn
 from apps.orders.tests.factories import booking
+from apps.rooms.inventory import RoomTypeSoldOut, RoomUnavailable
 from apps.rooms.models import RoomNight, RoomTypeNight
+from apps.rooms.services import room_lock_create
 
 S = Order.Status
 
@@ -100,8 +103,6 @@ def test_after_a_refused_booking_the_next_booking_on_the_connection_succeeds(sto
     import pytest
     from django.db import transaction
 
-    from apps.rooms.inventory import RoomUnavailable
-
     def book(room):
         return services.order_create(**booking(
             store=store, actor=None, room_type=rt, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
@@ -119,10 +120,6 @@ def test_a_booking_of_nights_already_gone_is_refused_before_anything_is_written(
     """The refusal check (apps.rooms.inventory.stay_refusal) answers with the refusal the
     hold would give, before the contact, the order or its lines are written."""
     import pytest
-
-    from apps.contacts.models import Contact
-    from apps.rooms.inventory import RoomTypeSoldOut, RoomUnavailable
-    from apps.rooms.services import room_lock_create
 
     assert len(rt.rooms_list) == 2
     room, other = rt.rooms_list

@@ -2,11 +2,10 @@
 from apps.orders import demo, selectors
 from apps.orders.models import Channel, Order
 from apps.orders.tests.test_inventory import assert_inventory_consistent
+from apps.rooms import demo as rooms_demo
 
 
 def test_demo_seed_after_rooms(store, today):
-    from apps.rooms import demo as rooms_demo
-
     rooms_demo.seed(store=store)
     demo.seed(store=store)
     demo.seed(store=store)  # idempotent

@@ -1,3 +1,8 @@
+import socket
+
+from apps.common import health
+
+
 def test_error_shape_in_chinese_by_default(api, world):
     response = api("alpha").get("/t/alpha/api/v1/me/")
     assert response.status_code == 401
@@ -43,10 +48,6 @@ def test_healthz_reports_database_and_redis(client, db):
 def test_healthz_says_degraded_while_redis_is_unreachable_and_recovers(client, db, settings):
     """The probe's Redis client is kept per process; pointed at a port nothing listens
     on it answers 503, and with the real URL back it is healthy again."""
-    import socket
-
-    from apps.common import health
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
