@@ -232,7 +232,9 @@ def test_race_for_a_type_never_oversells(committed_tenant):
         rows = counters(rt.pk)
         assert all(held <= 3 for (_n, _c, _l, held) in rows)
         booked = [spans[i] for i, r in enumerate(results) if r == "ok"]
-        assert {n: held for (n, _c, _l, held) in rows} == {n: sum(n in s for s in booked) for n in (D1, D2, D3)}
+        # a night no committed booking held may have no counter row (its creator rolled back)
+        held_by_night = {D1: 0, D2: 0, D3: 0} | {n: held for (n, _c, _l, held) in rows}
+        assert held_by_night == {n: sum(n in s for s in booked) for n in (D1, D2, D3)}
         assert max(held for (*_x, held) in rows) == 3
 
 
