@@ -237,7 +237,8 @@ def test_a_long_transaction_that_writes_no_order_event_does_not_hold_reminders_b
     def housekeeper():
         try:
             with tenant_context(ct.tenant), transaction.atomic():
-                Room.objects.filter(store=store).update(housekeeping="dirty")  # a writer, of other rows
+                # a writer, of other rows: not the room confirming `late` locks
+                Room.objects.filter(store=store).exclude(pk=late.room_id).update(housekeeping="dirty")
                 written.set()
                 release.wait(30)
         finally:
@@ -251,7 +252,9 @@ def test_a_long_transaction_that_writes_no_order_event_does_not_hold_reminders_b
             assert written.wait(30)
             services.order_confirm(order=late, actor=None)
             polled = reminders_poll(stores=[store], cursor=cursor, limit=50)
+            housekeeper_still_open = thread.is_alive()
         finally:
             release.set()
             thread.join(30)
+        assert housekeeper_still_open  # the poll ran beside the open transaction, not after it
         assert [(e["kind"], e["order"]["id"]) for e in polled["events"]] == [("confirmed", late.pk)]
