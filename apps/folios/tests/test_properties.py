@@ -171,6 +171,7 @@ def check(model: Model, orders, folios, store):
     assert selectors.folio_reconcile(store=store)["diff"] == D("0.00")
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=25))
 def test_random_sequences_keep_the_ledger_totals_and_orders_in_step(steps, book, store, methods, clerk):

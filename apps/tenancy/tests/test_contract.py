@@ -112,6 +112,7 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=CONTRACT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_generated_typescript_client_type_checks(client, db):
     if not (shutil.which("node") and shutil.which("npm") and shutil.which("npx")):
         if os.environ.get("CI", "").lower() == "true":

@@ -1,0 +1,478 @@
+"""Upgrade from the release at commit 7245970: every migration of this code applies to a
+database that release populated, and the data it left reads the same through this code.
+
+The fixture ``tests/data/upgrade_7245970.sql.gz`` is a ``pg_dump`` of a database built by
+that release's own code (``scripts/make_upgrade_fixture.py``): public schema, template
+schema ``tpl_base``, tenant ``demo`` (``seed_demo``) and tenant ``upg`` (orders in every
+state, folio postings, a night audit run). Since that release the business day moved from
+``apps.reports`` to ``apps.tenancy`` and the night audit's records and daily figures to
+``apps.night_audit`` (state-only migrations: the tables keep their names and rows), and
+reference-version tables and triggers were added (``tenancy.0004``, ``rooms.0005``,
+``orders.0004``).
+
+The test loads the dump into a scratch database of its own (never the test database;
+dropped at the end), runs this code's release step (``manage.py setup_db``: ``migrate_schemas``
+of the public schema, then of every tenant schema, the template included) in a subprocess,
+and checks:
+
+- the dump is what it should be (exact row counts recorded below);
+- every row of every table of every schema is still there, column by column, and every
+  table, index, constraint, trigger and function of the dump still exists (only
+  ``django_migrations``, ``django_content_type`` and ``auth_permission`` may gain rows);
+- no migration is left to apply in any schema, and ``makemigrations --check`` finds none
+  to write;
+- the new tables and triggers exist in every tenant schema, and the triggers bump the
+  versions;
+- this code reads the old rows through its moved models and selectors (business dates,
+  night audits, daily figures, folio balances, the room grid) and writes on top of them
+  (a posting, a new tenant cloned from the upgraded template).
+
+The constants below (counts, dates, order codes) describe the committed dump: rebuilding
+it (``scripts/make_upgrade_fixture.py``) gives new dates and codes, to be copied here.
+
+Slow (about ten seconds): ``pytest -m slow tests/test_upgrade_from_7245970.py``.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "data" / "upgrade_7245970.sql.gz"
+TENANT_SCHEMAS = ("tpl_base", "t_demo", "t_upg")
+SCHEMAS = ("public", *TENANT_SCHEMAS)
+# Tables the migration run may add rows to (never remove): its own records, and what
+# post_migrate adds for new models.
+GROWING = {"django_migrations", "django_content_type", "auth_permission"}
+
+# Rows in the dump, recorded when it was built (scripts/make_upgrade_fixture.py).
+EXPECTED_ROWS = {
+    ("public", "tenancy_public_tenant"): 3,
+    ("public", "django_migrations"): 41,
+    ("tpl_base", "django_migrations"): 41,
+    ("tpl_base", "tenancy_store"): 0,
+    ("t_demo", "tenancy_store"): 2,
+    ("t_demo", "auth_user"): 4,
+    ("t_demo", "tenancy_staffprofile"): 4,
+    ("t_demo", "rooms_roomtype"): 6,
+    ("t_demo", "rooms_room"): 22,
+    ("t_demo", "rooms_roomlock"): 2,
+    ("t_demo", "rooms_roomnight"): 28,
+    ("t_demo", "contacts_contact"): 32,
+    ("t_demo", "orders_order"): 18,
+    ("t_demo", "orders_orderitem"): 38,
+    ("t_demo", "orders_orderevent"): 48,
+    ("t_demo", "folios_folio"): 14,
+    ("t_demo", "folios_foliotransaction"): 30,
+    ("t_demo", "reports_storebusinessday"): 2,
+    ("t_demo", "reports_nightaudit"): 0,
+    ("t_demo", "reports_dailystorestats"): 0,
+    ("t_upg", "tenancy_store"): 1,
+    ("t_upg", "auth_user"): 1,
+    ("t_upg", "rooms_roomtype"): 3,
+    ("t_upg", "rooms_room"): 11,
+    ("t_upg", "rooms_roomnight"): 8,
+    ("t_upg", "contacts_contact"): 6,
+    ("t_upg", "orders_order"): 6,
+    ("t_upg", "orders_orderitem"): 11,
+    ("t_upg", "orders_orderevent"): 17,
+    ("t_upg", "folios_folio"): 3,
+    ("t_upg", "folios_foliotransaction"): 8,
+    ("t_upg", "reports_storebusinessday"): 1,
+    ("t_upg", "reports_nightaudit"): 1,
+    ("t_upg", "reports_dailystorestats"): 1,
+}
+
+# Tenant upg (store "upg"): its night audit closed D = 2026-12-04, so its business date is
+# D + 1; the orders as the release left them (code: status, folio balances).
+UPG_AUDITED_DAY = "2026-12-04"
+UPG_BUSINESS_DATE = "2026-12-05"
+UPG_AUDIT_COUNTS = {"in_house": 1, "posted": 1, "no_shows": 1, "already_posted": 0, "departures_pending": 0}
+UPG_DAILY = {"date": UPG_AUDITED_DAY, "rooms_total": 11, "rooms_sold": 2, "room_revenue": "982.80",
+             "other_revenue": "10.00", "arrivals": 2, "no_shows": 1}
+UPG_ORDERS = {
+    "261204-00001": ("checked_out", ["0.00"]),
+    "261204-00002": ("checked_in", ["421.20"]),
+    "261204-00003": ("no_show", []),
+    "261204-00004": ("confirmed", ["-100.00"]),
+    "261204-00005": ("pending_confirmation", []),
+    "261204-00006": ("cancelled", []),
+}
+# The room grid of store upg from D for 7 nights (D .. D + 6), by room number: v(acant),
+# r(eserved), o(ccupied), x (out of order).
+UPG_GRID = {
+    "101": "ovvvvvv",  # checked out after night D
+    "102": "ooovvvv",  # in the house D .. D + 2
+    "103": "vvvvvvv",  # the no-show released its nights
+    "104": "vvvrrvv",  # booked D + 3 .. D + 4
+    "201": "vvvvvvv",  # cancelled
+    "204": "vvvvvvx",  # maintenance lock from D + 6
+}
+# Triggers tenancy.0004, rooms.0005 and orders.0004 add to every tenant schema: (table, trigger).
+NEW_TRIGGERS = {
+    ("auth_user", "reference_access"),
+    ("tenancy_staffprofile", "reference_access"),
+    ("tenancy_apitoken", "reference_access"),
+    ("authtoken_token", "reference_access"),
+    ("tenancy_store", "reference_access"),
+    ("guardian_userobjectpermission", "reference_access"),
+    ("reports_storebusinessday", "reference_business_day"),
+    ("orders_channel", "reference_channels"),
+    ("rooms_roomtype", "reference_room_catalog"),
+    ("rooms_pricingrule", "reference_room_catalog"),
+    ("rooms_room", "reference_room_catalog"),
+}
+
+# Run by this code against the upgraded database: what it reads from the old rows.
+READ = r'''
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+import django
+django.setup()
+from datetime import timedelta
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django_tenants.utils import tenant_context
+from apps.folios.selectors import folios_for_order
+from apps.frontdesk.selectors import room_grid
+from apps.night_audit.models import NightAudit
+from apps.night_audit.selectors import business_day_info, daily_stats_list
+from apps.night_audit.services import night_audit_run
+from apps.orders.models import Order
+from apps.tenancy.business_day import business_date
+from apps.tenancy.models import Store, StoreBusinessDay
+from apps.tenancy.public.models import Tenant
+
+
+LETTER = {"vacant": "v", "reserved": "r", "occupied": "o", "out_of_order": "x"}
+
+
+def pending():
+    executor = MigrationExecutor(connection)
+    return [f"{m.app_label}.{m.name}" for m, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())]
+
+
+out = {"pending": {}, "tenants": {}}
+connection.set_schema_to_public()
+out["pending"]["public"] = pending()
+for tenant in Tenant.objects.order_by("schema_name"):
+    with tenant_context(tenant):
+        out["pending"][tenant.schema_name] = pending()
+        if tenant.is_template:
+            continue
+        rows_before = StoreBusinessDay.objects.count()
+        codes = dict(Order.objects.values_list("id", "code"))
+        stores = {}
+        for store in Store.objects.order_by("pk"):
+            day = business_date(store=store)
+            info = business_day_info(store=store)
+            grid = room_grid(store=store, start=day - timedelta(days=1), days=7)
+            audits = []
+            for audit in NightAudit.objects.filter(store=store).order_by("business_date"):
+                again = night_audit_run(store=store, business_date=audit.business_date, trigger="manual")
+                audits.append({
+                    "business_date": audit.business_date, "status": audit.status, "counts": audit.counts,
+                    "rerun_ran": again.ran, "rerun_same": again.audit.pk == audit.pk,
+                })
+            stats = [
+                {k: getattr(s, k) for k in ("date", "rooms_total", "rooms_sold", "room_revenue", "other_revenue", "arrivals", "no_shows")}
+                for s in daily_stats_list(store=store, start=day - timedelta(days=60), end=day)
+            ]
+            stores[store.code] = {
+                "id": store.pk, "business_date": day, "info_business_date": info.business_date,
+                "last_audit": info.last_audit and info.last_audit.business_date,
+                "audits": audits, "daily": stats,
+                "grid_start": grid["start"],
+                "grid": {r["number"]: [LETTER[o] for o in r["occupancy"]] for r in grid["rooms"]},
+                "grid_free": {t["name"]: t["free"] for t in grid["room_types"]},
+                "grid_stays": sorted(codes[b["order_id"]] for r in grid["rooms"] for b in r["blocks"] if b["kind"] == "stay"),
+            }
+        orders = {
+            o.code: {"status": o.status, "store": o.store.code, "paid": o.paid_amount, "guest": o.primary_contact_name,
+                     "balances": [f.balance for f in folios_for_order(store=o.store, order_id=o.pk)]}
+            for o in Order.objects.select_related("store").order_by("code")
+        }
+        out["tenants"][tenant.slug] = {
+            "stores": stores, "orders": orders, "business_days_created": StoreBusinessDay.objects.count() - rows_before,
+        }
+print("RESULT " + json.dumps(out, default=str))
+'''
+
+# Run by this code after the checks above: writes on top of the old rows.
+WRITE = r'''
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+import django
+django.setup()
+from decimal import Decimal
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django_tenants.utils import tenant_context
+from apps.folios.models import Folio
+from apps.folios.services import folio_post_charge
+from apps.orders.models import Order
+from apps.tenancy.public.models import Tenant
+from apps.tenancy.public.services import tenant_provision
+
+out = {}
+with tenant_context(Tenant.objects.get(slug="upg")):
+    order = Order.objects.get(code="261204-00002")
+    folio = Folio.objects.get(order=order, is_primary=True)
+    tx = folio_post_charge(folio=folio, actor=None, description="upgrade check", unit_price=Decimal("12.50"))
+    folio.refresh_from_db()
+    out["posting"] = {"business_date": tx.business_date, "balance": folio.balance}
+tenant, store, admin = tenant_provision(
+    slug="after", name="After the upgrade", store_name="After", admin_username="admin", admin_password="after-pass-1",
+)
+with tenant_context(tenant):
+    executor = MigrationExecutor(connection)
+    out["after"] = {
+        "schema": tenant.schema_name,
+        "pending": [f"{m.app_label}.{m.name}" for m, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())],
+    }
+print("RESULT " + json.dumps(out, default=str))
+'''
+
+
+def _base_url() -> str:
+    return os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/pms"
+
+
+def _url_for(db: str) -> str:
+    return urlunsplit(urlsplit(_base_url())._replace(path=f"/{db}"))
+
+
+def _env(url: str) -> dict:
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test", "LOG_LEVEL": "WARNING",
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _run(args: list[str], url: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=False, cwd=ROOT, env=_env(url), capture_output=True, text=True, timeout=timeout)
+
+
+def _result(proc: subprocess.CompletedProcess) -> dict:
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-8000:]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def _tables(conn) -> dict[tuple[str, str], list[str]]:
+    """(schema, table) -> its columns in order, for every table of SCHEMAS."""
+    rows = conn.execute(
+        """
+        SELECT c.table_schema, c.table_name, array_agg(c.column_name::text ORDER BY c.ordinal_position)
+          FROM information_schema.columns c
+          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE t.table_type = 'BASE TABLE' AND c.table_schema = ANY(%s)
+         GROUP BY 1, 2
+        """,
+        [list(SCHEMAS)],
+    ).fetchall()
+    return {(schema, table): columns for schema, table, columns in rows}
+
+
+def _rows(conn, schema: str, table: str, columns: list[str]) -> list[str]:
+    """Every row of the table over ``columns``, as text, sorted."""
+    query = sql.SQL("SELECT ROW({})::text FROM {}.{}").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(schema), sql.Identifier(table)
+    )
+    return sorted(r[0] for r in conn.execute(query).fetchall())
+
+
+def _objects(conn) -> set[tuple]:
+    """Relations (tables, indexes, sequences), constraints with their definitions,
+    user triggers and functions of SCHEMAS."""
+    schemas = [list(SCHEMAS)]
+    relations = conn.execute(
+        "SELECT 'rel', n.nspname, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'i', 'S', 'v', 'p')", schemas,
+    ).fetchall()
+    constraints = conn.execute(
+        "SELECT 'con', n.nspname, r.relname || '.' || co.conname, pg_get_constraintdef(co.oid) FROM pg_constraint co"
+        " JOIN pg_class r ON r.oid = co.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ANY(%s)",
+        schemas,
+    ).fetchall()
+    triggers = conn.execute(
+        "SELECT 'trg', n.nspname, r.relname || '.' || t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+        " JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
+        " WHERE NOT t.tgisinternal AND n.nspname = ANY(%s)", schemas,
+    ).fetchall()
+    functions = conn.execute(
+        "SELECT 'fn', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p"
+        " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY(%s)", schemas,
+    ).fetchall()
+    return set(relations) | set(constraints) | set(triggers) | set(functions)
+
+
+def _triggers(conn, schema: str) -> set[tuple[str, str]]:
+    return set(conn.execute(
+        "SELECT r.relname::text, t.tgname::text FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
+        " JOIN pg_namespace n ON n.oid = r.relnamespace WHERE NOT t.tgisinternal AND n.nspname = %s",
+        [schema],
+    ).fetchall())
+
+
+@pytest.fixture
+def scratch_url():
+    """A database of its own, dropped at the end (whatever happened)."""
+    name = f"pms_upgrade_{uuid.uuid4().hex[:10]}"
+    admin_url = _url_for("postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _url_for(name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.mark.slow
+def test_upgrade_from_7245970(scratch_url):
+    psql = shutil.which("psql")
+    if psql is None:
+        pytest.skip("psql is needed to load the dump")
+    load = subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch_url, "-f", "-"],
+        check=False, input=gzip.decompress(FIXTURE.read_bytes()), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300,
+    )
+    assert load.returncode == 0, load.stderr.decode()[-4000:]
+
+    # --- before: the dump is the one recorded; snapshot of its rows and objects --------
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        before_tables = _tables(conn)
+        before_rows = {key: _rows(conn, *key, cols) for key, cols in before_tables.items()}
+        before_objects = _objects(conn)
+        assert {key: len(before_rows[key]) for key in EXPECTED_ROWS} == EXPECTED_ROWS
+        assert not conn.execute("SELECT to_regclass('t_upg.tenancy_referenceversion')").fetchone()[0]
+        # order code -> balances of its folios, from the old tables
+        old_balances = {
+            (schema, code): [str(b) for b in balances]
+            for schema in ("t_demo", "t_upg")
+            for code, balances in conn.execute(sql.SQL(
+                "SELECT o.code, coalesce(array_agg(f.balance ORDER BY f.is_primary DESC, f.id) FILTER (WHERE f.id IS NOT NULL), '{{}}')"
+                " FROM {s}.orders_order o LEFT JOIN {s}.folios_folio f ON f.order_id = o.id GROUP BY o.code"
+            ).format(s=sql.Identifier(schema))).fetchall()
+        }
+        old_dates = dict(conn.execute(
+            "SELECT 'demo:' || s.code, d.business_date::text FROM t_demo.reports_storebusinessday d"
+            " JOIN t_demo.tenancy_store s ON s.id = d.store_id"
+            " UNION ALL SELECT 'upg:' || s.code, d.business_date::text FROM t_upg.reports_storebusinessday d"
+            " JOIN t_upg.tenancy_store s ON s.id = d.store_id"
+        ).fetchall())
+        demo_rooms = dict(conn.execute(
+            "SELECT s.code, count(*) FROM t_demo.rooms_room r JOIN t_demo.tenancy_store s ON s.id = r.store_id"
+            " WHERE r.is_active GROUP BY s.code"
+        ).fetchall())
+    assert old_dates["upg:upg"] == UPG_BUSINESS_DATE
+
+    # --- the upgrade: this code's release step -----------------------------------------
+    migrate = _run([sys.executable, "manage.py", "setup_db", "-v", "1"], scratch_url)
+    assert migrate.returncode == 0, migrate.stdout[-6000:] + migrate.stderr[-8000:]
+    check = _run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], scratch_url)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # --- after: every old row and object is still there ---------------------------------
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        after_tables = _tables(conn)
+        lost, changed = [], []
+        for key, cols in before_tables.items():
+            if key not in after_tables:
+                lost.append(f"{key[0]}.{key[1]} (table gone)")
+                continue
+            missing_cols = [c for c in cols if c not in after_tables[key]]
+            if missing_cols:
+                lost.append(f"{key[0]}.{key[1]} columns {missing_cols}")
+                continue
+            after = _rows(conn, *key, cols)
+            if key[1] in GROWING:
+                gone = sorted(set(before_rows[key]) - set(after))
+                if gone:
+                    changed.append(f"{key[0]}.{key[1]}: {len(gone)} old rows gone, e.g. {gone[:3]}")
+            elif after != before_rows[key]:
+                changed.append(
+                    f"{key[0]}.{key[1]}: {len(before_rows[key])} rows before, {len(after)} after; "
+                    f"gone e.g. {sorted(set(before_rows[key]) - set(after))[:2]}, new e.g. {sorted(set(after) - set(before_rows[key]))[:2]}"
+                )
+        assert not lost, lost
+        assert not changed, changed
+        missing_objects = sorted(before_objects - _objects(conn))
+        assert not missing_objects, missing_objects
+
+        # The new tables, function and triggers, in every tenant schema (the template too).
+        assert conn.execute("SELECT to_regprocedure('public.pms_reference_changed()')").fetchone()[0]
+        assert conn.execute("SELECT to_regclass('public.pms_reference_version')").fetchone()[0]
+        for schema in TENANT_SCHEMAS:
+            assert conn.execute("SELECT to_regclass(%s)", [f"{schema}.tenancy_referenceversion"]).fetchone()[0], schema
+            assert NEW_TRIGGERS <= _triggers(conn, schema), (schema, NEW_TRIGGERS - _triggers(conn, schema))
+        assert not conn.execute("SELECT to_regclass('public.tenancy_referenceversion')").fetchone()[0]
+
+    # --- this code reads the old rows through its own models and selectors -------------
+    read = _result(_run([sys.executable, "-c", READ], scratch_url))
+    assert read["pending"] == {"public": [], "tpl_base": [], "t_demo": [], "t_upg": []}
+    demo, upg = read["tenants"]["demo"], read["tenants"]["upg"]
+    created = (demo["business_days_created"], upg["business_days_created"])
+    assert created == (0, 0), f"business-day rows created on first use (demo, upg): {created}; the old rows were not read"
+
+    # Business day (moved reports -> tenancy): the dates the old rows hold.
+    for slug, tenant in (("demo", demo), ("upg", upg)):
+        for code, store in tenant["stores"].items():
+            assert store["business_date"] == store["info_business_date"] == old_dates[f"{slug}:{code}"], (slug, code)
+    store = upg["stores"]["upg"]
+    assert store["business_date"] == UPG_BUSINESS_DATE
+    # Night audit and daily figures (moved reports -> night_audit).
+    assert store["last_audit"] == UPG_AUDITED_DAY
+    [audit] = store["audits"]
+    assert audit["business_date"] == UPG_AUDITED_DAY and audit["status"] == "done"
+    assert {k: audit["counts"][k] for k in UPG_AUDIT_COUNTS} == UPG_AUDIT_COUNTS
+    assert audit["rerun_ran"] is False and audit["rerun_same"] is True  # the closed day answers with its record
+    [daily] = store["daily"]
+    assert {k: daily[k] for k in UPG_DAILY} == UPG_DAILY
+    assert all(not s["audits"] and not s["daily"] and s["last_audit"] is None for s in demo["stores"].values())
+
+    # Orders and their folio balances, as the old tables hold them.
+    assert {code: (o["status"], [str(b) for b in o["balances"]]) for code, o in upg["orders"].items()} == UPG_ORDERS
+    for slug, tenant in (("demo", demo), ("upg", upg)):
+        schema = f"t_{slug}"
+        assert len(tenant["orders"]) == EXPECTED_ROWS[(schema, "orders_order")]
+        for code, order in tenant["orders"].items():
+            assert [str(b) for b in order["balances"]] == old_balances[(schema, code)], (slug, code)
+    assert upg["orders"]["261204-00002"]["guest"] == "Stay Guest"
+
+    # The room grid (房态图) over the old inventory rows.
+    assert store["grid_start"] == UPG_AUDITED_DAY
+    grid = {number: "".join(occupancy) for number, occupancy in store["grid"].items()}
+    assert len(grid) == EXPECTED_ROWS[("t_upg", "rooms_room")]
+    assert {n: grid[n] for n in UPG_GRID} == UPG_GRID
+    assert store["grid_stays"] == ["261204-00001", "261204-00002", "261204-00004"]
+    for code, demo_store in demo["stores"].items():
+        assert len(demo_store["grid"]) == demo_rooms[code]
+        assert demo_store["grid_stays"], code  # the demo's stays around today
+
+    # --- the triggers bump the versions; this code writes on top of the old rows --------
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM t_upg.tenancy_referenceversion")
+        conn.execute("UPDATE t_upg.orders_channel SET name = name WHERE id = (SELECT min(id) FROM t_upg.orders_channel)")
+        conn.execute("UPDATE t_upg.rooms_room SET floor = floor WHERE number = '101'")
+        conn.execute("UPDATE t_upg.reports_storebusinessday SET opened_at = opened_at")
+        conn.execute("UPDATE t_upg.tenancy_store SET name = name")
+        bumped = {area for (area,) in conn.execute("SELECT area FROM t_upg.tenancy_referenceversion").fetchall()}
+        assert bumped == {"channels", "room_catalog", "business_day", "access"}
+    write = _result(_run([sys.executable, "-c", WRITE], scratch_url))
+    assert write["posting"] == {"business_date": UPG_BUSINESS_DATE, "balance": "433.70"}
+    assert write["after"]["pending"] == []
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        schema = write["after"]["schema"]
+        assert NEW_TRIGGERS <= _triggers(conn, schema), NEW_TRIGGERS - _triggers(conn, schema)
