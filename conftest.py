@@ -9,3 +9,18 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# What the fast loop (`make test ARGS="-m 'not slow'"`) leaves out, besides tests marked
+# `slow` by hand: real browsers, real Celery workers, and tests that commit a tenant of
+# their own for real (concurrency and isolation tests: ~1 s each to clone and drop it).
+_SLOW_MARKERS = ("browser", "worker")
+_SLOW_FIXTURES = ("committed_tenant",)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in _SLOW_MARKERS) or any(
+            name in getattr(item, "fixturenames", ()) for name in _SLOW_FIXTURES
+        ):
+            item.add_marker(pytest.mark.slow)
