@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
+from apps.common.serializers import OutputSerializer
 from apps.orders.tests.factories import ChannelFactory
 from apps.tenancy.business_day import business_date
 from apps.tenancy.models import StoreBusinessDay
@@ -216,3 +217,17 @@ def run_concurrently(fn, args_list, tenant=None):
     for t in threads:
         t.join()
     return results
+
+
+@pytest.fixture
+def drf_only(monkeypatch):
+    """``drf_only(True)``: from then on every ``OutputSerializer`` renders through DRF itself
+    (no plan), so a test can compare the two renderings; ``drf_only(False)`` undoes it."""
+
+    def switch(off: bool):
+        if off:
+            monkeypatch.setattr(OutputSerializer, "_plan", classmethod(lambda cls: None))
+        else:
+            monkeypatch.undo()
+
+    return switch

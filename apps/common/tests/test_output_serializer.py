@@ -8,24 +8,10 @@ from datetime import date, datetime, time
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
-import pytest
 from rest_framework import serializers
 
 from apps.common.fields import WallClockTimeField
 from apps.common.serializers import OutputSerializer
-
-
-@pytest.fixture
-def drf_only(monkeypatch):  # also in apps/mobile/tests/test_rendering.py
-    """Within the fixture's use: every OutputSerializer renders through DRF."""
-
-    def switch(off: bool):
-        if off:
-            monkeypatch.setattr(OutputSerializer, "_plan", classmethod(lambda cls: None))
-        else:
-            monkeypatch.undo()
-
-    return switch
 
 
 class Child(OutputSerializer):

@@ -7,27 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-
-from apps.common.serializers import OutputSerializer
 from apps.folios.tests.factories import charge, pay, primary_folio
 from apps.mobile.serializers import MobileOrderSerializer
 from apps.mobile.tests.conftest import m
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order, room_type_with_rooms
-
-
-@pytest.fixture
-def drf_only(monkeypatch):
-    """``drf_only(True)``: from then on every OutputSerializer renders through DRF."""
-
-    def switch(off: bool):
-        if off:
-            monkeypatch.setattr(OutputSerializer, "_plan", classmethod(lambda cls: None))
-        else:
-            monkeypatch.undo()
-
-    return switch
 
 
 def test_every_owner_app_and_order_response_renders_as_drf_renders_it(api, store, today, direct, drf_only):
