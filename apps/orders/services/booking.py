@@ -91,7 +91,6 @@ def _same_person(a: PersonIn, b: PersonIn | None) -> bool:
     return b is not None and (a.full_name.strip(), a.phone, a.id_type, a.id_number) == (b.full_name.strip(), b.phone, b.id_type, b.id_number)
 
 
-@transaction.atomic
 def order_create(
     *,
     store: Store,
@@ -113,7 +112,12 @@ def order_create(
     (``stay.nightly_prices`` overrides them) and the rate stays locked on the items.
     ``channel`` defaults to the store's direct (or walk-in) channel. ``allow_past_arrival``
     is for stays already under way when they are entered (imports, demo data). The order
-    returned carries the rows written with it (``order_with_rows``)."""
+    returned carries the rows written with it (``order_with_rows``).
+
+    The checks, and the refusal of nights already gone, read before the transaction that
+    writes: a refused booking ends no transaction of its own with a ROLLBACK, so the
+    connection keeps its prepared statements (psycopg deallocates them all at any
+    ROLLBACK) for the next request. The hold inside the transaction still decides."""
     room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
     adults, children = party.adults, party.children
     today = business_date(store=store)
@@ -132,7 +136,20 @@ def order_create(
         refusal = inventory.stay_refusal(room_type_id=room_type.pk, nights=nights, room_id=room.pk if room else None)
         if refusal is not None:
             raise refusal
+    with transaction.atomic():
+        return _order_write(
+            store=store, actor=actor, stay=stay, party=party, channel=channel, source=source, notes=notes,
+            external_ref=external_ref, extras=extras, confirm=confirm, today=today, nights=nights,
+        )
 
+
+def _order_write(
+    *, store: Store, actor, stay: StayIn, party: PartyIn, channel: Channel, source: str, notes: str,
+    external_ref: str | None, extras, confirm: bool, today: date, nights: list[date],
+) -> Order:
+    """The writes of ``order_create``, in its transaction."""
+    room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
+    adults, children = party.adults, party.children
     booker_contact, guest_rows = _contacts(store=store, booker=party.booker, guests=list(party.guests), actor=actor)
     primary = next((c for c, p in guest_rows if p), None) or booker_contact
     prices = stay.nightly_prices or _prices(room_type=room_type, arrival=arrival, departure=departure)

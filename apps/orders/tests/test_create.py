@@ -116,6 +116,32 @@ def test_after_a_refused_booking_the_next_booking_on_the_connection_succeeds(sto
     assert Order.objects.get(pk=again.pk).status == S.CONFIRMED
 
 
+def test_a_booking_refused_before_the_hold_leaves_the_connections_prepared_statements(store, rt, tomorrow, direct):
+    """A refusal read before the writes ends no transaction or savepoint with a ROLLBACK,
+    after which psycopg would deallocate every statement the connection had prepared
+    (PostgreSQL's own view, pg_prepared_statements, counts them)."""
+    import pytest
+
+    def book(room):
+        return services.order_create(**booking(
+            store=store, actor=None, room_type=rt, room=room, arrival=tomorrow, departure=tomorrow + timedelta(days=2),
+            confirm=True,
+        ))
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    for room in rt.rooms_list:  # statements run twice are prepared (prepare_threshold 2)
+        book(room)
+    before = prepared()
+    assert before > 0
+    with pytest.raises((RoomUnavailable, RoomTypeSoldOut)):
+        book(rt.rooms_list[0])
+    assert prepared() >= before
+
+
 def test_a_booking_of_nights_already_gone_is_refused_before_anything_is_written(store, rt, tomorrow, direct):
     """The refusal check (apps.rooms.inventory.stay_refusal) answers with the refusal the
     hold would give, before the contact, the order or its lines are written."""
