@@ -36,12 +36,15 @@ owner's API to DRF's own rendering.
 from __future__ import annotations
 
 import decimal
+import threading
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
 from django.core.signals import setting_changed
 from django.db.models.manager import BaseManager
+from django.utils import translation
+from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import ManyRelatedField, RelatedField
@@ -179,3 +182,40 @@ def _forget_plans(*, setting: str, **kwargs) -> None:
 
 
 setting_changed.connect(_forget_plans, dispatch_uid="output_serializer_plans")
+
+
+# A DRF serializer for a request's body whose fields are bound once per thread.
+#
+# ``Serializer(data=...)`` deep-copies every declared field (DRF runs each field's
+# ``__init__`` again) and binds it before validating. For a booking's
+# ``OrderCreateInSerializer`` (booker, guests and extras nested) that was ~0.8 ms of the
+# ~8 ms of app CPU a booking costs in process (cProfile, ``bench/booking_soak.py``'s
+# requests; 2026-12-07). Here a root serializer given no context takes the fields of a
+# template instance of its class, made once per (class, ``partial``, language) in each
+# thread; everything else (``initial_data``, ``validated_data``, ``errors``, the
+# ``validate`` hooks) is DRF's on the new instance.
+#
+# Why that validates the same: DRF's fields keep no state between calls of
+# ``run_validation``; what they read of their root is ``partial`` and ``context``, the
+# template's here (same ``partial``, no context). DRF formats the messages of limits
+# (``min_value``, ``max_length``…) lazily but keeps the first text made, so a template
+# serves one language. A thread validates one request at a time, so no template is
+# used by two calls at once. ``apps/common/tests/test_input_serializer.py`` compares
+# valid and invalid outcomes with DRF's, in both languages.
+#
+# (A comment, not a docstring: drf-spectacular would describe every subclass's schema with it.)
+class InputSerializer(serializers.Serializer):
+    @cached_property
+    def fields(self):
+        if self.parent is not None or self._context:
+            return super().fields
+        templates = _bound_inputs.__dict__.setdefault("templates", {})
+        key = (type(self), self.partial, translation.get_language())
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = type(self)(partial=self.partial)
+            serializers.Serializer.fields.__get__(template)  # deep-copied and bound here, once
+        return template.fields
+
+
+_bound_inputs = threading.local()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.common.fields import WallClockTimeField
-from apps.common.serializers import OutputSerializer
+from apps.common.serializers import InputSerializer, OutputSerializer
 from apps.orders.models import Channel, Order, OrderEvent, OrderItem
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -161,7 +161,7 @@ class OrderExtraInSerializer(serializers.Serializer):
     service_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class OrderCreateInSerializer(serializers.Serializer):
+class OrderCreateInSerializer(InputSerializer):
     walk_in = serializers.BooleanField(
         default=False, help_text="A guest at the desk: created, confirmed and checked in at once (needs room; arrival is today)."
     )
