@@ -35,6 +35,12 @@ def make_handler(api: str, root: Path):
         def log_message(self, format, *args):  # noqa: A002 - quiet
             pass
 
+        def handle(self):
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser went away (a reload, an aborted request)
+
         def _proxy(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
