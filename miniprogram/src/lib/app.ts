@@ -159,7 +159,8 @@ let timer: ReturnType<typeof setInterval> | null = null;
 export function startPolling() {
   if (timer) return;
   reminders.polling = true;
-  pollReminders().catch(() => undefined);
+  // The first poll waits for the first screen's own requests (the reminders page polls on show).
+  setTimeout(() => { if (timer) pollReminders().catch(() => undefined); }, 1000);
   timer = setInterval(() => pollReminders().catch(() => undefined), POLL_MS);
 }
 export function stopPolling() {
