@@ -13,4 +13,6 @@ interface ImportMetaEnv {
   readonly VITE_PMS_POLL_MS?: string;
   /** "1": H5 offers WeChat log-in through the development fake code2Session client. */
   readonly VITE_PMS_FAKE_WECHAT?: string;
+  /** "1" (test builds): the H5 app exposes its API client as window.__pms. */
+  readonly VITE_PMS_TEST_HOOKS?: string;
 }

@@ -24,8 +24,9 @@ SCHEMA_JSON = APP / "openapi.json"
 SCHEMA_TS = APP / "src" / "api" / "schema.d.ts"
 OFFLINE_LOG = APP / "dist" / "offline-violations.log"
 MAIN_PACKAGE_LIMIT = 1024 * 1024  # the budget; WeChat's own limit is 2 MB
-# Test builds: WeChat log-in through the development fake code2Session client in H5, reminders every 2 s.
-H5_TEST_ENV = {"VITE_PMS_FAKE_WECHAT": "1", "VITE_PMS_POLL_MS": "2000"}
+# Test builds: WeChat log-in through the development fake code2Session client in H5, reminders
+# every 2 s, the API client on window.__pms.
+H5_TEST_ENV = {"VITE_PMS_FAKE_WECHAT": "1", "VITE_PMS_POLL_MS": "2000", "VITE_PMS_TEST_HOOKS": "1"}
 
 
 class NodeMissing(RuntimeError):
