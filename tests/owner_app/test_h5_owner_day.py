@@ -2,7 +2,8 @@
 live Django server of the test suite, with the back office open next to it.
 
 Log in, switch store, the overview's figures against their one definition and after a
-payment taken in the back office, the 30-day trend, room status and a room's stay, check in
+payment taken in the back office, the 30-day trend, room status and a room's stay, today's
+lists against the back office's 今日 board, check in
 an arrival, check out a departure and mark a room clean (each seen in the back office right
 after), a booking made in the back office shows in the reminders once; the client's rules
 (one refresh for several 401s, a 503 retried after Retry-After, an Idempotency-Key on every
@@ -229,6 +230,14 @@ def test_an_owners_day_in_the_h5_build(h5, committed_tenant):
     arrival = f"[data-testid=arrivals] [data-order='{w.arriving.pk}']"
     page.locator(arrival).wait_for()
     app.shot("07-today")
+    # the same lists as the back office's 今日 board
+    bo.goto(f"{h5.api}/t/{w.slug}/s/{w.store.pk}/today/")
+    for app_list, bo_prefix in (("arrivals", "arrival-"), ("departures", "departure-"), ("in-house", "in-house-")):
+        in_app = page.locator(f"[data-testid={app_list}] [data-order]").evaluate_all("els => els.map(e => e.dataset.order)")
+        in_bo = bo.locator(f"[data-testid^='{bo_prefix}']").evaluate_all("(els, p) => els.map(e => e.dataset.testid.slice(p.length))", bo_prefix)
+        assert sorted(in_app) == sorted(in_bo), (app_list, in_app, in_bo)
+    assert sorted(page.locator("[data-testid=housekeeping] [data-room]").evaluate_all("els => els.map(e => e.dataset.room)")) == \
+        sorted(bo.locator("[data-testid^='dirty-']:not([data-testid=dirty-rooms])").evaluate_all("els => els.map(e => e.dataset.testid.slice(6))"))
     app.tap(f"{arrival} [data-testid=check-in]")
     page.locator(arrival).wait_for(state="detached")
     assert order_status(w, w.arriving.pk) == "checked_in"
