@@ -10,11 +10,14 @@ export type ReminderEvent = components["schemas"]["MobileReminderEvent"];
 export const REMINDERS_TAB = 3;
 const POLL_MS = Number(import.meta.env.VITE_PMS_POLL_MS) || 15000;
 
+const SEEN_KEY = "pms.reminders_seen";
 export const reminders = reactive({
   events: [] as ReminderEvent[],
   cursor: "",
   unread: 0,
   polling: false,
+  /** The newest event id the user has seen (kept across launches: what came since is new). */
+  seen: Number(uni.getStorageSync(SEEN_KEY)) || 0,
 });
 
 export function toastError(e: unknown) {
@@ -53,6 +56,7 @@ export async function afterLogin(pair: { access: string; refresh: string }) {
   reminders.events = [];
   reminders.cursor = "";
   reminders.unread = 0;
+  reminders.seen = Number(uni.getStorageSync(SEEN_KEY)) || 0;
   await loadMe();
   uni.switchTab({ url: "/pages/overview/overview" });
 }
@@ -142,8 +146,8 @@ export async function pollReminders() {
       const seen = new Set(reminders.events.map((e) => e.id));
       const fresh = out.events.filter((e) => !seen.has(e.id));
       reminders.events = [...fresh.reverse(), ...reminders.events].slice(0, 200);
-      // The history of the first poll is not "new"; everything after it is.
-      if (!first) reminders.unread += fresh.length;
+      // The first poll's history is new only past what was seen at an earlier launch.
+      reminders.unread += first ? fresh.filter((e) => reminders.seen && e.id > reminders.seen).length : fresh.length;
     }
     if (!out.has_more) break;
   }
@@ -152,6 +156,9 @@ export async function pollReminders() {
 
 export function markRemindersRead() {
   reminders.unread = 0;
+  const newest = reminders.events.reduce((max, e) => Math.max(max, e.id), reminders.seen);
+  reminders.seen = newest;
+  uni.setStorageSync(SEEN_KEY, String(newest));
   setBadge();
 }
 

@@ -4,7 +4,7 @@ import { ref } from "vue";
 const zh = {
   "app.title": "民宿管理",
   "tab.overview": "经营概览", "tab.rooms": "房态", "tab.today": "今日", "tab.reminders": "订单提醒", "tab.me": "我的",
-  "login.title": "登录", "login.tenant": "商户代码", "login.username": "用户名", "login.password": "密码",
+  "login.title": "登录", "login.server": "服务器地址", "login.tenant": "商户代码", "login.username": "用户名", "login.password": "密码",
   "login.submit": "登录", "login.wechat": "微信登录", "login.required": "请填写商户代码、用户名和密码",
   "stores.title": "切换门店", "stores.current": "当前", "stores.manage": "店长", "stores.desk": "前台",
   "overview.title": "经营概览", "overview.all": "全部门店", "overview.this": "本店", "overview.today": "今日",
@@ -39,7 +39,7 @@ type Key = keyof typeof zh;
 const en: Record<Key, string> = {
   "app.title": "Guesthouse",
   "tab.overview": "Overview", "tab.rooms": "Rooms", "tab.today": "Today", "tab.reminders": "Reminders", "tab.me": "Me",
-  "login.title": "Log in", "login.tenant": "Company code", "login.username": "User name", "login.password": "Password",
+  "login.title": "Log in", "login.server": "Server", "login.tenant": "Company code", "login.username": "User name", "login.password": "Password",
   "login.submit": "Log in", "login.wechat": "Log in with WeChat", "login.required": "Enter the company code, user name and password",
   "stores.title": "Switch store", "stores.current": "Current", "stores.manage": "Manager", "stores.desk": "Front desk",
   "overview.title": "Overview", "overview.all": "All stores", "overview.this": "This store", "overview.today": "Today",
