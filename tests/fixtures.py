@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection
@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from apps.common.serializers import OutputSerializer
 from apps.orders.tests.factories import ChannelFactory
-from apps.tenancy.business_day import business_date
+from apps.tenancy.business_day import business_date, store_local_now
 from apps.tenancy.models import StoreBusinessDay
 from apps.tenancy.public.services import template_ensure
 from tests.world import PASSWORD, World, build_world
@@ -231,3 +231,13 @@ def drf_only(monkeypatch):
             monkeypatch.undo()
 
     return switch
+
+
+@pytest.fixture
+def store_noon(store, monkeypatch):
+    """The clock pinned at noon of the store's calendar date (its real one): past the
+    audit time (04:00 by default), so yesterday's audit is due whatever the hour the tests
+    run (between midnight and 04:00 at the store it would not be)."""
+    noon = store_local_now(store=store).replace(hour=12, minute=0, second=0, microsecond=0).astimezone(UTC)
+    monkeypatch.setattr(timezone, "now", lambda: noon)
+    return noon

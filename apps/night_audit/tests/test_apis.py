@@ -11,7 +11,7 @@ def _url(client, store, tail):
     return f"{client.prefix}/stores/{store.pk}/{tail}"
 
 
-def test_business_date_for_everyone_in_the_store(api, store, day):
+def test_business_date_for_everyone_in_the_store(api, store, day, store_noon):
     client = api("alpha", "clerk_a1", language="en")
     response = client.get(_url(client, store, "business-date/"))
     assert response.status_code == 200, response.content

@@ -43,7 +43,7 @@ def test_task_refusals_are_quiet(store, world):
     assert result["skipped"] == "audit_day_not_over"
 
 
-def test_dispatcher_closes_every_day_a_store_is_behind(store, rt, world, monkeypatch):
+def test_dispatcher_closes_every_day_a_store_is_behind(store, rt, world, monkeypatch, store_noon):
     monkeypatch.setattr(tasks, "beat_slot_lock", lambda name, period: True)
     today = store_local_date(store=store)
     set_business_date(store, today - timedelta(days=3))
@@ -67,7 +67,7 @@ def test_only_the_first_scheduler_of_a_period_dispatches():
     assert beat_slot_lock(name + "-other", 300) is True
 
 
-def test_second_beat_dispatches_nothing(store, world, monkeypatch):
+def test_second_beat_dispatches_nothing(store, world, monkeypatch, store_noon):
     taken = set()
 
     def lock(name, period):
