@@ -43,6 +43,7 @@ def test_the_real_tree_keeps_the_layers():
     assert "Contracts: 1 kept, 0 broken." in result.stdout
 
 
+@pytest.mark.slow  # copies the tree, runs lint-imports twice each
 @pytest.mark.parametrize(("module", "line"), [
     # a lower app reaching up, at the top of the module
     ("apps/orders/models.py", "from apps.folios import selectors as _up\n"),
@@ -71,6 +72,7 @@ def test_no_two_apps_import_each_other_and_no_import_hides_in_a_function():
     assert figures["file_circles"] == [["apps.notifications.services", "apps.notifications.tasks"]]
 
 
+@pytest.mark.slow
 def test_the_measure_sees_a_two_way_pair_and_a_hidden_import(tree_copy):
     with open(tree_copy / "apps/rooms/selectors.py", "a", encoding="utf-8") as source:
         source.write("\n\ndef _later():\n    from apps.orders import selectors\n    return selectors\n")

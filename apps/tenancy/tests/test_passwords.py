@@ -37,6 +37,7 @@ def _login(app_client, username, password):
     return c.post(c.prefix + "/auth/login/", {"username": username, "password": password}, format="json")
 
 
+@pytest.mark.slow  # production hashers: ~1.5 s
 @pytest.mark.parametrize("old_hasher", ["pbkdf2_sha256", "django.contrib.auth.hashers.Argon2PasswordHasher"])
 def test_an_old_hash_verifies_and_is_rehashed_at_log_in(production_hashers, app_client, new_staff, world, old_hasher):
     user = new_staff("alpha")

@@ -1,6 +1,8 @@
 """Log-in throttling with a cool-off, on the real Redis (apps/tenancy/throttling.py)."""
 import time
 
+import pytest
+
 from apps.tenancy.models import ApiToken
 from tests.world import PASSWORD
 
@@ -32,6 +34,7 @@ def test_five_failures_lock_the_user_name_with_retry_after(app_client, new_staff
     assert not ApiToken.objects.filter(user=user).exists()
 
 
+@pytest.mark.slow  # waits for the cool-off
 def test_the_lock_lifts_after_the_cool_off(app_client, new_staff, settings, world):
     settings.PMS_LOGIN_COOLOFF_SECONDS = 1
     user = new_staff("alpha")

@@ -167,7 +167,7 @@ class _StubWeChat(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub_wechat(settings, monkeypatch):
     server = HTTPServer(("127.0.0.1", 0), _StubWeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     monkeypatch.setattr(HttpWeChatClient, "URL", f"http://127.0.0.1:{server.server_port}/sns/jscode2session")
     settings.PMS_WECHAT_APPID, settings.PMS_WECHAT_SECRET = "wx-app", "wx-secret"
