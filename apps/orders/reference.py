@@ -6,19 +6,12 @@ and its current request forget the area at once, so the request sees its own cha
 """
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
-
-from apps.tenancy.reference_cache import reference_changed
+from apps.tenancy.reference_cache import forget_on_change
 
 CHANNELS = "channels"
-
-
-def _channels_changed(sender, **kwargs) -> None:
-    reference_changed(CHANNELS)
 
 
 def connect() -> None:
     from apps.orders.models import Channel
 
-    post_save.connect(_channels_changed, sender=Channel, dispatch_uid="reference_cache.channels.save")
-    post_delete.connect(_channels_changed, sender=Channel, dispatch_uid="reference_cache.channels.delete")
+    forget_on_change(CHANNELS, Channel)

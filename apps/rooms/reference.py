@@ -8,25 +8,15 @@ the request sees its own change.
 """
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
-
-from apps.tenancy.reference_cache import reference_changed
+from apps.tenancy.reference_cache import forget_on_change
 
 ROOM_CATALOG = "room_catalog"
 # What a room is, kept in the catalog; its housekeeping fields are read fresh.
 ROOM_IDENTITY = ("id", "store_id", "room_type_id", "number", "floor", "description", "is_active", "sort_order")
-_HOUSEKEEPING = {"housekeeping", "housekeeping_at", "housekeeping_by"}
-
-
-def _catalog_changed(sender, update_fields=None, **kwargs) -> None:
-    if update_fields is not None and set(update_fields) <= _HOUSEKEEPING:
-        return
-    reference_changed(ROOM_CATALOG)
 
 
 def connect() -> None:
     from apps.rooms.models import PricingRule, Room, RoomType
 
-    for model in (RoomType, PricingRule, Room):
-        post_save.connect(_catalog_changed, sender=model, dispatch_uid=f"reference_cache.room_catalog.save.{model.__name__}")
-        post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"reference_cache.room_catalog.delete.{model.__name__}")
+    forget_on_change(ROOM_CATALOG, RoomType, PricingRule, Room,
+                     unless_only=frozenset({"housekeeping", "housekeeping_at", "housekeeping_by"}))

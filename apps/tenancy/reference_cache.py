@@ -19,7 +19,7 @@ dropped and loaded again. So:
 
 A request that changes reference data and then reads it again must see its own change,
 but it read the versions before it made it: the code that makes such changes calls
-``reference_changed`` (the model signals of ``apps.tenancy.signals`` for saves and
+``reference_changed`` (``forget_on_change``, wired by each owning app, for saves and
 deletes, the services that ``update()`` for themselves), which makes this process forget
 the area and the request read the versions again.
 
@@ -38,6 +38,8 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from django_tenants.utils import get_public_schema_name
 
 # Users, staff profiles, API tokens, stores and the grants on them: who the caller is
 # and where they may work.
@@ -149,6 +151,24 @@ def reference_changed(*areas: str) -> None:
     memo = _request_versions.get()
     if memo is not None:
         memo.pop(schema, None)
+
+
+def forget_on_change(area: str, *models: type, unless_only: frozenset[str] = frozenset()) -> None:
+    """A save or delete of one of ``models`` in a tenant makes this process and its current
+    request forget ``area`` (``reference_changed``), so the request sees its own change; a
+    save of ``unless_only`` fields alone (bookkeeping such as ``last_login``) does not.
+    Called from the owning app's ``AppConfig.ready``. (The database's triggers tell every
+    other process.)"""
+
+    def changed(sender, update_fields=None, **kwargs) -> None:
+        if update_fields is not None and set(update_fields) <= unless_only:
+            return
+        if connection.schema_name not in (None, get_public_schema_name()):
+            reference_changed(area)
+
+    for model in models:
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"reference_cache.{area}.save.{model.__name__}")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"reference_cache.{area}.delete.{model.__name__}")
 
 
 def cache_clear() -> None:

@@ -10,35 +10,16 @@ the services that change these tables with ``QuerySet.update()`` call
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models.signals import post_delete, post_save
-from django_tenants.utils import get_public_schema_name
 from guardian.models import UserObjectPermission
 from rest_framework.authtoken.models import Token
 
 from apps.tenancy.models import ApiToken, StaffProfile, Store, StoreBusinessDay
-from apps.tenancy.reference_cache import ACCESS, BUSINESS_DAY, reference_changed
-
-
-def _in_a_tenant() -> bool:
-    return connection.schema_name not in (None, get_public_schema_name())
-
-
-def _access_changed(sender, instance=None, update_fields=None, **kwargs) -> None:
-    if update_fields is not None and set(update_fields) <= {"last_login", "last_used_at"}:
-        return  # bookkeeping of use, not who the caller is or what they may do
-    if _in_a_tenant():
-        reference_changed(ACCESS)
-
-
-def _business_day_changed(sender, **kwargs) -> None:
-    if _in_a_tenant():
-        reference_changed(BUSINESS_DAY)
+from apps.tenancy.reference_cache import ACCESS, BUSINESS_DAY, forget_on_change
 
 
 def connect() -> None:
-    for model in (get_user_model(), StaffProfile, ApiToken, Token, Store, UserObjectPermission):
-        post_save.connect(_access_changed, sender=model, dispatch_uid=f"reference_cache.access.save.{model.__name__}")
-        post_delete.connect(_access_changed, sender=model, dispatch_uid=f"reference_cache.access.delete.{model.__name__}")
-    post_save.connect(_business_day_changed, sender=StoreBusinessDay, dispatch_uid="reference_cache.business_day.save")
-    post_delete.connect(_business_day_changed, sender=StoreBusinessDay, dispatch_uid="reference_cache.business_day.delete")
+    # ``last_login`` and ``last_used_at``: bookkeeping of use, not who the caller is or
+    # what they may do.
+    forget_on_change(ACCESS, get_user_model(), StaffProfile, ApiToken, Token, Store, UserObjectPermission,
+                     unless_only=frozenset({"last_login", "last_used_at"}))
+    forget_on_change(BUSINESS_DAY, StoreBusinessDay)
