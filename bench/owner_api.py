@@ -427,16 +427,9 @@ def run_open(base: str, tenant, plans: list[dict], tokens: list[str]) -> dict:
         status, data = http.request("GET", f"/t/{tenant.slug}/healthz", parse=False)
         return "healthz", status, data
 
+    warm_day(base, tenant, plans)  # before the meter starts: not counted
     meter = CpuMeter(base)
     meter.start()
-    # A server that has been running: each worker has read the day once (not counted).
-    warm = Http(base, {"Accept-Language": "zh-Hans", "Authorization": f"Bearer {tokens[0]}"})
-    s0 = plans[0]["store_id"]
-    for _ in range(2 * WORKERS * THREADS):
-        for path in ("/m/overview/", f"/stores/{s0}/m/room-status/?days=7", "/m/reminders/"):
-            warm.request("GET", prefix + path, parse=False)
-        warm.close()  # the sync workers close each connection: the next one may go to another worker
-    warm.close()
     day = open_loop(base, times, owner_request, window=SECONDS)
     meter.stop(day["requests"])
     health_times = _schedule(OPEN_RPS, HEALTHZ_SECONDS, seed=8)
