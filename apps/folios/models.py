@@ -109,20 +109,19 @@ class Folio(models.Model):
     """
 
     class Status(models.TextChoices):
-        # Derived from the totals and ``closed_at`` (``folio_status``), never stored or set:
-        # the requirements' 财务状态 diagram mapped onto facts of the ledger (docs/folios.md).
+        # Derived from the totals and the order's lines not yet charged (``folio_status``),
+        # never stored or set: the requirements' 财务状态 diagram mapped onto facts of the
+        # ledger (docs/folios.md). Whether the folio is closed is apart (``closed_at``).
         # 未结账: nothing paid yet (or nothing posted at all).
         OPEN = "open", _("Open")
         # 部分支付: money taken (payment or deposit), something still due.
         PARTIALLY_PAID = "partially_paid", _("Partially paid")
-        # 已结清: charges posted and the balance is zero.
+        # 已结清: something is owed for the stay and it is paid: nothing due.
         SETTLED = "settled", _("Settled")
-        # 退款中: the folio owes the guest money (balance below zero): a refund is due.
+        # 退款中: the folio owes the guest money (paid beyond what is owed): a refund is due.
         REFUNDING = "refunding", _("Refunding")
-        # 已退款: everything paid was refunded and nothing is due.
+        # 已退款: nothing is owed any more and everything paid was refunded.
         REFUNDED = "refunded", _("Refunded")
-        # The order checked out: the folio takes no more charges.
-        CLOSED = "closed", _("Closed")
 
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="folios", verbose_name=_("order"))
@@ -189,11 +188,28 @@ class Folio(models.Model):
         return self.total_payments - self.total_refunds
 
     @property
+    def unposted_amount(self) -> Decimal:
+        """What the stay owes that no folio has charged yet (the nights the audit has not
+        posted, extras booked but not charged): shown on the primary folio only, from its
+        order's figures (``total_amount - charged_amount``; 0 once the stay is called off)."""
+        if not self.is_primary:
+            return ZERO
+        order = self.order
+        return order.total_amount - order.charged_amount
+
+    @property
+    def amount_due(self) -> Decimal:
+        """The balance including the lines not yet charged: what the guest owes on this
+        folio now (below zero: what is owed back). Summed over an order's folios it is the
+        order's ``due_amount``."""
+        return self.balance + self.unposted_amount
+
+    @property
     def status(self) -> str:
         return folio_status(
             charges=self.total_charges, discounts=self.total_discounts, payments=self.total_payments,
             refunds=self.total_refunds, deposits=self.total_deposits, deposit_returns=self.total_deposit_returns,
-            closed=self.closed_at is not None,
+            unposted=self.unposted_amount,
         )
 
     @property
@@ -203,20 +219,18 @@ class Folio(models.Model):
 
 def folio_status(
     *, charges: Decimal, discounts: Decimal, payments: Decimal, refunds: Decimal, deposits: Decimal,
-    deposit_returns: Decimal, closed: bool,
+    deposit_returns: Decimal, unposted: Decimal = ZERO,
 ) -> str:
-    """The folio's status, a pure function of its totals and whether it is closed (first
-    match wins; the table is in docs/folios.md)."""
+    """The folio's status, a pure function of its totals and the lines not yet charged
+    (``unposted``); first match wins, the table is in docs/folios.md."""
     S = Folio.Status
-    net_charges = charges - discounts
-    balance = net_charges - payments + refunds
-    if closed:
-        return S.CLOSED
-    if balance < 0:
+    owed = charges - discounts + unposted
+    due = owed - payments + refunds
+    if due < 0:
         return S.REFUNDING
-    if balance == 0 and refunds > 0 and net_charges == 0:
+    if due == 0 and refunds > 0 and owed == 0:
         return S.REFUNDED
-    if balance == 0 and net_charges > 0:
+    if due == 0 and owed > 0:
         return S.SETTLED
     if payments - refunds > 0 or deposits - deposit_returns > 0:
         return S.PARTIALLY_PAID
@@ -276,8 +290,9 @@ class FolioTransaction(models.Model):
     # Rows that take another row back; they can themselves be neither voided nor moved.
     TAKE_BACKS = frozenset({Type.REVERSAL, Type.TRANSFER_OUT})
     MONEY_TOTALS = frozenset({PostsTo.PAYMENTS, PostsTo.REFUNDS, PostsTo.DEPOSITS, PostsTo.DEPOSIT_RETURNS})
-    # Totals whose changes move the order's paid amount.
-    PAID_TOTALS = frozenset({PostsTo.PAYMENTS, PostsTo.REFUNDS})
+    # Totals whose changes move the order's money (charged, paid and so total and due);
+    # deposits are held apart.
+    ORDER_TOTALS = frozenset({PostsTo.CHARGES, PostsTo.DISCOUNTS, PostsTo.PAYMENTS, PostsTo.REFUNDS})
 
     folio = models.ForeignKey(Folio, on_delete=models.PROTECT, related_name="transactions")
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")

@@ -38,7 +38,9 @@ from django.utils import timezone
 
 from apps.common.money import quantize
 from apps.folios.models import Folio, FolioEvent
+from apps.folios.selectors import folio_order_money
 from apps.orders.selectors import room_night_lines
+from apps.orders.services import order_items_posted, order_money_set
 
 MAX_AMOUNT = Decimal("99999999.99")
 
@@ -125,6 +127,7 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
 
     posting: dict[str, list] = {"folios": [], "currencies": [], "amounts": [], "descriptions": [], "items": []}
     folio_order = {}
+    item_of_folio = {}
     for line in lines:
         folio_id, currency, closed = folios[line.order_id]
         if line.item_id is None:
@@ -138,6 +141,7 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
             result.zero_rate.append(line.order_id)
             continue
         folio_order[folio_id] = line.order_id
+        item_of_folio[folio_id] = line.item_id
         for key, value in (("folios", folio_id), ("currencies", currency), ("amounts", amount),
                            ("descriptions", (line.description or night.isoformat())[:255]), ("items", line.item_id)):
             posting[key].append(value)
@@ -151,5 +155,9 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
         posted_folios.add(folio_id)
         result.posted.append((folio_order[folio_id], tx_id, amount))
     result.posted.sort()
+    if inserted:  # the lines are charged now: the orders count them in what their folios charged
+        order_items_posted(item_ids=[item_of_folio[folio_id] for folio_id in posted_folios])
+        posted_orders = sorted({folio_order[folio_id] for folio_id in posted_folios})
+        order_money_set(money=folio_order_money(order_ids=posted_orders))
     result.already_posted = sorted(oid for fid, oid in folio_order.items() if fid not in posted_folios)
     return result

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFoundError
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
+from apps.orders.selectors import unposted_lines
 from apps.tenancy.models import Store
 
 
@@ -23,7 +24,8 @@ def folio_list(*, store: Store, filters: dict[str, Any] | None = None) -> QueryS
     ``filters``: ``order_id``, ``is_closed``."""
     filters = filters or {}
     qs = Folio.objects.filter(store=store).select_related("order").only(
-        *FOLIO_ROW_FIELDS, "order__id", "order__code", "order__primary_contact_name",
+        *FOLIO_ROW_FIELDS, "order__id", "order__code", "order__primary_contact_name", "order__total_amount",
+        "order__charged_amount",
     )
     if filters.get("order_id") is not None:
         qs = qs.filter(order_id=filters["order_id"])
@@ -44,7 +46,8 @@ def folios_for_order(*, store: Store, order_id: int) -> list[Folio]:
 
 
 def folio_get(*, store: Store, folio_id: int) -> Folio:
-    """One folio of ``store`` with its ledger (oldest first) and events (three queries), else 404.
+    """One folio of ``store`` with its ledger (oldest first), events and, on a primary
+    folio, its order's lines not charged yet (``unposted``; four queries), else 404.
     Each ledger row gets ``taken_back_by`` (the reversal or transfer_out that took it back,
     always on the same folio) set, so ``is_void`` / ``is_moved`` cost no query."""
     folio = (
@@ -63,6 +66,8 @@ def folio_get(*, store: Store, folio_id: int) -> Folio:
     if folio is None:
         raise _not_found()
     annotate_taken_back(folio.ledger)
+    called_off = folio.order.status in folio.order.CALLED_OFF
+    folio.unposted = unposted_lines(order_ids=[folio.order_id]) if folio.is_primary and not called_off else []
     return folio
 
 
@@ -126,14 +131,17 @@ def folio_lookup(*, store: Store, folio_id: int) -> Folio | None:
     return Folio.objects.filter(store=store, pk=folio_id).first()
 
 
-def folio_net_paid(*, order_ids: list[int]) -> dict[int, Decimal]:
-    """What each order has been paid on its folios: payments less refunds (deposits are
-    held money, not payment), by order id; ``0.00`` for an order without folios. One query."""
-    net = dict(
-        Folio.objects.filter(order_id__in=order_ids).values("order_id")
-        .annotate(net=Sum(F("total_payments") - F("total_refunds"))).values_list("order_id", "net")
-    )
-    return {oid: net.get(oid, Decimal("0.00")) for oid in order_ids}
+def folio_order_money(*, order_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """What each order's folios have charged (charges less discounts) and been paid
+    (payments less refunds; deposits are held money, not payment), by order id;
+    ``(0.00, 0.00)`` for an order without folios. One query."""
+    rows = {
+        order_id: (charged, paid)
+        for order_id, charged, paid in Folio.objects.filter(order_id__in=order_ids).values("order_id")
+        .annotate(charged=Sum(F("total_charges") - F("total_discounts")), paid=Sum(F("total_payments") - F("total_refunds")))
+        .values_list("order_id", "charged", "paid")
+    }
+    return {oid: rows.get(oid, (Decimal("0.00"), Decimal("0.00"))) for oid in order_ids}
 
 
 # --- reconciliation -------------------------------------------------------------------------------

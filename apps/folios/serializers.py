@@ -48,10 +48,21 @@ class FolioSummarySerializer(serializers.Serializer):
     total_deposits = serializers.DecimalField(read_only=True, **MONEY)
     total_deposit_returns = serializers.DecimalField(read_only=True, **MONEY)
     deposit_held = serializers.DecimalField(read_only=True, help_text="Deposits received less returned (not in the balance).", **MONEY)
-    balance = serializers.DecimalField(read_only=True, help_text="charges - discounts - payments + refunds", **MONEY)
+    balance = serializers.DecimalField(
+        read_only=True, help_text="Posted: charges - discounts - payments + refunds.", **MONEY
+    )
+    unposted_amount = serializers.DecimalField(
+        read_only=True, help_text="What the stay owes that is not charged yet (nights the audit has not posted, extras "
+        "booked but not charged); primary folio only.", **MONEY,
+    )
+    amount_due = serializers.DecimalField(
+        read_only=True, help_text="balance + unposted_amount: what the guest owes now (below zero: owed back). Summed "
+        "over the order's folios it is the order's due_amount.", **MONEY,
+    )
     folio_status = serializers.ChoiceField(
         source="status", choices=Folio.Status.choices, read_only=True,
-        help_text="Derived from the totals (docs/folios.md): open, partially_paid, settled, refunding, refunded, closed.",
+        help_text="Derived from amount_due and the totals (docs/folios.md): open, partially_paid, settled, refunding, "
+        "refunded. Closed or not is closed_at.",
     )
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -125,10 +136,22 @@ class FolioEventOutSerializer(serializers.Serializer):
         return _actor(event.actor if event.actor_id else None)
 
 
+class UnpostedLineSerializer(serializers.Serializer):
+    """A line of the stay no folio has charged yet (应收房费: a night the audit has not
+    posted; an extra booked but not charged): counted in ``amount_due``, not in ``balance``."""
+
+    order_item_id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField(help_text="room_night or extra")
+    service_date = serializers.DateField(allow_null=True)
+    description = serializers.CharField()
+    amount = serializers.DecimalField(source="total_price", **MONEY)
+
+
 class FolioDetailSerializer(FolioSummarySerializer):
-    """A folio with its ledger (oldest first) and events."""
+    """A folio with its ledger (oldest first), the stay's lines not charged yet and events."""
 
     notes = serializers.CharField(read_only=True)
+    unposted_lines = UnpostedLineSerializer(source="unposted", many=True, read_only=True)
     transactions = TransactionOutSerializer(source="ledger", many=True, read_only=True)
     events = FolioEventOutSerializer(source="event_list", many=True, read_only=True)
 

@@ -4,10 +4,10 @@ Check-in (``stay_check_in``) registers the guests' documents (contacts) and chec
 order in (orders): all of it or nothing; a refused document names its guest.
 
 Check-out (``stay_check_out``) ties the order, its bill and its room together: orders
-locks the order and checks the move is allowed; the folios' rule decides whether the
-guest may leave (every folio settled, or a manager's override with a reason, recorded on
-the folios) and closes the folios; orders then checks the stay out; the room becomes
-dirty for housekeeping. Lock order: the order row, then its folios (by primary key), then
+locks the order, checks the move is allowed and cuts the stay to the nights used; the
+folios charge what no folio has charged yet and their rule decides whether the guest may
+leave (nothing owed and no deposit held, or a manager's override with a reason, recorded
+on the folios) and close the folios; the room becomes dirty for housekeeping. Lock order: the order row, then its folios (by primary key), then
 the room: the global order every service keeps (docs/folios.md).
 """
 from __future__ import annotations
@@ -54,8 +54,10 @@ def stay_check_in(*, order: Order, actor, room: Room | None = None,
 @transaction.atomic
 def stay_check_out(*, order: Order, actor, override_reason: str | None = None) -> Order:
     """The guest leaves: checked_in / extended -> checked_out (early: the unused nights go
-    back to sale), once the bill is settled (zero balance, no deposit held) or a manager
-    overrides with ``override_reason``; the folios are closed, the room becomes dirty.
+    back to sale; a same-day check-out keeps one night), the nights used and extras no
+    folio has charged yet are charged, and the bill must be settled (the guest owes
+    nothing, no deposit held) or a manager overrides with ``override_reason``; an
+    overpayment is left refundable. The folios are closed, the room becomes dirty.
 
     Refusals, nothing changed: ``illegal_transition``; ``folio_balance_not_zero`` /
     ``folio_deposit_held`` (with the amounts); 403 ``manager_only`` for an override by
@@ -63,7 +65,14 @@ def stay_check_out(*, order: Order, actor, override_reason: str | None = None) -
 
     def settle(locked: Order) -> dict[str, Any]:
         settlement = folio_check_out_guard(order=locked, actor=actor, override_reason=override_reason, order_locked=True)
-        return {"folio_override": settlement["override"]} if settlement["override"] is not None else {}
+        data: dict[str, Any] = {}
+        if settlement["override"] is not None:
+            data["folio_override"] = settlement["override"]
+        if settlement["charged"]:
+            data["charged"] = settlement["charged"]
+        if settlement["refundable"] != "0.00":
+            data["refundable"] = settlement["refundable"]
+        return data
 
     order = order_check_out(order=order, actor=actor, settle=settle)
     room_mark_dirty(room=order.room, actor=actor if getattr(actor, "is_authenticated", False) else None)

@@ -30,6 +30,7 @@ class OrderErrorCode(StrEnum):
     CHANNEL_NAME_TAKEN = "channel_name_taken"
     ROOM_TYPE_UNKNOWN = "room_type_unknown"
     ITEM_NOT_EXTRA = "item_not_extra"
+    ITEM_POSTED = "item_posted"
     # guests
     GUEST_ALREADY_ON_ORDER = "guest_already_on_order"
     ORDER_GUEST_REQUIRED = "order_guest_required"

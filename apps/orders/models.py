@@ -96,6 +96,9 @@ class Order(models.Model):
     ACTIVE: ClassVar[frozenset[str]] = frozenset(
         {Status.PENDING_CONFIRMATION, Status.CONFIRMED, Status.CHECKED_IN, Status.EXTENDED}
     )
+    # The stay was called off: its lines are not owed (only what was charged on the folio,
+    # a cancellation or no-show fee, counts in the total).
+    CALLED_OFF: ClassVar[frozenset[str]] = frozenset({Status.CANCELLED, Status.NO_SHOW})
     # The guest is in the house.
     IN_HOUSE: ClassVar[frozenset[str]] = frozenset({Status.CHECKED_IN, Status.EXTENDED})
     # The guest came: in the house, or left. Their nights were used (occupied, sold).
@@ -138,6 +141,14 @@ class Order(models.Model):
     total_amount = models.DecimalField(_("total"), max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=0)
     paid_amount = models.DecimalField(_("paid"), max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=0)
     due_amount = models.DecimalField(_("due"), max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=0)
+    # What the order's folios have charged (charges less discounts, voids and moves
+    # included), as folios tell it (``order_money_set``). ``total_amount`` is this plus
+    # the lines not yet posted to a folio (nights the audit has not posted yet, extras
+    # booked but not charged) while the order is not cancelled or a no-show
+    # (docs/folios.md, "One balance").
+    charged_amount = models.DecimalField(
+        _("charged"), max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=0
+    )
 
     notes = models.TextField(_("notes"), blank=True, default="")
     # An external order that could not be confirmed (inventory gone): kept, shown to the desk.
@@ -178,6 +189,9 @@ class Order(models.Model):
             ),
             models.CheckConstraint(condition=Q(due_amount=F("total_amount") - F("paid_amount")), name="order_due_is_total_minus_paid"),
             models.CheckConstraint(condition=Q(total_amount__gte=0, paid_amount__gte=0), name="order_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(charged_amount__gte=0, total_amount__gte=F("charged_amount")), name="order_charged_within_total"
+            ),
             # In the house means in a room.
             models.CheckConstraint(
                 condition=~Q(status__in=["checked_in", "extended", "checked_out"]) | Q(room__isnull=False),
@@ -226,6 +240,10 @@ class OrderItem(models.Model):
     # lets an in-house guest move room without rewriting the nights already spent).
     room_type = models.ForeignKey("rooms.RoomType", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey("rooms.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Charged on a folio (the ledger row references this line): a posted line counts in
+    # the order's ``charged_amount``, an unposted one in its total on top of it. Set by
+    # folios through ``order_items_posted`` in the transaction that posts the charge.
+    posted = models.BooleanField(_("posted"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

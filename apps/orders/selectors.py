@@ -178,6 +178,15 @@ def room_night_lines(*, order_ids: Iterable[int], night: date) -> list[NightLine
     return [NightLine(*row) for row in rows]
 
 
+def unposted_lines(*, order_ids: Iterable[int]) -> list[OrderItem]:
+    """The lines of ``order_ids`` not yet charged on a folio (room nights the audit has not
+    posted, extras booked but not charged), by order, room nights by night, then extras.
+    One query."""
+    return list(
+        OrderItem.objects.filter(order_id__in=set(order_ids), posted=False).order_by("order_id", "-kind", "service_date", "id")
+    )
+
+
 def order_item_get(*, item_id: int) -> OrderItem | None:
     return OrderItem.objects.filter(pk=item_id).first()
 

@@ -12,7 +12,7 @@ Every posting follows one recipe: lock the order row(s), then the folio row(s), 
 in primary-key order (the global lock order) -> check the rule for a friendly error ->
 insert the ledger row(s) (the database trigger adds them to the folio's totals, whose
 CHECK constraints are what makes the rule true under concurrency) -> bring the order's
-``paid_amount`` / ``due_amount`` in step (``order_paid_sync``) in the same transaction.
+``paid_amount`` / ``due_amount`` in step (``order_money_sync``) in the same transaction.
 
 Lock order: orders before folios, each by primary key. Orders' own check-out locks the
 order row first and the desk's settlement (``folio_check_out_guard``) then locks its
@@ -42,7 +42,7 @@ from apps.folios.services.postings import (
     folio_post_room_night,
     folio_post_room_nights,
 )
-from apps.folios.services.recipe import MAX_AMOUNT, ORDER_CLOSED_STATES, order_paid_sync
+from apps.folios.services.recipe import MAX_AMOUNT, ORDER_CLOSED_STATES, order_money_sync
 
 __all__ = [
     "DEFAULT_PAYMENT_METHODS",
@@ -64,7 +64,7 @@ __all__ = [
     "folio_primary_for_order",
     "folio_transaction_move",
     "folio_transaction_void",
-    "order_paid_sync",
+    "order_money_sync",
     "payment_method_create",
     "payment_method_update",
     "payment_methods_ensure",

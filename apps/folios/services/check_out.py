@@ -1,5 +1,8 @@
-"""The check-out rule: every folio of the order settled (zero balance, no deposit held), or
-a manager's override with a reason; then the order's folios are closed."""
+"""The check-out: what the stay used and no folio has charged yet is charged (the nights the
+audit has not posted, a same-day stay's night, extras booked but not charged); then the
+rule: the guest owes nothing on any folio and no deposit is held, or a manager overrides
+with a reason; then the order's folios are closed. An overpayment is left refundable
+(退款中) on the closed folio, which still takes refunds."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,11 +13,13 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.folios.error_codes import FolioErrorCode as Code
-from apps.folios.models import Folio, FolioEvent
+from apps.folios.models import Folio, FolioEvent, FolioTransaction
 from apps.folios.services.folios import folio_primary_for_order
-from apps.folios.services.recipe import ZERO, _money, _user, logger
-from apps.orders.models import Order
-from apps.orders.services import orders_lock
+from apps.folios.services.recipe import ZERO, _money, _user, logger, order_money_sync
+from apps.orders.models import Order, OrderItem
+from apps.orders.selectors import unposted_lines
+from apps.orders.services import order_items_posted, orders_lock
+from apps.tenancy.business_day import posting_business_date
 from apps.tenancy.roles import MANAGE
 from apps.tenancy.scope import ManagerOnly
 from apps.tenancy.selectors import store_perms_for_user
@@ -27,7 +32,7 @@ def _lock_order_folios(order: Order, *, actor) -> list[Folio]:
         folios = list(Folio.objects.select_for_update().filter(order_id=order.pk).order_by("id"))
         if any(f.is_primary for f in folios):
             break
-        folio_primary_for_order(order=order, actor=actor)
+        folio_primary_for_order(order=order, actor=actor, for_check_out=True)
     return folios
 
 
@@ -54,23 +59,61 @@ def folio_check_out_guard(
         return _check_out_guard(order, actor=actor, override_reason=override_reason)
 
 
+def _charge_unposted(order: Order, folios: list[Folio], *, actor) -> list[dict[str, Any]]:
+    """Charge on the primary folio the lines of the stay no folio has charged yet: the
+    nights used that the audit has not posted (each night once: a night posted before,
+    voided or not, is not posted again, ``ledger_one_room_night_per_night``) and extras
+    booked but not charged. The order is checked out already (its stay cut to the nights
+    used). Dated with the open business date. Returns what was charged."""
+    primary = next(f for f in folios if f.is_primary)
+    lines = [
+        line for line in unposted_lines(order_ids=[order.pk])
+        if line.total_price > 0 and (line.kind != OrderItem.Kind.ROOM_NIGHT or line.service_date < order.departure)
+    ]
+    if not lines or primary.closed_at is not None:
+        return []
+    day = posting_business_date(store_id=order.store_id)
+    user = _user(actor)
+    rows = FolioTransaction.objects.bulk_create([
+        FolioTransaction(
+            folio=primary, store_id=primary.store_id, currency=primary.currency, transaction_type=FolioTransaction.Type.CHARGE,
+            posts_to=FolioTransaction.PostsTo.CHARGES,
+            charge_type=FolioTransaction.ChargeType.ROOM_NIGHT if line.kind == OrderItem.Kind.ROOM_NIGHT
+            else FolioTransaction.ChargeType.EXTRA,
+            amount=line.total_price, quantity=line.quantity, unit_price=line.unit_price, description=line.description[:255],
+            service_date=line.service_date, order_item_id=line.pk, actor=user, business_date=day,
+        )
+        for line in lines
+    ], ignore_conflicts=True)  # a night posted meanwhile (unique per folio and night) stays as it was
+    order_items_posted(item_ids=[line.pk for line in lines])
+    order_money_sync(order_ids=[order.pk])
+    return [{"order_item_id": line.pk, "amount": _money(line.total_price),
+             "service_date": line.service_date.isoformat() if line.service_date else None} for line, _row in zip(lines, rows)]
+
+
 def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dict[str, Any]:
 
     folios = _lock_order_folios(order, actor=actor)
+    charged = _charge_unposted(order, folios, actor=actor) if order.status == Order.Status.CHECKED_OUT else []
+    if charged:  # the trigger moved the totals: read them again (the rows stay locked)
+        folios = list(Folio.objects.filter(order_id=order.pk).order_by("id"))
     balance = sum((f.balance for f in folios), ZERO)
     held = sum((f.deposit_held for f in folios), ZERO)
-    unsettled = [f for f in folios if f.balance != 0 or f.deposit_held != 0]
+    # The guest owes on a folio, or a deposit is held: refused (an overpayment is not: it is
+    # left refundable on the closed folio).
+    unsettled = [f for f in folios if f.balance > 0 or f.deposit_held != 0]
     summary = [{"id": f.pk, "balance": _money(f.balance), "deposit_held": _money(f.deposit_held)} for f in folios]
     override = None
     if unsettled:
         reason = (override_reason or "").strip()
         if not reason:
             extra = {"balance": _money(balance), "deposit_held": _money(held), "folios": summary}
-            if any(f.balance != 0 for f in unsettled):
+            if any(f.balance > 0 for f in unsettled):
+                owed = sum((f.balance for f in unsettled if f.balance > 0), ZERO)
                 raise DomainError(
                     Code.FOLIO_BALANCE_NOT_ZERO,
-                    _("The folio balance is %(balance)s: settle it before check-out, or a manager overrides with a reason.")
-                    % {"balance": _money(balance)},
+                    _("The guest still owes %(balance)s: take the payment before check-out, or a manager overrides with a "
+                      "reason.") % {"balance": _money(owed)},
                     extra=extra,
                 )
             raise DomainError(
@@ -92,7 +135,8 @@ def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dic
         override = {"reason": reason, "balance": _money(balance), "deposit_held": _money(held), "by": actor.pk}
         logger.warning("folio.check_out_override", extra={"order_id": order.pk, "store_id": order.store_id, "balance": str(balance)})
     _close(folios, actor=actor)
-    return {"folios": summary, "override": override}
+    refundable = -sum((f.balance for f in folios if f.balance < 0), ZERO)
+    return {"folios": summary, "override": override, "charged": charged, "refundable": _money(refundable)}
 
 
 def _close(folios: list[Folio], *, actor) -> None:

@@ -23,7 +23,7 @@ from apps.folios.services.recipe import (
     _lock_folios,
     _money,
     _reason,
-    order_paid_sync,
+    order_money_sync,
 )
 from apps.orders.models import Order
 from apps.orders.selectors import order_item_get
@@ -113,9 +113,9 @@ def folio_transaction_void(*, tx: FolioTransaction, actor, reason: str) -> Folio
     )
     if item_order_id and orders[item_order_id].status in Order.ACTIVE:
 
-        order_extra_remove(order=orders[item_order_id], actor=actor, item_id=original.order_item_id)
-    if original.posts_to in FolioTransaction.PAID_TOTALS:
-        order_paid_sync(order_ids=[folio.order_id])
+        order_extra_remove(order=orders[item_order_id], actor=actor, item_id=original.order_item_id, voided_on_folio=True)
+    if original.posts_to in FolioTransaction.ORDER_TOTALS:
+        order_money_sync(order_ids=[folio.order_id, *([item_order_id] if item_order_id else [])])
     _after_commit("folio.voided", folio_id=folio.pk, transaction_id=original.pk, reversal_id=reversal.pk)
     return reversal
 
@@ -155,7 +155,7 @@ def folio_transaction_move(*, tx: FolioTransaction, target: Folio, actor, reason
     fields = _copy(original)
     out = _insert(source, Type.TRANSFER_OUT, -original.amount, actor=actor, reverses=original, reason=reason, **fields)
     into = _insert(target, Type.TRANSFER_IN, original.amount, actor=actor, transfer_of=original, reason=reason, **fields)
-    if original.posts_to in FolioTransaction.PAID_TOTALS:
-        order_paid_sync(order_ids=[source.order_id, target.order_id])
+    if original.posts_to in FolioTransaction.ORDER_TOTALS:
+        order_money_sync(order_ids=[source.order_id, target.order_id])
     _after_commit("folio.moved", folio_id=source.pk, target_folio_id=target.pk, transaction_id=original.pk)
     return Move(out, into)

@@ -13,14 +13,15 @@ from apps.orders.models import Order
 from apps.orders.services import orders_lock
 
 
-def folio_primary_for_order(*, order: Order, actor=None) -> Folio:
+def folio_primary_for_order(*, order: Order, actor=None, for_check_out: bool = False) -> Folio:
     """The order's primary folio, opened on first use (one per order: a UNIQUE partial
     index decides between concurrent first uses). An order that checked out before its
-    folio existed gets it closed."""
+    folio existed gets it closed, unless it is opened by that check-out itself
+    (``for_check_out``: it charges the stay, then closes it)."""
     folio = Folio.objects.filter(order_id=order.pk, is_primary=True).first()
     if folio is not None:
         return folio
-    closed_at = order.checked_out_at if order.status in ORDER_CLOSED_STATES else None
+    closed_at = order.checked_out_at if order.status in ORDER_CLOSED_STATES and not for_check_out else None
     with transaction.atomic():
         folio, created = Folio.objects.get_or_create(
             order_id=order.pk, is_primary=True,

@@ -28,11 +28,11 @@ from apps.folios.services.recipe import (
     _lock_one,
     _money,
     _reason,
-    order_paid_sync,
+    order_money_sync,
 )
 from apps.orders.models import Order
 from apps.orders.selectors import room_night_line
-from apps.orders.services import ExtraIn, order_extra_add, orders_lock
+from apps.orders.services import ExtraIn, order_extra_add, order_items_posted, orders_lock
 
 
 @transaction.atomic
@@ -69,13 +69,14 @@ def folio_post_charge(
     if charge_type == ChargeType.EXTRA:
 
         item = order_extra_add(
-            order=folio.order, actor=actor,
+            order=folio.order, actor=actor, posted=True,
             extra=ExtraIn(description=description[:255], unit_price=unit, quantity=quantity, service_date=service_date),
         )
     tx = _insert(
         folio, Type.CHARGE, amount, actor=actor, charge_type=charge_type, quantity=quantity, unit_price=unit,
         description=description[:255], service_date=service_date, extra_item=extra_item, order_item=item,
     )
+    order_money_sync(order_ids=[folio.order_id])
     _after_commit("folio.charged", folio_id=folio.pk, transaction_id=tx.pk, amount=str(amount))
     return tx
 
@@ -94,6 +95,7 @@ def folio_post_discount(*, folio: Folio, actor, amount: Decimal, reason: str, de
             extra={"discountable": _money(room)},
         )
     tx = _insert(folio, Type.DISCOUNT, amount, actor=actor, description=(description.strip() or reason)[:255], reason=reason)
+    order_money_sync(order_ids=[folio.order_id])
     _after_commit("folio.discounted", folio_id=folio.pk, transaction_id=tx.pk, amount=str(amount))
     return tx
 
@@ -126,8 +128,8 @@ def _post_money(
         folio, transaction_type, amount, actor=actor, payment_method=payment_method, gateway_txn_id=(gateway_txn_id or "").strip()[:255],
         description=(description or "").strip()[:255], reason=reason,
     )
-    if tx.posts_to in FolioTransaction.PAID_TOTALS:
-        order_paid_sync(order_ids=[folio.order_id])
+    if tx.posts_to in FolioTransaction.ORDER_TOTALS:
+        order_money_sync(order_ids=[folio.order_id])
     _after_commit(f"folio.{transaction_type}", folio_id=folio.pk, transaction_id=tx.pk, amount=str(amount))
     return tx
 
@@ -212,6 +214,9 @@ def folio_post_room_night(*, order: Order, night: date, amount: Decimal | None =
         if "ledger_one_room_night_per_night" in str(exc):
             return None
         raise
+    if line is not None:
+        order_items_posted(item_ids=[line.pk])
+    order_money_sync(order_ids=[order.pk])
     return tx
 
 

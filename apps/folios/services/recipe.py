@@ -15,9 +15,9 @@ from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import Folio, FolioTransaction, PaymentMethod
-from apps.folios.selectors import folio_net_paid
+from apps.folios.selectors import folio_order_money
 from apps.orders.models import Order
-from apps.orders.services import order_paid_amounts_set, orders_lock
+from apps.orders.services import order_money_set, orders_lock
 from apps.tenancy.business_day import posting_business_date
 
 logger = logging.getLogger(__name__)
@@ -114,15 +114,16 @@ def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fi
     )
 
 
-def order_paid_sync(*, order_ids: Iterable[int]) -> None:
-    """Bring the orders' ``paid_amount`` (and so ``due_amount``) in step with their folios:
-    payments less refunds (deposits are held money, not payment), recomputed from the
-    folios rather than incremented, so it cannot drift. Folios decide the amount, orders
-    write their own columns (``order_paid_amounts_set``). The caller holds the orders' row
-    locks. Two statements."""
+def order_money_sync(*, order_ids: Iterable[int]) -> None:
+    """Bring the orders' money in step with their folios: ``charged_amount`` (charges less
+    discounts), ``paid_amount`` (payments less refunds; deposits are held money, not
+    payment), and with them the total (charged plus the lines not yet charged) and what is
+    due. Recomputed from the folios rather than incremented, so it cannot drift. Folios
+    decide the amounts, orders write their own columns (``order_money_set``). The caller
+    holds the orders' row locks. Two statements."""
     ids = sorted(set(order_ids))
     if ids:
-        order_paid_amounts_set(paid=folio_net_paid(order_ids=ids))
+        order_money_set(money=folio_order_money(order_ids=ids))
 
 
 def _after_commit(event: str, **fields: Any) -> None:

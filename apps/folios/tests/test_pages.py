@@ -47,12 +47,13 @@ def test_post_an_extra_take_payment_and_the_order_follows(store, order, folio, m
     assert folio.balance == Decimal("76.00")
     assert OrderItem.objects.filter(order=order, kind="extra", description="早餐", total_price=Decimal("76.00")).exists()
 
-    response = desk.post(f"{url}/payments/", {"amount": "76.00", "payment_method": methods["wechat"].pk, "gateway_txn_id": "WX123"})
+    # the two nights (600.00) are not posted yet and are owed with the extra
+    response = desk.post(f"{url}/payments/", {"amount": "676.00", "payment_method": methods["wechat"].pk, "gateway_txn_id": "WX123"})
     assert response.status_code == 302
     folio.refresh_from_db()
     order.refresh_from_db()
-    assert (folio.balance, folio.status) == (Decimal("0.00"), "settled")
-    assert order.paid_amount == Decimal("76.00")
+    assert (folio.balance, folio.amount_due, folio.status) == (Decimal("-600.00"), Decimal("0.00"), "settled")
+    assert (order.total_amount, order.paid_amount, order.due_amount) == (Decimal("676.00"), Decimal("676.00"), Decimal("0.00"))
     html = desk.get(f"{url}/").content.decode()
     assert "WX123" in html and "早餐" in html
 

@@ -8,7 +8,7 @@ import pytest
 from apps.common.errors import DomainError, DomainValidationError
 from apps.folios import selectors, services
 from apps.folios.models import Folio, FolioEvent, FolioTransaction
-from apps.folios.tests.factories import ExtraChargeItemFactory, charge, pay
+from apps.folios.tests.factories import ExtraChargeItemFactory, charge, pay, post_nights
 from apps.orders.models import Order, OrderItem
 from apps.orders.tests.factories import make_order
 from apps.tenancy.scope import ManagerOnly
@@ -20,6 +20,7 @@ S = Folio.Status
 
 def totals(folio) -> dict:
     folio.refresh_from_db()
+    folio.order.refresh_from_db()
     return {
         "charges": folio.total_charges, "discounts": folio.total_discounts, "payments": folio.total_payments,
         "refunds": folio.total_refunds, "deposits": folio.total_deposits, "deposit_returns": folio.total_deposit_returns,
@@ -60,7 +61,7 @@ def test_further_folio_on_an_order(order, folio, clerk):
 # --- each kind -----------------------------------------------------------------------------------
 
 
-def test_manual_charge_posts_to_charges_and_leaves_the_order_total(order, folio, clerk):
+def test_manual_charge_posts_to_charges_and_adds_to_what_the_order_owes(order, folio, clerk):
     total_before = order.total_amount
     tx = services.folio_post_charge(folio=folio, actor=clerk, description="Broken glass", unit_price=D("25.5"), quantity=2)
     tx.refresh_from_db()
@@ -68,7 +69,8 @@ def test_manual_charge_posts_to_charges_and_leaves_the_order_total(order, folio,
             tx.store_id, tx.actor_id, tx.description, tx.order_item_id) == (
         "charge", "charges", "manual", D("51.00"), 2, D("25.50"), "CNY", order.store_id, clerk.pk, "Broken glass", None)
     assert totals(folio) == zero(charges="51.00", balance="51.00")
-    assert money(order) == (total_before, D("0.00"), total_before)
+    assert money(order) == (total_before + D("51.00"), D("0.00"), total_before + D("51.00"))
+    assert (order.charged_amount, folio.unposted_amount, folio.amount_due) == (D("51.00"), total_before, D("651.00"))
 
 
 def test_extra_from_the_catalogue_with_quantity_adds_the_order_line(order, folio, clerk, store):
@@ -104,7 +106,7 @@ def test_amounts_are_rounded_in_one_place_and_must_be_positive(folio, clerk, met
 
 
 def test_payment_moves_the_order_paid_and_due(order, folio, clerk, methods):
-    charge(folio, "600.00")
+    post_nights(order)
     tx = services.folio_post_payment(
         folio=folio, actor=clerk, amount=D("450.00"), payment_method=methods["wechat"], gateway_txn_id="4200001234",
     )
@@ -128,7 +130,7 @@ def test_payment_method_of_another_store_or_switched_off_is_refused(folio, clerk
 
 
 def test_deposit_is_held_not_paid(order, folio, clerk, methods):
-    charge(folio, "600.00")
+    post_nights(order)
     services.folio_post_deposit(folio=folio, actor=clerk, amount=D("200.00"), payment_method=methods["cash"])
     assert totals(folio) == zero(charges="600.00", deposits="200.00", balance="600.00", status=S.PARTIALLY_PAID)
     assert money(order)[1:] == (D("0.00"), D("600.00"))
@@ -137,7 +139,7 @@ def test_deposit_is_held_not_paid(order, folio, clerk, methods):
         services.folio_post_deposit_return(folio=folio, actor=clerk, amount=D("50.01"), payment_method=methods["cash"])
     assert (err.value.code, err.value.extra) == ("deposit_return_exceeds_held", {"deposit_held": "50.00"})
     assert totals(folio)["deposit_returns"] == D("150.00")
-    assert FolioTransaction.objects.filter(folio=folio).count() == 3
+    assert FolioTransaction.objects.filter(folio=folio).count() == 4  # the two nights, the deposit, its return
 
 
 def test_discount_lowers_the_balance_never_below_the_charges(folio, manager):
@@ -158,13 +160,14 @@ def test_discount_lowers_the_balance_never_below_the_charges(folio, manager):
 
 
 def test_refund_within_what_was_paid(order, folio, clerk, methods):
-    charge(folio, "300.00")
-    pay(folio, "500.00")
+    pay(folio, "800.00")  # two nights of 300.00 not posted yet
     assert totals(folio)["status"] == S.REFUNDING  # the folio owes the guest 200
+    post_nights(order)
+    assert totals(folio)["status"] == S.REFUNDING
     tx = services.folio_post_refund(folio=folio, actor=clerk, amount=D("200.00"), payment_method=methods["cash"], reason="Overpaid")
     assert (tx.posts_to, tx.reason) == ("refunds", "Overpaid")
-    assert totals(folio) == zero(charges="300.00", payments="500.00", refunds="200.00", status=S.SETTLED)
-    assert money(order)[1:] == (D("300.00"), D("300.00"))
+    assert totals(folio) == zero(charges="600.00", payments="800.00", refunds="200.00", status=S.SETTLED)
+    assert money(order) == (D("600.00"), D("600.00"), D("0.00"))
 
 
 def test_refund_cannot_exceed_what_was_paid(order, folio, clerk, methods):
@@ -231,7 +234,7 @@ def test_void_needs_a_reason(folio, clerk):
 
 
 def test_void_of_a_payment_moves_the_order_paid(order, folio, clerk):
-    charge(folio, "600.00")
+    post_nights(order)
     payment = pay(folio, "600.00")
     assert totals(folio)["status"] == S.SETTLED
     services.folio_transaction_void(tx=payment, actor=clerk, reason="Card declined")
@@ -359,9 +362,10 @@ def test_check_out_with_zero_balance_closes_the_folios(order, folio, clerk):
     charge(folio, "100.00")
     pay(folio, "100.00")
     result = services.folio_check_out_guard(order=order, actor=clerk)
-    assert result == {"folios": [{"id": folio.pk, "balance": "0.00", "deposit_held": "0.00"}], "override": None}
-    assert totals(folio)["status"] == S.CLOSED
+    assert result == {"folios": [{"id": folio.pk, "balance": "0.00", "deposit_held": "0.00"}], "override": None,
+                      "charged": [], "refundable": "0.00"}
     folio.refresh_from_db()
+    assert folio.closed_at is not None
     assert folio.closed_by_id == clerk.pk
     assert list(FolioEvent.objects.filter(folio=folio).values_list("kind", flat=True)) == ["opened", "closed"]
 
@@ -394,7 +398,8 @@ def test_manager_override_with_a_reason_is_recorded(order, folio, manager):
     event = FolioEvent.objects.get(folio=folio, kind="check_out_override")
     assert (event.actor_id, event.reason, event.data) == (
         manager.pk, "Company pays by transfer", {"balance": "100.00", "deposit_held": "0.00", "order_id": order.pk})
-    assert totals(folio)["status"] == S.CLOSED
+    folio.refresh_from_db()
+    assert folio.closed_at is not None
 
 
 def test_front_desk_override_is_refused(order, folio, clerk):
@@ -418,7 +423,9 @@ def test_closed_folio_takes_payments_but_no_charges_voids_or_moves(order, folio,
             post()
         assert err.value.code == "folio_closed"
     pay(folio, "100.00")
-    assert totals(folio) == zero(charges="100.00", payments="100.00", status=S.CLOSED)
+    # The order's two nights (600.00) are still not charged: the guard was called alone here.
+    assert totals(folio) == zero(charges="100.00", payments="100.00", status=S.PARTIALLY_PAID)
+    assert folio.closed_at is not None
 
 
 def test_no_further_folio_on_a_checked_out_order(store, rt, manager):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.contacts.tests.factories import resident_id
 from apps.folios.services import folio_post_charge, folio_primary_for_order
+from apps.folios.tests.factories import pay_due
 from apps.orders.models import Order
 from apps.orders.services import ExtraIn, PersonIn, order_extra_add
 from apps.orders.tests.factories import make_order, room_type_with_rooms
@@ -46,6 +47,7 @@ def _guest(name="张三", **kwargs):
 def test_check_out_makes_the_room_dirty(store, rt, today, clerk, base):
     room = rt.rooms_list[0]
     order = make_order(store, room_type=rt, room=room, status=S.CHECKED_IN, nights=1)
+    pay_due(order)
     response = clerk.post(f"{base}/orders/{order.pk}/check-out/", {"next": f"{base}/today/"})
     assert response.status_code == 302 and response["Location"] == f"{base}/today/"
     order.refresh_from_db()
@@ -64,6 +66,7 @@ def test_today_lists_arrivals_departures_in_house_and_rooms_to_clean(store, rt, 
     assert f'data-testid="dirty-{r2.number}"' in html
     partial = clerk.get(f"{base}/today/?partial=1").content.decode()
     assert partial.startswith('<div id="today-board"')
+    pay_due(leaving)
     response = clerk.post(f"{base}/orders/{leaving.pk}/check-out/", **HX)
     assert response.status_code == 204
     assert f'data-testid="dirty-{r1.number}"' in clerk.get(f"{base}/today/").content.decode()

@@ -71,10 +71,12 @@ def test_check_out_needs_a_settled_bill_or_a_managers_override(login, store, rt,
     refused = clerk.post(url, {}, format="json")
 
     assert refused.status_code == 409
+    # the night (300.00) is charged by the check-out itself: 345.00 owed
     assert refused.json() == {
-        "detail": "The folio balance is 45.00: settle it before check-out, or a manager overrides with a reason.",
+        "detail": "The guest still owes 345.00: take the payment before check-out, or a manager overrides with a reason.",
         "code": "folio_balance_not_zero",
-        "extra": {"balance": "45.00", "deposit_held": "0.00", "folios": [{"id": folio.pk, "balance": "45.00", "deposit_held": "0.00"}]},
+        "extra": {"balance": "345.00", "deposit_held": "0.00",
+                  "folios": [{"id": folio.pk, "balance": "345.00", "deposit_held": "0.00"}]},
     }
     forced = clerk.post(url, {"override_reason": "the guest pays tomorrow"}, format="json")
     assert forced.status_code == 403 and forced.json()["code"] == "manager_only"
@@ -91,8 +93,9 @@ def test_check_out_of_a_settled_bill(login, store, rt, today):
     order = make_order(store, room_type=rt, room=rt.rooms_list[0], status=S.CHECKED_IN, nights=1)
     folio = primary_folio(order)
     charge(folio, "45.00")
-    pay(folio, "45.00")
+    pay(folio, "345.00")  # the night and the charge
     clerk, _ = login("alpha", "clerk_a1")
     response = clerk.post(m(store, f"orders/{order.pk}/check-out/"))
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["paid_amount"]) == ("checked_out", "45.00")
+    assert (response.json()["status"], response.json()["paid_amount"], response.json()["due_amount"]) == (
+        "checked_out", "345.00", "0.00")

@@ -24,7 +24,8 @@ from apps.orders.services.changes import (
     order_extra_remove,
     order_flag_conflict,
     order_modify,
-    order_paid_amounts_set,
+    order_items_posted,
+    order_money_set,
     order_update,
 )
 from apps.orders.services.channels import DEFAULT_CHANNELS, channel_create, channel_defaults_ensure, channel_update
@@ -74,7 +75,8 @@ __all__ = [
     "order_mark_no_show",
     "order_modify",
     "order_outbox_subscribe",
-    "order_paid_amounts_set",
+    "order_items_posted",
+    "order_money_set",
     "order_update",
     "order_walk_in",
     "orders_lock",

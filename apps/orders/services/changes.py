@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,17 +24,40 @@ from apps.orders.services.stay import _check_guests, _check_stay_dates, _move, _
 from apps.rooms.models import Room, RoomType
 
 
-def order_paid_amounts_set(*, paid: dict[int, Decimal]) -> None:
-    """Set what each order has been paid (``paid``: order id -> amount; its folios decide
-    it, ``apps.folios``) and so what is still due (``total - paid``), with the version
-    bumped. The caller holds the orders' row locks (``orders_lock``). One UPDATE."""
-    if not paid:
+def order_money_set(*, money: dict[int, tuple[Decimal, Decimal]]) -> None:
+    """Set what each order's folios have charged and been paid (``money``: order id ->
+    ``(charged, paid)``; folios decide both, ``apps.folios``), and so its total (charged
+    plus the lines not yet charged, unless the stay was called off) and what is due
+    (``total - paid``), with the version bumped. The caller holds the orders' row locks
+    (``orders_lock``). One UPDATE."""
+    if not money:
         return
-    amount = Case(*[When(pk=pk, then=Value(value)) for pk, value in paid.items()],
-                  output_field=Order._meta.get_field("paid_amount"))
-    Order.objects.filter(pk__in=list(paid)).update(
-        paid_amount=amount, due_amount=F("total_amount") - amount, version=F("version") + 1, updated_at=timezone.now(),
+    money_field = Order._meta.get_field("paid_amount")
+    charged = Case(*[When(pk=pk, then=Value(c)) for pk, (c, _p) in money.items()], output_field=money_field)
+    paid = Case(*[When(pk=pk, then=Value(p)) for pk, (_c, p) in money.items()], output_field=money_field)
+    unposted = Coalesce(
+        Subquery(
+            OrderItem.objects.filter(order=OuterRef("pk"), posted=False).order_by().values("order")
+            .annotate(s=Sum("total_price")).values("s")[:1],
+            output_field=money_field,
+        ),
+        Value(Decimal(0)), output_field=money_field,
     )
+    total = Case(
+        When(status__in=list(Order.CALLED_OFF), then=charged), default=charged + unposted, output_field=money_field,
+    )
+    Order.objects.filter(pk__in=list(money)).update(
+        charged_amount=charged, paid_amount=paid, total_amount=total, due_amount=total - paid,
+        version=F("version") + 1, updated_at=timezone.now(),
+    )
+
+
+def order_items_posted(*, item_ids: list[int]) -> None:
+    """Mark order lines as charged on a folio (the ledger rows referencing them were just
+    inserted). The caller holds the orders' row locks and sets the orders' money after
+    (``order_money_set``). One UPDATE."""
+    if item_ids:
+        OrderItem.objects.filter(pk__in=item_ids, posted=False).update(posted=True)
 
 
 _UNSET: Any = object()
@@ -132,8 +156,10 @@ def _jsonable(value):
 
 
 @transaction.atomic
-def order_extra_add(*, order: Order, actor, extra: ExtraIn) -> OrderItem:
-    """Add an extra (breakfast, late check-out...) to an order that is not closed."""
+def order_extra_add(*, order: Order, actor, extra: ExtraIn, posted: bool = False) -> OrderItem:
+    """Add an extra (breakfast, late check-out...) to an order that is not closed.
+    ``posted``: folios charge it in the same transaction (the line is then counted in what
+    the folios charged, not on top of it)."""
     order = _lock(order)
     if order.status not in Order.ACTIVE:
         raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras cannot be added to a closed order."))
@@ -141,6 +167,7 @@ def order_extra_add(*, order: Order, actor, extra: ExtraIn) -> OrderItem:
     item = OrderItem.objects.create(
         order=order, store_id=order.store_id, kind=OrderItem.Kind.EXTRA, service_date=extra.service_date,
         description=extra.description, quantity=extra.quantity, unit_price=unit, total_price=unit * extra.quantity,
+        posted=posted,
     )
     _save(order, _recompute_totals(order))
     _event(order, OrderEvent.Kind.ITEM_ADDED, actor=actor, from_status=order.status, to_status=order.status,
@@ -149,7 +176,9 @@ def order_extra_add(*, order: Order, actor, extra: ExtraIn) -> OrderItem:
 
 
 @transaction.atomic
-def order_extra_remove(*, order: Order, actor, item_id: int) -> Order:
+def order_extra_remove(*, order: Order, actor, item_id: int, voided_on_folio: bool = False) -> Order:
+    """Drop an extra line. A line charged on a folio is taken back there (a void, which
+    calls this with ``voided_on_folio``), never here alone: the bill would still hold it."""
     order = _lock(order)
     if order.status not in Order.ACTIVE:
         raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras of a closed order cannot be removed."))
@@ -159,6 +188,8 @@ def order_extra_remove(*, order: Order, actor, item_id: int) -> Order:
         raise NotFoundError("not_found", _("Not found."))
     if item.kind != OrderItem.Kind.EXTRA:
         raise DomainError(OrderErrorCode.ITEM_NOT_EXTRA, _("Room nights change with the stay dates, not one by one."))
+    if item.posted and not voided_on_folio:
+        raise DomainError(OrderErrorCode.ITEM_POSTED, _("This extra is on the folio: void it there."))
     item.delete()
     _save(order, _recompute_totals(order))
     _event(order, OrderEvent.Kind.ITEM_REMOVED, actor=actor, from_status=order.status, to_status=order.status,

@@ -120,17 +120,17 @@ def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, 
     sale and drops their room-night lines.
 
     The orders half of a check-out: the desk's check-out is
-    ``apps.frontdesk.services.stay_check_out``, which settles the bill through ``settle``
-    (called with the freshly locked order once the move is allowed, before anything
-    changes; it may refuse by raising, and what it returns is recorded on the event) and
-    marks the room dirty."""
+    ``apps.frontdesk.services.stay_check_out``, which settles the bill through ``settle``:
+    called with the locked order once the stay is cut to the nights used (their lines are
+    what the guest owes), it charges what no folio has charged yet and may refuse by
+    raising (the whole check-out is rolled back); what it returns is recorded on the
+    event. The order's money is read again after it (folios moved it)."""
     order = _lock(order)
     _check_transition(order, Status.CHECKED_OUT)
-    settled = settle(order) if settle is not None else {}
     today = business_date(store=order.store)
     old_status, old_departure = order.status, order.departure
     new_departure = min(order.departure, max(today, order.arrival + timedelta(days=1)))
-    lines, other_items_total = _stay_items(order)
+    lines, other_unposted = _stay_items(order)
     old_plan = _plan(lines)
     removed_amount = sum((lines[n].total_price for n in lines if n >= new_departure), Decimal(0))
     new_plan = _reshape(order, lines, arrival=order.arrival, departure=new_departure, room_type=order.room_type,
@@ -138,8 +138,12 @@ def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, 
     order.status, order.checked_out_at, order.departure = Status.CHECKED_OUT, timezone.now(), new_departure
     changes = _sync_inventory(order=order, old_status=old_status, old_plan=old_plan, new_plan=new_plan)
     # ``lines`` are the room nights as they are now (``_reshape`` updates it in place).
-    items_total = other_items_total + sum((line.total_price for line in lines.values()), Decimal(0))
-    _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order, items_total=items_total)])
+    unposted = other_unposted + sum((line.total_price for line in lines.values() if not line.posted), Decimal(0))
+    _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order, unposted_total=unposted)])
+    settled = {}
+    if settle is not None:
+        settled = settle(order)
+        order.refresh_from_db(fields=["charged_amount", "total_amount", "paid_amount", "due_amount", "version"])
     data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure, **settled}
     if new_departure < old_departure:
         data.update(departure=[old_departure.isoformat(), new_departure.isoformat()], removed_amount=str(removed_amount), **changes)
@@ -162,7 +166,7 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
     order.status, order.cancelled_at, order.cancellation_reason = Status.CANCELLED, timezone.now(), reason
     changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
     order.is_conflict = False
-    _save(order, ["status", "cancelled_at", "cancellation_reason", "is_conflict"])
+    _save(order, ["status", "cancelled_at", "cancellation_reason", "is_conflict", *_recompute_totals(order)])
     _event(order, OrderEvent.Kind.CANCELLED, actor=actor, from_status=old, to_status=order.status,
            data={"reason": reason, **changes})
     _after_commit("order.cancelled", order)
@@ -185,7 +189,7 @@ def order_mark_no_show(*, order: Order, actor) -> Order:
     old = order.status
     order.status, order.no_show_at = Status.NO_SHOW, timezone.now()
     changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
-    _save(order, ["status", "no_show_at"])
+    _save(order, ["status", "no_show_at", *_recompute_totals(order)])
     _event(order, OrderEvent.Kind.NO_SHOW, actor=actor, from_status=old, to_status=order.status, data=changes)
     _after_commit("order.no_show", order)
     return order

@@ -101,25 +101,30 @@ def _plan(lines: dict[date, OrderItem]) -> Plan:
 
 def _stay_items(order: Order) -> tuple[dict[date, OrderItem], Decimal]:
     """The locked order's room-night lines by night (``_night_lines``) and the total of its
-    other items (extras), in one read: what check-out reads of its items."""
+    other items not yet charged on a folio (extras), in one read: what check-out reads of
+    its items."""
     lines: dict[date, OrderItem] = {}
     others = Decimal(0)
     for item in OrderItem.objects.filter(order=order).order_by("service_date", "id"):
         if item.kind == OrderItem.Kind.ROOM_NIGHT:
             lines[item.service_date] = item
-        else:
+        elif not item.posted:
             others += item.total_price
     return lines, others
 
 
-def _recompute_totals(order: Order, *, items_total: Decimal | None = None) -> list[str]:
-    """The order's total from its items (``items_total``: their sum, when the caller has
-    every item of the locked order in hand), and what is due."""
-    if items_total is not None:
-        total = items_total
-    else:
-        total = OrderItem.objects.filter(order=order).aggregate(s=Sum("total_price"))["s"] or Decimal(0)
-    order.total_amount = quantize(total, order.currency)
+def _recompute_totals(order: Order, *, unposted_total: Decimal | None = None) -> list[str]:
+    """The order's total: what its folios have charged (``charged_amount``) plus its lines
+    not yet charged (``unposted_total``: their sum, when the caller has every line of the
+    locked order in hand), unless the stay was called off; and what is due
+    (docs/folios.md, "One balance")."""
+    if order.status in Order.CALLED_OFF:
+        unposted_total = Decimal(0)
+    elif unposted_total is None:
+        unposted_total = (
+            OrderItem.objects.filter(order=order, posted=False).aggregate(s=Sum("total_price"))["s"] or Decimal(0)
+        )
+    order.total_amount = quantize(order.charged_amount + unposted_total, order.currency)
     order.due_amount = order.total_amount - order.paid_amount
     return ["total_amount", "due_amount"]
 

@@ -141,10 +141,14 @@ def test_transition_actions_and_refusal_shape(clerk, store, rt, today):
     assert (data["status"], data["room_id"]) == ("checked_in", rt.rooms_list[0].pk)
     data = clerk.post(base + "extend/", {"departure": (today + timedelta(days=4)).isoformat()}, format="json").json()
     assert (data["status"], data["departure"], data["total_amount"]) == ("extended", (today + timedelta(days=4)).isoformat(), "1200.00")
-    data = clerk.post(base + "check-out/").json()
+    # Leaving the first day keeps (and charges) one night, unpaid: refused, nothing changed.
+    response = clerk.post(base + "check-out/")
+    assert (response.status_code, response.json()["code"], response.json()["extra"]["balance"]) == (
+        409, "folio_balance_not_zero", "300.00")
+    data = clerk.get(base).json()
     assert (data["status"], data["departure"], data["total_amount"], data["due_amount"]) == (
-        "checked_out", (today + timedelta(days=1)).isoformat(), "300.00", "300.00")
-    assert [e["kind"] for e in data["events"]] == ["created", "confirmed", "checked_in", "extended", "checked_out"]
+        "extended", (today + timedelta(days=4)).isoformat(), "1200.00", "1200.00")
+    assert [e["kind"] for e in data["events"]] == ["created", "confirmed", "checked_in", "extended"]
 
 
 def test_cancel_no_show_and_modify_actions(clerk, store, rt, today, tomorrow):
