@@ -22,17 +22,20 @@ ChargeType = FolioTransaction.ChargeType
 
 @dataclass(frozen=True)
 class DayRevenue:
-    # Room-night charges of the night, net of voids.
+    # Room-night charges posted on the business day (the audit's night, a same-day
+    # check-out's night), net of voids posted that day.
     rooms: Decimal
     # Other charges (extras, manual charges) posted during the business day, net of voids.
     other: Decimal
 
 
 def revenue_of_day(*, store: Store, day: date) -> DayRevenue:
-    """The store's revenue of business day ``day`` as the night audit records it: room
-    nights by the night they are for (``service_date``), other charges by the business
-    date they were posted on (voids and moves included, as signed rows). One query."""
-    rooms = Q(charge_type=ChargeType.ROOM_NIGHT, service_date=day)
+    """The store's revenue of business day ``day`` as the night audit records it: every
+    charge by the business date it was posted on (``business_date``: the night itself for
+    the audit's room charges), room nights apart; voids and moves included, as signed
+    rows dated the day they were made, so a correction after the audit lands in the open
+    day and the days' figures add up to the ledger. One query."""
+    rooms = Q(charge_type=ChargeType.ROOM_NIGHT, business_date=day)
     other = Q(charge_type__in=[ChargeType.EXTRA, ChargeType.MANUAL], business_date=day)
     sums = FolioTransaction.objects.filter(rooms | other, store=store, posts_to=FolioTransaction.PostsTo.CHARGES).aggregate(
         rooms=Sum("amount", filter=rooms, default=Decimal(0)), other=Sum("amount", filter=other, default=Decimal(0)),
