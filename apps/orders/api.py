@@ -299,7 +299,7 @@ class CancellationPolicyApi(StoreScopedMixin, APIView):
     Everyone working in the store reads them; managers change them (orders booked before
     keep the terms they were booked with)."""
 
-    manager_actions = frozenset({"put"})
+    manager_actions = frozenset({"patch"})
 
     @extend_schema(operation_id="cancellation_policy_get", responses={200: CancellationPolicyOutSerializer}, tags=[TAG])
     def get(self, request, store_id: int):
@@ -311,7 +311,7 @@ class CancellationPolicyApi(StoreScopedMixin, APIView):
         tags=[TAG], description="Manager only. Change some or all terms; the others stay. `pending_expiry_minutes: 0`: "
         "unconfirmed orders are never cancelled automatically.",
     )
-    def put(self, request, store_id: int):
+    def patch(self, request, store_id: int):
         data = valid(CancellationPolicyInSerializer, request.data)
         policy = services.cancellation_policy_update(store=self.store, actor=request.user, **data)
         return Response(CancellationPolicyOutSerializer(policy).data)

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from apps.common.errors import DomainError
 from apps.orders import services
 from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent
-from apps.orders.policy import cancellation_fee, channel_snapshot, default_snapshot, fee_quote
+from apps.orders.policy import cancellation_fee, channel_snapshot, default_snapshot, fee_quote, policy_lines
 from apps.orders.selectors import cancellation_policy_get
 from apps.orders.tasks import expire_pending
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
@@ -84,6 +84,19 @@ def test_a_channel_fee_is_charged_whenever_the_guest_cancels_or_does_not_come():
     assert (early.amount, early.rule, early.free_until) == (Decimal("88.80"), "channel", None)
     assert quote(terms, kind="no_show").amount == Decimal("88.80")
     assert quote(channel_snapshot(None, time_zone="Asia/Shanghai"), at=DEADLINE + timedelta(days=1)).amount == Decimal("0.00")
+
+
+def test_the_terms_in_words():
+    with translation.override("en"):
+        assert policy_lines(store_terms(cancel_fee="percent", cancel_fee_percent="80.00", no_show_fee="all_nights")) == [
+            "Free cancellation until 24 hours before check-in (14:00) on the arrival day; after that: 80% of the stay.",
+            "No-show: all nights.",
+        ]
+        assert policy_lines(channel_snapshot(Decimal("50"), time_zone="Asia/Shanghai")) == [
+            "Terms of the channel: a fee of 50.00 on cancellation or no-show."]
+    with translation.override("zh-hans"):
+        assert policy_lines(store_terms(cancel_fee="percent", cancel_fee_percent="33.50")) == [
+            "入住日入住时间（14:00）前 24 小时之前可免费取消；之后收取：房费的 33.5%。", "未入住（No-show）：首晚房费。"]
 
 
 # --- the copy on the order ---------------------------------------------------------------------------
@@ -165,14 +178,14 @@ def test_policy_api_reads_for_everyone_and_writes_for_managers(api, store):
         "free_cancel_hours": 24, "check_in_time": "14:00", "cancel_fee": "first_night", "cancel_fee_percent": "100.00",
         "no_show_fee": "first_night", "pending_expiry_minutes": 1440,
     }
-    assert clerk.put(base, {"free_cancel_hours": 48}, format="json").status_code == 403
-    response = manager.put(base, {"cancel_fee": "percent", "cancel_fee_percent": "30", "check_in_time": "15:00"}, format="json")
+    assert clerk.patch(base, {"free_cancel_hours": 48}, format="json").status_code == 403
+    response = manager.patch(base, {"cancel_fee": "percent", "cancel_fee_percent": "30", "check_in_time": "15:00"}, format="json")
     assert response.status_code == 200
     assert response.json() == {
         "free_cancel_hours": 24, "check_in_time": "15:00", "cancel_fee": "percent", "cancel_fee_percent": "30.00",
         "no_show_fee": "first_night", "pending_expiry_minutes": 1440,
     }
-    assert manager.put(base, {"cancel_fee": "half"}, format="json").status_code == 400
+    assert manager.patch(base, {"cancel_fee": "half"}, format="json").status_code == 400
 
 
 # --- the fee endpoint ----------------------------------------------------------------------------------
