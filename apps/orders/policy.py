@@ -197,7 +197,7 @@ def policy_lines(snapshot: dict[str, Any]) -> list[str]:
     cancel = snapshot.get("cancel_fee")
     after = {
         "first_night": _("the first night"),
-        "percent": _("%(percent)s%% of the stay") % {"percent": Decimal(snapshot.get("cancel_fee_percent") or 0).normalize()},
+        "percent": _("%(percent)s%% of the stay") % {"percent": f"{Decimal(snapshot.get('cancel_fee_percent') or 0).normalize():f}"},
     }
     if cancel == "none":
         lines.append(_("Cancelling is free."))
