@@ -123,7 +123,7 @@ UPG_GRID = {
     "201": "vvvvvvv",  # cancelled
     "204": "vvvvvvx",  # maintenance lock from D + 6
 }
-# Triggers tenancy.0004, rooms.0005 and orders.0004 add to every tenant schema: (table, trigger).
+# Triggers tenancy.0004, rooms.0005, orders.0004 and orders.0006 add to every tenant schema: (table, trigger).
 NEW_TRIGGERS = {
     ("auth_user", "reference_access"),
     ("tenancy_staffprofile", "reference_access"),
@@ -136,6 +136,7 @@ NEW_TRIGGERS = {
     ("rooms_roomtype", "reference_room_catalog"),
     ("rooms_pricingrule", "reference_room_catalog"),
     ("rooms_room", "reference_room_catalog"),
+    ("orders_cancellationpolicy", "reference_cancellation_policy"),
 }
 
 # Run by this code against the upgraded database: what it reads from the old rows.
@@ -505,6 +506,21 @@ def test_upgrade_from_7245970(scratch_url):
     for code, demo_store in demo["stores"].items():
         assert len(demo_store["grid"]) == demo_rooms[code]
         assert demo_store["grid_stays"], code  # the demo's stays around today
+
+    # Cancellation terms (orders.0006): every old order got the default terms of its kind.
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        for schema in ("t_demo", "t_upg"):
+            terms = conn.execute(sql.SQL(
+                "SELECT o.source = 'external', o.cancellation_policy - 'time_zone', o.cancellation_policy ->> 'time_zone' = s.time_zone,"
+                " count(*) FROM {s}.orders_order o JOIN {s}.tenancy_store s ON s.id = o.store_id GROUP BY 1, 2, 3"
+            ).format(s=sql.Identifier(schema))).fetchall()
+            assert sum(n for *_rest, n in terms) == EXPECTED_ROWS[(schema, "orders_order")], schema
+            for external, policy, same_zone, _n in terms:
+                assert same_zone, schema
+                assert policy == ({"source": "channel", "free_cancel_hours": None, "check_in_time": None, "cancel_fee": "none",
+                                   "cancel_fee_percent": "0.00", "no_show_fee": "none", "fixed_fee": None} if external else
+                                  {"source": "store", "free_cancel_hours": 24, "check_in_time": "14:00", "cancel_fee": "first_night",
+                                   "cancel_fee_percent": "100.00", "no_show_fee": "first_night", "fixed_fee": None}), (schema, policy)
 
     # --- the triggers bump the versions; this code writes on top of the old rows --------
     with psycopg.connect(scratch_url, autocommit=True) as conn:

@@ -1,7 +1,8 @@
 """REST endpoints of the front desk under ``stores/<int:store_id>/`` (thin: parse, call one
-selector or service, render): the room status grid, today's lists, the check-out. Anyone
-working in the store. The grid keeps the ``rooms`` tag and today and the check-out the
-``orders`` one: where API users have always found them."""
+selector or service, render): the room status grid, today's lists, the check-out, the
+cancellation and the no-show (they charge the fee to the folio). Anyone working in the
+store. The grid keeps the ``rooms`` tag and today, the check-out, the cancellation and the
+no-show the ``orders`` one: where API users have always found them."""
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,10 +19,10 @@ from apps.frontdesk.serializers import (
     TodayQuerySerializer,
     grid_json,
 )
-from apps.frontdesk.services import stay_check_out
+from apps.frontdesk.services import stay_cancel, stay_check_out, stay_no_show
 from apps.orders.models import Order
 from apps.orders.selectors import order_detail_get, order_for_update, today_lists
-from apps.orders.serializers import OrderDetailSerializer
+from apps.orders.serializers import OrderCancelInSerializer, OrderDetailSerializer
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.scope import StoreScopedMixin
 
@@ -70,4 +71,34 @@ class OrderCheckOutApi(StoreScopedMixin, APIView):
         data = valid(OrderCheckOutInSerializer, request.data)
         stay_check_out(order=order_for_update(store=self.store, order_id=pk), actor=request.user,
                        override_reason=data["override_reason"] or None)
+        return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)
+
+
+FEE_NOTE = ("The fee of the order's terms now (`GET orders/{id}/cancellation-fee/` shows it beforehand) is charged to its "
+            "primary folio in the same transaction (nothing if 0) and recorded on the event as `fee`.")
+
+
+class OrderCancelApi(StoreScopedMixin, APIView):
+    """Cancel an order, charging the cancellation fee of its terms."""
+
+    queryset = Order.objects.all()  # documents the order id as the orders API does
+
+    @extend_schema(request=OrderCancelInSerializer, responses={200: OrderDetailSerializer, **ORDER_ERRORS},
+                   tags=["orders"], description="pending_confirmation / confirmed -> cancelled, with a reason; held nights are released. "
+                   + FEE_NOTE)
+    def post(self, request, store_id: int, pk: int):
+        data = valid(OrderCancelInSerializer, request.data)
+        stay_cancel(order=order_for_update(store=self.store, order_id=pk), actor=request.user, reason=data["reason"])
+        return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)
+
+
+class OrderNoShowApi(StoreScopedMixin, APIView):
+    """Mark a no-show, charging the no-show fee of the order's terms."""
+
+    queryset = Order.objects.all()
+
+    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ORDER_ERRORS}, tags=["orders"],
+                   description="confirmed -> no_show, from the arrival date on; held nights are released. " + FEE_NOTE)
+    def post(self, request, store_id: int, pk: int):
+        stay_no_show(order=order_for_update(store=self.store, order_id=pk), actor=request.user)
         return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)

@@ -9,19 +9,28 @@ folios charge what no folio has charged yet and their rule decides whether the g
 leave (nothing owed and no deposit held, or a manager's override with a reason, recorded
 on the folios) and close the folios; the room becomes dirty for housekeeping. Lock order: the order row, then its folios (by primary key), then
 the room: the global order every service keeps (docs/folios.md).
+
+Cancellation (``stay_cancel``) and no-show (``stay_no_show``) charge the fee of the
+order's terms (``apps.orders.policy``: the copy kept on the order, the locked night rates)
+to its primary folio (``folio_post_fee``), in the transaction of the transition, and
+record it on the order's event; a fee of 0 posts nothing.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_update
-from apps.folios.services import folio_check_out_guard
+from apps.folios.services import folio_check_out_guard, folio_fee_settlement
 from apps.orders.models import Order
-from apps.orders.services import order_check_in, order_check_out
+from apps.orders.policy import FeeKind
+from apps.orders.services import order_cancel, order_check_in, order_check_out, order_mark_no_show
 from apps.rooms.models import Room
 from apps.rooms.services import room_mark_dirty
 
@@ -76,4 +85,31 @@ def stay_check_out(*, order: Order, actor, override_reason: str | None = None) -
 
     order = order_check_out(order=order, actor=actor, settle=settle)
     room_mark_dirty(room=order.room, actor=actor if getattr(actor, "is_authenticated", False) else None)
+    return order
+
+
+@transaction.atomic
+def stay_cancel(*, order: Order, actor, reason: str) -> Order:
+    """The booking is called off: pending_confirmation / confirmed -> cancelled with a
+    reason, its nights released, and the cancellation fee of its terms charged now to its
+    primary folio (free within the free window, or for an order never confirmed). The
+    event's ``fee`` says what was charged and why (also ``order.fee``, a Decimal). Refusals
+    change nothing: ``illegal_transition``, ``cancellation_reason_required``, ``folio_closed``."""
+    charged: dict[str, Any] = {}
+    settle = folio_fee_settlement(FeeKind.CANCEL, actor=actor, charged=charged)
+    order = order_cancel(order=order, actor=actor, reason=reason, settle=settle)
+    order.fee = Decimal(charged["amount"])
+    return order
+
+
+@transaction.atomic
+def stay_no_show(*, order: Order, actor) -> Order:
+    """The guest did not come: confirmed -> no_show (from the arrival date), its nights
+    released, and the no-show fee of its terms charged to its primary folio (also
+    ``order.fee``). Refusals change nothing: ``illegal_transition``,
+    ``too_early_for_no_show``, ``folio_closed``."""
+    charged: dict[str, Any] = {}
+    settle = folio_fee_settlement(FeeKind.NO_SHOW, actor=actor, charged=charged)
+    order = order_mark_no_show(order=order, actor=actor, settle=settle)
+    order.fee = Decimal(charged["amount"])
     return order

@@ -10,5 +10,7 @@ urlpatterns = [
     path(S + "today/", views.TodayView.as_view(), name="desk-today"),
     path(S + "orders/<int:pk>/check-in/", views.CheckInView.as_view(), name="order-check-in"),
     path(S + "orders/<int:pk>/check-out/", views.CheckOutView.as_view(), name="order-check-out"),
+    path(S + "orders/<int:pk>/cancel/", views.CancelView.as_view(), name="order-cancel"),
+    path(S + "orders/<int:pk>/no-show/", views.NoShowView.as_view(), name="order-no-show"),
     path(S + "guests/<int:pk>/", views.GuestDetailView.as_view(), name="guest-detail"),
 ]

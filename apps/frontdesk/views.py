@@ -30,7 +30,7 @@ from apps.contacts.selectors import contact_can_reveal, contact_get, contact_rev
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
 from apps.frontdesk.forms import CheckInForm, GridQueryForm
 from apps.frontdesk.selectors import room_grid
-from apps.frontdesk.services import GuestDocumentRefused, stay_check_in, stay_check_out
+from apps.frontdesk.services import GuestDocumentRefused, stay_cancel, stay_check_in, stay_check_out, stay_no_show
 from apps.orders.models import Order
 from apps.orders.selectors import (
     order_actions,
@@ -302,6 +302,40 @@ class CheckOutView(StoreScopedPageMixin, View):
             "guest": order.primary_contact_name or order.code, "room": order.room.number if order.room_id else "",
         }
         return write_done(request, message, url)
+
+
+# --- cancellation and no-show ---------------------------------------------------------------------
+
+
+class CancelView(StoreScopedPageMixin, View):
+    """Cancel an order from its page (POST ``reason``): the fee of its terms, shown on the
+    page beforehand, is charged to its folio."""
+
+    def run(self, order: Order) -> Order:
+        return stay_cancel(order=order, actor=self.request.user, reason=self.request.POST.get("reason", ""))
+
+    def post(self, request, store_id: int, pk: int):
+        url = reverse("order-detail", kwargs={"store_id": self.store.pk, "pk": pk})
+        try:
+            order = order_for_update(store=self.store, order_id=pk)
+        except NotFoundError:
+            raise Http404 from None
+        try:
+            order = self.run(order)
+        except DomainError as exc:
+            return write_refused(request, exc, url)
+        message = _("Order %(code)s: %(status)s.") % {"code": order.code, "status": Order.Status(order.status).label}
+        if order.fee:
+            message += " " + _("A fee of %(fee)s is charged to the folio.") % {"fee": order.fee}
+        return write_done(request, message, url)
+
+
+class NoShowView(CancelView):
+    """Mark a no-show from the order page or the today board: the no-show fee of the
+    order's terms is charged to its folio."""
+
+    def run(self, order: Order) -> Order:
+        return stay_no_show(order=order, actor=self.request.user)
 
 
 # --- the guest's page -------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ at the same time sees the day taken and leaves):
 1. lock the orders concerned (in the house on night D, or confirmed and due by D), by pk
    (``apps.orders.services.orders_lock_for_audit``);
 2. no-shows: confirmed orders due by D that have not arrived become ``no_show`` through
-   ``apps.orders.services.order_mark_no_show`` (policy ``mark``; ``keep`` lists them);
+   ``apps.orders.services.order_mark_no_show`` (policy ``mark``; ``keep`` lists them),
+   each charged the no-show fee of the terms it was booked under
+   (``apps.folios.services.folio_fee_settlement``, dated business day D);
 3. room charges of night D for every stay in the house, at the night's locked rate,
    dated business day D (``apps.folios.services.folio_post_room_nights``: one per folio
    and night by the ledger's unique index);
@@ -36,12 +38,13 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.folios.figures import revenue_of_day
-from apps.folios.services import folio_post_room_nights
+from apps.folios.services import folio_fee_settlement, folio_post_room_nights
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.night_audit.selectors import NO_SHOW_MARK, audit_due_at, audit_settings
 from apps.orders.figures import stay_counts_of_night
 from apps.orders.models import Order
+from apps.orders.policy import FeeKind
 from apps.orders.services import order_mark_no_show, orders_lock_for_audit
 from apps.rooms.figures import rooms_out_of_order_count
 from apps.tenancy.business_day import (
@@ -117,8 +120,11 @@ def _no_shows(store: Store, orders: list, policy: str, actor) -> tuple[list[dict
             continue
         try:
             with transaction.atomic():
-                order_mark_no_show(order=order, actor=actor)  # it locks and reads the row again
-            marked.append(row)
+                fee: dict = {}
+                # it locks and reads the row again; the fee of the order's terms is charged
+                order_mark_no_show(order=order, actor=actor,
+                                   settle=folio_fee_settlement(FeeKind.NO_SHOW, actor=actor, charged=fee))
+            marked.append({**row, "fee": fee.get("amount", "0.00")})
         except DomainError as exc:
             refused.append({**row, "code_refused": exc.code})
     return marked, refused, kept

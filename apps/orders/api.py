@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,15 +21,19 @@ from apps.common.errors import DomainValidationError
 from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order
+from apps.orders.policy import cancellation_fee_quote, policy_lines
 from apps.orders.serializers import (
     AvailabilityOutSerializer,
     AvailabilityQuerySerializer,
+    CancellationFeeOutSerializer,
+    CancellationFeeQuerySerializer,
+    CancellationPolicyInSerializer,
+    CancellationPolicyOutSerializer,
     ChannelInSerializer,
     ChannelOutSerializer,
     ExternalOrderInSerializer,
     IntakeOutSerializer,
     OrderAssignRoomInSerializer,
-    OrderCancelInSerializer,
     OrderCheckInInSerializer,
     OrderCreateInSerializer,
     OrderDetailSerializer,
@@ -148,20 +153,37 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_check_in(order=self._order(pk), actor=request.user, room=room)
         return self._detail(pk)
 
-    @extend_schema(request=OrderCancelInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
-                   description="pending_confirmation / confirmed -> cancelled, with a reason; held nights are released.")
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, store_id: int, pk: int):
-        data = valid(OrderCancelInSerializer, request.data)
-        services.order_cancel(order=self._order(pk), actor=request.user, reason=data["reason"])
-        return self._detail(pk)
+    # cancel/ and no-show/ are the front desk's (apps.frontdesk.api): they charge the fee
+    # to the folio in the same transaction.
 
-    @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
-                   description="confirmed -> no_show, from the arrival date on; held nights are released.")
-    @action(detail=True, methods=["post"], url_path="no-show")
-    def no_show(self, request, store_id: int, pk: int):
-        services.order_mark_no_show(order=self._order(pk), actor=request.user)
-        return self._detail(pk)
+    @extend_schema(
+        operation_id="order_cancellation_fee_get", parameters=[CancellationFeeQuerySerializer],
+        responses={200: CancellationFeeOutSerializer, 404: ERRORS[404]}, tags=[TAG],
+        description="The fee a cancellation (`kind=cancel`, the default) or a no-show (`kind=no_show`) of this order "
+        "would charge now, under the terms the order was booked with (`policy`; a channel's order: the channel's fee), "
+        "and the rule that gives it (`free_window`, `free`, `not_confirmed`, `first_night`, `percent`, `all_nights`, "
+        "`channel`). Nothing is written.",
+        examples=[OpenApiExample("Late cancellation", response_only=True, value={
+            "order_id": 42, "kind": "cancel", "amount": "300.00", "currency": "CNY", "rule": "first_night",
+            "free_until": "2026-12-01T14:00:00+08:00", "at": "2026-12-01T18:30:00+08:00",
+            "policy": {"source": "store", "free_cancel_hours": 24, "check_in_time": "14:00", "time_zone": "Asia/Shanghai",
+                       "cancel_fee": "first_night", "cancel_fee_percent": "100.00", "no_show_fee": "first_night",
+                       "fixed_fee": None},
+            "policy_text": ["Free cancellation until 24 hours before check-in (14:00) on the arrival day; after that: "
+                            "the first night.", "No-show: the first night."],
+        })],
+    )
+    @action(detail=True, methods=["get"], url_path="cancellation-fee")
+    def cancellation_fee(self, request, store_id: int, pk: int):
+        q = valid(CancellationFeeQuerySerializer, request.query_params)
+        order = selectors.order_get(store=self.store, order_id=pk)
+        now = timezone.now()
+        quote = cancellation_fee_quote(order, at=now, kind=q["kind"])
+        return Response(CancellationFeeOutSerializer({
+            "order_id": order.pk, "kind": quote.kind, "amount": quote.amount, "currency": quote.currency,
+            "rule": quote.rule, "free_until": quote.free_until, "at": now, "policy": quote.policy,
+            "policy_text": policy_lines(quote.policy),
+        }).data)
 
     @extend_schema(request=OrderExtendInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="checked_in -> extended (or an extended stay again): holds the extra nights in the same room or refuses.")
@@ -272,6 +294,29 @@ class ChannelViewSet(StoreScopedViewSet):
         return Response(ChannelOutSerializer(channel).data)
 
 
+class CancellationPolicyApi(StoreScopedMixin, APIView):
+    """The store's cancellation and no-show terms and how long an unconfirmed order waits.
+    Everyone working in the store reads them; managers change them (orders booked before
+    keep the terms they were booked with)."""
+
+    manager_actions = frozenset({"patch"})
+
+    @extend_schema(operation_id="cancellation_policy_get", responses={200: CancellationPolicyOutSerializer}, tags=[TAG])
+    def get(self, request, store_id: int):
+        return Response(CancellationPolicyOutSerializer(selectors.cancellation_policy_get(store=self.store)).data)
+
+    @extend_schema(
+        operation_id="cancellation_policy_set", request=CancellationPolicyInSerializer,
+        responses={200: CancellationPolicyOutSerializer, 400: OpenApiResponse(description="`policy_value_invalid`, `invalid`.")},
+        tags=[TAG], description="Manager only. Change some or all terms; the others stay. `pending_expiry_minutes: 0`: "
+        "unconfirmed orders are never cancelled automatically.",
+    )
+    def patch(self, request, store_id: int):
+        data = valid(CancellationPolicyInSerializer, request.data)
+        policy = services.cancellation_policy_update(store=self.store, actor=request.user, **data)
+        return Response(CancellationPolicyOutSerializer(policy).data)
+
+
 class AvailabilityApi(StoreScopedMixin, APIView):
     """What the store can sell for a stay: per room type, rooms free, nightly prices, total."""
 
@@ -353,7 +398,7 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         result = services.order_intake_external(
             store=self.store, actor=request.user, channel=channel, external_ref=data["external_ref"],
             stay=services.StayIn(room_type=room_type, arrival=data["arrival"], departure=data["departure"]),
-            amount=data["amount"], notes=data["notes"],
+            amount=data["amount"], notes=data["notes"], cancellation_fee=data["cancellation_fee"],
             party=services.PartyIn(adults=data["adults"], children=data["children"], booker=_person(data["guest"]),
                                    guests=tuple(guests), estimated_arrival_time=data["estimated_arrival_time"]),
         )

@@ -39,5 +39,7 @@ class OrderErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     IDEMPOTENCY_KEY_MISMATCH = "idempotency_key_mismatch"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+    # cancellation policy
+    POLICY_VALUE_INVALID = "policy_value_invalid"
     # the change feed
     CURSOR_INVALID = "cursor_invalid"

@@ -5,6 +5,8 @@ Inventory is not stored here: an order in a holding state holds its nights throu
 ``apps.rooms.inventory`` (``RoomNight`` rows and ``RoomTypeNight`` counters), whose
 PostgreSQL constraints make double bookings impossible. See docs/orders.md.
 """
+from datetime import time
+from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
@@ -155,6 +157,10 @@ class Order(models.Model):
     is_conflict = models.BooleanField(_("needs attention"), default=False)
     conflict_reason = models.CharField(_("conflict reason"), max_length=255, blank=True, default="")
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True, default="")
+    # The cancellation and no-show terms in force when the order was booked (the store's
+    # ``CancellationPolicy``, or the channel's figure for a pushed order), copied so that a
+    # later change of the store's policy does not move this order's fee. ``apps/orders/policy.py``.
+    cancellation_policy = models.JSONField(_("cancellation policy"), default=dict, blank=True)
     # The guest changed room while in the house: earlier nights stay in the earlier room
     # (see the room-night items); the grid then draws one block per room.
     moved_in_house = models.BooleanField(default=False)
@@ -219,6 +225,81 @@ class Order(models.Model):
     @property
     def is_holding(self) -> bool:
         return self.status in self.HOLDING
+
+
+class CancellationPolicy(models.Model):
+    """A store's cancellation and no-show terms and how long an unconfirmed order waits
+    (4.2.2 P1 取消与退款细则; 5.1 待确认 --> 已取消: 超时未确认). One row per store, written
+    when a manager first changes a term; a store without a row has the defaults below.
+
+    Orders copy the terms when booked (``Order.cancellation_policy``); the fee of a
+    cancellation or a no-show is computed from that copy (``apps.orders.policy``)."""
+
+    class CancelFee(models.TextChoices):
+        # Cancelling is always free.
+        NONE = "none", _("Free")
+        # After the free window: the first night's locked rate.
+        FIRST_NIGHT = "first_night", _("First night")
+        # After the free window: a percentage of the stay's room nights.
+        PERCENT = "percent", _("Percentage of the stay")
+
+    class NoShowFee(models.TextChoices):
+        NONE = "none", _("Free")
+        FIRST_NIGHT = "first_night", _("First night")
+        ALL_NIGHTS = "all_nights", _("All nights")
+
+    DEFAULT_FREE_HOURS: ClassVar[int] = 24
+    DEFAULT_CHECK_IN_TIME: ClassVar[time] = time(14, 0)
+    DEFAULT_PERCENT: ClassVar[Decimal] = Decimal("100.00")
+    # A pending order holds no room, so its expiry frees nothing for sale: it closes the
+    # requests nobody followed up. A day leaves a guest sending a deposit (定金) the evening;
+    # a store that takes online prepayment sets 30.
+    DEFAULT_PENDING_EXPIRY_MINUTES: ClassVar[int] = 24 * 60
+
+    store = models.OneToOneField("tenancy.Store", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # Free cancellation until this many hours before check-in time on the arrival day.
+    free_cancel_hours = models.PositiveIntegerField(
+        _("free cancellation until (hours before check-in)"), default=DEFAULT_FREE_HOURS
+    )
+    check_in_time = models.TimeField(_("check-in time"), default=DEFAULT_CHECK_IN_TIME)
+    cancel_fee = models.CharField(
+        _("late cancellation fee"), max_length=16, choices=CancelFee.choices, default=CancelFee.FIRST_NIGHT
+    )
+    cancel_fee_percent = models.DecimalField(
+        _("percentage of the stay"), max_digits=5, decimal_places=2, default=DEFAULT_PERCENT
+    )
+    no_show_fee = models.CharField(
+        _("no-show fee"), max_length=16, choices=NoShowFee.choices, default=NoShowFee.FIRST_NIGHT
+    )
+    # Unconfirmed orders older than this are cancelled (超时未确认); 0: never.
+    pending_expiry_minutes = models.PositiveIntegerField(
+        _("cancel unconfirmed orders after (minutes)"), default=DEFAULT_PENDING_EXPIRY_MINUTES
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("cancellation policy")
+        verbose_name_plural = _("cancellation policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cancel_fee__in=["none", "first_night", "percent"]), name="cancellationpolicy_cancel_fee_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(no_show_fee__in=["none", "first_night", "all_nights"]), name="cancellationpolicy_no_show_fee_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancel_fee_percent__gte=0, cancel_fee_percent__lte=100), name="cancellationpolicy_percent_0_100"
+            ),
+            # at most 30 days of free window, at most 30 days of pending
+            models.CheckConstraint(condition=Q(free_cancel_hours__lte=720), name="cancellationpolicy_free_hours_max"),
+            models.CheckConstraint(condition=Q(pending_expiry_minutes__lte=43200), name="cancellationpolicy_expiry_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}"
 
 
 class OrderItem(models.Model):

@@ -15,8 +15,8 @@ from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.money import quantize
 from apps.common.queries import one_or_none
 from apps.orders.error_codes import OrderErrorCode
-from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
-from apps.orders.reference import CHANNELS
+from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent, OrderGuest, OrderItem
+from apps.orders.reference import CANCELLATION_POLICY, CHANNELS
 from apps.rooms.inventory import free_counts, nights_between
 from apps.rooms.selectors import room_get_with_type, room_type_get, room_types_on_sale, stay_price_nights_many
 from apps.tenancy.models import Store
@@ -387,3 +387,17 @@ def stays_for_contact(*, store: Store, contact_id: int) -> list[Order]:
         .distinct()
         .order_by("-arrival", "-id")
     )
+
+
+# --- cancellation policy ---------------------------------------------------------------------
+
+
+def cancellation_policy_get(*, store: Store) -> CancellationPolicy:
+    """The store's cancellation and no-show terms: its row, or the defaults (an unsaved
+    row) while it has none. Reference data (area ``cancellation_policy``): one query, none
+    while the process holds it; every booking reads it."""
+
+    def load() -> CancellationPolicy:
+        return one_or_none(CancellationPolicy.objects.filter(store_id=store.pk)) or CancellationPolicy(store_id=store.pk)
+
+    return cached_copy(CANCELLATION_POLICY, ("policy", store.pk), load)

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.common.fields import WallClockTimeField
 from apps.common.serializers import InputSerializer, OutputSerializer
-from apps.orders.models import Channel, Order, OrderEvent, OrderItem
+from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent, OrderItem
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
@@ -300,5 +300,47 @@ class ExternalOrderInSerializer(serializers.Serializer):
         min_value=0, required=False, allow_null=True, default=None, **MONEY,
         help_text="What the channel sold the stay for; spread over the nights. Default: the store's prices.",
     )
+    cancellation_fee = serializers.DecimalField(
+        min_value=0, required=False, allow_null=True, default=None, **MONEY,
+        help_text="What the channel charges if the guest cancels or does not come (its terms, not the store's). "
+        "Absent or null: free.",
+    )
     estimated_arrival_time = WallClockTimeField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- cancellation policy and fee -----------------------------------------------------------------
+
+
+class CancellationPolicyOutSerializer(serializers.Serializer):
+    free_cancel_hours = serializers.IntegerField(help_text="Free cancellation until this many hours before check-in time on the arrival day.")
+    check_in_time = WallClockTimeField()
+    cancel_fee = serializers.ChoiceField(choices=CancellationPolicy.CancelFee.choices, help_text="After the free window.")
+    cancel_fee_percent = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="For `cancel_fee: percent`.")
+    no_show_fee = serializers.ChoiceField(choices=CancellationPolicy.NoShowFee.choices)
+    pending_expiry_minutes = serializers.IntegerField(help_text="Unconfirmed orders older than this are cancelled; 0: never.")
+
+
+class CancellationPolicyInSerializer(serializers.Serializer):
+    free_cancel_hours = serializers.IntegerField(min_value=0, max_value=720, required=False)
+    check_in_time = WallClockTimeField(required=False)
+    cancel_fee = serializers.ChoiceField(choices=CancellationPolicy.CancelFee.choices, required=False)
+    cancel_fee_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False)
+    no_show_fee = serializers.ChoiceField(choices=CancellationPolicy.NoShowFee.choices, required=False)
+    pending_expiry_minutes = serializers.IntegerField(min_value=0, max_value=43200, required=False)
+
+
+class CancellationFeeQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("cancel", _("Cancellation")), ("no_show", _("No-show"))], default="cancel", required=False)
+
+
+class CancellationFeeOutSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="cancel or no_show")
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    rule = serializers.CharField(help_text="free_window, free, not_confirmed, first_night, percent, all_nights or channel.")
+    free_until = serializers.DateTimeField(allow_null=True, help_text="The end of the free window, if the terms have one.")
+    at = serializers.DateTimeField(help_text="The moment the fee is for (now).")
+    policy = serializers.JSONField(help_text="The terms the order was booked with (a copy; docs/orders.md).")
+    policy_text = serializers.ListField(child=serializers.CharField(), help_text="The terms in words, in the request's language.")

@@ -13,8 +13,6 @@ urlpatterns = [
     path(O + "panel/", views.OrderPanelView.as_view(), name="order-panel"),
     path(O + "edit/", views.OrderEditView.as_view(), name="order-edit"),
     path(O + "confirm/", views.OrderActionView.as_view(action="confirm"), name="order-confirm"),
-    path(O + "no-show/", views.OrderActionView.as_view(action="no_show"), name="order-no-show"),
-    path(O + "cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path(O + "extend/", views.OrderExtendView.as_view(), name="order-extend"),
     path(O + "move/", views.OrderMoveView.as_view(), name="order-move"),
     path(O + "guests/", views.OrderGuestAddView.as_view(), name="order-guest-add"),

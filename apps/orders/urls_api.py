@@ -10,6 +10,7 @@ router.register("channels", api.ChannelViewSet, basename="api-channel")
 
 urlpatterns = [
     path("stores/<int:store_id>/", include(router.urls)),
+    path("stores/<int:store_id>/cancellation-policy/", api.CancellationPolicyApi.as_view(), name="api-cancellation-policy"),
     path("stores/<int:store_id>/availability/", api.AvailabilityApi.as_view(), name="api-availability"),
     path("stores/<int:store_id>/external-orders/", api.ExternalOrderApi.as_view(), name="api-external-orders"),
 ]

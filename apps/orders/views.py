@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -38,6 +39,7 @@ from apps.orders.forms import (
     add_domain_error,
 )
 from apps.orders.models import Order, OrderEvent
+from apps.orders.policy import FeeKind, cancellation_fee_quote, policy_lines
 from apps.rooms import selectors as room_selectors
 from apps.tenancy.business_day import business_date
 from apps.tenancy.scope import StoreScopedPageMixin
@@ -246,8 +248,10 @@ class OrderDetailView(OrderPageMixin, TemplateView):
         types = {t.pk: t.name for t in room_selectors.room_type_list(store=self.store)}
         items = list(order.items.all())
         rows = list(order.guests.all())
+        actions = selectors.order_actions(order=order, today=today)
+        context.update(_fee_context(order, actions))
         context.update(
-            order=order, today=today, guests=selectors.order_staying_guests(order=order), actions=selectors.order_actions(order=order, today=today),
+            order=order, today=today, guests=selectors.order_staying_guests(order=order), actions=actions,
             primary_guest_id=next((g.contact_id for g in rows if g.is_primary), None),
             removable_guest_ids=_removable_guests(order, rows),
             guest_form=kwargs.get("guest_form") or GuestAddForm(id_types=_id_types()),
@@ -257,6 +261,19 @@ class OrderDetailView(OrderPageMixin, TemplateView):
             extend_form=kwargs.get("extend_form") or ExtendForm(initial={"departure": order.departure + timedelta(days=1)}),
         )
         return context
+
+
+def _fee_context(order: Order, actions: dict[str, bool]) -> dict:
+    """What the cancel and no-show confirmations show: the order's terms and the fee each
+    would charge now (``apps.orders.policy``; the front desk's services charge it)."""
+    now = timezone.now()
+    context: dict = {"policy_text": policy_lines(order.cancellation_policy or {})}
+    for kind, key in ((FeeKind.CANCEL, "cancel"), (FeeKind.NO_SHOW, "no_show")):
+        if actions.get(key):
+            quote = cancellation_fee_quote(order, at=now, kind=kind)
+            context[f"{key}_fee"] = quote.amount
+            context[f"{key}_free_until"] = quote.free_until.strftime("%Y-%m-%d %H:%M") if quote.free_until else ""
+    return context
 
 
 class OrderPanelView(OrderPageMixin, TemplateView):
@@ -351,17 +368,10 @@ class OrderActionView(OrderPageMixin, View):
         actor = self.request.user
         if self.action == "confirm":
             return services.order_confirm(order=order, actor=actor)
-        if self.action == "no_show":
-            return services.order_mark_no_show(order=order, actor=actor)
         raise AssertionError(self.action)
 
     def message(self, order: Order) -> str:
         return _("Order %(code)s: %(status)s.") % {"code": order.code, "status": Status(order.status).label}
-
-
-class OrderCancelView(OrderActionView):
-    def run(self, order: Order) -> Order:
-        return services.order_cancel(order=order, actor=self.request.user, reason=self.request.POST.get("reason", ""))
 
 
 class OrderExtendView(OrderActionView):

@@ -273,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.dispatch_arrival_reminders", "schedule": crontab(minute="*/10"), "options": {"expires": 580},
     },
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": crontab(minute=17), "options": {"expires": 3000}},
+    # pending orders past their store's time (超时未确认) are cancelled
+    "expire-pending-orders": {"task": "orders.expire_pending", "schedule": crontab(minute="*/5"), "options": {"expires": 280}},
 }
 
 # --- Night audit (docs/night_audit.md) ---------------------------------------------------

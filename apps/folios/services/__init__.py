@@ -4,9 +4,9 @@
   rule, insert the ledger row dated under the audit gate, bring the order's paid amount in
   step);
 - ``folios``: opening folios; ``postings``: charges, discounts, payments, deposits,
-  refunds, room nights; ``corrections``: voids and moves; ``check_out``: the check-out
-  rule and the closing of an order's folios; ``catalogue``: payment methods and the
-  extra-charge items.
+  refunds, room nights; ``fees``: a cancellation or no-show fee; ``corrections``: voids
+  and moves; ``check_out``: the check-out rule and the closing of an order's folios;
+  ``catalogue``: payment methods and the extra-charge items.
 
 Every posting follows one recipe: lock the order row(s), then the folio row(s), each set
 in primary-key order (the global lock order) -> check the rule for a friendly error ->
@@ -31,6 +31,7 @@ from apps.folios.services.catalogue import (
 )
 from apps.folios.services.check_out import folio_check_out_guard
 from apps.folios.services.corrections import Move, folio_transaction_move, folio_transaction_void
+from apps.folios.services.fees import folio_fee_settlement, folio_post_fee
 from apps.folios.services.folios import folio_open, folio_primary_for_order
 from apps.folios.services.postings import (
     folio_post_charge,
@@ -57,6 +58,8 @@ __all__ = [
     "folio_post_deposit",
     "folio_post_deposit_return",
     "folio_post_discount",
+    "folio_fee_settlement",
+    "folio_post_fee",
     "folio_post_payment",
     "folio_post_refund",
     "folio_post_room_night",

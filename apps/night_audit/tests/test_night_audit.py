@@ -183,7 +183,7 @@ def test_a_complimentary_night_is_not_posted_and_is_listed(store, rt, day):
 def test_daily_stats_row(store, rt, day):
     a = stay(store, rt, 0, arrival=day, prices=["400.00", "400.00"])
     stay(store, rt, 1, arrival=day - timedelta(days=1), nights=2, prices=["250.00", "260.00"])
-    stay(store, rt, 2, arrival=day, status=Status.CONFIRMED)  # no-show
+    no_show = stay(store, rt, 2, arrival=day, status=Status.CONFIRMED)  # no-show: charged its first night (300.00)
     lock = RoomLockFactory(room=rt.rooms_list[5], start_date=day, end_date=day + timedelta(days=1))
     inventory.hold_lock(store_id=store.pk, lock_id=lock.pk, room=rt.rooms_list[5], nights=[day])
     folio = folio_services.folio_primary_for_order(order=a)
@@ -194,7 +194,11 @@ def test_daily_stats_row(store, rt, day):
     stats = DailyStoreStats.objects.get(store=store, date=day)
     assert (stats.rooms_total, stats.rooms_out_of_order, stats.rooms_available, stats.rooms_sold) == (6, 1, 5, 2)
     assert stats.room_revenue == Decimal("660.00")
-    assert stats.other_revenue == Decimal("45.00")
+    assert stats.other_revenue == Decimal("345.00")  # the minibar and the no-show fee, both dated D
+    no_show.refresh_from_db()
+    assert (no_show.status, no_show.total_amount, no_show.due_amount) == (Status.NO_SHOW, Decimal("300.00"), Decimal("300.00"))
+    fee = FolioTransaction.objects.get(folio__order=no_show)
+    assert (fee.charge_type, fee.amount, fee.business_date) == ("manual", Decimal("300.00"), day)
     assert (stats.arrivals, stats.departures, stats.no_shows) == (1, 0, 1)
     assert stats.occupancy == Decimal("0.4000")
 

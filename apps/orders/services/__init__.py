@@ -7,7 +7,8 @@
 - ``stay``: the stay plan (nights, room type, room, prices) and its sync with inventory;
 - ``booking``: create (reservation, walk-in); ``lifecycle``: the transitions;
   ``changes``: stay, details, extras, paid amount; ``guests``; ``intake``: external
-  orders; ``channels``.
+  orders; ``channels``; ``policy``: the store's cancellation terms (the fee itself is
+  ``apps.orders.policy``).
 
 Every transition follows one recipe (STYLE 2): lock the order row -> check the move
 against ``Order.TRANSITIONS`` -> bring inventory to what the new state should hold ->
@@ -39,8 +40,10 @@ from apps.orders.services.lifecycle import (
     order_confirm,
     order_extend,
     order_mark_no_show,
+    orders_expire_pending,
 )
 from apps.orders.services.outbox import order_events_mark_published, order_events_unpublished_claim, order_outbox_subscribe
+from apps.orders.services.policy import cancellation_policy_update
 from apps.orders.services.recipe import orders_lock, orders_lock_for_audit
 
 __all__ = [
@@ -53,6 +56,7 @@ __all__ = [
     "PartyIn",
     "PersonIn",
     "StayIn",
+    "cancellation_policy_update",
     "channel_create",
     "channel_defaults_ensure",
     "channel_for_type",
@@ -79,6 +83,7 @@ __all__ = [
     "order_money_set",
     "order_update",
     "order_walk_in",
+    "orders_expire_pending",
     "orders_lock",
     "orders_lock_for_audit",
 ]

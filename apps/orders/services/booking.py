@@ -17,7 +17,8 @@ from apps.contacts.models import Contact
 from apps.contacts.services import contact_find_or_create
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
-from apps.orders.selectors import channel_of_type, order_with_rows
+from apps.orders.policy import channel_snapshot, store_snapshot
+from apps.orders.selectors import cancellation_policy_get, channel_of_type, order_with_rows
 from apps.orders.services.channels import channel_defaults_ensure
 from apps.orders.services.inputs import ExtraIn, PartyIn, PersonIn, StayIn
 from apps.orders.services.lifecycle import order_check_in
@@ -104,6 +105,7 @@ def order_create(
     extras: list[ExtraIn] | tuple[ExtraIn, ...] = (),
     confirm: bool = False,
     allow_past_arrival: bool = False,
+    cancellation_policy: dict[str, Any] | None = None,
 ) -> Order:
     """A new order for ``stay`` and ``party``, pending confirmation, or confirmed at once
     (``confirm``: holds its nights; refused with ``room_unavailable`` /
@@ -113,6 +115,10 @@ def order_create(
     ``channel`` defaults to the store's direct (or walk-in) channel. ``allow_past_arrival``
     is for stays already under way when they are entered (imports, demo data). The order
     returned carries the rows written with it (``order_with_rows``).
+
+    The order keeps a copy of its cancellation terms (``Order.cancellation_policy``,
+    ``apps/orders/policy.py``): ``cancellation_policy`` if given (intake passes the
+    channel's), else the store's policy now; an external order without one is free.
 
     The checks, and the refusal of nights already gone, read before the transaction that
     writes: a refused booking ends no transaction of its own with a ROLLBACK, so the
@@ -132,6 +138,11 @@ def order_create(
         )
     _check_channel(store, channel)
     nights = nights_between(arrival, departure)
+    if cancellation_policy is None:
+        if source == Order.Source.EXTERNAL:
+            cancellation_policy = channel_snapshot(None, time_zone=store.time_zone)
+        else:
+            cancellation_policy = store_snapshot(cancellation_policy_get(store=store), time_zone=store.time_zone)
     if confirm:  # nights already gone: refused before anything is written (the hold below still decides)
         refusal = inventory.stay_refusal(room_type_id=room_type.pk, nights=nights, room_id=room.pk if room else None)
         if refusal is not None:
@@ -140,12 +151,13 @@ def order_create(
         return _order_write(
             store=store, actor=actor, stay=stay, party=party, channel=channel, source=source, notes=notes,
             external_ref=external_ref, extras=extras, confirm=confirm, today=today, nights=nights,
+            cancellation_policy=cancellation_policy,
         )
 
 
 def _order_write(
     *, store: Store, actor, stay: StayIn, party: PartyIn, channel: Channel, source: str, notes: str,
-    external_ref: str | None, extras, confirm: bool, today: date, nights: list[date],
+    external_ref: str | None, extras, confirm: bool, today: date, nights: list[date], cancellation_policy: dict[str, Any],
 ) -> Order:
     """The writes of ``order_create``, in its transaction."""
     room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
@@ -164,6 +176,7 @@ def _order_write(
         room_type=room_type, room=room, arrival=arrival, departure=departure, adults=adults, children=children,
         estimated_arrival_time=party.estimated_arrival_time, currency=store.currency, notes=notes, created_by=user,
         status=Status.CONFIRMED if confirm else Status.PENDING_CONFIRMATION, confirmed_at=now if confirm else None,
+        cancellation_policy=cancellation_policy,
     )
     items = [
         OrderItem(

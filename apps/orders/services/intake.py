@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.common.errors import DomainError
 from apps.common.money import quantize
 from apps.orders.models import Channel, Order
+from apps.orders.policy import channel_snapshot
 from apps.orders.services.booking import DuplicateExternalRef, order_create
 from apps.orders.services.changes import order_flag_conflict
 from apps.orders.services.inputs import PartyIn, StayIn
@@ -36,12 +37,13 @@ INVENTORY_REFUSALS = frozenset({"room_unavailable", "room_type_sold_out", "room_
 
 def order_intake_external(
     *, store: Store, actor, channel: Channel, external_ref: str, stay: StayIn, amount: Decimal | None = None,
-    party: PartyIn = PartyIn(), notes: str = "",
+    party: PartyIn = PartyIn(), notes: str = "", cancellation_fee: Decimal | None = None,
 ) -> IntakeResult:
     """An order pushed by an external system: created and confirmed; if the inventory is
     gone it is kept pending and flagged as a conflict, never dropped. One order per
     (channel, external reference): a repeat returns the existing order. ``amount``: what
-    the stay was sold for, spread over its nights."""
+    the stay was sold for, spread over its nights. ``cancellation_fee``: what the channel
+    charges for a cancellation or a no-show (its terms, not the store's); none: free."""
     existing = Order.objects.filter(store=store, channel=channel, external_ref=external_ref).first()
     if existing is not None:
         return IntakeResult(existing, "duplicate")
@@ -52,6 +54,7 @@ def order_intake_external(
             order = order_create(
                 store=store, actor=actor, stay=stay, party=party, channel=channel, source=Order.Source.EXTERNAL,
                 external_ref=external_ref, notes=notes,
+                cancellation_policy=channel_snapshot(cancellation_fee, time_zone=store.time_zone, currency=store.currency),
             )
             try:
                 with transaction.atomic():

@@ -4,18 +4,22 @@ move, bring inventory to what the new state holds (``stay.py``), set status and 
 timestamp, write the event, side effects on commit (``outbox.py``)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.orders.error_codes import OrderErrorCode
-from apps.orders.models import Order, OrderEvent
+from apps.orders.models import CancellationPolicy, Order, OrderEvent
 from apps.orders.services.outbox import _after_commit
 from apps.orders.services.recipe import Status, _check_transition, _event, _invalid, _lock, _save
 from apps.orders.services.stay import (
@@ -32,6 +36,7 @@ from apps.orders.services.stay import (
 from apps.rooms.models import Room
 from apps.tenancy.business_day import business_date
 
+logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def order_confirm(*, order: Order, actor) -> Order:
@@ -152,9 +157,27 @@ def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, 
     return order
 
 
+def _settle(order: Order, settle: Callable[[Order], dict[str, Any]] | None) -> dict[str, Any]:
+    """Call the desk's ``settle`` on the locked, saved order; then read the order's money
+    again (folios moved it)."""
+    if settle is None:
+        return {}
+    settled = settle(order)
+    order.refresh_from_db(fields=["charged_amount", "total_amount", "paid_amount", "due_amount", "version"])
+    return settled
+
+
 @transaction.atomic
-def order_cancel(*, order: Order, actor, reason: str) -> Order:
-    """pending_confirmation / confirmed -> cancelled, with a reason; held nights are released."""
+def order_cancel(
+    *, order: Order, actor, reason: str, settle: Callable[[Order], dict[str, Any]] | None = None,
+) -> Order:
+    """pending_confirmation / confirmed -> cancelled, with a reason; held nights are released.
+
+    The orders half of a cancellation: the desk's is ``apps.frontdesk.services.stay_cancel``,
+    which posts the cancellation fee through ``settle`` (called with the locked order once it
+    is cancelled, its nights released and its total cut to what was charged, in this
+    transaction; it may refuse by raising, which rolls the cancellation back, and what it
+    returns is recorded on the event). The order's money is read again after it."""
     reason = (reason or "").strip()
     order = _lock(order)
     _check_transition(order, Status.CANCELLED)
@@ -167,15 +190,18 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
     changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
     order.is_conflict = False
     _save(order, ["status", "cancelled_at", "cancellation_reason", "is_conflict", *_recompute_totals(order)])
+    settled = _settle(order, settle)
     _event(order, OrderEvent.Kind.CANCELLED, actor=actor, from_status=old, to_status=order.status,
-           data={"reason": reason, **changes})
+           data={"reason": reason, **changes, **settled})
     _after_commit("order.cancelled", order)
     return order
 
 
 @transaction.atomic
-def order_mark_no_show(*, order: Order, actor) -> Order:
-    """confirmed -> no_show, from the arrival date on; held nights are released."""
+def order_mark_no_show(*, order: Order, actor, settle: Callable[[Order], dict[str, Any]] | None = None) -> Order:
+    """confirmed -> no_show, from the arrival date on; held nights are released.
+
+    ``settle``: as for ``order_cancel`` (the desk's ``stay_no_show`` posts the no-show fee)."""
     order = _lock(order)
     _check_transition(order, Status.NO_SHOW)
     today = business_date(store=order.store)
@@ -190,6 +216,49 @@ def order_mark_no_show(*, order: Order, actor) -> Order:
     order.status, order.no_show_at = Status.NO_SHOW, timezone.now()
     changes = _sync_inventory(order=order, old_status=old, old_plan=plan, new_plan=plan)
     _save(order, ["status", "no_show_at", *_recompute_totals(order)])
-    _event(order, OrderEvent.Kind.NO_SHOW, actor=actor, from_status=old, to_status=order.status, data=changes)
+    settled = _settle(order, settle)
+    _event(order, OrderEvent.Kind.NO_SHOW, actor=actor, from_status=old, to_status=order.status, data={**changes, **settled})
     _after_commit("order.no_show", order)
     return order
+
+
+def orders_expire_pending(*, now: datetime | None = None) -> list[int]:
+    """Cancel the orders left pending confirmation longer than their store allows
+    (``CancellationPolicy.pending_expiry_minutes``; 0: never), with the reason
+    "超时未确认" (in the site's default language) and ``expired: true`` on the event; ids of
+    the orders cancelled. Orders flagged as a conflict are left to the desk: the channel
+    holds the guest's booking and only the desk can settle it with the channel.
+
+    Each order in a transaction of its own, its row taken with ``SKIP LOCKED``: an order a
+    clerk is confirming right now is skipped (and no longer pending when this runs again),
+    one the clerk would confirm after this locked it is refused as ``illegal_transition``.
+    Running it again, or twice at once, cancels nothing twice. Pending orders hold no
+    nights; a cancellation releases whatever an order holds anyway."""
+    now = now or timezone.now()
+    minutes = Coalesce(
+        Subquery(CancellationPolicy.objects.filter(store_id=OuterRef("store_id")).values("pending_expiry_minutes")[:1]),
+        Value(CancellationPolicy.DEFAULT_PENDING_EXPIRY_MINUTES),
+    )
+    due = list(
+        Order.objects.filter(status=Status.PENDING_CONFIRMATION, is_conflict=False)
+        .annotate(expiry_minutes=minutes)
+        .filter(expiry_minutes__gt=0)
+        .filter(created_at__lte=ExpressionWrapper(Value(now) - F("expiry_minutes") * Value(timedelta(minutes=1)),
+                                                  output_field=DateTimeField()))
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Not confirmed in time")
+    expired = []
+    for pk in due:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.PENDING_CONFIRMATION)
+                .only("id").first()
+            )
+            if order is None:
+                continue
+            order_cancel(order=order, actor=None, reason=reason, settle=lambda _locked: {"expired": True})
+        expired.append(pk)
+        logger.info("order.expired", extra={"order_id": pk})
+    return expired
