@@ -21,8 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.contacts.models import Contact
