@@ -42,11 +42,10 @@ from apps.folios.services.postings import (
     folio_post_room_night,
     folio_post_room_nights,
 )
-from apps.folios.services.recipe import MAX_AMOUNT, ORDER_CLOSED_STATES, order_paid_sync
+from apps.folios.services.recipe import ORDER_CLOSED_STATES, order_paid_sync
 
 __all__ = [
     "DEFAULT_PAYMENT_METHODS",
-    "MAX_AMOUNT",
     "Move",
     "ORDER_CLOSED_STATES",
     "extra_item_create",

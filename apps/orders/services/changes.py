@@ -13,12 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, NotFoundError
-from apps.common.money import quantize
+from apps.common.money import MAX_ORDER_TOTAL, quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Order, OrderEvent, OrderItem
 from apps.orders.services.inputs import ExtraIn
 from apps.orders.services.outbox import _after_commit
-from apps.orders.services.recipe import Status, _event, _invalid, _lock, _save
+from apps.orders.services.recipe import (
+    Status,
+    _check_line_amount,
+    _event,
+    _invalid,
+    _lock,
+    _order_limit,
+    _save,
+)
 from apps.orders.services.stay import _check_guests, _check_stay_dates, _move, _recompute_totals
 from apps.rooms.models import Room, RoomType
 
@@ -29,6 +37,9 @@ def order_paid_amounts_set(*, paid: dict[int, Decimal]) -> None:
     bumped. The caller holds the orders' row locks (``orders_lock``). One UPDATE."""
     if not paid:
         return
+    over = [value for _pk, value in sorted(paid.items()) if value > MAX_ORDER_TOTAL]
+    if over:  # checked before the UPDATE: PostgreSQL would answer numeric overflow past the column
+        raise _order_limit("paid_amount", over[0])
     amount = Case(*[When(pk=pk, then=Value(value)) for pk, value in paid.items()],
                   output_field=Order._meta.get_field("paid_amount"))
     Order.objects.filter(pk__in=list(paid)).update(
@@ -138,6 +149,7 @@ def order_extra_add(*, order: Order, actor, extra: ExtraIn) -> OrderItem:
     if order.status not in Order.ACTIVE:
         raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras cannot be added to a closed order."))
     unit = quantize(extra.unit_price, order.currency)
+    _check_line_amount(unit * extra.quantity, "unit_price")
     item = OrderItem.objects.create(
         order=order, store_id=order.store_id, kind=OrderItem.Kind.EXTRA, service_date=extra.service_date,
         description=extra.description, quantity=extra.quantity, unit_price=unit, total_price=unit * extra.quantity,
