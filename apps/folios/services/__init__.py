@@ -21,6 +21,7 @@ order: taking the order first everywhere is the one order that cannot deadlock.
 
 Callers import from ``apps.folios.services`` (this package's face).
 """
+from apps.folios.room_nights import REFUSALS as ROOM_NIGHT_REFUSALS
 from apps.folios.services.catalogue import (
     DEFAULT_PAYMENT_METHODS,
     extra_item_create,
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_PAYMENT_METHODS",
     "Move",
     "ORDER_CLOSED_STATES",
+    "ROOM_NIGHT_REFUSALS",
     "extra_item_create",
     "extra_item_update",
     "folio_check_out_guard",

@@ -116,3 +116,10 @@ def test_a_move_into_a_full_folio_is_refused(api_clerk, store, order, folio):
         400, "folio_limit_exceeded", second.pk)
     assert not FolioTransaction.objects.filter(reverses=tx).exists()
     assert not FolioTransaction.objects.filter(transfer_of=tx).exists()
+
+
+def test_the_limit_errors_speak_chinese_by_default(api, store, folio, methods):
+    client = api("alpha", "clerk_a1")
+    response = client.post(url(store, f"folios/{folio.pk}/payments/"),
+                           {"amount": "100000000.00", "payment_method": methods["cash"].pk}, format="json")
+    assert (response.status_code, response.json()["detail"]) == (400, "单笔入账最多 99999999.99。")
