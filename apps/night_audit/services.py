@@ -225,6 +225,8 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
             audit = _work(store, day, conf, trigger=trigger, actor=actor, started=started) if locked.business_date == day else None
             if nested:  # SET LOCAL would outlive the audit in the caller's transaction
                 _lock_timeout_set(previous_timeout)
+        if audit is None:
+            return _closed(store, day)
     except DomainError as exc:
         if exc.code != NightAuditErrorCode.AUDIT_IN_PROGRESS:
             _attempt_failed(store=store, day=day, error=exc)
@@ -245,8 +247,6 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
     except Exception as exc:
         _attempt_failed(store=store, day=day, error=exc)
         raise
-    if audit is None:
-        return _closed(store, day)
     logger.info(
         "night_audit.done",
         extra={"store_id": store.pk, "business_date": day.isoformat(), "trigger": trigger, "posted": audit.counts.get("posted"),
