@@ -40,9 +40,9 @@ def build(store, admin):
     from apps.folios import services as folios
     from apps.folios.models import Folio
     from apps.orders.models import Order, OrderItem
-    from apps.tenancy.business_day import business_date
     from apps.orders.services import channel_defaults_ensure
     from apps.rooms.services import room_type_create
+    from apps.tenancy.business_day import business_date
 
     channel = channel_defaults_ensure(store=store)[0]
     room_type = room_type_create(store=store, name="标准间", default_price=Decimal("300.00"))
@@ -171,6 +171,8 @@ def main() -> None:
     setup_django()
     from django_tenants.utils import tenant_context
 
+    from apps.common.money import quantize
+
     tenant, store, admin = fresh_tenant("fp")
     try:
         with tenant_context(tenant):
@@ -209,7 +211,7 @@ def main() -> None:
             "bench": "folio_post",
             "tx_per_s": round(posted / elapsed, 1),
             "p95_ms": pct["p95_ms"],
-            "reconciliation_diff": f"{diff:.2f}",
+            "reconciliation_diff": str(quantize(diff)),
             "p50_ms": pct["p50_ms"], "p99_ms": pct["p99_ms"],
             "clients": CLIENTS, "folios": FOLIOS, "requests": len(latencies), "posted": posted,
             "errors": sum(errors.values()),

@@ -10,8 +10,14 @@ Then every store's audit is queued at once and timed until the last record is ``
 audit of D is queued again: ``rerun_new_postings`` counts the room charges that second
 round added (0 expected).
 
+One folio is poisoned: the first store's first guest in the house has a primary folio whose
+charges are at ``MAX_FOLIO_TOTAL`` already (manual charges through the folio services), so
+night D cannot post to it; the audit leaves it out, lists it (``not_posted``: 1) and closes
+that store's day like every other.
+
 Usage: python bench/night_audit.py   (env BENCH_TENANTS=100, BENCH_ROOMS=30, BENCH_BIG_ROOMS=300)
-Last line: {"bench": "night_audit", "stores": ..., "total_s": ..., "per_store_ms_p95": ..., "rerun_new_postings": 0}
+Last line: {"bench": "night_audit", "stores": ..., "total_s": ..., "per_store_ms_p95": ..., "rerun_new_postings": 0,
+"not_posted": 1, "stores_closed": 101}
 """
 from __future__ import annotations
 
@@ -41,8 +47,9 @@ OCCUPANCY = 0.7
 BROKER_DB = int(os.environ.get("BENCH_BROKER_DB", 6))
 
 
-def build_store(store, rnd: random.Random, rooms_n: int) -> dict:
-    """Rooms, orders around business date D and their inventory, in the current tenant."""
+def build_store(store, rnd: random.Random, rooms_n: int, poison: bool = False) -> dict:
+    """Rooms, orders around business date D and their inventory, in the current tenant;
+    ``poison``: the first stay's folio at its limit (``poison_folio``)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -110,7 +117,20 @@ def build_store(store, rnd: random.Random, rooms_n: int) -> dict:
             """,
             {"s": store.pk},
         )
-    return {"day": day, "in_house": in_house_n}
+    if poison:
+        poison_folio(orders[0])
+    return {"day": day, "in_house": in_house_n, "poisoned": int(poison)}
+
+
+def poison_folio(order) -> None:
+    """Charges up to ``MAX_FOLIO_TOTAL`` on the order's primary folio, through the services:
+    ten postings of ``MAX_POSTING`` and the cents left (999,999,999.99)."""
+    from apps.common.money import MAX_FOLIO_TOTAL, MAX_POSTING
+    from apps.folios import services
+
+    folio = services.folio_primary_for_order(order=order)
+    for amount in [MAX_POSTING] * 10 + [MAX_FOLIO_TOTAL - 10 * MAX_POSTING]:
+        services.folio_post_charge(folio=folio, actor=None, description="bench: at the limit", unit_price=amount)
 
 
 def provision(n_small: int) -> list[tuple]:
@@ -123,7 +143,7 @@ def provision(n_small: int) -> list[tuple]:
             rooms_n = BIG_ROOMS if i == n_small else ROOMS
             tenant, store, _admin = fresh_tenant(prefix="na")
             with tenant_context(tenant):
-                built = build_store(store, random.Random(i), rooms_n)
+                built = build_store(store, random.Random(i), rooms_n, poison=i == 0)
             return tenant, store, rooms_n, built
         finally:
             connections.close_all()
@@ -146,6 +166,25 @@ def room_charges(schemas: list[str]) -> int:
         "SELECT count(*) FROM \"{schema}\".folios_foliotransaction WHERE charge_type = 'room_night' AND transaction_type = 'charge'",
         schemas,
     )
+
+
+def not_posted(schemas: list[str]) -> int:
+    return _sum_over_schemas(
+        "SELECT coalesce((counts->>'not_posted')::int, 0) FROM \"{schema}\".reports_nightaudit WHERE status = 'done'", schemas,
+    )
+
+
+def business_dates_rolled(stores: list[tuple]) -> int:
+    from django.db import connection
+
+    union = " UNION ALL ".join(
+        f'SELECT count(*) FROM "{t.schema_name}".reports_storebusinessday WHERE store_id = {int(s.pk)} '
+        f"AND business_date = '{b['day'] + timedelta(days=1)}'"
+        for t, s, _n, b in stores
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(sum(n), 0) FROM ({union}) AS t(n)")
+        return int(cursor.fetchone()[0])
 
 
 def audits_done(schemas: list[str]) -> int:
@@ -275,7 +314,8 @@ def main() -> None:
     stores = provision(TENANTS)
     built_s = time.perf_counter() - started
     schemas = [t.schema_name for t, _s, _n, _b in stores]
-    expected = sum(b["in_house"] for _t, _s, _n, b in stores)
+    poisoned = sum(b["poisoned"] for _t, _s, _n, b in stores)
+    expected = sum(b["in_house"] for _t, _s, _n, b in stores) - poisoned
     proc = start_worker(queue, broker)
     try:
         wait_ready(queue, proc)
@@ -302,6 +342,8 @@ def main() -> None:
         meter.stop()
         load = os.getloadavg()[0]
         posted = room_charges(schemas)
+        skipped = not_posted(schemas)
+        closed = business_dates_rolled(stores)
         durations = audit_durations_ms(schemas)
         big_ms = audit_durations_ms([max(stores, key=lambda s: s[2])[0].schema_name])[0]
 
@@ -329,16 +371,18 @@ def main() -> None:
             r.delete(key)
     p = percentiles([d / 1000 for d in durations])
     print(
-        f"data: {len(stores)} stores ({TENANTS} x {ROOMS} rooms + 1 x {BIG_ROOMS}), {expected} stays in the house on night D, "
-        f"built in {built_s:.1f} s; posted {posted} room charges (expected {expected}); per-store audit p50 {p['p50_ms']} ms, "
+        f"data: {len(stores)} stores ({TENANTS} x {ROOMS} rooms + 1 x {BIG_ROOMS}), {expected + poisoned} stays in the house on night D, "
+        f"built in {built_s:.1f} s; posted {posted} room charges (expected {expected}), not posted {skipped} "
+        f"(poisoned {poisoned}), {closed} of {len(stores)} business dates rolled; per-store audit p50 {p['p50_ms']} ms, "
         f"max {max(durations)} ms; the {BIG_ROOMS}-room store {big_ms} ms; rerun of every closed day {rerun_s:.2f} s; "
         f"load average {load:.1f}; {meter.summary()}"
     )
-    if posted != expected:
-        raise SystemExit(f"posted {posted} room charges, expected {expected}")
+    if posted != expected or skipped != poisoned or closed != len(stores):
+        raise SystemExit(f"posted {posted} room charges, expected {expected}; not posted {skipped} of {poisoned} poisoned; "
+                         f"{closed} of {len(stores)} days closed")
     emit({
         "bench": "night_audit", "stores": len(stores), "total_s": round(total_s, 3), "per_store_ms_p95": p["p95_ms"],
-        "rerun_new_postings": rerun_new,
+        "rerun_new_postings": rerun_new, "not_posted": skipped, "stores_closed": closed,
     })
 
 

@@ -13,6 +13,11 @@ class FolioErrorCode(StrEnum):
     EXTRA_ITEM_NAME_TAKEN = "extra_item_name_taken"
     REASON_REQUIRED = "reason_required"
     NIGHT_NOT_IN_STAY = "night_not_in_stay"
+    # limits (apps.common.money): one posting, a folio's totals, an order's total and paid
+    # (the last raised by apps.orders, listed here so clients see one list)
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    FOLIO_LIMIT_EXCEEDED = "folio_limit_exceeded"
+    ORDER_LIMIT_EXCEEDED = "order_limit_exceeded"
     # ledger rules
     FOLIO_CLOSED = "folio_closed"
     ORDER_CLOSED = "order_closed"

@@ -17,6 +17,14 @@ database objects keep them:
 - the amount is the night's locked rate (its room-night line), rounded by
   ``apps.common.money.quantize``; a zero-rate night (complimentary) is not posted (a
   ledger charge is above zero); a closed folio takes nothing;
+- per folio, never per store: a night above one posting's maximum (``amount_too_large``)
+  or that would take its folio's charges past ``MAX_FOLIO_TOTAL``
+  (``folio_limit_exceeded``) is left out *before* the INSERT, from the totals read with
+  the folios (the orders' locks keep them still); the rest of the store posts. Anything
+  else the database refuses for one row (a CHECK, a ledger trigger) would fail the whole
+  INSERT: it runs in a savepoint, and only when it fails are the rows posted again one by
+  one, each in its own savepoint, the refused ones listed with their SQLSTATE
+  (``posting_refused``). A lock timeout is not a refusal: it propagates;
 - the business date of each row is the night itself: the audit of day D posts night D;
 - the primary folio is opened if missing (``folio_one_primary_per_order`` decides
   between concurrent openings) with its ``opened`` event, as ``folio_primary_for_order``;
@@ -33,16 +41,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.common.money import quantize
-from apps.folios.models import Folio, FolioEvent
+from apps.common.money import MAX_FOLIO_TOTAL, MAX_POSTING, quantize
+from apps.folios.error_codes import FolioErrorCode
+from apps.folios.models import Folio, FolioEvent, FolioTransaction
 from apps.folios.selectors import folio_order_money
 from apps.orders.selectors import room_night_lines
 from apps.orders.services import order_items_posted, order_money_set
 
-MAX_AMOUNT = Decimal("99999999.99")
+# Why a night was left out (besides zero_rate, folio_closed, no_line): the limits, or the
+# database's refusal of that one row.
+AMOUNT_TOO_LARGE = FolioErrorCode.AMOUNT_TOO_LARGE.value
+FOLIO_LIMIT_EXCEEDED = FolioErrorCode.FOLIO_LIMIT_EXCEEDED.value
+POSTING_REFUSED = "posting_refused"
+REFUSALS = (AMOUNT_TOO_LARGE, FOLIO_LIMIT_EXCEEDED, POSTING_REFUSED)
+ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -53,6 +68,9 @@ class RoomNightPosting:
     zero_rate: list[int] = field(default_factory=list)
     folio_closed: list[int] = field(default_factory=list)
     no_line: list[int] = field(default_factory=list)
+    # (order_id, reason, detail): AMOUNT_TOO_LARGE, FOLIO_LIMIT_EXCEEDED or POSTING_REFUSED
+    # (detail: the SQLSTATE and message), never posted, the rest of the store posted.
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
     folios_opened: int = 0
 
     @property
@@ -99,9 +117,9 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
     now = timezone.now()
     lines = room_night_lines(order_ids=order_ids, night=night)  # orders' own read of the night's lines
     folios = {
-        order_id: (folio_id, currency, closed_at is not None)
-        for folio_id, order_id, currency, closed_at in Folio.objects.filter(order_id__in=order_ids, is_primary=True)
-        .values_list("id", "order_id", "currency", "closed_at")
+        order_id: (folio_id, currency, closed_at is not None, charges)
+        for folio_id, order_id, currency, closed_at, charges in Folio.objects.filter(order_id__in=order_ids, is_primary=True)
+        .values_list("id", "order_id", "currency", "closed_at", "total_charges")
     }
 
     # Open the missing primary folios (with their "opened" event).
@@ -117,19 +135,19 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
             FolioEvent(folio_id=folio_id, kind=FolioEvent.Kind.OPENED, actor_id=user_id, at=now, data={"primary": True})
             for folio_id, _order, _currency in opened
         ])
-        folios.update({order_id: (folio_id, currency, False) for folio_id, order_id, currency in opened})
+        folios.update({order_id: (folio_id, currency, False, ZERO) for folio_id, order_id, currency in opened})
         result.folios_opened = len(opened)
         if len(opened) < len(missing):  # opened meanwhile by a caller that did not lock the order
-            for folio_id, order_id, currency, closed_at in Folio.objects.filter(
+            for folio_id, order_id, currency, closed_at, charges in Folio.objects.filter(
                 order_id__in=[line.order_id for line in missing if line.order_id not in folios], is_primary=True
-            ).values_list("id", "order_id", "currency", "closed_at"):
-                folios[order_id] = (folio_id, currency, closed_at is not None)
+            ).values_list("id", "order_id", "currency", "closed_at", "total_charges"):
+                folios[order_id] = (folio_id, currency, closed_at is not None, charges)
 
-    posting: dict[str, list] = {"folios": [], "currencies": [], "amounts": [], "descriptions": [], "items": []}
+    rows: list[tuple] = []  # (folio_id, currency, amount, description, item_id)
     folio_order = {}
-    item_of_folio = {}
+    over: dict[int, tuple[int, str]] = {}  # folio_id -> (order_id, reason): past a limit
     for line in lines:
-        folio_id, currency, closed = folios[line.order_id]
+        folio_id, currency, closed, charges = folios[line.order_id]
         if line.item_id is None:
             result.no_line.append(line.order_id)
             continue
@@ -137,27 +155,66 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
             result.folio_closed.append(line.order_id)
             continue
         amount = quantize(line.price, currency)
-        if amount <= 0 or amount > MAX_AMOUNT:
+        if amount <= 0:
             result.zero_rate.append(line.order_id)
             continue
+        if amount > MAX_POSTING or charges + amount > MAX_FOLIO_TOTAL:
+            over[folio_id] = (line.order_id, AMOUNT_TOO_LARGE if amount > MAX_POSTING else FOLIO_LIMIT_EXCEEDED)
+            continue
         folio_order[folio_id] = line.order_id
-        item_of_folio[folio_id] = line.item_id
-        for key, value in (("folios", folio_id), ("currencies", currency), ("amounts", amount),
-                           ("descriptions", (line.description or night.isoformat())[:255]), ("items", line.item_id)):
-            posting[key].append(value)
-    inserted = []
-    if folio_order:
-        with connection.cursor() as cursor:
-            cursor.execute(_POST_SQL, {"store": store_id, "night": night, "actor": user_id, "now": now, **posting})
-            inserted = cursor.fetchall()
+        rows.append((folio_id, currency, amount, (line.description or night.isoformat())[:255], line.item_id))
+    if over:  # a night posted before (at the desk) is already posted, whatever its folio holds now
+        posted_before = set(FolioTransaction.objects.filter(
+            folio_id__in=list(over), transaction_type=FolioTransaction.Type.CHARGE,
+            charge_type=FolioTransaction.ChargeType.ROOM_NIGHT, service_date=night,
+        ).values_list("folio_id", flat=True))
+        result.already_posted.extend(order_id for folio_id, (order_id, _r) in over.items() if folio_id in posted_before)
+        result.refused.extend((order_id, reason, "") for folio_id, (order_id, reason) in over.items() if folio_id not in posted_before)
+    params = {"store": store_id, "night": night, "actor": user_id, "now": now}
+    inserted, refused = _insert_all(params, rows)
+    result.refused.extend((folio_order[folio_id], POSTING_REFUSED, detail) for folio_id, detail in refused)
+    refused_folios = {folio_id for folio_id, _detail in refused}
     posted_folios = set()
     for tx_id, folio_id, amount in inserted:
         posted_folios.add(folio_id)
         result.posted.append((folio_order[folio_id], tx_id, amount))
     result.posted.sort()
-    if inserted:  # the lines are charged now: the orders count them in what their folios charged
+    if posted_folios:  # the lines are charged now: the orders count them in what their folios charged
+        item_of_folio = {row[0]: row[4] for row in rows}
         order_items_posted(item_ids=[item_of_folio[folio_id] for folio_id in posted_folios])
-        posted_orders = sorted({folio_order[folio_id] for folio_id in posted_folios})
-        order_money_set(money=folio_order_money(order_ids=posted_orders))
-    result.already_posted = sorted(oid for fid, oid in folio_order.items() if fid not in posted_folios)
+        order_money_set(money=folio_order_money(order_ids=sorted({folio_order[f] for f in posted_folios})))
+    result.already_posted = sorted([
+        *result.already_posted,
+        *(oid for fid, oid in folio_order.items() if fid not in posted_folios and fid not in refused_folios),
+    ])
+    result.refused.sort()
     return result
+
+
+def _execute(params: dict, rows: list[tuple]) -> list[tuple]:
+    columns = dict(zip(("folios", "currencies", "amounts", "descriptions", "items"), map(list, zip(*rows))))
+    with connection.cursor() as cursor:
+        cursor.execute(_POST_SQL, {**params, **columns})
+        return cursor.fetchall()
+
+
+def _insert_all(params: dict, rows: list[tuple]) -> tuple[list[tuple], list[tuple[int, str]]]:
+    """Insert ``rows`` in one statement; if the database refuses it (a row breaks a CHECK
+    or a ledger trigger), post them again one by one, each in a savepoint, and return the
+    rows refused with their SQLSTATE and message. Returns (inserted, refused)."""
+    if not rows:
+        return [], []
+    try:
+        with transaction.atomic():
+            return _execute(params, rows), []
+    except (IntegrityError, DataError):
+        pass
+    inserted, refused = [], []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                inserted.extend(_execute(params, [row]))
+        except (IntegrityError, DataError) as exc:
+            cause = exc.__cause__
+            refused.append((row[0], f"{getattr(cause, 'sqlstate', None) or ''} {exc}".strip()[:500]))
+    return inserted, refused

@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFoundError
+from apps.common.money import quantize
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
 from apps.orders.selectors import unposted_lines
 from apps.tenancy.models import Store
@@ -185,6 +186,6 @@ def folio_reconcile(*, store: Store | None = None) -> dict[str, Any]:
         cursor.execute(_RECONCILE_SQL, {"store": store.pk if store else None})
         folio_diff, folios_off, order_diff, orders_off, folios = cursor.fetchone()
     return {
-        "diff": Decimal(folio_diff + order_diff).quantize(Decimal("0.01")),
+        "diff": quantize(Decimal(folio_diff + order_diff)),
         "folios": folios, "folios_off": folios_off, "orders_off": orders_off,
     }

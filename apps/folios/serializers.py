@@ -10,8 +10,9 @@ from apps.common.fields import JSONObjectField
 from apps.folios.models import ExtraChargeItem, Folio, FolioTransaction, PaymentMethod
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-# What one posting may carry (the order's paid column is DECIMAL(10,2)).
-AMOUNT_IN = {"max_digits": 10, "decimal_places": 2}
+# An amount in: as wide as the columns; the services refuse more than one posting may carry
+# (``amount_too_large``, apps.common.money.MAX_POSTING).
+AMOUNT_IN = {"max_digits": 12, "decimal_places": 2}
 
 
 class ActorSerializer(serializers.Serializer):
@@ -257,7 +258,7 @@ class PaymentMethodInSerializer(serializers.Serializer):
 
 class ExtraItemInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
-    default_price = serializers.DecimalField(min_value=0, **AMOUNT_IN)
+    default_price = serializers.DecimalField(min_value=0, max_digits=10, decimal_places=2)
     category = serializers.ChoiceField(choices=ExtraChargeItem.Category.choices, required=False, default=ExtraChargeItem.Category.OTHER)
     is_taxable = serializers.BooleanField(required=False, default=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")

@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.common.fields import WallClockTimeField
+from apps.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from apps.frontdesk.selectors import OCCUPANCY_STATES
 from apps.rooms.models import Room, RoomLock
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 
 
 # --- the room status grid ---------------------------------------------------------------------------

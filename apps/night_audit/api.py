@@ -50,6 +50,7 @@ class NightAuditRunApi(StoreScopedMixin, APIView):
             **error_responses(409, 422, examples=[
                 error_example(409, "audit_in_progress", "The night audit of 2026-05-01 is running right now."),
                 error_example(409, "audit_day_not_over", "The business day 2026-05-01 is not over yet: its audit is due at 2026-05-02 04:00."),
+                error_example(409, "audit_lock_timeout", "The night audit of 2026-05-01 waited too long for a lock (a posting in progress); nothing was done, try again."),
                 error_example(409, "audit_date_closed", "The business day 2026-04-01 was closed without a night audit record."),
                 error_example(422, "audit_date_in_future", "The business day 2026-05-03 is not open yet: the open business date is 2026-05-01."),
             ]),
@@ -57,7 +58,8 @@ class NightAuditRunApi(StoreScopedMixin, APIView):
         tags=[TAG],
         description="Closes the open business day (or answers the record of an earlier, closed one): room charges of "
         "the night for every stay in the house, no-shows (store policy), departures not checked out listed, the day's "
-        "figures, business date + 1. Exactly once: running it again posts nothing.",
+        "figures, business date + 1. Exactly once: running it again posts nothing. A folio that cannot take its night "
+        "(past a limit) is left out and listed under `details.not_posted`; the rest of the store posts.",
     )
     def post(self, request, store_id: int):
         data = _valid(NightAuditRunInSerializer, request.data)

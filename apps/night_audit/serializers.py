@@ -41,7 +41,9 @@ class NightAuditDetailSerializer(NightAuditRowSerializer):
     details = serializers.DictField(
         read_only=True,
         help_text="`posted` [{order_id, code, transaction_id, amount}], `already_posted`, `not_posted` "
-        "[{order_id, code, reason}], `no_shows`, `no_show_refused`, `arrivals_pending`, `departures_pending`.",
+        "[{order_id, code, reason, detail?}] (reason: `zero_rate`, `folio_closed`, `no_line`, `amount_too_large`, "
+        "`folio_limit_exceeded`, `posting_refused` with the database's SQLSTATE in `detail`), `no_shows`, "
+        "`no_show_refused`, `arrivals_pending`, `departures_pending`.",
     )
 
 

@@ -12,7 +12,9 @@ at the same time sees the day taken and leaves):
    (``apps.folios.services.folio_fee_settlement``, dated business day D);
 3. room charges of night D for every stay in the house, at the night's locked rate,
    dated business day D (``apps.folios.services.folio_post_room_nights``: one per folio
-   and night by the ledger's unique index);
+   and night by the ledger's unique index); a folio that cannot take its night (past a
+   limit of ``apps.common.money``, or refused by the database) is left out and listed
+   under ``not_posted``, and the rest of the store posts;
 4. departures due by D still in the house are listed (not charged for night D);
 5. the store's audit gate is closed (``business_day_gate_close``: postings in flight
    finish, new ones wait for the commit and then read D + 1), and the day's figures are
@@ -20,6 +22,10 @@ at the same time sees the day taken and leaves):
    on ``(store, date)``; other revenue is the ledger rows dated business day D);
 6. the business date rolls to D + 1 (``business_day_roll``, compare-and-set on D);
 7. the ``NightAudit`` row of (S, D) becomes ``done`` with counts, totals and duration.
+
+Every lock wait of the attempt is bounded (``SET LOCAL lock_timeout``,
+``PMS_AUDIT_LOCK_TIMEOUT_MS``): a lock held longer ends the attempt cleanly with
+``audit_lock_timeout`` (recorded ``failed``; the task tries again) instead of hanging.
 
 Nothing of an attempt is visible until it commits, so an attempt killed half-way leaves
 nothing behind but its ``running`` row, and the next attempt does the whole day again.
@@ -32,13 +38,15 @@ import time as systime
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection, transaction
+import psycopg
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.folios.figures import revenue_of_day
-from apps.folios.services import folio_fee_settlement, folio_post_room_nights
+from apps.folios.services import ROOM_NIGHT_REFUSALS, folio_fee_settlement, folio_post_room_nights
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.night_audit.selectors import NO_SHOW_MARK, audit_due_at, audit_settings
@@ -64,6 +72,24 @@ class AuditOutcome:
     audit: NightAudit
     # True if this call closed the day; False if it found it closed or being closed.
     ran: bool
+
+
+class AuditLockTimeout(DomainError):
+    """A lock the audit needed (an order a clerk was writing, the audit gate) was held past
+    ``PMS_AUDIT_LOCK_TIMEOUT_MS``: the attempt rolled back, nothing was done. 409
+    ``audit_lock_timeout``; the Celery task retries it."""
+
+
+# What the desk reads for each reason a night was not posted (the audit's details keep the code).
+def not_posted_labels() -> dict[str, str]:
+    return {
+        "zero_rate": _("Zero rate (complimentary)"),
+        "folio_closed": _("Folio closed"),
+        "no_line": _("No room-night line"),
+        "amount_too_large": _("Above the maximum of one posting"),
+        "folio_limit_exceeded": _("The folio is at its limit"),
+        "posting_refused": _("Refused by the database"),
+    }
 
 
 def _user(actor):
@@ -103,10 +129,18 @@ def _attempt_started(*, store: Store, day: date, trigger: str, actor) -> None:
 
 
 def _attempt_failed(*, store: Store, day: date, error: BaseException) -> None:
+    label = error.code if isinstance(error, DomainError) else type(error).__name__
     with transaction.atomic():
         NightAudit.objects.filter(store=store, business_date=day).exclude(status=NightAudit.Status.DONE).update(
-            status=NightAudit.Status.FAILED, last_error=f"{type(error).__name__}: {error}"[:2000]
+            status=NightAudit.Status.FAILED, last_error=f"{label}: {error}"[:2000]
         )
+
+
+def _lock_timeout_set(value: str) -> str:
+    """``SET LOCAL lock_timeout`` (to the end of the transaction); returns the value before."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [value])
+        return cursor.fetchone()[0]
 
 
 def _no_shows(store: Store, orders: list, policy: str, actor) -> tuple[list[dict], list[dict], list[dict]]:
@@ -182,8 +216,10 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
 
     _attempt_started(store=store, day=day, trigger=trigger, actor=actor)
     started = systime.perf_counter()
+    nested = connection.in_atomic_block
     try:
         with transaction.atomic():
+            previous_timeout = _lock_timeout_set(f"{settings.PMS_AUDIT_LOCK_TIMEOUT_MS}ms")
             locked = business_day_hold(store=store)
             if locked is None:
                 raise DomainError(
@@ -191,13 +227,29 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
                     _("The night audit of %(date)s is running right now.") % {"date": day.isoformat()},
                     extra={"business_date": day.isoformat()},
                 )
-            if locked.business_date != day:  # closed by another attempt since we read it
-                return _closed(store, day)
-            audit = _work(store, day, conf, trigger=trigger, actor=actor, started=started)
+            # closed by another attempt since we read it: answered below, after the transaction
+            audit = _work(store, day, conf, trigger=trigger, actor=actor, started=started) if locked.business_date == day else None
+            if nested:  # SET LOCAL would outlive the audit in the caller's transaction
+                _lock_timeout_set(previous_timeout)
+        if audit is None:
+            return _closed(store, day)
     except DomainError as exc:
         if exc.code != NightAuditErrorCode.AUDIT_IN_PROGRESS:
             _attempt_failed(store=store, day=day, error=exc)
         raise
+    except OperationalError as exc:
+        if not isinstance(exc.__cause__, psycopg.errors.LockNotAvailable):
+            _attempt_failed(store=store, day=day, error=exc)
+            raise
+        refusal = AuditLockTimeout(
+            NightAuditErrorCode.AUDIT_LOCK_TIMEOUT,
+            _("The night audit of %(date)s waited too long for a lock (a posting in progress); nothing was done, "
+              "try again.") % {"date": day.isoformat()},
+            extra={"business_date": day.isoformat(), "lock_timeout_ms": settings.PMS_AUDIT_LOCK_TIMEOUT_MS},
+        )
+        _attempt_failed(store=store, day=day, error=refusal)
+        logger.warning("night_audit.lock_timeout", extra={"store_id": store.pk, "business_date": day.isoformat()})
+        raise refusal from exc
     except Exception as exc:
         _attempt_failed(store=store, day=day, error=exc)
         raise
@@ -238,20 +290,24 @@ def _work(store: Store, day: date, conf, *, trigger: str, actor, started: float)
         "in_house": len(in_house), "posted": len(posting.posted), "already_posted": len(posting.already_posted),
         "zero_rate": len(posting.zero_rate), "folio_closed": len(posting.folio_closed), "no_line": len(posting.no_line),
         "folios_opened": posting.folios_opened, "no_shows": len(marked), "no_show_refused": len(refused),
+        **{reason: sum(1 for _o, r, _d in posting.refused if r == reason) for reason in ROOM_NIGHT_REFUSALS},
         "arrivals_pending": len(kept), "departures_pending": len(due_out),
     }
     details = {
         "posted": [{"order_id": o, "code": codes.get(o, ""), "transaction_id": t, "amount": str(a)} for o, t, a in posting.posted],
         "already_posted": [{"order_id": o, "code": codes.get(o, "")} for o in posting.already_posted],
         "not_posted": [
-            {"order_id": o, "code": codes.get(o, ""), "reason": reason}
-            for reason, ids in (("zero_rate", posting.zero_rate), ("folio_closed", posting.folio_closed), ("no_line", posting.no_line))
-            for o in ids
+            *({"order_id": o, "code": codes.get(o, ""), "reason": reason}
+              for reason, ids in (("zero_rate", posting.zero_rate), ("folio_closed", posting.folio_closed), ("no_line", posting.no_line))
+              for o in ids),
+            *({"order_id": o, "code": codes.get(o, ""), "reason": reason, **({"detail": detail} if detail else {})}
+              for o, reason, detail in posting.refused),
         ],
         "no_shows": marked, "no_show_refused": refused, "arrivals_pending": kept,
         "departures_pending": [{"order_id": o, "code": codes.get(o, "")} for o in due_out],
         "no_show_policy": conf.no_show_policy,
     }
+    counts["not_posted"] = len(details["not_posted"])
     duration_ms = int((systime.perf_counter() - started) * 1000)
     NightAudit.objects.filter(store=store, business_date=day).update(
         status=NightAudit.Status.DONE, trigger=trigger, triggered_by=_user(actor), finished_at=now, duration_ms=duration_ms,

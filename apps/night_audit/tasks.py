@@ -17,7 +17,7 @@ from apps.common.errors import DomainError
 from apps.common.tasks import active_tenants, beat_slot_lock, tenant_task
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.selectors import stores_due_for_audit
-from apps.night_audit.services import night_audit_run
+from apps.night_audit.services import AuditLockTimeout, night_audit_run
 from apps.tenancy.selectors import store_get_active
 
 logger = logging.getLogger(__name__)
@@ -35,8 +35,9 @@ DISPATCH_PERIOD_S = 300
     # Idempotent (database keys, one transaction): safe to acknowledge late and to run
     # again after a lost worker.
     acks_late=True, reject_on_worker_lost=True,
-    # A deadlock or a dropped connection rolled the attempt back: try again.
-    autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
+    # A deadlock, a dropped connection or a lock held past the audit's lock timeout rolled the
+    # attempt back: try again.
+    autoretry_for=(OperationalError, InterfaceError, AuditLockTimeout), retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
     max_retries=5, soft_time_limit=240, time_limit=300,
 )
 def night_audit(task, *, store_id: int, business_date: str | None = None, trigger: str = "beat") -> dict | None:

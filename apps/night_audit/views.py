@@ -18,6 +18,8 @@ from apps.night_audit.models import NightAudit
 from apps.tenancy.scope import StoreScopedPageMixin
 
 PAGE_SIZE = 30
+
+
 def _count_labels() -> list[tuple[str, str]]:
     """What each count of an audit means at the desk, in the order shown."""
     return [
@@ -29,6 +31,10 @@ def _count_labels() -> list[tuple[str, str]]:
         ("departures_pending", _("Departures not checked out")),
         ("zero_rate", _("Nights at a zero rate")),
         ("folio_closed", _("Folio closed")),
+        ("amount_too_large", _("Nights above the maximum of one posting")),
+        ("folio_limit_exceeded", _("Folios at their limit")),
+        ("posting_refused", _("Postings refused by the database")),
+        ("not_posted", _("Room nights not posted")),
         ("no_show_refused", _("No-shows refused")),
     ]
 
@@ -82,10 +88,11 @@ class NightAuditDetailView(StoreScopedPageMixin, TemplateView):
             raise Http404 from None
         counts = audit.counts or {}
         details = audit.details or {}
+        labels = services.not_posted_labels()
         context.update(
             audit=audit, counts=[(label, counts[key]) for key, label in _count_labels() if key in counts],
             posted=details.get("posted", []), no_shows=details.get("no_shows", []),
             departures=details.get("departures_pending", []), arrivals=details.get("arrivals_pending", []),
-            not_posted=details.get("not_posted", []),
+            not_posted=[{**row, "reason_label": labels.get(row["reason"], row["reason"])} for row in details.get("not_posted", [])],
         )
         return context

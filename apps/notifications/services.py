@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError
+from apps.common.money import quantize
 from apps.common.tasks import delay_on_commit
 from apps.notifications.channels import PermanentChannelError, channel_codes, channel_get
 from apps.notifications.error_codes import NotificationErrorCode
@@ -52,7 +53,9 @@ _ENGINE = Engine(autoescape=False, string_if_invalid="")
 
 
 def _enqueue(ids: list[int]) -> None:
-    from apps.notifications.tasks import send_notification  # tasks import this module: the Celery circle, closed at call time
+    from apps.notifications.tasks import (
+        send_notification,  # tasks import this module: the Celery circle, closed at call time
+    )
 
     for pk in ids:
         delay_on_commit(send_notification, notification_id=pk)
@@ -204,7 +207,7 @@ def _values(n: Notification, contact) -> dict[str, str]:
     return {
         "store_name": store.name, "store_phone": store.phone, "guest_name": contact.full_name if contact else order.primary_contact_name,
         "order_code": order.code, "room_type": order.room_type.name, "arrival": order.arrival.isoformat(),
-        "departure": order.departure.isoformat(), "nights": str(order.nights), "total": f"{order.total_amount:.2f}",
+        "departure": order.departure.isoformat(), "nights": str(order.nights), "total": str(quantize(order.total_amount, order.currency)),
         "currency": order.currency,
     }
 

@@ -31,6 +31,9 @@ class OrderErrorCode(StrEnum):
     ROOM_TYPE_UNKNOWN = "room_type_unknown"
     ITEM_NOT_EXTRA = "item_not_extra"
     ITEM_POSTED = "item_posted"
+    # limits (apps.common.money): one line, the order's total and paid
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    ORDER_LIMIT_EXCEEDED = "order_limit_exceeded"
     # guests
     GUEST_ALREADY_ON_ORDER = "guest_already_on_order"
     ORDER_GUEST_REQUIRED = "order_guest_required"

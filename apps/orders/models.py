@@ -14,9 +14,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.common.money import DEFAULT_CURRENCY, MONEY_DECIMAL_PLACES
+from apps.common.money import DEFAULT_CURRENCY, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
-MONEY_DIGITS = 10  # DECIMAL(10,2) as in the requirements
+# DECIMAL(12,2) like the folios' columns (the requirements said (10,2): an order paid by its
+# folios must hold what they hold); the limits are in apps.common.money.
+MONEY_DIGITS = MONEY_MAX_DIGITS
 
 
 class Channel(models.Model):

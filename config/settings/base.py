@@ -281,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
 # Local time of a store's audit when neither the store nor the tenant sets ``audit.time``:
 # before noon = the morning after the business day, from noon = the evening of the day.
 PMS_AUDIT_DEFAULT_TIME = env("PMS_AUDIT_DEFAULT_TIME", default="04:00")
+# The longest an audit waits for one lock (an order a clerk is posting to, the audit gate)
+# before it gives up cleanly with ``audit_lock_timeout`` (``SET LOCAL lock_timeout``); the
+# task tries again later. Clerks' transactions last milliseconds.
+PMS_AUDIT_LOCK_TIMEOUT_MS = env.int("PMS_AUDIT_LOCK_TIMEOUT_MS", default=5000)
 
 # --- Notifications (docs/notifications.md) -----------------------------------------------
 # Channel code -> adapter class. The sms and wechat adapters shipped here are development

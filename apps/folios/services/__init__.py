@@ -21,6 +21,7 @@ order: taking the order first everywhere is the one order that cannot deadlock.
 
 Callers import from ``apps.folios.services`` (this package's face).
 """
+from apps.folios.room_nights import REFUSALS as ROOM_NIGHT_REFUSALS
 from apps.folios.services.catalogue import (
     DEFAULT_PAYMENT_METHODS,
     extra_item_create,
@@ -43,13 +44,13 @@ from apps.folios.services.postings import (
     folio_post_room_night,
     folio_post_room_nights,
 )
-from apps.folios.services.recipe import MAX_AMOUNT, ORDER_CLOSED_STATES, order_money_sync
+from apps.folios.services.recipe import ORDER_CLOSED_STATES, order_money_sync
 
 __all__ = [
     "DEFAULT_PAYMENT_METHODS",
-    "MAX_AMOUNT",
     "Move",
     "ORDER_CLOSED_STATES",
+    "ROOM_NIGHT_REFUSALS",
     "extra_item_create",
     "extra_item_update",
     "folio_check_out_guard",

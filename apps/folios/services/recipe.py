@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError
-from apps.common.money import quantize
+from apps.common.money import MAX_FOLIO_TOTAL, MAX_POSTING, quantize
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import Folio, FolioTransaction, PaymentMethod
 from apps.folios.selectors import folio_order_money
@@ -35,10 +35,6 @@ ChargeType = FolioTransaction.ChargeType
 ZERO = Decimal("0.00")
 
 
-# The largest amount one posting may carry: the order's paid column is DECIMAL(10,2).
-MAX_AMOUNT = Decimal("99999999.99")
-
-
 # Order states whose folios are closed (and take no new folio).
 ORDER_CLOSED_STATES = frozenset({Order.Status.CHECKED_OUT})
 
@@ -53,13 +49,19 @@ def _invalid(code: str, message: str, field: str) -> DomainValidationError:
 
 def _amount(value: Decimal | int | str, currency: str, field: str = "amount") -> Decimal:
     """The amount rounded to the currency's minor unit (``apps.common.money.quantize``, the
-    only rounding), refused unless it is above zero and fits the order's columns."""
+    only rounding), refused unless it is above zero (``amount_invalid``) and at most one
+    posting's maximum (``amount_too_large``, ``apps.common.money.MAX_POSTING``)."""
     try:
         amount = quantize(Decimal(value), currency)
     except (ArithmeticError, TypeError, ValueError):
         raise _invalid(Code.AMOUNT_INVALID, _("Enter an amount."), field) from None
-    if amount <= 0 or amount > MAX_AMOUNT:
-        raise _invalid(Code.AMOUNT_INVALID, _("The amount must be above zero and at most %(max)s.") % {"max": MAX_AMOUNT}, field)
+    if amount <= 0:
+        raise _invalid(Code.AMOUNT_INVALID, _("The amount must be above zero."), field)
+    if amount > MAX_POSTING:
+        message = _("One posting is at most %(max)s.") % {"max": MAX_POSTING}
+        raise DomainValidationError(
+            Code.AMOUNT_TOO_LARGE, message, extra={"fields": {field: [message]}, "limit": str(MAX_POSTING)},
+        )
     return amount
 
 
@@ -71,7 +73,7 @@ def _reason(reason: str | None, field: str = "reason") -> str:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+    return str(quantize(value))
 
 
 def _lock_folios(folio_ids: Iterable[int]) -> dict[int, Folio]:
@@ -102,11 +104,33 @@ def _check_method(folio: Folio, method: PaymentMethod) -> None:
         raise _invalid(Code.PAYMENT_METHOD_INACTIVE, _("This payment method is switched off."), "payment_method")
 
 
+def _folio_limit_refusal(folio: Folio, posts_to: str, amount: Decimal) -> DomainError | None:
+    """The refusal of adding ``amount`` to the folio's total ``posts_to`` if that total would
+    pass ``MAX_FOLIO_TOTAL`` (``folio_limit_exceeded``, 400), else None. Each total within
+    it keeps the balance and every total inside the DECIMAL(12,2) columns."""
+    current = getattr(folio, f"total_{posts_to}")
+    if amount <= 0 or current + amount <= MAX_FOLIO_TOTAL:
+        return None
+    return DomainError(
+        Code.FOLIO_LIMIT_EXCEEDED,
+        _("A folio's total is at most %(max)s: this folio holds %(current)s; settle it and open another folio.")
+        % {"max": MAX_FOLIO_TOTAL, "current": _money(current)},
+        extra={"folio_id": folio.pk, "total": posts_to, "current": _money(current), "amount": _money(amount),
+               "limit": str(MAX_FOLIO_TOTAL)},
+        status=400,
+    )
+
+
 def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fields: Any) -> FolioTransaction:
     """Insert one ledger row, dated with the store's business date. Called last in a
-    posting, after every row lock (``posting_business_date`` takes the audit gate)."""
+    posting, after every row lock (``posting_business_date`` takes the audit gate). ``folio``
+    is the locked, freshly read row: a row that would take one of its totals past
+    ``MAX_FOLIO_TOTAL`` is refused here, the one place every posting goes through."""
 
     posts_to = fields.pop("posts_to", None) or FolioTransaction.KIND_POSTS_TO[transaction_type]
+    refusal = _folio_limit_refusal(folio, posts_to, amount)
+    if refusal is not None:
+        raise refusal
     return FolioTransaction.objects.create(
         folio=folio, store_id=folio.store_id, currency=folio.currency, transaction_type=transaction_type,
         posts_to=posts_to, amount=amount, actor=_user(actor), business_date=posting_business_date(store_id=folio.store_id),

@@ -214,6 +214,7 @@ def test_audit_record_contents(store, rt, day, manager):
     assert audit.counts == {
         "in_house": 1, "posted": 1, "already_posted": 0, "zero_rate": 0, "folio_closed": 0, "no_line": 0,
         "folios_opened": 1, "no_shows": 0, "no_show_refused": 0, "arrivals_pending": 0, "departures_pending": 0,
+        "amount_too_large": 0, "folio_limit_exceeded": 0, "posting_refused": 0, "not_posted": 0,
     }
     posted = audit.details["posted"]
     assert posted == [{"order_id": a.pk, "code": a.code, "transaction_id": posted[0]["transaction_id"], "amount": "300.00"}]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='charged_amount',
-            field=models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name='charged'),
+            field=models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='charged'),
         ),
         migrations.AddField(
             model_name='orderitem',

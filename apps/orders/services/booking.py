@@ -23,7 +23,7 @@ from apps.orders.services.channels import channel_defaults_ensure
 from apps.orders.services.inputs import ExtraIn, PartyIn, PersonIn, StayIn
 from apps.orders.services.lifecycle import order_check_in
 from apps.orders.services.outbox import _after_commit
-from apps.orders.services.recipe import Status, _invalid, _user
+from apps.orders.services.recipe import Status, _check_line_amount, _check_order_total, _invalid, _user
 from apps.orders.services.stay import (
     _check_channel,
     _check_guests,
@@ -194,6 +194,9 @@ def _order_write(
                 description=extra.description, quantity=extra.quantity, unit_price=unit, total_price=unit * extra.quantity,
             )
         )
+    for item in items:  # nightly prices given by the caller (an OTA's amount) and extras
+        _check_line_amount(item.total_price, "extras" if item.kind == OrderItem.Kind.EXTRA else "nightly_prices")
+    _check_order_total(sum((i.total_price for i in items), Decimal(0)))
     order.total_amount = quantize(sum((i.total_price for i in items), Decimal(0)))
     order.due_amount = order.total_amount - order.paid_amount
     order_guests = [OrderGuest(order=order, contact=c, is_primary=p) for c, p in guest_rows]

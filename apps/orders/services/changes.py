@@ -14,12 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, NotFoundError
-from apps.common.money import quantize
+from apps.common.money import MAX_ORDER_TOTAL, quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Order, OrderEvent, OrderItem
 from apps.orders.services.inputs import ExtraIn
 from apps.orders.services.outbox import _after_commit
-from apps.orders.services.recipe import Status, _event, _invalid, _lock, _save
+from apps.orders.services.recipe import (
+    Status,
+    _check_line_amount,
+    _event,
+    _invalid,
+    _lock,
+    _order_limit,
+    _save,
+)
 from apps.orders.services.stay import _check_guests, _check_stay_dates, _move, _recompute_totals
 from apps.rooms.models import Room, RoomType
 
@@ -32,6 +40,10 @@ def order_money_set(*, money: dict[int, tuple[Decimal, Decimal]]) -> None:
     (``orders_lock``). One UPDATE."""
     if not money:
         return
+    for kind, at in (("charged_amount", 0), ("paid_amount", 1)):
+        over = [value[at] for _pk, value in sorted(money.items()) if value[at] > MAX_ORDER_TOTAL]
+        if over:  # checked before the UPDATE: PostgreSQL would answer numeric overflow past the column
+            raise _order_limit(kind, over[0])
     money_field = Order._meta.get_field("paid_amount")
     charged = Case(*[When(pk=pk, then=Value(c)) for pk, (c, _p) in money.items()], output_field=money_field)
     paid = Case(*[When(pk=pk, then=Value(p)) for pk, (_c, p) in money.items()], output_field=money_field)
@@ -164,6 +176,7 @@ def order_extra_add(*, order: Order, actor, extra: ExtraIn, posted: bool = False
     if order.status not in Order.ACTIVE:
         raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Extras cannot be added to a closed order."))
     unit = quantize(extra.unit_price, order.currency)
+    _check_line_amount(unit * extra.quantity, "unit_price")
     item = OrderItem.objects.create(
         order=order, store_id=order.store_id, kind=OrderItem.Kind.EXTRA, service_date=extra.service_date,
         description=extra.description, quantity=extra.quantity, unit_price=unit, total_price=unit * extra.quantity,

@@ -1,15 +1,18 @@
 """The steps every write of an order repeats (STYLE 2): lock the order row and read it
 fresh (``_lock``; ``orders_lock`` for other apps that lock orders before what hangs off
 them), check the move against ``Order.TRANSITIONS`` (``_check_transition``), save with
-the version bumped (``_save``), write the ``OrderEvent`` (``_event``)."""
+the version bumped (``_save``), write the ``OrderEvent`` (``_event``); keep its money within
+the limits of ``apps.common.money`` (``_check_line_amount``, ``_check_order_total``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, DomainValidationError
+from apps.common.money import MAX_ORDER_TOTAL, MAX_POSTING, quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Order, OrderEvent
 from apps.rooms.selectors import room_get_with_type, room_type_get
@@ -60,6 +63,34 @@ def _save(order: Order, fields: list[str]) -> None:
 
 def _invalid(code: str, message: str, field: str) -> DomainValidationError:
     return DomainValidationError(code, message, extra={"fields": {field: [message]}})
+
+
+def _check_line_amount(amount: Decimal, field: str) -> None:
+    """One line of an order (a night, an extra: unit price x quantity) is at most what one
+    ledger row may carry (``MAX_POSTING``): it may become one posting to the folio."""
+    if amount > MAX_POSTING:
+        message = _("One line of an order is at most %(max)s; this one comes to %(amount)s.") % {
+            "max": MAX_POSTING, "amount": quantize(amount),
+        }
+        raise DomainValidationError(
+            OrderErrorCode.AMOUNT_TOO_LARGE, message, extra={"fields": {field: [message]}, "limit": str(MAX_POSTING)},
+        )
+
+
+def _order_limit(what: str, amount: Decimal) -> DomainError:
+    message = _("An order's total and what it is paid are each at most %(max)s; this would come to %(amount)s.") % {
+        "max": MAX_ORDER_TOTAL, "amount": quantize(amount),
+    }
+    return DomainError(
+        OrderErrorCode.ORDER_LIMIT_EXCEEDED, message, status=400,
+        extra={"limit": str(MAX_ORDER_TOTAL), what: str(quantize(amount))},
+    )
+
+
+def _check_order_total(total: Decimal) -> None:
+    """An order's total is at most ``MAX_ORDER_TOTAL`` (its column holds ten times that)."""
+    if total > MAX_ORDER_TOTAL:
+        raise _order_limit("total_amount", total)
 
 
 def orders_lock(*, order_ids: Iterable[int]) -> dict[int, Order]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from apps.common.money import quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderItem
-from apps.orders.services.recipe import _invalid
+from apps.orders.services.recipe import _check_line_amount, _check_order_total, _invalid
 from apps.rooms import inventory
 from apps.rooms.inventory import MAX_STAY_NIGHTS, nights_between
 from apps.rooms.models import Room, RoomType
@@ -84,8 +84,10 @@ def _night_description(room_type: RoomType, night: date) -> str:
 
 def _prices(*, room_type: RoomType, arrival: date, departure: date) -> dict[date, Decimal]:
     """Nightly prices by the rooms app's pricing rules (LOS = the whole stay). One query."""
-
-    return dict(stay_price_nights(room_type=room_type, arrival=arrival, departure=departure))
+    prices = dict(stay_price_nights(room_type=room_type, arrival=arrival, departure=departure))
+    for price in prices.values():
+        _check_line_amount(price, "room_type")  # a percentage rule can price a night past one posting
+    return prices
 
 
 def _night_lines(order: Order) -> dict[date, OrderItem]:
@@ -124,6 +126,7 @@ def _recompute_totals(order: Order, *, unposted_total: Decimal | None = None) ->
         unposted_total = (
             OrderItem.objects.filter(order=order, posted=False).aggregate(s=Sum("total_price"))["s"] or Decimal(0)
         )
+    _check_order_total(order.charged_amount + unposted_total)
     order.total_amount = quantize(order.charged_amount + unposted_total, order.currency)
     order.due_amount = order.total_amount - order.paid_amount
     return ["total_amount", "due_amount"]
