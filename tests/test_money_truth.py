@@ -5,7 +5,8 @@ Hypothesis draws sequences of bookings (pending or confirmed, each night's rate 
 booking, sometimes an extra booked with them), confirmations, check-ins, charges (extras,
 manual), discounts, payments, deposits, refunds, deposit returns, voids, room moves,
 extensions, night audits, check-outs (same day, early, on time, late), cancellations and
-no-shows, run through the services against PostgreSQL. After every step each order is held
+no-shows (at the desk and by the audit, each charged the fee of the order's terms), run
+through the services against PostgreSQL. After every step each order is held
 against an **independent model** written here (nights x rates locked at booking, what was
 charged and paid), not against the code's own derivation:
 
@@ -13,6 +14,9 @@ charged and paid), not against the code's own derivation:
   its folios' ``amount_due`` (the balance including the nights not yet posted);
 - the room charges posted for a stay are exactly the nights used at their locked rates, each
   night at most once (voided ones stay voided);
+- a cancellation or no-show charges the fee of the store's default terms, worded here from
+  the requirements (free until 24 h before the 14:00 check-in, then the first night; a
+  no-show its first night; never-confirmed orders cancel free), dated the open business day;
 - after each audit, the day's figures (``DailyStoreStats``) equal the ledger's rows of that
   business day and the model's.
 
@@ -24,20 +28,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.db.models import Sum
-from hypothesis import HealthCheck, event, given, seed, settings
+from django.utils import timezone
+from hypothesis import HealthCheck, event, example, given, seed, settings
 from hypothesis import strategies as st
 
 from apps.common.errors import DomainError
 from apps.folios import services as folios
 from apps.folios.models import Folio, FolioTransaction
 from apps.folios.tests.factories import methods_for
-from apps.frontdesk.services import stay_check_out
+from apps.frontdesk.services import stay_cancel, stay_check_out, stay_no_show
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.night_audit.services import night_audit_run
 from apps.orders import services as orders
@@ -59,7 +65,7 @@ CALLED_OFF = (S.CANCELLED, S.NO_SHOW)
 rate = st.integers(min_value=1, max_value=99_999).map(lambda c: D(c) / 100)
 amount = st.integers(min_value=1, max_value=80_000).map(lambda c: D(c) / 100)
 who = st.integers(min_value=0, max_value=50)  # which order (modulo the ones there are)
-BOOK = st.tuples(st.just("book"), st.integers(0, 2), st.lists(rate, min_size=1, max_size=3), st.sampled_from([True, True, False]),
+BOOK = st.tuples(st.just("book"), st.sampled_from([0, 0, 1, 2]), st.lists(rate, min_size=1, max_size=3), st.sampled_from([True, True, False]),
                  st.sampled_from([None, D("38.00")]))
 STEP = st.one_of(
     BOOK, BOOK,
@@ -103,6 +109,8 @@ class Stay:
     refunded: Decimal = ZERO
     deposit: Decimal = ZERO
     rows: list = field(default_factory=list)  # (ledger row id, kind, amount, night)
+    confirmed: bool = False  # confirmed once (a never-confirmed order cancels free)
+    check_out: str = ""  # same day, early, on time, late
 
     @property
     def unposted(self) -> Decimal:
@@ -178,7 +186,36 @@ def _book(w: World, offset: int, rates: list, confirm: bool, extra) -> None:
     order = orders.order_create(store=w.store, actor=w.clerk, confirm=confirm, extras=extras, **booking(
         room_type=w.rt, arrival=arrival, departure=arrival + timedelta(days=len(rates)), nightly_prices=nights))
     w.stays.append(Stay(order=order, rates=nights, status=S.CONFIRMED if confirm else S.PENDING_CONFIRMATION,
-                        unposted_extras=extra or ZERO))
+                        unposted_extras=extra or ZERO, confirmed=confirm))
+
+
+# The store's default terms, as the requirements word them (not read from the code): free
+# cancellation until 24 hours before the 14:00 check-in of the arrival day, then the first
+# night; a no-show is charged its first night; an order never confirmed cancels free.
+FREE_HOURS, CHECK_IN = 24, time(14, 0)
+
+
+def _fee(w: World, s: Stay, kind: str) -> Decimal:
+    first_night = s.rates[min(s.rates)]
+    if kind == "no_show":
+        return first_night
+    if not s.confirmed:
+        return ZERO
+    free_until = datetime.combine(min(s.rates), CHECK_IN, tzinfo=ZoneInfo(w.store.time_zone)) - timedelta(hours=FREE_HOURS)
+    return ZERO if timezone.now() <= free_until else first_night
+
+
+def _called_off(w: World, s: Stay, status: str) -> None:
+    """Cancelled or a no-show: the fee of its terms is charged (dated the open business
+    day), the nights are no longer owed."""
+    fee = _fee(w, s, "no_show" if status == S.NO_SHOW else "cancel")
+    s.status = status
+    if fee:
+        row = FolioTransaction.objects.filter(folio__order=s.order, charge_type="manual", amount=fee).order_by("-id").first()
+        assert row is not None and row.business_date == w.day, (s.order.code, fee)
+        s.charged += fee
+        s.rows.append((row.pk, "manual", fee, None))
+        w.post("other", fee)
 
 
 def _check_in(w: World, s: Stay) -> None:
@@ -216,7 +253,7 @@ def _audit(w: World) -> None:
             s.rows.append((row.pk, "room", s.rates[day], day))
             w.post("room", s.rates[day])
         elif s.status == S.CONFIRMED and min(s.rates) <= day:
-            s.status = S.NO_SHOW  # the audit's default policy marks them
+            _called_off(w, s, S.NO_SHOW)  # the audit's default policy marks them
     stats = DailyStoreStats.objects.get(store=w.store, date=day)
     ledger = FolioTransaction.objects.filter(store=w.store, business_date=day, posts_to="charges")
     rooms = ledger.filter(charge_type="room_night").aggregate(s=Sum("amount"))["s"] or ZERO
@@ -232,6 +269,8 @@ def _check_out(w: World, s: Stay) -> None:
     the check-out will charge), then checks out; an overpayment is left refundable."""
     arrival, departure = min(s.rates), max(s.rates) + timedelta(days=1)
     kept = min(departure, max(w.day, arrival + timedelta(days=1)))
+    s.check_out = ("same day" if w.day == arrival else "early" if w.day < departure - timedelta(days=0) and kept < departure
+                   else "on time" if w.day == departure else "late")
     used = {n: r for n, r in s.rates.items() if n < kept}
     to_charge = sum((r for n, r in used.items() if n not in s.posted_nights), ZERO) + s.unposted_extras
     folio = _folio(s)
@@ -316,6 +355,7 @@ def _step(w: World, step: tuple) -> None:  # noqa: C901 - one branch per kind of
     if kind == "confirm" and s.status == S.PENDING_CONFIRMATION:
         if max(s.rates) >= w.day and _refused(lambda: orders.order_confirm(order=s.order, actor=w.clerk)) is None:
             s.status = S.CONFIRMED
+            s.confirmed = True
     elif kind == "check_in" and s.status == S.CONFIRMED:
         _check_in(w, s)
     elif kind == "extra" and s.status not in CALLED_OFF and open_folio:
@@ -365,11 +405,11 @@ def _step(w: World, step: tuple) -> None:  # noqa: C901 - one branch per kind of
     elif kind == "check_out" and s.status in (S.CHECKED_IN, S.EXTENDED):
         _check_out(w, s)
     elif kind == "cancel" and s.status in (S.PENDING_CONFIRMATION, S.CONFIRMED):
-        orders.order_cancel(order=s.order, actor=w.clerk, reason="plans changed")
-        s.status = S.CANCELLED
+        stay_cancel(order=s.order, actor=w.clerk, reason="plans changed")
+        _called_off(w, s, S.CANCELLED)
     elif kind == "no_show" and s.status == S.CONFIRMED and w.day >= min(s.rates):
-        orders.order_mark_no_show(order=s.order, actor=w.clerk)
-        s.status = S.NO_SHOW
+        stay_no_show(order=s.order, actor=w.clerk)
+        _called_off(w, s, S.NO_SHOW)
 
 
 def _check(w: World) -> None:
@@ -393,6 +433,14 @@ def _check(w: World) -> None:
             assert value == s.rates[night], (order.code, night)  # the rate locked when the night was sold
 
 
+@example(steps=[  # 王芳: two nights at 468.00, a breakfast, paid in full, a deposit; leaves the first day
+    ("book", 0, [D("468.00"), D("468.00")], True, None), ("check_in", 0), ("payment", 0, D("468.00")),
+    ("extra", 0, D("76.00")), ("payment", 0, D("544.00")), ("deposit", 0, D("500.00")), ("check_out", 0), ("audit",),
+])
+@example(steps=[  # on time after two audits, then late: a stay whose departure day was audited first
+    ("book", 0, [D("300.00"), D("320.00")], True, D("38.00")), ("check_in", 0), ("audit",), ("audit",),
+    ("book", 0, [D("250.00")], True, None), ("check_in", 1), ("check_out", 0), ("audit",), ("check_out", 0),
+])
 @seed(20261207)
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(STEP, min_size=6, max_size=30))
@@ -407,9 +455,8 @@ def test_the_folio_the_order_and_the_audit_tell_one_story(base, steps):
                 _check(w)
             for s in w.stays:
                 event(f"stay ended {s.status}")
-                if s.status == S.CHECKED_OUT:
-                    event("checked out the day of arrival" if len(s.rates) == 1 and min(s.rates) in s.posted_nights
-                          and s.order.arrival == s.order.departure - timedelta(days=1) else "checked out")
+                if s.check_out:
+                    event(f"checked out {s.check_out}")
             event(f"days audited: {(w.day - base.day).days}")
         finally:
             transaction.savepoint_rollback(sid)
