@@ -21,6 +21,7 @@ from apps.folios.models import ExtraChargeItem, Folio, PaymentMethod
 from apps.folios.printing import folio_print_html, print_language
 from apps.folios.serializers import (
     ChargeInSerializer,
+    DepositReturnInSerializer,
     DiscountInSerializer,
     ExtraItemInSerializer,
     ExtraItemOutSerializer,
@@ -141,13 +142,15 @@ class FolioViewSet(StoreScopedViewSet):
         )
         return self._posted(tx)
 
-    @extend_schema(request=MoneyInSerializer, responses={201: PostingOutSerializer, **ERRORS}, tags=[TAG],
-                   description="Give a held deposit back (409 `deposit_return_exceeds_held` above what is held).")
+    @extend_schema(request=DepositReturnInSerializer, responses={201: PostingOutSerializer, **ERRORS}, tags=[TAG],
+                   description="Give a held deposit back: by default all of it, by the method it came in by "
+                   "(409 `deposit_return_exceeds_held` above what is held).")
     @action(detail=True, methods=["post"], url_path="deposit-returns")
     def deposit_returns(self, request, store_id: int, pk: int):
-        data = _valid(MoneyInSerializer, request.data)
+        data = _valid(DepositReturnInSerializer, request.data)
+        method = self._method(data["payment_method"]) if data["payment_method"] is not None else None
         tx = services.folio_post_deposit_return(
-            folio=self._folio(pk), actor=request.user, amount=data["amount"], payment_method=self._method(data["payment_method"]),
+            folio=self._folio(pk), actor=request.user, amount=data["amount"], payment_method=method,
             gateway_txn_id=data["gateway_txn_id"], description=data["description"],
         )
         return self._posted(tx)

@@ -132,6 +132,14 @@ def folio_lookup(*, store: Store, folio_id: int) -> Folio | None:
     return Folio.objects.filter(store=store, pk=folio_id).first()
 
 
+def deposit_method(*, folio_id: int) -> PaymentMethod | None:
+    """The payment method the folio's latest deposit came in by (what returning it defaults
+    to), or None. One query."""
+    row = (FolioTransaction.objects.filter(folio_id=folio_id, transaction_type=FolioTransaction.Type.DEPOSIT)
+           .select_related("payment_method").order_by("-id").first())
+    return row.payment_method if row is not None else None
+
+
 def folio_order_money(*, order_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
     """What each order's folios have charged (charges less discounts) and been paid
     (payments less refunds; deposits are held money, not payment), by order id;

@@ -50,15 +50,16 @@ class FolioSummarySerializer(serializers.Serializer):
     total_deposit_returns = serializers.DecimalField(read_only=True, **MONEY)
     deposit_held = serializers.DecimalField(read_only=True, help_text="Deposits received less returned (not in the balance).", **MONEY)
     balance = serializers.DecimalField(
-        read_only=True, help_text="Posted: charges - discounts - payments + refunds.", **MONEY
+        source="amount_due", read_only=True,
+        help_text="What the guest owes on this folio now (below zero: owed back): posted_balance + unposted_amount. "
+        "Summed over the order's folios it is the order's due_amount.", **MONEY,
+    )
+    posted_balance = serializers.DecimalField(
+        source="balance", read_only=True, help_text="The ledger alone: charges - discounts - payments + refunds.", **MONEY
     )
     unposted_amount = serializers.DecimalField(
         read_only=True, help_text="What the stay owes that is not charged yet (nights the audit has not posted, extras "
         "booked but not charged); primary folio only.", **MONEY,
-    )
-    amount_due = serializers.DecimalField(
-        read_only=True, help_text="balance + unposted_amount: what the guest owes now (below zero: owed back). Summed "
-        "over the order's folios it is the order's due_amount.", **MONEY,
     )
     folio_status = serializers.ChoiceField(
         source="status", choices=Folio.Status.choices, read_only=True,
@@ -227,6 +228,15 @@ class MoneyInSerializer(serializers.Serializer):
     gateway_txn_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
                                            help_text="The payment provider's transaction id, if any.")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class DepositReturnInSerializer(MoneyInSerializer):
+    amount = serializers.DecimalField(**AMOUNT_IN, required=False, allow_null=True, default=None,
+                                      help_text="Default: everything held.")
+    payment_method = serializers.IntegerField(
+        required=False, allow_null=True, default=None,
+        help_text="Default: the method the deposit came in by (the latest deposit's, if it came in several ways).",
+    )
 
 
 class RefundInSerializer(MoneyInSerializer):

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
@@ -47,15 +47,15 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
 
 
 class ChargeForm(forms.Form):
-    extra_item = forms.TypedChoiceField(label=_lazy("Item"), coerce=int, empty_value=None, required=False)
-    description = forms.CharField(label=_lazy("Description"), max_length=255, required=False,
-                                  help_text=_lazy("Default: the item's name."))
-    unit_price = forms.DecimalField(label=_lazy("Unit price"), max_digits=10, decimal_places=2, min_value=Decimal("0"),
-                                    required=False, help_text=_lazy("Default: the item's price."))
-    quantity = forms.IntegerField(label=_lazy("Quantity"), min_value=1, max_value=999, initial=1)
+    extra_item = forms.TypedChoiceField(label=gettext_lazy("Item"), coerce=int, empty_value=None, required=False)
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=255, required=False,
+                                  help_text=gettext_lazy("Default: the item's name."))
+    unit_price = forms.DecimalField(label=gettext_lazy("Unit price"), max_digits=10, decimal_places=2, min_value=Decimal("0"),
+                                    required=False, help_text=gettext_lazy("Default: the item's price."))
+    quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=1, max_value=999, initial=1)
     charge_type = forms.ChoiceField(
-        label=_lazy("Kind"), initial=ChargeType.EXTRA, widget=forms.RadioSelect,
-        choices=[(ChargeType.EXTRA, _lazy("Extra (also on the order)")), (ChargeType.MANUAL, _lazy("Folio charge only"))],
+        label=gettext_lazy("Kind"), initial=ChargeType.EXTRA, widget=forms.RadioSelect,
+        choices=[(ChargeType.EXTRA, gettext_lazy("Extra (also on the order)")), (ChargeType.MANUAL, gettext_lazy("Folio charge only"))],
     )
 
     def __init__(self, *args, items=(), **kwargs):
@@ -74,10 +74,10 @@ class ChargeForm(forms.Form):
 
 class MoneyForm(forms.Form):
     amount = forms.DecimalField(label=pgettext_lazy("money", "Amount"), **AMOUNT)
-    payment_method = forms.TypedChoiceField(label=_lazy("Payment method"), coerce=int)
-    gateway_txn_id = forms.CharField(label=_lazy("Transaction number"), max_length=255, required=False,
-                                     help_text=_lazy("The payment provider's number, if any."))
-    description = forms.CharField(label=_lazy("Note"), max_length=255, required=False)
+    payment_method = forms.TypedChoiceField(label=gettext_lazy("Payment method"), coerce=int)
+    gateway_txn_id = forms.CharField(label=gettext_lazy("Transaction number"), max_length=255, required=False,
+                                     help_text=gettext_lazy("The payment provider's number, if any."))
+    description = forms.CharField(label=gettext_lazy("Note"), max_length=255, required=False)
 
     def __init__(self, *args, methods=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,22 +86,22 @@ class MoneyForm(forms.Form):
 
 
 class RefundForm(MoneyForm):
-    reason = forms.CharField(label=_lazy("Reason"), max_length=2000)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
 
 
 class DiscountForm(forms.Form):
     amount = forms.DecimalField(label=pgettext_lazy("money", "Amount"), **AMOUNT)
-    reason = forms.CharField(label=_lazy("Reason"), max_length=2000)
-    description = forms.CharField(label=_lazy("Note"), max_length=255, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
+    description = forms.CharField(label=gettext_lazy("Note"), max_length=255, required=False)
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(label=_lazy("Reason"), max_length=2000)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
 
 
 class MoveForm(forms.Form):
-    target_folio = forms.TypedChoiceField(label=_lazy("To folio"), coerce=int)
-    reason = forms.CharField(label=_lazy("Reason"), max_length=2000)
+    target_folio = forms.TypedChoiceField(label=gettext_lazy("To folio"), coerce=int)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,8 +109,8 @@ class MoveForm(forms.Form):
 
 
 class OpenForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name"), max_length=100, required=False,
-                           help_text=_lazy("e.g. the company paying, or the guest sharing the bill."))
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False,
+                           help_text=gettext_lazy("e.g. the company paying, or the guest sharing the bill."))
 
 
 # --- pages ------------------------------------------------------------------------------------------
@@ -157,11 +157,16 @@ class FolioDetailView(FolioPageMixin, TemplateView):
             folio=folio, order=folio.order, siblings=siblings, is_open=folio.closed_at is None,
             ledger=folio.ledger, events=folio.event_list,
             charge_form=bound.get("charge") or ChargeForm(items=items, initial={"quantity": 1, "charge_type": ChargeType.EXTRA}),
-            payment_form=bound.get("payment") or MoneyForm(methods=methods, initial={"amount": folio.balance if folio.balance > 0 else None}),
+            payment_form=bound.get("payment") or MoneyForm(
+                methods=methods, initial={"amount": folio.amount_due if folio.amount_due > 0 else None}),
             deposit_form=bound.get("deposit") or MoneyForm(methods=methods, prefix="deposit"),
             deposit_return_form=bound.get("deposit_return") or MoneyForm(
-                methods=methods, prefix="deposit_return", initial={"amount": folio.deposit_held or None}),
-            refund_form=bound.get("refund") or RefundForm(methods=methods, prefix="refund"),
+                methods=methods, prefix="deposit_return", initial={
+                    "amount": folio.deposit_held or None,
+                    "payment_method": getattr(selectors.deposit_method(folio_id=folio.pk), "pk", None) if folio.deposit_held else None,
+                }),
+            refund_form=bound.get("refund") or RefundForm(
+                methods=methods, prefix="refund", initial={"amount": -folio.amount_due if folio.amount_due < 0 else None}),
             discount_form=bound.get("discount") or DiscountForm(prefix="discount"),
             void_form=bound.get("void") or VoidForm(prefix="void"),
             move_form=bound.get("move") or MoveForm(prefix="move", targets=targets),

@@ -5,24 +5,39 @@ store. The grid keeps the ``rooms`` tag and today, the check-out, the cancellati
 no-show the ``orders`` one: where API users have always found them."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api import valid
+from apps.common.errors import DomainValidationError
+from apps.folios.error_codes import FolioErrorCode
+from apps.folios.selectors import payment_method_lookup
 from apps.frontdesk.selectors import room_grid
 from apps.frontdesk.serializers import (
+    BookingMoneyInSerializer,
     GridOutSerializer,
     GridQuerySerializer,
     OrderCheckOutInSerializer,
+    StayCheckInInSerializer,
     TodayOutSerializer,
     TodayQuerySerializer,
     grid_json,
 )
-from apps.frontdesk.services import stay_cancel, stay_check_out, stay_no_show
+from apps.frontdesk.services import (
+    MoneyIn,
+    stay_book,
+    stay_cancel,
+    stay_check_in,
+    stay_check_out,
+    stay_no_show,
+)
+from apps.orders.api import OrderViewSet
 from apps.orders.models import Order
-from apps.orders.selectors import order_detail_get, order_for_update, today_lists
+from apps.orders.selectors import order_detail_get, order_for_update, stay_target, today_lists
 from apps.orders.serializers import OrderCancelInSerializer, OrderDetailSerializer
+from apps.orders.serializers import OrderCreateInSerializer as OrdersCreateInSerializer
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.scope import StoreScopedMixin
 
@@ -55,6 +70,67 @@ class TodayApi(StoreScopedMixin, APIView):
         q = valid(TodayQuerySerializer, request.query_params)
         day = q.get("date") or business_date(store=self.store)
         return Response(TodayOutSerializer(today_lists(store=self.store, day=day)).data)
+
+
+def desk_money(store, data: dict | None) -> MoneyIn | None:
+    """A ``DeskMoneyInSerializer``'s data as the services take it (400 for a method not of the store)."""
+    if data is None:
+        return None
+    method = payment_method_lookup(store=store, method_id=data["payment_method"])
+    if method is None:
+        message = _("Unknown payment method.")
+        raise DomainValidationError(FolioErrorCode.PAYMENT_METHOD_UNKNOWN, message,
+                                    extra={"fields": {"payment_method": [message]}})
+    return MoneyIn(amount=data["amount"], payment_method=method, reference=data["reference"])
+
+
+class OrderCreateInSerializer(OrdersCreateInSerializer, BookingMoneyInSerializer):
+    """A booking and the money handed over with it (the schema's ``OrderCreateIn``)."""
+
+
+class DeskOrderViewSet(OrderViewSet):
+    """The orders collection, whose create is the desk's: a booking takes a prepayment and a
+    deposit in the same transaction (``stay_book``)."""
+
+    @extend_schema(
+        request=OrderCreateInSerializer, responses={201: OrderDetailSerializer, **ORDER_ERRORS}, tags=["orders"],
+        description="A reservation (pending, or confirmed at once with `confirm`) or a walk-in (`walk_in`: "
+        "created, confirmed and checked in tonight). Booker and guests become contacts, existing ones reused. "
+        "`payment` (a prepayment) and `deposit` (押金, held apart) are posted to the order's folio in the same "
+        "transaction; a prepayment meeting the store's rule confirms a pending order.",
+    )
+    def create(self, request, store_id: int):
+        money = valid(BookingMoneyInSerializer, request.data)
+        payment, deposit = desk_money(self.store, money["payment"]), desk_money(self.store, money["deposit"])
+        created: dict = {}
+
+        def book():
+            created["response"] = super(DeskOrderViewSet, self).create(request, store_id)
+            return order_for_update(store=self.store, order_id=created["response"].data["id"])
+
+        order = stay_book(book, actor=request.user, payment=payment, deposit=deposit)
+        if payment is None and deposit is None:
+            return created["response"]
+        return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=order.pk)).data, status=201)
+
+
+class OrderCheckInApi(StoreScopedMixin, APIView):
+    """Check a guest in, taking a payment and a deposit in the same action."""
+
+    queryset = Order.objects.all()  # documents the order id as the orders API does
+
+    @extend_schema(request=StayCheckInInSerializer, responses={200: OrderDetailSerializer, **ORDER_ERRORS}, tags=["orders"],
+                   description="confirmed -> checked_in, from the arrival date (`too_early_to_check_in`), in the assigned room "
+                   "or `room` (`room_required`). `payment` and `deposit` (押金, held apart) are posted to the order's primary "
+                   "folio in the same transaction: a refused posting refuses the check-in.")
+    def post(self, request, store_id: int, pk: int):
+        data = valid(StayCheckInInSerializer, request.data)
+        room = None
+        if data["room"] is not None:
+            _type, room = stay_target(store=self.store, room_id=data["room"])
+        stay_check_in(order=order_for_update(store=self.store, order_id=pk), actor=request.user, room=room,
+                      payment=desk_money(self.store, data["payment"]), deposit=desk_money(self.store, data["deposit"]))
+        return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)
 
 
 class OrderCheckOutApi(StoreScopedMixin, APIView):

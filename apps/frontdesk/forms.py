@@ -1,10 +1,14 @@
 """Forms of the front desk's pages (parse and validate input; services decide)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.forms import DateInput
+from apps.frontdesk.services import MoneyIn
+from apps.orders.forms import OrderCreateForm
 from apps.rooms.forms import room_choices
 
 GRID_DAYS = (7, 14, 31)
@@ -29,12 +33,57 @@ class GridQueryForm(forms.Form):
         return start, days, group
 
 
-class CheckInForm(forms.Form):
-    """Room and each guest's document. Guests already on file with a document may keep it."""
+def desk_money_from(cleaned: dict, methods: dict, prefix: str) -> MoneyIn | None:
+    """The ``MoneyIn`` of a form's cleaned data under ``prefix`` (pay / deposit), or None."""
+    amount = cleaned.get(f"{prefix}_amount")
+    if not amount:
+        return None
+    return MoneyIn(amount=amount, payment_method=methods.get(cleaned.get(f"{prefix}_method")),
+                   reference=(cleaned.get(f"{prefix}_reference") or "").strip())
+
+
+class DeskMoneyFields:
+    """A payment and a deposit (押金) taken at the desk in the same action as a booking or a
+    check-in: each an amount, a method and the payment provider's reference; empty amounts
+    take nothing."""
+
+    def add_money_fields(self, methods) -> None:
+        choices = [(m.pk, m.name) for m in methods]
+        for prefix, label in (("pay", _("Payment now")), ("deposit", _("Deposit (押金)"))):
+            self.fields[f"{prefix}_amount"] = forms.DecimalField(
+                label=label, required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+                widget=forms.NumberInput(attrs={"step": "0.01", "data-testid": f"{prefix}-amount"}),
+            )
+            self.fields[f"{prefix}_method"] = forms.TypedChoiceField(
+                label=_("Method"), choices=choices, coerce=int, required=False,
+                widget=forms.Select(attrs={"data-testid": f"{prefix}-method"}),
+            )
+            self.fields[f"{prefix}_reference"] = forms.CharField(
+                label=_("Reference"), max_length=255, required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "data-testid": f"{prefix}-reference"}),
+            )
+        self.methods = {m.pk: m for m in methods}
+
+    def money_rows(self):
+        return [[self[f"{prefix}_{name}"] for name in ("amount", "method", "reference")] for prefix in ("pay", "deposit")]
+
+    def money(self, prefix: str):
+        """The ``MoneyIn`` typed under ``prefix`` (pay / deposit), or None."""
+        return desk_money_from(self.cleaned_data, self.methods, prefix)
+
+    def clean_money(self) -> None:
+        for prefix in ("pay", "deposit"):
+            if self.cleaned_data.get(f"{prefix}_amount") and self.cleaned_data.get(f"{prefix}_method") not in self.methods:
+                self.add_error(f"{prefix}_method", _("Choose how the money was paid."))
+
+
+class CheckInForm(DeskMoneyFields, forms.Form):
+    """Room, each guest's document (guests already on file with a document may keep it),
+    and the money handed over now: a payment and a deposit."""
 
     room = forms.TypedChoiceField(label=_("Room"), coerce=int, empty_value=None)
 
-    def __init__(self, *args, rooms=(), guests=(), id_types=(), **kwargs):
+    def __init__(self, *args, rooms=(), guests=(), id_types=(), methods=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["room"].choices = room_choices(rooms)
         self.guests = list(guests)
@@ -50,6 +99,13 @@ class CheckInForm(forms.Form):
                 widget=forms.TextInput(attrs={"autocomplete": "off", "data-testid": f"doc-{contact.pk}"}),
             )
 
+        self.add_money_fields(methods)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_money()
+        return cleaned
+
     def guest_rows(self):
         return [(c, self[f"g{c.pk}_id_type"], self[f"g{c.pk}_id_number"]) for c in self.guests]
 
@@ -61,3 +117,17 @@ class CheckInForm(forms.Form):
             if number:
                 rows.append((contact, self.cleaned_data.get(f"g{contact.pk}_id_type") or "resident_id", number))
         return rows
+
+
+class BookingForm(DeskMoneyFields, OrderCreateForm):
+    """A reservation or a walk-in (orders' form) and the money handed over with it: a
+    prepayment and a deposit."""
+
+    def __init__(self, *args, methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_money_fields(methods)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_money()
+        return cleaned

@@ -127,6 +127,38 @@ class TodayOutSerializer(serializers.Serializer):
     counts = TodayCountsSerializer()
 
 
+# --- check-in -----------------------------------------------------------------------------------
+
+
+class DeskMoneyInSerializer(serializers.Serializer):
+    """Money handed over at the desk in the same action (posted to the order's primary folio)."""
+
+    amount = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    payment_method = serializers.IntegerField(help_text="Payment method id (see payment-methods).")
+    reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
+                                      help_text="The payment provider's transaction id, if any.")
+
+
+class BookingMoneyInSerializer(serializers.Serializer):
+    """What a booking (``POST orders/``) takes besides the order's own fields."""
+
+    payment = DeskMoneyInSerializer(
+        required=False, allow_null=True, default=None,
+        help_text="A prepayment taken with the booking (posted to the folio). One that meets the store's rule "
+        "(setting orders/prepayment_to_confirm: first_night, full or none) confirms a pending order.",
+    )
+    deposit = DeskMoneyInSerializer(required=False, allow_null=True, default=None,
+                                    help_text="A security deposit (押金) taken with the booking: held apart.")
+
+
+class StayCheckInInSerializer(serializers.Serializer):
+    room = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Assign this room now (optional).")
+    payment = DeskMoneyInSerializer(required=False, allow_null=True, default=None,
+                                    help_text="A payment taken now towards the stay (posted to the folio).")
+    deposit = DeskMoneyInSerializer(required=False, allow_null=True, default=None,
+                                    help_text="A security deposit (押金) taken now: held apart, not a payment.")
+
+
 # --- check-out ----------------------------------------------------------------------------------
 
 

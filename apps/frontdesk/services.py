@@ -17,6 +17,8 @@ record it on the order's event; a fee of 0 posts nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +27,14 @@ from django.db import transaction
 from apps.common.errors import DomainError
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_update
-from apps.folios.services import folio_check_out_guard, folio_fee_settlement
+from apps.folios.models import PaymentMethod
+from apps.folios.services import (
+    folio_check_out_guard,
+    folio_fee_settlement,
+    folio_post_deposit,
+    folio_post_payment,
+    folio_primary_for_order,
+)
 from apps.orders.models import Order
 from apps.orders.policy import FeeKind
 from apps.orders.services import order_cancel, order_check_in, order_check_out, order_mark_no_show
@@ -42,20 +51,65 @@ class GuestDocumentRefused(DomainError):
                          status=refusal.status)
 
 
+@dataclass(frozen=True)
+class MoneyIn:
+    """Money taken at the desk in the same action as a booking or a check-in: a payment
+    (a prepayment) or a deposit (押金), by one of the store's methods, with the payment
+    provider's reference if any."""
+
+    amount: Decimal
+    payment_method: PaymentMethod
+    reference: str = ""
+
+
+def take_money(*, order: Order, actor, payment: MoneyIn | None = None, deposit: MoneyIn | None = None) -> None:
+    """Post ``payment`` and ``deposit`` to the order's primary folio (in the caller's
+    transaction: a refusal rolls the whole action back)."""
+    if payment is None and deposit is None:
+        return
+    folio = folio_primary_for_order(order=order, actor=actor)
+    if payment is not None:
+        folio_post_payment(folio=folio, actor=actor, amount=payment.amount, payment_method=payment.payment_method,
+                           gateway_txn_id=payment.reference)
+    if deposit is not None:
+        folio_post_deposit(folio=folio, actor=actor, amount=deposit.amount, payment_method=deposit.payment_method,
+                           gateway_txn_id=deposit.reference)
+
+
+@transaction.atomic
+def stay_book(book: Callable[[], Order], *, actor, payment: MoneyIn | None = None, deposit: MoneyIn | None = None) -> Order:
+    """A booking (``book``: orders' ``order_create`` or ``order_walk_in`` with its inputs)
+    and the money handed over with it, in one transaction: a prepayment (which confirms a
+    pending order when it meets the store's rule, ``apps.orders.policy.prepayment_rule``) and
+    a deposit (押金, held apart). A refused posting refuses the booking."""
+    order = book()
+    if payment is not None or deposit is not None:
+        take_money(order=order, actor=actor, payment=payment, deposit=deposit)
+        order.refresh_from_db(fields=["status", "confirmed_at", "charged_amount", "total_amount", "paid_amount",
+                                      "due_amount", "version"])
+    return order
+
+
 @transaction.atomic
 def stay_check_in(*, order: Order, actor, room: Room | None = None,
-                  documents: list[tuple[Contact, str, str]] | tuple = ()) -> Order:
+                  documents: list[tuple[Contact, str, str]] | tuple = (),
+                  payment: MoneyIn | None = None, deposit: MoneyIn | None = None) -> Order:
     """The guests arrive: each ``(contact, id_type, id_number)`` in ``documents`` is
     registered on the guest's profile (identity documents are taken at check-in), then the
-    order is checked in (in its room or ``room``). A refused document raises
-    ``GuestDocumentRefused`` and nothing is written; so does a refused check-in (its own
-    error)."""
+    order is checked in (in its room or ``room``), and the money handed over at the desk is
+    posted to its folio: a ``payment`` (the stay, in advance) and a ``deposit`` (押金, held
+    apart). All of it or nothing: a refused document raises ``GuestDocumentRefused``; a
+    refused check-in or posting, its own error."""
     for contact, id_type, id_number in documents:
         try:
             contact_update(contact=contact, actor=actor, id_type=id_type, id_number=id_number)
         except DomainError as exc:
             raise GuestDocumentRefused(contact, exc) from exc
-    return order_check_in(order=order, actor=actor, room=room)
+    order = order_check_in(order=order, actor=actor, room=room)
+    if payment is not None or deposit is not None:
+        take_money(order=order, actor=actor, payment=payment, deposit=deposit)
+        order.refresh_from_db(fields=["charged_amount", "total_amount", "paid_amount", "due_amount", "version"])
+    return order
 
 
 @transaction.atomic

@@ -28,9 +28,17 @@ from apps.common.pages import next_url, write_done, write_refused
 from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_can_reveal, contact_get, contact_reveal_log
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
-from apps.frontdesk.forms import CheckInForm, GridQueryForm
+from apps.folios.services import payment_methods_ensure
+from apps.frontdesk.forms import BookingForm, CheckInForm, GridQueryForm, desk_money_from
 from apps.frontdesk.selectors import room_grid
-from apps.frontdesk.services import GuestDocumentRefused, stay_cancel, stay_check_in, stay_check_out, stay_no_show
+from apps.frontdesk.services import (
+    GuestDocumentRefused,
+    stay_book,
+    stay_cancel,
+    stay_check_in,
+    stay_check_out,
+    stay_no_show,
+)
 from apps.orders.models import Order
 from apps.orders.selectors import (
     order_actions,
@@ -41,6 +49,7 @@ from apps.orders.selectors import (
     stays_for_contact,
     today_lists,
 )
+from apps.orders.views import OrderCreateView, id_type_choices
 from apps.rooms.models import Room, RoomLock
 from apps.rooms.selectors import room_list
 from apps.tenancy.business_day import business_date, store_local_date
@@ -235,6 +244,27 @@ class TodayView(StoreScopedPageMixin, TemplateView):
 # --- check-in ------------------------------------------------------------------------------------
 
 
+def desk_methods(store) -> list:
+    """The store's payment methods the desk takes money by (active; not the OTA's prepaid)."""
+    return [m for m in payment_methods_ensure(store=store) if m.is_active and m.method_type != "ota_prepaid"]
+
+
+class BookingView(OrderCreateView):
+    """A reservation or a walk-in (orders' page) with a prepayment and a deposit taken in
+    the same action (``stay_book``)."""
+
+    def make_form(self, data=None):
+        form = super().make_form(data)
+        self.methods = desk_methods(self.store)
+        return BookingForm(data, initial=form.initial, room_types=self.room_types(), rooms=self.rooms(),
+                           channels=self.channels(), id_types=id_type_choices(), methods=self.methods)
+
+    def create(self, data) -> Order:
+        methods = {m.pk: m for m in self.methods}
+        return stay_book(lambda: super(BookingView, self).create(data), actor=self.request.user,
+                         payment=desk_money_from(data, methods, "pay"), deposit=desk_money_from(data, methods, "deposit"))
+
+
 class CheckInView(StoreScopedPageMixin, TemplateView):
     """Check in: the room (assigned, or chosen now) and each guest's document, in one go."""
 
@@ -248,8 +278,10 @@ class CheckInView(StoreScopedPageMixin, TemplateView):
 
     def make_form(self, order: Order, data=None) -> CheckInForm:
         rooms = list(room_list(store=self.store, filters={"is_active": True}))
-        return CheckInForm(data, initial={"room": order.room_id}, rooms=rooms, guests=order_staying_guests(order=order),
-                           id_types=list(Contact.IdType.choices))
+        methods = desk_methods(self.store)
+        due = order.due_amount if order.due_amount > 0 else None
+        return CheckInForm(data, initial={"room": order.room_id, "pay_amount": due}, rooms=rooms, methods=methods,
+                           guests=order_staying_guests(order=order), id_types=list(Contact.IdType.choices))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -266,7 +298,7 @@ class CheckInView(StoreScopedPageMixin, TemplateView):
             try:
                 _type, room = stay_target(store=self.store, room_id=form.cleaned_data["room"])
                 stay_check_in(order=order_for_update(store=self.store, order_id=order.pk), actor=request.user, room=room,
-                              documents=form.documents())
+                              documents=form.documents(), payment=form.money("pay"), deposit=form.money("deposit"))
             except GuestDocumentRefused as exc:
                 form.add_error(f"g{exc.extra['contact_id']}_id_number", exc.message)
             except DomainError as exc:

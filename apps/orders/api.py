@@ -34,7 +34,6 @@ from apps.orders.serializers import (
     ExternalOrderInSerializer,
     IntakeOutSerializer,
     OrderAssignRoomInSerializer,
-    OrderCheckInInSerializer,
     OrderCreateInSerializer,
     OrderDetailSerializer,
     OrderExtendInSerializer,
@@ -142,17 +141,8 @@ class OrderViewSet(StoreScopedViewSet):
         services.order_confirm(order=self._order(pk), actor=request.user)
         return self._detail(pk)
 
-    @extend_schema(request=OrderCheckInInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
-                   description="confirmed -> checked_in, from the arrival date (`too_early_to_check_in`), in the assigned room or `room` (`room_required`).")
-    @action(detail=True, methods=["post"], url_path="check-in")
-    def check_in(self, request, store_id: int, pk: int):
-        data = valid(OrderCheckInInSerializer, request.data)
-        room = None
-        if data["room"] is not None:
-            _type, room = selectors.stay_target(store=self.store, room_id=data["room"])
-        services.order_check_in(order=self._order(pk), actor=request.user, room=room)
-        return self._detail(pk)
-
+    # check-in/ is the front desk's (apps.frontdesk.api): it takes a payment and a deposit
+    # to the folio in the same transaction.
     # cancel/ and no-show/ are the front desk's (apps.frontdesk.api): they charge the fee
     # to the folio in the same transaction.
 

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.money import DEFAULT_CURRENCY, quantize
 from apps.orders.models import CancellationPolicy, Order, OrderItem
+from apps.tenancy.selectors import setting_value
 
 ZERO = Decimal("0")
 FIXED = "fixed"
@@ -209,3 +210,27 @@ def policy_lines(snapshot: dict[str, Any]) -> list[str]:
     no_show = {"none": _("free"), "first_night": _("the first night"), "all_nights": _("all nights")}
     lines.append(_("No-show: %(fee)s.") % {"fee": no_show.get(snapshot.get("no_show_fee"), snapshot.get("no_show_fee"))})
     return lines
+
+
+# --- prepayment confirms (预付款成功 -> 已确认) ------------------------------------------------------
+
+PREPAYMENT_RULES = ("first_night", "full", "none")
+PREPAYMENT_RULE_DEFAULT = "first_night"
+
+
+def prepayment_rule(*, store) -> str:
+    """The store's rule for a prepayment to confirm a pending order (setting ``orders`` /
+    ``prepayment_to_confirm``, store override then tenant): ``first_night`` (default: paid at
+    least the first night), ``full`` (paid the whole stay) or ``none`` (a clerk confirms)."""
+    value = str(setting_value(store=store, group="orders", key="prepayment_to_confirm", default="") or "").strip()
+    return value if value in PREPAYMENT_RULES else PREPAYMENT_RULE_DEFAULT
+
+
+def prepayment_confirms(order: Order, *, rule: str) -> bool:
+    """Whether what ``order`` has been paid meets ``rule`` (it is pending; its money is fresh)."""
+    if rule == "none" or order.paid_amount <= 0:
+        return False
+    if rule == "full":
+        return order.paid_amount >= order.total_amount
+    first = OrderItem.objects.filter(order_id=order.pk, kind=OrderItem.Kind.ROOM_NIGHT).order_by("service_date").first()
+    return first is not None and order.paid_amount >= first.total_price

@@ -201,10 +201,6 @@ class OrderUpdateInSerializer(serializers.Serializer):
     estimated_arrival_time = WallClockTimeField(required=False, allow_null=True)
 
 
-class OrderCheckInInSerializer(serializers.Serializer):
-    room = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Assign this room now (optional).")
-
-
 class OrderCancelInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 

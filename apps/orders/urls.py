@@ -8,7 +8,7 @@ O = S + "orders/<int:pk>/"
 
 urlpatterns = [
     path(S + "orders/", views.OrderListView.as_view(), name="order-list"),
-    path(S + "orders/new/", views.OrderCreateView.as_view(), name="order-create"),
+    # orders/new/ is the front desk's (apps.frontdesk.urls): the booking takes money with it.
     path(O, views.OrderDetailView.as_view(), name="order-detail"),
     path(O + "panel/", views.OrderPanelView.as_view(), name="order-panel"),
     path(O + "edit/", views.OrderEditView.as_view(), name="order-edit"),

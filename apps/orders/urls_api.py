@@ -5,7 +5,8 @@ from rest_framework.routers import SimpleRouter
 from apps.orders import api
 
 router = SimpleRouter(use_regex_path=False)
-router.register("orders", api.OrderViewSet, basename="api-order")
+# orders/ itself is registered by the front desk (apps.frontdesk.urls_api): its create takes
+# a prepayment and a deposit with the booking.
 router.register("channels", api.ChannelViewSet, basename="api-channel")
 
 urlpatterns = [

@@ -51,7 +51,7 @@ PAGE_SIZE = 50
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _id_types() -> list:
+def id_type_choices() -> list:
     return list(Contact.IdType.choices)
 
 
@@ -128,7 +128,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
         if picked is not None:
             initial["room_type"] = picked.room_type_id
         return OrderCreateForm(
-            data, initial=initial, room_types=self.room_types(), rooms=rooms, channels=self.channels(), id_types=_id_types(),
+            data, initial=initial, room_types=self.room_types(), rooms=rooms, channels=self.channels(), id_types=id_type_choices(),
         )
 
     def get(self, request, *args, **kwargs):
@@ -254,7 +254,7 @@ class OrderDetailView(OrderPageMixin, TemplateView):
             order=order, today=today, guests=selectors.order_staying_guests(order=order), actions=actions,
             primary_guest_id=next((g.contact_id for g in rows if g.is_primary), None),
             removable_guest_ids=_removable_guests(order, rows),
-            guest_form=kwargs.get("guest_form") or GuestAddForm(id_types=_id_types()),
+            guest_form=kwargs.get("guest_form") or GuestAddForm(id_types=id_type_choices()),
             nights=[i for i in items if i.kind == "room_night"], extras=[i for i in items if i.kind == "extra"],
             timeline=_timeline(order, rooms=rooms, types=types),
             cancel_form=kwargs.get("cancel_form") or CancelForm(),
@@ -394,7 +394,7 @@ class OrderGuestAddView(OrderDetailView):
     def post(self, request, store_id: int, pk: int):
         order = selectors.order_for_update(store=self.store, order_id=pk)
         url = self.order_url(pk)
-        form = GuestAddForm(request.POST, id_types=_id_types())
+        form = GuestAddForm(request.POST, id_types=id_type_choices())
         if form.is_valid():
             data = form.cleaned_data
             person = services.PersonIn(

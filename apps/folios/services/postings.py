@@ -14,6 +14,7 @@ from apps.common.money import quantize
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import ExtraChargeItem, Folio, FolioTransaction, PaymentMethod
 from apps.folios.room_nights import post_room_nights
+from apps.folios.selectors import deposit_method
 from apps.folios.services.folios import folio_primary_for_order
 from apps.folios.services.recipe import (
     ChargeType,
@@ -32,7 +33,8 @@ from apps.folios.services.recipe import (
 )
 from apps.orders.models import Order
 from apps.orders.selectors import room_night_line
-from apps.orders.services import ExtraIn, order_extra_add, order_items_posted, orders_lock
+from apps.orders.policy import prepayment_confirms, prepayment_rule
+from apps.orders.services import ExtraIn, order_confirm, order_extra_add, order_items_posted, orders_lock
 
 
 @transaction.atomic
@@ -124,6 +126,8 @@ def _post_money(
                 Code.DEPOSIT_RETURN_EXCEEDS_HELD,
                 _("Only %(max)s of deposit is held on this folio.") % {"max": _money(held)}, extra={"deposit_held": _money(held)},
             )
+    if transaction_type == Type.PAYMENT:
+        _confirm_on_prepayment(folio.order, amount, actor=actor)
     tx = _insert(
         folio, transaction_type, amount, actor=actor, payment_method=payment_method, gateway_txn_id=(gateway_txn_id or "").strip()[:255],
         description=(description or "").strip()[:255], reason=reason,
@@ -132,6 +136,26 @@ def _post_money(
         order_money_sync(order_ids=[folio.order_id])
     _after_commit(f"folio.{transaction_type}", folio_id=folio.pk, transaction_id=tx.pk, amount=str(amount))
     return tx
+
+
+def _confirm_on_prepayment(order: Order, amount: Decimal, *, actor) -> bool:
+    """A prepayment that meets the store's rule confirms a pending order (预付款成功 ->
+    已确认; ``apps.orders.policy.prepayment_rule``). Done before the payment's row (its
+    inventory locks come before the audit gate the row takes); a confirmation refused (the
+    nights sold out meanwhile) leaves the order pending and the payment taken."""
+    if order.status != Order.Status.PENDING_CONFIRMATION:
+        return False
+    order.paid_amount += amount
+    try:
+        if not prepayment_confirms(order, rule=prepayment_rule(store=order.store)):
+            return False
+        with transaction.atomic():
+            order_confirm(order=order, actor=actor)
+    except DomainError:
+        return False
+    finally:
+        order.paid_amount -= amount
+    return True
 
 
 @transaction.atomic
@@ -173,9 +197,18 @@ def folio_post_deposit(
 
 @transaction.atomic
 def folio_post_deposit_return(
-    *, folio: Folio, actor, amount: Decimal, payment_method: PaymentMethod, gateway_txn_id: str = "", description: str = "",
+    *, folio: Folio, actor, amount: Decimal | None = None, payment_method: PaymentMethod | None = None,
+    gateway_txn_id: str = "", description: str = "",
 ) -> FolioTransaction:
-    """A held deposit given back (at most what is held)."""
+    """A held deposit given back (at most what is held). ``amount`` defaults to everything
+    held, ``payment_method`` to the one the deposit came in by (the latest deposit's)."""
+    if amount is None:
+        folio.refresh_from_db(fields=["total_deposits", "total_deposit_returns"])
+        amount = folio.deposit_held
+    if payment_method is None:
+        payment_method = deposit_method(folio_id=folio.pk)
+        if payment_method is None:
+            raise _invalid(Code.PAYMENT_METHOD_UNKNOWN, _("No deposit was received on this folio."), "payment_method")
     return _post_money(
         folio=folio, actor=actor, transaction_type=Type.DEPOSIT_RETURN, amount=amount, payment_method=payment_method,
         gateway_txn_id=gateway_txn_id, description=description,

@@ -59,7 +59,7 @@ def test_payment_exact_response(api_clerk, store, order, folio, methods, clerk):
             "id": folio.pk, "order_id": order.pk, "order_code": order.code, "guest_name": order.primary_contact_name,
             "name": "", "is_primary": True, "currency": "CNY", "total_charges": "600.00", "total_discounts": "0.00",
             "total_payments": "450.00", "total_refunds": "0.00", "total_deposits": "0.00", "total_deposit_returns": "0.00",
-            "deposit_held": "0.00", "balance": "150.00", "unposted_amount": "0.00", "amount_due": "150.00",
+            "deposit_held": "0.00", "balance": "150.00", "posted_balance": "150.00", "unposted_amount": "0.00",
             "folio_status": "partially_paid", "closed_at": None,
             "created_at": data["folio"]["created_at"],
         },
@@ -87,7 +87,7 @@ def test_each_posting_endpoint(api_clerk, api_manager, store, order, folio, meth
     r = post(api_clerk, "deposits", {"amount": "200.00", "payment_method": cash})
     assert (r.status_code, r.json()["folio"]["deposit_held"]) == (201, "200.00")
     r = post(api_clerk, "payments", {"amount": "700.00", "payment_method": cash})
-    assert (r.json()["folio"]["balance"], r.json()["folio"]["amount_due"]) == ("-4.00", "-4.00")
+    assert (r.json()["folio"]["balance"], r.json()["folio"]["posted_balance"]) == ("-4.00", "-4.00")
     r = post(api_clerk, "refunds", {"amount": "4.00", "payment_method": cash, "reason": "change"})
     assert (r.status_code, r.json()["folio"]["balance"], r.json()["folio"]["folio_status"]) == (201, "0.00", "settled")
     r = post(api_clerk, "deposit-returns", {"amount": "200.00", "payment_method": cash})
@@ -144,7 +144,8 @@ def test_void_and_move_through_the_api(api_clerk, store, order, folio):
     assert (data["folio"]["total_charges"], data["target_folio"]["total_charges"]) == ("5.00", "45.00")
     response = api_clerk.post(url(store, f"folios/{folio.pk}/transactions/{gone.pk}/void/"), {"reason": "Wrong"}, format="json")
     assert response.status_code == 201
-    assert (response.json()["transaction"]["transaction_type"], response.json()["folio"]["balance"]) == ("reversal", "0.00")
+    assert (response.json()["transaction"]["transaction_type"], response.json()["folio"]["posted_balance"],
+            response.json()["folio"]["balance"]) == ("reversal", "0.00", "600.00")  # the two nights, not posted yet
     again = api_clerk.post(url(store, f"folios/{folio.pk}/transactions/{gone.pk}/void/"), {"reason": "Wrong"}, format="json")
     assert (again.status_code, again.json()["code"]) == (409, "already_voided")
     missing_reason = api_clerk.post(url(store, f"folios/{folio.pk}/transactions/{tx.pk}/void/"), {}, format="json")
@@ -159,7 +160,9 @@ def test_void_and_move_through_the_api(api_clerk, store, order, folio):
 def test_order_folios_open_the_primary_lazily_and_another_on_request(api_clerk, store, order):
     response = api_clerk.get(url(store, f"orders/{order.pk}/folios/"))
     assert response.status_code == 200
-    assert [(f["is_primary"], f["folio_status"], f["balance"]) for f in response.json()] == [(True, "open", "0.00")]
+    # nothing posted; the two nights of the stay (600.00) are owed
+    assert [(f["is_primary"], f["folio_status"], f["balance"], f["posted_balance"]) for f in response.json()] == [
+        (True, "open", "600.00", "0.00")]
     response = api_clerk.post(url(store, f"orders/{order.pk}/folios/"), {"name": "Acme Ltd"}, format="json")
     assert (response.status_code, response.json()["name"], response.json()["is_primary"]) == (201, "Acme Ltd", False)
     assert [f["name"] for f in api_clerk.get(url(store, f"orders/{order.pk}/folios/")).json()] == ["", "Acme Ltd"]
