@@ -32,8 +32,8 @@ from apps.folios.services.recipe import (
     order_money_sync,
 )
 from apps.orders.models import Order
-from apps.orders.selectors import room_night_line
 from apps.orders.policy import prepayment_confirms, prepayment_rule
+from apps.orders.selectors import room_night_line
 from apps.orders.services import ExtraIn, order_confirm, order_extra_add, order_items_posted, orders_lock
 
 
