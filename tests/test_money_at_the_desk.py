@@ -76,8 +76,9 @@ def test_wang_fang_books_prepays_checks_in_and_leaves_the_first_day(desk, store)
     r = c.post(o + "check-out/", {}, format="json")
     assert r.status_code == 200, r.json()
     order = r.json()
-    assert (order["status"], order["departure"], order["total_amount"], order["paid_amount"], order["due_amount"]) == (
-        "checked_out", (day + timedelta(days=1)).isoformat(), "544.00", "1012.00", "-468.00")
+    assert (order["status"], order["departure"], order["total_amount"], order["paid_amount"], order["due_amount"],
+            order["is_completed"]) == ("checked_out", (day + timedelta(days=1)).isoformat(), "544.00", "1012.00", "-468.00",
+                                       False)
     folio = c.get(f).json()
     assert (folio["total_charges"], folio["unposted_amount"], folio["balance"], folio["folio_status"],
             folio["closed_at"] is not None) == ("544.00", "0.00", "-468.00", "refunding", True)
@@ -87,7 +88,10 @@ def test_wang_fang_books_prepays_checks_in_and_leaves_the_first_day(desk, store)
     # The refund settles it (a closed folio still takes it).
     r = c.post(f + "refunds/", {"amount": "468.00", "payment_method": m["wechat"].pk, "reason": "left early"}, format="json")
     assert (r.status_code, r.json()["folio"]["balance"], r.json()["folio"]["folio_status"]) == (201, "0.00", "settled")
-    assert c.get(o).json()["due_amount"] == "0.00"
+    order = c.get(o).json()
+    assert (order["due_amount"], order["is_completed"]) == ("0.00", True)  # 已完成: checked out, square
+    listed = c.get(base + "orders/?is_completed=true").json()["results"]
+    assert [row["id"] for row in listed] == [order["id"]]
     # The night audit of D counts the night once, in D's revenue, and posts nothing again.
     outcome = night_audit_run(store=store, trigger=NightAudit.Trigger.API)
     stats = DailyStoreStats.objects.get(store=store, date=day)

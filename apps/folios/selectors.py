@@ -172,12 +172,19 @@ WITH ledger AS (
            + abs(f.total_deposits - coalesce(l.deposits, 0)) + abs(f.total_deposit_returns - coalesce(l.deposit_returns, 0))
            + abs(f.balance - (coalesce(l.charges, 0) - coalesce(l.discounts, 0) - coalesce(l.payments, 0) + coalesce(l.refunds, 0)))
            AS diff,
-           coalesce(l.payments, 0) - coalesce(l.refunds, 0) AS net_paid
+           coalesce(l.payments, 0) - coalesce(l.refunds, 0) AS net_paid,
+           coalesce(l.charges, 0) - coalesce(l.discounts, 0) AS net_charged
     FROM folios_folio f LEFT JOIN ledger l ON l.folio_id = f.id
     WHERE %(store)s::bigint IS NULL OR f.store_id = %(store)s::bigint
+), unposted AS (
+    SELECT i.order_id, sum(i.total_price) AS amount FROM orders_orderitem i WHERE NOT i.posted GROUP BY i.order_id
 ), order_diff AS (
-    SELECT o.id, abs(o.paid_amount - sum(d.net_paid)) + abs(o.due_amount - (o.total_amount - sum(d.net_paid))) AS diff
-    FROM orders_order o JOIN folio_diff d ON d.order_id = o.id
+    SELECT o.id,
+           abs(o.paid_amount - sum(d.net_paid)) + abs(o.charged_amount - sum(d.net_charged))
+           + abs(o.total_amount - (sum(d.net_charged) + CASE WHEN o.status IN ('cancelled', 'no_show') THEN 0
+                                                             ELSE coalesce(max(u.amount), 0) END))
+           + abs(o.due_amount - (o.total_amount - o.paid_amount)) AS diff
+    FROM orders_order o JOIN folio_diff d ON d.order_id = o.id LEFT JOIN unposted u ON u.order_id = o.id
     GROUP BY o.id
 )
 SELECT (SELECT coalesce(sum(diff), 0) FROM folio_diff), (SELECT count(*) FROM folio_diff WHERE diff <> 0),
@@ -188,8 +195,10 @@ SELECT (SELECT coalesce(sum(diff), 0) FROM folio_diff), (SELECT count(*) FROM fo
 
 def folio_reconcile(*, store: Store | None = None) -> dict[str, Any]:
     """Compare, in SQL, every folio's totals with the sums of its ledger rows and every
-    order's paid/due with its folios (payments less refunds). ``diff`` is the sum of the
-    absolute differences: ``Decimal("0.00")`` when everything agrees."""
+    order's money with its folios: charged (charges less discounts), paid (payments less
+    refunds), total (charged plus the lines not charged yet, unless the stay was called
+    off) and due. ``diff`` is the sum of the absolute differences: ``Decimal("0.00")`` when
+    everything agrees."""
     with connection.cursor() as cursor:
         cursor.execute(_RECONCILE_SQL, {"store": store.pk if store else None})
         folio_diff, folios_off, order_diff, orders_off, folios = cursor.fetchone()

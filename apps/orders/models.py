@@ -225,6 +225,13 @@ class Order(models.Model):
         return (self.departure - self.arrival).days
 
     @property
+    def is_completed(self) -> bool:
+        """已完成 (完成结算): checked out, and the account is square (nothing owed either
+        way). A flag of the ledger, not a state: a late payment or refund moves it with the
+        money (docs/folios.md, "Money truth")."""
+        return self.status == self.Status.CHECKED_OUT and self.due_amount == 0
+
+    @property
     def is_holding(self) -> bool:
         return self.status in self.HOLDING
 

@@ -34,7 +34,8 @@ def order_list(*, store: Store, filters: dict[str, Any] | None = None) -> QueryS
 
     ``filters``: ``status`` (list), ``arrival_from``/``arrival_to``, ``departure_from``/
     ``departure_to`` (inclusive dates), ``q`` (order number, guest name or external
-    reference, case-insensitive), ``is_conflict``, ``room_id``, ``channel_id``."""
+    reference, case-insensitive), ``is_conflict``, ``is_completed`` (已完成: checked out, due
+    0), ``room_id``, ``channel_id``."""
     filters = filters or {}
     qs = Order.objects.filter(store=store).select_related("room_type", "room", "channel")
     if filters.get("status"):
@@ -48,6 +49,9 @@ def order_list(*, store: Store, filters: dict[str, Any] | None = None) -> QueryS
             qs = qs.filter(**{lookup: filters[key]})
     if filters.get("is_conflict") is not None:
         qs = qs.filter(is_conflict=filters["is_conflict"])
+    if filters.get("is_completed") is not None:
+        completed = Q(status=Order.Status.CHECKED_OUT, due_amount=0)
+        qs = qs.filter(completed) if filters["is_completed"] else qs.exclude(completed)
     if filters.get("q"):
         q = filters["q"].strip()
         qs = qs.filter(Q(code__icontains=q) | Q(primary_contact_name__icontains=q) | Q(external_ref__iexact=q))

@@ -65,6 +65,9 @@ class OrderRowSerializer(OutputSerializer):
     total_amount = serializers.DecimalField(read_only=True, **MONEY)
     paid_amount = serializers.DecimalField(read_only=True, **MONEY)
     due_amount = serializers.DecimalField(read_only=True, **MONEY)
+    is_completed = serializers.BooleanField(
+        read_only=True, help_text="已完成: checked out and the account square (due 0.00). A flag, not a status.",
+    )
     is_conflict = serializers.BooleanField(read_only=True)
     conflict_reason = serializers.CharField(read_only=True)
     version = serializers.IntegerField(read_only=True)
@@ -228,6 +231,10 @@ class OrderFilterSerializer(serializers.Serializer):
     departure_to = serializers.DateField(required=False)
     q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference.")
     is_conflict = serializers.BooleanField(required=False, allow_null=True, default=None)
+    is_completed = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="true: checked out with nothing due either way (已完成); false: every other order.",
+    )
     room = serializers.IntegerField(required=False)
     channel = serializers.IntegerField(required=False)
 

@@ -12,6 +12,8 @@ itself) or the re-rendered form; JSON (``{detail, code, extra}``) for the grid's
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from datetime import timedelta
 
 from django.contrib import messages
@@ -256,6 +258,9 @@ class OrderDetailView(OrderPageMixin, TemplateView):
             removable_guest_ids=_removable_guests(order, rows),
             guest_form=kwargs.get("guest_form") or GuestAddForm(id_types=id_type_choices()),
             nights=[i for i in items if i.kind == "room_night"], extras=[i for i in items if i.kind == "extra"],
+            # what the folios changed beyond the lines (fees, manual charges, discounts, voids; a
+            # called-off stay's nights): the lines and this row add up to the total
+            adjustments=order.total_amount - sum((i.total_price for i in items), Decimal(0)),
             timeline=_timeline(order, rooms=rooms, types=types),
             cancel_form=kwargs.get("cancel_form") or CancelForm(),
             extend_form=kwargs.get("extend_form") or ExtendForm(initial={"departure": order.departure + timedelta(days=1)}),

@@ -450,3 +450,12 @@ def test_reconcile_is_zero_after_a_mix_of_postings(order, folio, other_order, cl
     services.folio_transaction_move(tx=tx, target=target, actor=clerk, reason="r")
     result = selectors.folio_reconcile(store=order.store)
     assert result == {"diff": D("0.00"), "folios": 2, "folios_off": 0, "orders_off": 0}
+
+
+def test_reconcile_sees_an_order_whose_total_left_its_folios(order, folio, clerk):
+    """An order total written behind the services' back (the nights still owed, 600.00,
+    dropped) is found: the total is not charged plus unposted any more."""
+    charge(folio, "30.00")
+    Order.objects.filter(pk=order.pk).update(total_amount=D("30.00"), due_amount=D("30.00"))
+    result = selectors.folio_reconcile(store=order.store)
+    assert (result["diff"], result["orders_off"]) == (D("600.00"), 1)

@@ -54,7 +54,7 @@ def test_create_reservation_exact_shape(clerk, store, rt, tomorrow, direct, worl
         "channel_name": "Direct", "room_type_id": rt.pk, "room_id": room.pk, "room_number": room.number,
         "arrival": tomorrow.isoformat(), "departure": (tomorrow + timedelta(days=2)).isoformat(), "nights": 2,
         "adults": 2, "children": 0, "guest_name": "王小明", "guest_phone": "138****5678", "currency": "CNY",
-        "total_amount": "676.00", "paid_amount": "0.00", "due_amount": "676.00", "is_conflict": False,
+        "total_amount": "676.00", "paid_amount": "0.00", "due_amount": "676.00", "is_completed": False, "is_conflict": False,
         "estimated_arrival_time": "21:30", "notes": "late arrival",
     }
     assert data["booker"] == {"id": order.booker_id, "full_name": "王小明", "phone": "138****5678"}
