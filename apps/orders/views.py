@@ -12,9 +12,8 @@ itself) or the re-rendered form; JSON (``{detail, code, extra}``) for the grid's
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator

@@ -41,14 +41,14 @@ def test_create_reservation_exact_shape(clerk, store, rt, tomorrow, direct, worl
     assert list(data) == [
         "id", "code", "status", "source", "channel_id", "channel_name", "external_ref", "room_type_id",
         "room_type_name", "room_id", "room_number", "arrival", "departure", "nights", "adults", "children",
-        "guest_name", "guest_phone", "currency", "total_amount", "paid_amount", "due_amount", "is_conflict",
+        "guest_name", "guest_phone", "currency", "total_amount", "paid_amount", "due_amount", "is_completed", "is_conflict",
         "conflict_reason", "version", "created_at", "updated_at", "booker", "estimated_arrival_time", "notes",
         "cancellation_reason", "confirmed_at", "checked_in_at", "checked_out_at", "cancelled_at", "no_show_at",
         "items", "guests", "events",
     ]
     assert {k: data[k] for k in ["code", "status", "source", "channel_id", "channel_name", "room_type_id", "room_id",
                                   "room_number", "arrival", "departure", "nights", "adults", "children", "guest_name",
-                                  "guest_phone", "currency", "total_amount", "paid_amount", "due_amount", "is_conflict",
+                                  "guest_phone", "currency", "total_amount", "paid_amount", "due_amount", "is_completed", "is_conflict",
                                   "estimated_arrival_time", "notes"]} == {
         "code": order.code, "status": "pending_confirmation", "source": "manual", "channel_id": direct.pk,
         "channel_name": "Direct", "room_type_id": rt.pk, "room_id": room.pk, "room_number": room.number,
