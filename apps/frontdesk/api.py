@@ -14,9 +14,11 @@ from apps.common.api import valid
 from apps.common.errors import DomainValidationError
 from apps.folios.error_codes import FolioErrorCode
 from apps.folios.selectors import payment_method_lookup
+from apps.folios.services import folio_post_channel_receivable
 from apps.frontdesk.selectors import room_grid
 from apps.frontdesk.serializers import (
     BookingMoneyInSerializer,
+    ChannelPrepaidInSerializer,
     GridOutSerializer,
     GridQuerySerializer,
     OrderCheckOutInSerializer,
@@ -33,10 +35,13 @@ from apps.frontdesk.services import (
     stay_check_out,
     stay_no_show,
 )
-from apps.orders.api import OrderViewSet
+from apps.orders.api import IDEMPOTENCY_HEADER, INTAKE_RESPONSES, OrderViewSet
+from apps.orders.api import ExternalOrderApi as OrdersExternalOrderApi
+from apps.orders.idempotency import jsonable
 from apps.orders.models import Order
 from apps.orders.selectors import order_detail_get, order_for_update, stay_target, today_lists
-from apps.orders.serializers import OrderCancelInSerializer, OrderDetailSerializer
+from apps.orders.serializers import ExternalOrderInSerializer as OrdersExternalOrderInSerializer
+from apps.orders.serializers import IntakeOutSerializer, OrderCancelInSerializer, OrderDetailSerializer
 from apps.orders.serializers import OrderCreateInSerializer as OrdersCreateInSerializer
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.scope import StoreScopedMixin
@@ -178,3 +183,31 @@ class OrderNoShowApi(StoreScopedMixin, APIView):
     def post(self, request, store_id: int, pk: int):
         stay_no_show(order=order_for_update(store=self.store, order_id=pk), actor=request.user)
         return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)
+
+
+class ExternalOrderInSerializer(OrdersExternalOrderInSerializer, ChannelPrepaidInSerializer):
+    """An order pushed by a channel, with what the channel collected (the schema's ``ExternalOrderIn``)."""
+
+
+class ExternalOrderApi(OrdersExternalOrderApi):
+    """Orders pushed by external systems; one the channel collected for is settled by a
+    receivable from the channel in the same transaction (``folio_post_channel_receivable``)."""
+
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=ExternalOrderInSerializer, responses=INTAKE_RESPONSES,
+                   tags=["orders"])
+    def post(self, request, store_id: int):
+        return super().post(request, store_id)
+
+    def _intake(self, request):
+        code, body, order = super()._intake(request)
+        prepaid = valid(ChannelPrepaidInSerializer, request.data)
+        if prepaid["prepaid_amount"] and order.outcome != "duplicate":
+            folio_post_channel_receivable(
+                order=order, amount=prepaid["prepaid_amount"], commission=prepaid["commission"],
+                channel_name=order.channel.name, reference=order.external_ref or "", actor=request.user,
+            )
+            outcome = order.outcome
+            order = order_detail_get(store=self.store, order_id=order.pk)
+            order.outcome = outcome
+            body = jsonable(IntakeOutSerializer(order).data)
+        return code, body, order

@@ -3,6 +3,8 @@ lists, the check-out. The check-out answers the order as the orders API describe
 (``apps.orders.serializers.OrderDetailSerializer``: one description of that response)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -166,4 +168,22 @@ class OrderCheckOutInSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="",
         help_text="Managers only: check out although a folio is not settled (balance or deposit held), with the reason.",
+    )
+
+
+# --- external intake -------------------------------------------------------------------------------
+
+
+class ChannelPrepaidInSerializer(serializers.Serializer):
+    """What the channel (OTA) collected from the guest for this order, and what it keeps."""
+
+    prepaid_amount = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, min_value=Decimal("0.01"), required=False,
+        allow_null=True, default=None,
+        help_text="The guest paid the channel this much: the order is settled by a receivable from the channel (挂账, "
+        "the store's `ota_prepaid` method), not at the desk.",
+    )
+    commission = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, min_value=Decimal("0"), required=False,
+        allow_null=True, default=None, help_text="What the channel keeps of it (recorded with the receivable).",
     )

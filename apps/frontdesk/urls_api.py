@@ -10,6 +10,7 @@ router.register("orders", api.DeskOrderViewSet, basename="api-order")
 
 urlpatterns = [
     path("stores/<int:store_id>/", include(router.urls)),
+    path("stores/<int:store_id>/external-orders/", api.ExternalOrderApi.as_view(), name="api-external-orders"),
     path("stores/<int:store_id>/grid/", api.RoomGridApi.as_view(), name="api-room-grid"),
     path("stores/<int:store_id>/today/", api.TodayApi.as_view(), name="api-today"),
     path("stores/<int:store_id>/orders/<int:pk>/check-in/", api.OrderCheckInApi.as_view(), name="api-order-check-in"),

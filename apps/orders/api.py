@@ -341,22 +341,20 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+INTAKE_RESPONSES = {
+    201: OpenApiResponse(IntakeOutSerializer, description="Created and confirmed (`outcome: confirmed`)."),
+    202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone (`outcome: conflict`, `is_conflict: true`)."),
+    200: OpenApiResponse(IntakeOutSerializer, description="This channel's `external_ref` was already received: the existing order (`outcome: duplicate`)."),
+    400: OpenApiResponse(description="Invalid input or missing `Idempotency-Key` (`idempotency_key_required`)."),
+    409: OpenApiResponse(description="`idempotency_key_in_flight`: the first request with this key is still running."),
+    422: OpenApiResponse(description="`idempotency_key_mismatch`: the key was used with another request."),
+}
+
+
 class ExternalOrderApi(StoreScopedMixin, APIView):
     """Orders pushed by external systems (the mall, a channel manager)."""
 
-    @extend_schema(
-        parameters=[IDEMPOTENCY_HEADER],
-        request=ExternalOrderInSerializer,
-        responses={
-            201: OpenApiResponse(IntakeOutSerializer, description="Created and confirmed (`outcome: confirmed`)."),
-            202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone (`outcome: conflict`, `is_conflict: true`)."),
-            200: OpenApiResponse(IntakeOutSerializer, description="This channel's `external_ref` was already received: the existing order (`outcome: duplicate`)."),
-            400: OpenApiResponse(description="Invalid input or missing `Idempotency-Key` (`idempotency_key_required`)."),
-            409: OpenApiResponse(description="`idempotency_key_in_flight`: the first request with this key is still running."),
-            422: OpenApiResponse(description="`idempotency_key_mismatch`: the key was used with another request."),
-        },
-        tags=[TAG],
-    )
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=ExternalOrderInSerializer, responses=INTAKE_RESPONSES, tags=[TAG])
     def post(self, request, store_id: int):
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > 255:

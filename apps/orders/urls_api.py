@@ -13,5 +13,6 @@ urlpatterns = [
     path("stores/<int:store_id>/", include(router.urls)),
     path("stores/<int:store_id>/cancellation-policy/", api.CancellationPolicyApi.as_view(), name="api-cancellation-policy"),
     path("stores/<int:store_id>/availability/", api.AvailabilityApi.as_view(), name="api-availability"),
-    path("stores/<int:store_id>/external-orders/", api.ExternalOrderApi.as_view(), name="api-external-orders"),
+    # external-orders/ is the front desk's (apps.frontdesk.urls_api): what the channel collected
+    # is posted to the folio as a receivable from the channel.
 ]

@@ -32,7 +32,7 @@ from apps.folios.services.catalogue import (
 )
 from apps.folios.services.check_out import folio_check_out_guard
 from apps.folios.services.corrections import Move, folio_transaction_move, folio_transaction_void
-from apps.folios.services.fees import folio_fee_settlement, folio_post_fee
+from apps.folios.services.fees import folio_fee_settlement, folio_post_channel_receivable, folio_post_fee
 from apps.folios.services.folios import folio_open, folio_primary_for_order
 from apps.folios.services.postings import (
     folio_post_charge,
@@ -60,6 +60,7 @@ __all__ = [
     "folio_post_deposit_return",
     "folio_post_discount",
     "folio_fee_settlement",
+    "folio_post_channel_receivable",
     "folio_post_fee",
     "folio_post_payment",
     "folio_post_refund",

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.folios.models import FolioTransaction
+from apps.folios.services.catalogue import payment_methods_ensure
 from apps.folios.services.folios import folio_primary_for_order
+from apps.folios.services.postings import folio_post_payment
 from apps.folios.services.recipe import (
     ChargeType,
     Type,
@@ -78,3 +80,19 @@ def folio_fee_settlement(kind: str, *, actor, charged: dict[str, Any]) -> Callab
         return {"fee": dict(charged)}
 
     return settle
+
+
+def folio_post_channel_receivable(
+    *, order: Order, amount: Decimal, commission: Decimal | None, channel_name: str, reference: str, actor,
+) -> FolioTransaction:
+    """An order the channel (OTA) collected from the guest is settled by a receivable from
+    that channel (挂账): a payment of the store's ``ota_prepaid`` method for ``amount``, the
+    channel's order number as its reference, the channel's ``commission`` recorded in its
+    description (what the channel keeps is the store's cost, not the guest's bill). Not a
+    payment at the desk: the desk's methods never carry it."""
+    method = next(m for m in payment_methods_ensure(store=order.store) if m.method_type == "ota_prepaid")
+    note = _("Receivable from %(channel)s") % {"channel": channel_name}
+    if commission:
+        note += " · " + _("commission %(amount)s") % {"amount": f"{commission:.2f}"}
+    return folio_post_payment(folio=folio_primary_for_order(order=order, actor=actor), actor=actor, amount=amount,
+                              payment_method=method, gateway_txn_id=reference, description=note)
