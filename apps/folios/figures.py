@@ -4,11 +4,10 @@ each, whatever the number of stores. The collections statement is hand-written S
 set-based aggregate over the folios app's own tables (the ledger and payment methods)."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Q, Sum
@@ -54,7 +53,7 @@ class MoneyMoves:
 @dataclass(frozen=True)
 class Collection:
     """Money moved through one payment method of a store: on the period's last day and
-    over the whole period (store-local calendar days, by the time the row was posted)."""
+    over the whole period (business days, by the business date the row was posted on)."""
 
     store_id: int
     method_id: int
@@ -65,22 +64,23 @@ class Collection:
 
 
 # One row per store and payment method that moved money in the period (voids and moves
-# of those rows included: they post to the same totals with the opposite sign).
+# of those rows included: they post to the same totals with the opposite sign), by the
+# business date each row was posted on: money taken after midnight but before the day's
+# audit belongs to the open business day, as the day's revenue does.
 _COLLECTIONS_SQL = """
 WITH s AS (
-    SELECT * FROM unnest(%(stores)s::bigint[], %(day_starts)s::timestamptz[], %(day_ends)s::timestamptz[],
-                         %(starts)s::timestamptz[]) AS s(store_id, day_start, day_end, start)
+    SELECT * FROM unnest(%(stores)s::bigint[], %(firsts)s::date[], %(lasts)s::date[]) AS s(store_id, first, last)
 )
 SELECT t.store_id, pm.id, pm.name, pm.method_type,
-       coalesce(sum(t.amount) FILTER (WHERE t.posted_at >= s.day_start AND t.posts_to = 'payments'), 0),
-       coalesce(sum(t.amount) FILTER (WHERE t.posted_at >= s.day_start AND t.posts_to = 'refunds'), 0),
-       coalesce(sum(t.amount) FILTER (WHERE t.posted_at >= s.day_start AND t.posts_to = 'deposits'), 0),
-       coalesce(sum(t.amount) FILTER (WHERE t.posted_at >= s.day_start AND t.posts_to = 'deposit_returns'), 0),
+       coalesce(sum(t.amount) FILTER (WHERE t.business_date = s.last AND t.posts_to = 'payments'), 0),
+       coalesce(sum(t.amount) FILTER (WHERE t.business_date = s.last AND t.posts_to = 'refunds'), 0),
+       coalesce(sum(t.amount) FILTER (WHERE t.business_date = s.last AND t.posts_to = 'deposits'), 0),
+       coalesce(sum(t.amount) FILTER (WHERE t.business_date = s.last AND t.posts_to = 'deposit_returns'), 0),
        coalesce(sum(t.amount) FILTER (WHERE t.posts_to = 'payments'), 0),
        coalesce(sum(t.amount) FILTER (WHERE t.posts_to = 'refunds'), 0),
        coalesce(sum(t.amount) FILTER (WHERE t.posts_to = 'deposits'), 0),
        coalesce(sum(t.amount) FILTER (WHERE t.posts_to = 'deposit_returns'), 0)
-  FROM s JOIN folios_foliotransaction t ON t.store_id = s.store_id AND t.posted_at >= s.start AND t.posted_at < s.day_end
+  FROM s JOIN folios_foliotransaction t ON t.store_id = s.store_id AND t.business_date BETWEEN s.first AND s.last
             AND t.posts_to IN ('payments', 'refunds', 'deposits', 'deposit_returns')
   JOIN folios_paymentmethod pm ON pm.id = t.payment_method_id
  GROUP BY t.store_id, pm.id, pm.name, pm.method_type, pm.sort_order
@@ -88,20 +88,15 @@ SELECT t.store_id, pm.id, pm.name, pm.method_type,
 """
 
 
-def collections(*, periods: Sequence[StorePeriod], time_zones: Mapping[int, str]) -> list[Collection]:
+def collections(*, periods: Sequence[StorePeriod]) -> list[Collection]:
     """Money taken and given back per store and payment method over each period and on
-    its last day, the days being the store's calendar days in its time zone
-    (``time_zones``: store id -> zone). Methods that moved nothing are absent; by store,
-    then the methods' display order. One query."""
+    its last day, by business date (the day the store's audit closes: money taken after
+    midnight and before the audit counts in the open day). Methods that moved nothing are
+    absent; by store, then the methods' display order. One query."""
     if not periods:
         return []
-    params: dict[str, list] = {"stores": [], "day_starts": [], "day_ends": [], "starts": []}
-    for p in periods:
-        tz = ZoneInfo(time_zones[p.store_id])
-        params["stores"].append(p.store_id)
-        params["day_starts"].append(datetime.combine(p.last, time(0), tzinfo=tz))
-        params["day_ends"].append(datetime.combine(p.last + timedelta(days=1), time(0), tzinfo=tz))
-        params["starts"].append(datetime.combine(p.first, time(0), tzinfo=tz))
+    params = {"stores": [p.store_id for p in periods], "firsts": [p.first for p in periods],
+              "lasts": [p.last for p in periods]}
     with connection.cursor() as cursor:
         cursor.execute(_COLLECTIONS_SQL, params)
         rows = cursor.fetchall()

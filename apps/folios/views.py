@@ -165,7 +165,12 @@ class FolioDetailView(FolioPageMixin, TemplateView):
                     "payment_method": getattr(selectors.deposit_method(folio_id=folio.pk), "pk", None) if folio.deposit_held else None,
                 }),
             refund_form=bound.get("refund") or RefundForm(
-                methods=methods, prefix="refund", initial={"amount": -folio.amount_due if folio.amount_due < 0 else None}),
+                methods=methods, prefix="refund", initial={
+                    "amount": -folio.amount_due if folio.amount_due < 0 else None,
+                    # back the way it came: the method of the latest payment
+                    "payment_method": next((tx.payment_method_id for tx in reversed(folio.ledger)
+                                            if tx.transaction_type == FolioTransaction.Type.PAYMENT), None),
+                }),
             discount_form=bound.get("discount") or DiscountForm(prefix="discount"),
             void_form=bound.get("void") or VoidForm(prefix="void"),
             move_form=bound.get("move") or MoveForm(prefix="move", targets=targets),

@@ -279,8 +279,8 @@ class CheckInView(StoreScopedPageMixin, TemplateView):
     def make_form(self, order: Order, data=None) -> CheckInForm:
         rooms = list(room_list(store=self.store, filters={"is_active": True}))
         methods = desk_methods(self.store)
-        due = order.due_amount if order.due_amount > 0 else None
-        return CheckInForm(data, initial={"room": order.room_id, "pay_amount": due}, rooms=rooms, methods=methods,
+        # the amount due is shown, not prefilled: a deposit alone must not record a payment never received
+        return CheckInForm(data, initial={"room": order.room_id}, rooms=rooms, methods=methods,
                            guests=order_staying_guests(order=order), id_types=list(Contact.IdType.choices))
 
     def get_context_data(self, **kwargs):

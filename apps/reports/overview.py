@@ -151,7 +151,7 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
     collections: dict[int, dict[str, dict]] = {s.pk: {p: _empty_collections() for p in PERIODS} for s in stores}
     total_collections = {p: _empty_collections() for p in PERIODS}
     labels: dict[str, str] = {}
-    for row in ledger_collections(periods=periods, time_zones={s.pk: s.time_zone for s in stores}):
+    for row in ledger_collections(periods=periods):
         for period, moved in zip(PERIODS, (row.last_day, row.period)):
             entry = {"method_id": row.method_id, "name": row.name, "method_type": row.method_type,
                      "payments": moved.payments, "refunds": moved.refunds, "deposits": moved.deposits,
