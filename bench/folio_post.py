@@ -161,8 +161,9 @@ def reconcile(store, tallies: dict[str, Decimal]) -> tuple[Decimal, dict]:
     sums = Folio.objects.filter(store=store).aggregate(
         charges=Sum("total_charges"), payments=Sum("total_payments"), refunds=Sum("total_refunds"), deposits=Sum("total_deposits"),
     )
-    extras = Order.objects.filter(store=store).aggregate(s=Sum("total_amount"))["s"] - Decimal("600.00") * FOLIOS
-    tally_diff = sum(abs(sums[k] - tallies[k]) for k in ("charges", "payments", "refunds", "deposits")) + abs(extras - tallies["extras"])
+    # every order owes its two nights (not posted) plus what its folio charged (issue 16: one balance)
+    charged = Order.objects.filter(store=store).aggregate(s=Sum("total_amount"))["s"] - Decimal("600.00") * FOLIOS
+    tally_diff = sum(abs(sums[k] - tallies[k]) for k in ("charges", "payments", "refunds", "deposits")) + abs(charged - tallies["charges"])
     rows = dict(FolioTransaction.objects.filter(store=store).values_list("transaction_type").annotate(n=Count("id")))
     return internal["diff"] + tally_diff, {"folios_off": internal["folios_off"], "orders_off": internal["orders_off"], "ledger_rows": rows}
 

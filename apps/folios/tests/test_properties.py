@@ -53,7 +53,7 @@ class Row:
 @dataclass
 class Model:
     totals: list = field(default_factory=lambda: [{b: D("0.00") for b in BUCKETS} for _ in range(3)])
-    order_total: list = field(default_factory=list)
+    order_total: list = field(default_factory=list)  # each order's nights, never posted here
     rows: list = field(default_factory=list)
 
     def refusal_to_take_back(self, f: int, posts_to: str, amount: Decimal) -> str | None:
@@ -125,8 +125,6 @@ def apply(step, model: Model, orders, folios, methods, actor):
         if op == "move":
             model.totals[b][row.posts_to] += row.amount
             model.rows.append(Row(new[1].pk, b, "transfer_in", row.posts_to, row.amount, row.item_order))
-        elif row.item_order is not None:
-            model.order_total[row.item_order] -= row.amount  # the void dropped the extra's order line
         return expected, None
 
     f, amount = a, b
@@ -151,8 +149,6 @@ def apply(step, model: Model, orders, folios, methods, actor):
     except DomainError as exc:
         return expected, exc.code
     item_order = FOLIO_ORDER[f] if op == "extra" else None
-    if item_order is not None:
-        model.order_total[item_order] += amount
     model.totals[f][posts_to] += amount
     model.rows.append(Row(tx.pk, f, tx.transaction_type, posts_to, amount, item_order))
     return expected, None
@@ -167,7 +163,10 @@ def check(model: Model, orders, folios, store):
     for j, order in enumerate(orders):
         row = Order.objects.get(pk=order.pk)
         paid = sum(model.totals[i]["payments"] - model.totals[i]["refunds"] for i in range(3) if FOLIO_ORDER[i] == j)
-        assert (row.total_amount, row.paid_amount, row.due_amount) == (model.order_total[j], paid, model.order_total[j] - paid)
+        # what the order owes: its nights (not posted here) plus what its folios charged (docs/folios.md, "One balance")
+        charged = sum(model.totals[i]["charges"] - model.totals[i]["discounts"] for i in range(3) if FOLIO_ORDER[i] == j)
+        total = model.order_total[j] + charged
+        assert (row.total_amount, row.charged_amount, row.paid_amount, row.due_amount) == (total, charged, paid, total - paid)
     assert selectors.folio_reconcile(store=store)["diff"] == D("0.00")
 
 
