@@ -113,6 +113,8 @@ UPG_ORDERS = {
     "261204-00005": ("pending_confirmation", []),
     "261204-00006": ("cancelled", []),
 }
+# Made a channel's order before the upgrade (its room nights become rate_source 'channel').
+UPG_CHANNEL_ORDER = "261204-00004"
 # The room grid of store upg from D for 7 nights (D .. D + 6), by room number: v(acant),
 # r(eserved), o(ccupied), x (out of order).
 UPG_GRID = {
@@ -321,6 +323,25 @@ def _check_order_money(conn, old_money: dict) -> None:
                 assert total == folio_charged, (schema, code)
 
 
+def _check_rate_source(conn) -> None:
+    """orders.0008: the room nights of external orders (a channel's sale) are ``channel``,
+    every other line ``rules`` (``UPG_CHANNEL_ORDER``'s two nights are the channel's)."""
+    seen = set()
+    nights = conn.execute(sql.SQL(
+        "SELECT i.rate_source, count(*) FROM t_upg.orders_orderitem i JOIN t_upg.orders_order o ON o.id = i.order_id"
+        " WHERE o.code = %s AND i.kind = 'room_night' GROUP BY 1"), [UPG_CHANNEL_ORDER]).fetchall()
+    assert nights == [("channel", 2)], nights
+    for schema in ("t_demo", "t_upg"):
+        rows = conn.execute(sql.SQL(
+            "SELECT o.source = 'external' AND i.kind = 'room_night', i.rate_source, count(*)"
+            " FROM {s}.orders_orderitem i JOIN {s}.orders_order o ON o.id = i.order_id GROUP BY 1, 2"
+        ).format(s=sql.Identifier(schema))).fetchall()
+        for channel_night, source, _count in rows:
+            assert source == ("channel" if channel_night else "rules"), (schema, channel_night, source)
+            seen.add(source)
+    assert seen == {"channel", "rules"}, seen
+
+
 def _rows(conn, schema: str, table: str, columns: list[str]) -> list[str]:
     """Every row of the table over ``columns``, as text, sorted."""
     query = sql.SQL("SELECT ROW({})::text FROM {}.{}").format(
@@ -389,6 +410,9 @@ def test_upgrade_from_7245970(scratch_url):
 
     # --- before: the dump is the one recorded; snapshot of its rows and objects --------
     with psycopg.connect(scratch_url, autocommit=True) as conn:
+        # The dump holds no order pushed by a channel: make upg's confirmed one such an order,
+        # as that release wrote them (source 'external'), so orders.0008's backfill is seen.
+        conn.execute(f"UPDATE t_upg.orders_order SET source = 'external' WHERE code = '{UPG_CHANNEL_ORDER}'")
         before_tables = _tables(conn)
         before_rows = {key: _rows(conn, *key, _kept(key, cols)) for key, cols in before_tables.items()}
         old_money = {
@@ -454,6 +478,7 @@ def test_upgrade_from_7245970(scratch_url):
         assert not lost, lost
         assert not changed, changed
         _check_order_money(conn, old_money)
+        _check_rate_source(conn)
         missing_objects = sorted(before_objects - _objects(conn))
         assert not missing_objects, missing_objects
 

@@ -1,8 +1,8 @@
 """REST endpoints of the front desk under ``stores/<int:store_id>/`` (thin: parse, call one
 selector or service, render): the room status grid, today's lists, the check-out, the
-cancellation and the no-show (they charge the fee to the folio). Anyone working in the
-store. The grid keeps the ``rooms`` tag and today, the check-out, the cancellation and the
-no-show the ``orders`` one: where API users have always found them."""
+cancellation and the no-show (they charge the fee to the folio), the extension (it posts the
+adjustment of the nights already charged). Anyone working in the store. The grid keeps the ``rooms`` tag and today, the check-out, the cancellation, the
+no-show and the extension the ``orders`` one: where API users have always found them."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from apps.frontdesk.services import (
     stay_cancel,
     stay_check_in,
     stay_check_out,
+    stay_extend,
     stay_no_show,
 )
 from apps.orders.api import IDEMPOTENCY_HEADER, INTAKE_RESPONSES, OrderViewSet
@@ -41,7 +42,12 @@ from apps.orders.idempotency import jsonable
 from apps.orders.models import Order
 from apps.orders.selectors import order_detail_get, order_for_update, stay_target, today_lists
 from apps.orders.serializers import ExternalOrderInSerializer as OrdersExternalOrderInSerializer
-from apps.orders.serializers import IntakeOutSerializer, OrderCancelInSerializer, OrderDetailSerializer
+from apps.orders.serializers import (
+    IntakeOutSerializer,
+    OrderCancelInSerializer,
+    OrderDetailSerializer,
+    OrderExtendInSerializer,
+)
 from apps.orders.serializers import OrderCreateInSerializer as OrdersCreateInSerializer
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.scope import StoreScopedMixin
@@ -211,3 +217,20 @@ class ExternalOrderApi(OrdersExternalOrderApi):
             order.outcome = outcome
             body = jsonable(IntakeOutSerializer(order).data)
         return code, body, order
+
+
+class OrderExtendApi(StoreScopedMixin, APIView):
+    """Extend a stay, re-pricing it whole and adjusting the nights already charged on the folio."""
+
+    queryset = Order.objects.all()
+
+    @extend_schema(request=OrderExtendInSerializer, responses={200: OrderDetailSerializer, **ORDER_ERRORS}, tags=["orders"],
+                   description="checked_in -> extended (or an extended stay again): holds the extra nights in the same room "
+                   "or refuses. The whole new stay is re-priced (docs/orders.md, \"Re-pricing\"; `GET extend-quote/` shows "
+                   "it beforehand): nights priced by the rules get the rate of the new length; the difference of the "
+                   "nights already charged is posted as one adjustment on the primary folio (a discount or a manual "
+                   "charge) in the same transaction and recorded on the event as `adjustment`.")
+    def post(self, request, store_id: int, pk: int):
+        data = valid(OrderExtendInSerializer, request.data)
+        stay_extend(order=order_for_update(store=self.store, order_id=pk), actor=request.user, departure=data["departure"])
+        return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)

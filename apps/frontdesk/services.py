@@ -14,11 +14,16 @@ Cancellation (``stay_cancel``) and no-show (``stay_no_show``) charge the fee of 
 order's terms (``apps.orders.policy``: the copy kept on the order, the locked night rates)
 to its primary folio (``folio_post_fee``), in the transaction of the transition, and
 record it on the order's event; a fee of 0 posts nothing.
+
+An extension (``stay_extend``) re-prices the whole new stay (orders' rule, docs/orders.md
+"Re-pricing") and posts the difference of the nights already charged as one adjustment on
+the primary folio (``folio_post_reprice``), in the transaction of the extension.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -34,10 +39,17 @@ from apps.folios.services import (
     folio_post_deposit,
     folio_post_payment,
     folio_primary_for_order,
+    folio_reprice_settlement,
 )
 from apps.orders.models import Order
 from apps.orders.policy import FeeKind
-from apps.orders.services import order_cancel, order_check_in, order_check_out, order_mark_no_show
+from apps.orders.services import (
+    order_cancel,
+    order_check_in,
+    order_check_out,
+    order_extend,
+    order_mark_no_show,
+)
 from apps.rooms.models import Room
 from apps.rooms.services import room_mark_dirty
 
@@ -164,4 +176,20 @@ def stay_no_show(*, order: Order, actor) -> Order:
     settle = folio_fee_settlement(FeeKind.NO_SHOW, actor=actor, charged=charged)
     order = order_mark_no_show(order=order, actor=actor, settle=settle)
     order.fee = Decimal(charged["amount"])
+    return order
+
+
+@transaction.atomic
+def stay_extend(*, order: Order, actor, departure: date) -> Order:
+    """The guest stays longer: checked_in / extended -> extended, the extra nights held in
+    the same room, the whole new stay re-priced (a length-of-stay rule now reaches every
+    night), and the difference of the nights already charged posted as one adjustment on
+    the primary folio (a discount when lower, a manual charge when higher), recorded on the
+    event as ``adjustment`` (also ``order.adjustment``, a dict, empty when nothing was
+    posted). Refusals change nothing: ``illegal_transition``, ``extend_must_lengthen``,
+    ``room_unavailable`` / ``room_type_sold_out``, ``folio_closed``."""
+    posted: dict[str, Any] = {}
+    order = order_extend(order=order, actor=actor, departure=departure,
+                         settle=folio_reprice_settlement(actor=actor, posted=posted))
+    order.adjustment = posted
     return order

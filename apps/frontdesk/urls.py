@@ -13,5 +13,6 @@ urlpatterns = [
     path(S + "orders/<int:pk>/check-out/", views.CheckOutView.as_view(), name="order-check-out"),
     path(S + "orders/<int:pk>/cancel/", views.CancelView.as_view(), name="order-cancel"),
     path(S + "orders/<int:pk>/no-show/", views.NoShowView.as_view(), name="order-no-show"),
+    path(S + "orders/<int:pk>/extend/", views.ExtendView.as_view(), name="order-extend"),
     path(S + "guests/<int:pk>/", views.GuestDetailView.as_view(), name="guest-detail"),
 ]

@@ -17,4 +17,5 @@ urlpatterns = [
     path("stores/<int:store_id>/orders/<int:pk>/check-out/", api.OrderCheckOutApi.as_view(), name="api-order-check-out"),
     path("stores/<int:store_id>/orders/<int:pk>/cancel/", api.OrderCancelApi.as_view(), name="api-order-cancel"),
     path("stores/<int:store_id>/orders/<int:pk>/no-show/", api.OrderNoShowApi.as_view(), name="api-order-no-show"),
+    path("stores/<int:store_id>/orders/<int:pk>/extend/", api.OrderExtendApi.as_view(), name="api-order-extend"),
 ]

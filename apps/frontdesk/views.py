@@ -1,6 +1,7 @@
 """Back-office pages of the front desk: the room status grid (房态图), today's desk, the
 check-in (room and documents), the check-out, the guest's page (profile and stays). Thin: parse input, call one selector or
-service (this app's, or one app's when nothing spans apps), render.
+service (this app's, or one app's when nothing spans apps), render. The extension shows
+its new rates and total before it is confirmed.
 
 The grid is rendered entirely on the server (one ``room_grid`` call, a constant number of
 queries) as one row per room: a sticky room label, one cell per night (the same markup
@@ -37,9 +38,11 @@ from apps.frontdesk.services import (
     stay_cancel,
     stay_check_in,
     stay_check_out,
+    stay_extend,
     stay_no_show,
 )
-from apps.orders.models import Order
+from apps.orders.forms import ExtendForm
+from apps.orders.models import Order, OrderItem
 from apps.orders.selectors import (
     order_actions,
     order_for_update,
@@ -49,6 +52,7 @@ from apps.orders.selectors import (
     stays_for_contact,
     today_lists,
 )
+from apps.orders.services import order_extend_quote
 from apps.orders.views import OrderCreateView, id_type_choices
 from apps.rooms.models import Room, RoomLock
 from apps.rooms.selectors import room_list
@@ -368,6 +372,60 @@ class NoShowView(CancelView):
 
     def run(self, order: Order) -> Order:
         return stay_no_show(order=order, actor=self.request.user)
+
+
+# --- extension ---------------------------------------------------------------------------------------
+
+
+class ExtendView(StoreScopedPageMixin, TemplateView):
+    """Extend a stay from the order page: a GET with the new departure shows what the
+    extension does (every night's rate before and after, the adjustment of the nights
+    already on the folio, the new total and due: ``order_extend_quote``) and a confirm
+    button; the POST extends (``stay_extend``)."""
+
+    template_name = "frontdesk/extend.html"
+
+    def get_order(self) -> Order:
+        try:
+            return order_get(store=self.store, order_id=self.kwargs["pk"])
+        except NotFoundError:
+            raise Http404 from None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.get_order()
+        form = ExtendForm(self.request.GET) if "departure" in self.request.GET else ExtendForm(
+            initial={"departure": order.departure + timedelta(days=1)})
+        quote = refusal = None
+        if form.is_bound and form.is_valid():
+            try:
+                quote = order_extend_quote(order=order, departure=form.cleaned_data["departure"])
+            except DomainError as exc:
+                refusal = exc.message
+            else:
+                labels = dict(OrderItem.RateSource.choices)
+                for night in quote["nights"]:
+                    night["source_label"] = labels.get(night["rate_source"], night["rate_source"])
+                quote["discount"] = -quote["adjustment"]
+        context.update(order=order, form=form, quote=quote, refusal=refusal)
+        return context
+
+    def post(self, request, store_id: int, pk: int):
+        url = reverse("order-detail", kwargs={"store_id": self.store.pk, "pk": pk})
+        try:
+            order = order_for_update(store=self.store, order_id=pk)
+        except NotFoundError:
+            raise Http404 from None
+        form = ExtendForm(request.POST)
+        if not form.is_valid():
+            return write_refused(request, DomainError("invalid", _("Enter the new departure date."), status=400,
+                                                      extra={"fields": {"departure": [_("Enter a valid date.")]}}), url)
+        try:
+            order = stay_extend(order=order, actor=request.user, departure=form.cleaned_data["departure"])
+        except DomainError as exc:
+            return write_refused(request, exc, url)
+        message = _("Extended to %(date)s; total %(total)s.") % {"date": order.departure.isoformat(), "total": order.total_amount}
+        return write_done(request, message, url)
 
 
 # --- the guest's page -------------------------------------------------------------------------------

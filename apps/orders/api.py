@@ -1,7 +1,7 @@
 """REST endpoints of orders under ``stores/<int:store_id>/`` (thin: parse, call one
 service or selector, render). Who may do what: anyone working in the store runs the
-front desk (orders, transitions, availability, today, intake); channel writes are for
-managers (403 ``manager_only``). See docs/orders.md."""
+front desk (orders, transitions, availability, today, intake); channel writes and a
+night's rate (``rates/``) are for managers (403 ``manager_only``). See docs/orders.md."""
 from __future__ import annotations
 
 import logging
@@ -31,19 +31,22 @@ from apps.orders.serializers import (
     CancellationPolicyOutSerializer,
     ChannelInSerializer,
     ChannelOutSerializer,
+    ExtendQuoteQuerySerializer,
     ExternalOrderInSerializer,
     IntakeOutSerializer,
     OrderAssignRoomInSerializer,
     OrderCreateInSerializer,
     OrderDetailSerializer,
-    OrderExtendInSerializer,
     OrderExtraInSerializer,
     OrderFilterSerializer,
     OrderItemOutSerializer,
+    ModifyQuoteQuerySerializer,
     OrderModifyInSerializer,
     OrderPersonInSerializer,
+    OrderRateInSerializer,
     OrderRowSerializer,
     OrderUpdateInSerializer,
+    RepriceQuoteOutSerializer,
 )
 from apps.rooms.selectors import room_type_lookup
 from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
@@ -80,6 +83,7 @@ class OrderViewSet(StoreScopedViewSet):
     queryset = Order.objects.all()
     lookup_value_converter = "int"
     filter_backends: list = []
+    manager_actions = frozenset({"rates"})
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         order = selectors.order_detail_get(store=self.store, order_id=pk)
@@ -175,12 +179,70 @@ class OrderViewSet(StoreScopedViewSet):
             "policy_text": policy_lines(quote.policy),
         }).data)
 
-    @extend_schema(request=OrderExtendInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
-                   description="checked_in -> extended (or an extended stay again): holds the extra nights in the same room or refuses.")
+    # extend/ is the front desk's (apps.frontdesk.api): the adjustment of the nights already
+    # charged is posted to the folio in the same transaction.
+
+    @extend_schema(
+        operation_id="order_extend_quote", parameters=[ExtendQuoteQuerySerializer],
+        responses={200: RepriceQuoteOutSerializer, **ERRORS}, tags=[TAG],
+        description="What `POST extend/` with this departure would do now (docs/orders.md, \"Re-pricing\"): every night "
+        "of the new stay with its rate before and after (the pricing rules applied to the whole new stay; a channel's "
+        "or a manager's rate kept), the `adjustment` posted on the folio for the nights already charged, the new "
+        "`total` and `due`. The extension's refusals answer the same; rooms are not checked. Nothing is written.",
+        examples=[OpenApiExample("4 nights with a 4+ nights rule, 2 already charged", response_only=True, value={
+            "order_id": 42, "currency": "CNY", "arrival": "2026-12-01", "departure": "2026-12-05", "room_type_id": 3,
+            "nights": [
+                {"date": "2026-12-01", "room_type_id": 3, "rate_before": "300.00", "rate": "270.00",
+                 "rate_source": "rules", "posted": True},
+                {"date": "2026-12-02", "room_type_id": 3, "rate_before": "300.00", "rate": "270.00",
+                 "rate_source": "rules", "posted": True},
+                {"date": "2026-12-03", "room_type_id": 3, "rate_before": "300.00", "rate": "270.00",
+                 "rate_source": "rules", "posted": False},
+                {"date": "2026-12-04", "room_type_id": 3, "rate_before": None, "rate": "270.00",
+                 "rate_source": "rules", "posted": False},
+            ],
+            "removed": [], "adjustment": "-60.00", "total_before": "900.00", "total": "1080.00", "paid": "0.00",
+            "due": "1080.00",
+        })],
+    )
+    @action(detail=True, methods=["get"], url_path="extend-quote")
+    def extend_quote(self, request, store_id: int, pk: int):
+        q = valid(ExtendQuoteQuerySerializer, request.query_params)
+        order = selectors.order_get(store=self.store, order_id=pk)
+        return Response(RepriceQuoteOutSerializer(services.order_extend_quote(order=order, departure=q["departure"])).data)
+
+    @extend_schema(
+        operation_id="order_modify_quote", parameters=[ModifyQuoteQuerySerializer],
+        responses={200: RepriceQuoteOutSerializer, **ERRORS}, tags=[TAG],
+        description="What `POST modify/` with these values would do to the order's rates now, as `extend-quote/`: new "
+        "dates re-price the whole stay, a new room type the nights moved to it (for the whole stay's length). "
+        "Nothing is written.",
+    )
+    @action(detail=True, methods=["get"], url_path="modify-quote")
+    def modify_quote(self, request, store_id: int, pk: int):
+        q = valid(ModifyQuoteQuerySerializer, request.query_params)
+        order = selectors.order_get(store=self.store, order_id=pk)
+        kwargs = {"arrival": q.get("arrival"), "departure": q.get("departure")}
+        if q.get("room") is not None or q.get("room_type") is not None:
+            room_type, room = selectors.stay_target(store=self.store, room_type_id=q.get("room_type"), room_id=q.get("room"))
+            kwargs["room_type"] = room_type
+            if q.get("room") is not None:
+                kwargs["room"] = room
+        return Response(RepriceQuoteOutSerializer(services.order_modify_quote(order=order, **kwargs)).data)
+
+    @extend_schema(
+        operation_id="order_rates_set", request=OrderRateInSerializer,
+        responses={200: OrderDetailSerializer, 403: OpenApiResponse(description="`manager_only`."), **ERRORS}, tags=[TAG],
+        description="Manager only (议价). Set the rate of `nights` (omitted: every night not yet charged) with a `reason`; "
+        "those nights keep it through later re-pricing. Recorded as a `rate_overridden` event (who, each night's old "
+        "and new rate, the reason). 409 `night_posted` for a night already charged on the folio (correct it there), "
+        "400 `night_not_in_stay`, `rate_reason_required`, `rate_invalid`; 409 `order_not_active`.",
+    )
     @action(detail=True, methods=["post"])
-    def extend(self, request, store_id: int, pk: int):
-        data = valid(OrderExtendInSerializer, request.data)
-        services.order_extend(order=self._order(pk), actor=request.user, departure=data["departure"])
+    def rates(self, request, store_id: int, pk: int):
+        data = valid(OrderRateInSerializer, request.data)
+        services.order_rate_override(order=self._order(pk), actor=request.user, rate=data["rate"], reason=data["reason"],
+                                     nights=data.get("nights"))
         return self._detail(pk)
 
     @extend_schema(request=OrderModifyInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],

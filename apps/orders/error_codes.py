@@ -31,6 +31,11 @@ class OrderErrorCode(StrEnum):
     ROOM_TYPE_UNKNOWN = "room_type_unknown"
     ITEM_NOT_EXTRA = "item_not_extra"
     ITEM_POSTED = "item_posted"
+    # re-pricing and a manager's rate (docs/orders.md, "Re-pricing")
+    NIGHT_POSTED = "night_posted"
+    NIGHT_NOT_IN_STAY = "night_not_in_stay"
+    RATE_REASON_REQUIRED = "rate_reason_required"
+    RATE_INVALID = "rate_invalid"
     # limits (apps.common.money): one line, the order's total and paid
     AMOUNT_TOO_LARGE = "amount_too_large"
     ORDER_LIMIT_EXCEEDED = "order_limit_exceeded"

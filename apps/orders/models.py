@@ -318,6 +318,14 @@ class OrderItem(models.Model):
         ROOM_NIGHT = "room_night", _("Room night")
         EXTRA = "extra", _("Extra")
 
+    class RateSource(models.TextChoices):
+        # Where a room night's rate came from (docs/orders.md, "Re-pricing"): the store's
+        # pricing rules, re-applied to the whole stay when its length or type changes; a
+        # channel's nightly price or a manager's override, kept through every change.
+        RULES = "rules", _("Pricing rules")
+        CHANNEL = "channel", _("Channel price")
+        OVERRIDE = "override", _("Manager's rate")
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -334,6 +342,9 @@ class OrderItem(models.Model):
     # the order's ``charged_amount``, an unposted one in its total on top of it. Set by
     # folios through ``order_items_posted`` in the transaction that posts the charge.
     posted = models.BooleanField(_("posted"), default=False)
+    # A room night's rate source (extras: always ``rules``, unused).
+    rate_source = models.CharField(_("rate source"), max_length=16, choices=RateSource.choices, default=RateSource.RULES,
+                                   db_default=RateSource.RULES)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -351,6 +362,7 @@ class OrderItem(models.Model):
             ),
             models.CheckConstraint(condition=Q(total_price=F("quantity") * F("unit_price")), name="orderitem_total_is_qty_x_price"),
             models.CheckConstraint(condition=Q(unit_price__gte=0, quantity__gte=1), name="orderitem_price_qty_valid"),
+            models.CheckConstraint(condition=Q(rate_source__in=["rules", "channel", "override"]), name="orderitem_rate_source_valid"),
         ]
 
     def __str__(self) -> str:
@@ -401,6 +413,7 @@ class OrderEvent(models.Model):
         CONFLICT = "conflict", _("Could not be confirmed")
         GUEST_ADDED = "guest_added", _("Guest added")
         GUEST_REMOVED = "guest_removed", _("Guest removed")
+        RATE_OVERRIDDEN = "rate_overridden", _("Rate overridden")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")

@@ -348,3 +348,55 @@ class CancellationFeeOutSerializer(serializers.Serializer):
     at = serializers.DateTimeField(help_text="The moment the fee is for (now).")
     policy = serializers.JSONField(help_text="The terms the order was booked with (a copy; docs/orders.md).")
     policy_text = serializers.ListField(child=serializers.CharField(), help_text="The terms in words, in the request's language.")
+
+
+# --- re-pricing: the quotes and a manager's rate (docs/orders.md, "Re-pricing") ---------------
+
+
+class ExtendQuoteQuerySerializer(serializers.Serializer):
+    departure = serializers.DateField(help_text=_("The new departure (after the current one)."))
+
+
+class ModifyQuoteQuerySerializer(serializers.Serializer):
+    arrival = serializers.DateField(required=False)
+    departure = serializers.DateField(required=False)
+    room_type = serializers.IntegerField(required=False)
+    room = serializers.IntegerField(required=False, help_text=_("A room of the store (of another type: the type changes)."))
+
+
+class QuoteNightSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    room_type_id = serializers.IntegerField()
+    rate_before = serializers.DecimalField(allow_null=True, help_text=_("null: a night the stay does not have yet."), **MONEY)
+    rate = serializers.DecimalField(help_text=_("The night's rate after the change."), **MONEY)
+    rate_source = serializers.ChoiceField(
+        choices=OrderItem.RateSource.choices,
+        help_text=_("rules: the pricing rules, re-applied to the whole stay; channel, override: kept."),
+    )
+    posted = serializers.BooleanField(help_text=_("Already charged on the folio: its difference is the adjustment."))
+
+
+class RepriceQuoteOutSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    room_type_id = serializers.IntegerField()
+    nights = QuoteNightSerializer(many=True)
+    removed = serializers.ListField(child=serializers.DateField(), help_text=_("Nights the change drops."))
+    adjustment = serializers.DecimalField(
+        help_text=_("Posted on the folio for the nights already charged: below 0 a discount, above 0 a charge."), **MONEY,
+    )
+    total_before = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(help_text=_("The order's total after the change."), **MONEY)
+    paid = serializers.DecimalField(**MONEY)
+    due = serializers.DecimalField(**MONEY)
+
+
+class OrderRateInSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(**MONEY)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    nights = serializers.ListField(
+        child=serializers.DateField(), required=False, allow_empty=False,
+        help_text=_("The nights to set; omitted: every night not yet charged."),
+    )

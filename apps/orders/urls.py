@@ -13,7 +13,6 @@ urlpatterns = [
     path(O + "panel/", views.OrderPanelView.as_view(), name="order-panel"),
     path(O + "edit/", views.OrderEditView.as_view(), name="order-edit"),
     path(O + "confirm/", views.OrderActionView.as_view(action="confirm"), name="order-confirm"),
-    path(O + "extend/", views.OrderExtendView.as_view(), name="order-extend"),
     path(O + "move/", views.OrderMoveView.as_view(), name="order-move"),
     path(O + "guests/", views.OrderGuestAddView.as_view(), name="order-guest-add"),
     path(O + "guests/<int:contact_id>/remove/", views.OrderGuestRemoveView.as_view(), name="order-guest-remove"),

@@ -378,17 +378,6 @@ class OrderActionView(OrderPageMixin, View):
         return _("Order %(code)s: %(status)s.") % {"code": order.code, "status": Status(order.status).label}
 
 
-class OrderExtendView(OrderActionView):
-    def run(self, order: Order) -> Order:
-        form = ExtendForm(self.request.POST)
-        if not form.is_valid():
-            raise DomainError("invalid", _("Enter the new departure date."), extra={"fields": {"departure": [_("Enter a valid date.")]}}, status=400)
-        return services.order_extend(order=order, actor=self.request.user, departure=form.cleaned_data["departure"])
-
-    def message(self, order: Order) -> str:
-        return _("Extended to %(date)s.") % {"date": order.departure.isoformat()}
-
-
 class OrderGuestAddView(OrderDetailView):
     """Register one more staying guest from the order page. A refusal shows the page again
     with what was typed and why."""

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from apps.folios import services as folio_services
 from apps.folios.services import payment_methods_ensure
 from apps.orders.models import Order
 from apps.orders.services import PersonIn, channel_defaults_ensure
@@ -46,6 +47,11 @@ def owner_day(committed_tenant) -> SimpleNamespace:
         set_business_date(store, yesterday)
         leaving = make_order(store, room_type=king, room=room["102"], arrival=yesterday, nights=1,
                              status=Order.Status.CHECKED_IN, guests=[PersonIn(full_name="李四")])
+        # he paid at check-in, and last night was charged as the audit does before it rolls the day
+        folios = folio_services.folio_primary_for_order(order=leaving)
+        folio_services.folio_post_room_night(order=leaving, night=yesterday)
+        cash = next(m for m in payment_methods_ensure(store=store) if m.method_type == "cash")
+        folio_services.folio_post_payment(folio=folios, actor=None, amount=leaving.total_amount, payment_method=cash)
         business_day_roll(store=store, day=yesterday, now=timezone.now())
         arriving = make_order(store, room_type=king, room=room["101"], arrival=today, nights=2,
                               status=Order.Status.CONFIRMED, guests=[PersonIn(full_name="张三")])

@@ -4,7 +4,8 @@
   rule, insert the ledger row dated under the audit gate, bring the order's paid amount in
   step);
 - ``folios``: opening folios; ``postings``: charges, discounts, payments, deposits,
-  refunds, room nights; ``fees``: a cancellation or no-show fee; ``corrections``: voids
+  refunds, room nights; ``fees``: a cancellation or no-show fee; ``reprice``: the
+  adjustment of nights charged before their stay was re-priced; ``corrections``: voids
   and moves; ``check_out``: the check-out rule and the closing of an order's folios;
   ``catalogue``: payment methods and the extra-charge items.
 
@@ -45,6 +46,7 @@ from apps.folios.services.postings import (
     folio_post_room_nights,
 )
 from apps.folios.services.recipe import ORDER_CLOSED_STATES, order_money_sync
+from apps.folios.services.reprice import folio_post_reprice, folio_reprice_settlement
 
 __all__ = [
     "DEFAULT_PAYMENT_METHODS",
@@ -64,9 +66,11 @@ __all__ = [
     "folio_post_fee",
     "folio_post_payment",
     "folio_post_refund",
+    "folio_post_reprice",
     "folio_post_room_night",
     "folio_post_room_nights",
     "folio_primary_for_order",
+    "folio_reprice_settlement",
     "folio_transaction_move",
     "folio_transaction_void",
     "order_money_sync",

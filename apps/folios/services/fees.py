@@ -6,8 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.folios.models import FolioTransaction
@@ -73,7 +74,8 @@ def folio_fee_settlement(kind: str, *, actor, charged: dict[str, Any]) -> Callab
 
     def settle(locked: Order) -> dict[str, Any]:
         quote = cancellation_fee_quote(locked, at=timezone.now(), kind=kind)
-        label = _("Cancellation fee") if kind == FeeKind.CANCEL else _("No-show fee")
+        with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language, whoever asks
+            label = _("Cancellation fee") if kind == FeeKind.CANCEL else _("No-show fee")
         tx = folio_post_fee(order=locked, amount=quote.amount, description=f"{label} {locked.code}", actor=actor,
                             order_locked=True)
         charged.update(quote.as_data(), transaction_id=tx.pk if tx else None, folio_id=tx.folio_id if tx else None)
@@ -91,8 +93,9 @@ def folio_post_channel_receivable(
     description (what the channel keeps is the store's cost, not the guest's bill). Not a
     payment at the desk: the desk's methods never carry it."""
     method = next(m for m in payment_methods_ensure(store=order.store) if m.method_type == "ota_prepaid")
-    note = _("Receivable from %(channel)s") % {"channel": channel_name}
-    if commission:
-        note += " · " + _("commission %(amount)s") % {"amount": f"{commission:.2f}"}
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language, whoever asks
+        note = _("Receivable from %(channel)s") % {"channel": channel_name}
+        if commission:
+            note += " · " + _("commission %(amount)s") % {"amount": f"{commission:.2f}"}
     return folio_post_payment(folio=folio_primary_for_order(order=order, actor=actor), actor=actor, amount=amount,
                               payment_method=method, gateway_txn_id=reference, description=note)

@@ -47,7 +47,7 @@ def test_a_late_cancellation_charges_the_first_night_to_the_primary_folio(store,
     order = make_order(store, room_type=rt, arrival=today, nights=2)  # the free window closed yesterday at 14:00
     order = stay_cancel(order=order, actor=clerk, reason="guest changed plans")
     assert (order.status, order.fee) == (S.CANCELLED, Decimal("300.00"))
-    assert ledger(order) == [("charge", "manual", Decimal("300.00"), f"Cancellation fee {order.code}", True)]
+    assert ledger(order) == [("charge", "manual", Decimal("300.00"), f"取消费 {order.code}", True)]  # stored in the site's language
     folio = Folio.objects.get(order=order)
     tx = FolioTransaction.objects.get(folio=folio)
     assert (folio.balance, tx.actor_id) == (Decimal("300.00"), clerk.pk)

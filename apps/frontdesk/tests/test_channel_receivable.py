@@ -37,7 +37,7 @@ def test_a_prepaid_channel_order_is_settled_by_a_receivable_with_its_commission(
         "confirmed", "936.00", "936.00", "0.00")
     row = FolioTransaction.objects.select_related("payment_method").get(folio__order_id=data["id"])
     assert (row.transaction_type, row.amount, row.payment_method.method_type, row.gateway_txn_id, row.description) == (
-        "payment", Decimal("936.00"), "ota_prepaid", "CT-88", "Receivable from 携程 · commission 140.40")
+        "payment", Decimal("936.00"), "ota_prepaid", "CT-88", "携程 挂账 · 佣金 140.40")
     # the same order pushed again (another key): no second receivable
     again = push(client, store, rt, tomorrow, "k-2", prepaid_amount="936.00", commission="140.40")
     assert (again.status_code, again.json()["outcome"], again.json()["paid_amount"]) == (200, "duplicate", "936.00")

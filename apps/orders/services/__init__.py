@@ -8,7 +8,8 @@
 - ``booking``: create (reservation, walk-in); ``lifecycle``: the transitions;
   ``changes``: stay, details, extras, paid amount; ``guests``; ``intake``: external
   orders; ``channels``; ``policy``: the store's cancellation terms (the fee itself is
-  ``apps.orders.policy``).
+  ``apps.orders.policy``); ``reprice``: the quotes of a change's new rates and a manager's
+  rate (the re-pricing rule itself is ``stay._reprice``).
 
 Every transition follows one recipe (STYLE 2): lock the order row -> check the move
 against ``Order.TRANSITIONS`` -> bring inventory to what the new state should hold ->
@@ -44,6 +45,8 @@ from apps.orders.services.lifecycle import (
 )
 from apps.orders.services.outbox import order_events_mark_published, order_events_unpublished_claim, order_outbox_subscribe
 from apps.orders.services.policy import cancellation_policy_update
+from apps.orders.services.reprice import order_extend_quote, order_modify_quote, order_rate_override
+from apps.orders.services.stay import NightRate, Reprice
 from apps.orders.services.recipe import orders_lock, orders_lock_for_audit
 
 __all__ = [
@@ -53,8 +56,10 @@ __all__ = [
     "ExtraIn",
     "INVENTORY_REFUSALS",
     "IntakeResult",
+    "NightRate",
     "PartyIn",
     "PersonIn",
+    "Reprice",
     "StayIn",
     "cancellation_policy_update",
     "channel_create",
@@ -70,6 +75,7 @@ __all__ = [
     "order_events_mark_published",
     "order_events_unpublished_claim",
     "order_extend",
+    "order_extend_quote",
     "order_extra_add",
     "order_extra_remove",
     "order_flag_conflict",
@@ -78,7 +84,9 @@ __all__ = [
     "order_intake_external",
     "order_mark_no_show",
     "order_modify",
+    "order_modify_quote",
     "order_outbox_subscribe",
+    "order_rate_override",
     "order_items_posted",
     "order_money_set",
     "order_update",

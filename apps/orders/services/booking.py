@@ -165,6 +165,8 @@ def _order_write(
     booker_contact, guest_rows = _contacts(store=store, booker=party.booker, guests=list(party.guests), actor=actor)
     primary = next((c for c, p in guest_rows if p), None) or booker_contact
     prices = stay.nightly_prices or _prices(room_type=room_type, arrival=arrival, departure=departure)
+    # A price given by the caller (a channel's) is kept when the stay is re-priced later.
+    rate_source = OrderItem.RateSource.CHANNEL if stay.nightly_prices else OrderItem.RateSource.RULES
     now = timezone.now()
     user = _user(actor)
     pk, code = _next_code(today)
@@ -182,7 +184,7 @@ def _order_write(
         OrderItem(
             order=order, store=store, kind=OrderItem.Kind.ROOM_NIGHT, service_date=night,
             description=_night_description(room_type, night), quantity=1, unit_price=quantize(prices[night]),
-            total_price=quantize(prices[night]), room_type=room_type, room=room,
+            total_price=quantize(prices[night]), room_type=room_type, room=room, rate_source=rate_source,
         )
         for night in nights
     ]

@@ -75,17 +75,11 @@ def order_items_posted(*, item_ids: list[int]) -> None:
 _UNSET: Any = object()
 
 
-@transaction.atomic
-def order_modify(
-    *, order: Order, actor, arrival: date | None = None, departure: date | None = None,
-    room_type: RoomType | None = None, room: Room | None = _UNSET,
-) -> Order:
-    """Change dates, room type or room (the grid's drag-and-drop). Before arrival all of
-    them; in the house only the room (and with it the type), from tonight on -- longer
-    stays go through ``order_extend``, shorter ones through ``order_check_out``. A move
-    onto a taken room or a sold-out type raises and changes nothing. A room of another
-    type moves the order to that type (old type released, new type held)."""
-    order = _lock(order)
+def _modify_target(
+    order: Order, *, arrival: date | None, departure: date | None, room_type: RoomType | None, room: Room | None | Any,
+) -> tuple[date, date, RoomType, Room | None]:
+    """The stay ``order_modify`` would give the (locked, or read for a quote) ``order``:
+    ``(arrival, departure, room type, room)``, or the refusal."""
     if order.status not in Order.ACTIVE:
         raise DomainError(
             OrderErrorCode.ORDER_NOT_ACTIVE, _("A %(status)s order cannot be changed.") % {"status": Status(order.status).label},
@@ -122,9 +116,27 @@ def order_modify(
         )
     if new_type.pk != order.room_type_id:
         _check_guests(new_type, order.adults, order.children)
+    return new_arrival, new_departure, new_type, new_room
+
+
+@transaction.atomic
+def order_modify(
+    *, order: Order, actor, arrival: date | None = None, departure: date | None = None,
+    room_type: RoomType | None = None, room: Room | None = _UNSET,
+) -> Order:
+    """Change dates, room type or room (the grid's drag-and-drop). Before arrival all of
+    them; in the house only the room (and with it the type), from tonight on -- longer
+    stays go through ``order_extend``, shorter ones through ``order_check_out``. A move
+    onto a taken room or a sold-out type raises and changes nothing. A room of another
+    type moves the order to that type (old type released, new type held). Re-pricing
+    (docs/orders.md): new dates re-price the whole stay, a new type the nights moved."""
+    order = _lock(order)
+    new_arrival, new_departure, new_type, new_room = _modify_target(
+        order, arrival=arrival, departure=departure, room_type=room_type, room=room,
+    )
     data = _move(order, room=new_room, room_type=new_type, arrival=new_arrival, departure=new_departure)
     _save(order, ["arrival", "departure", "room_type", "room", "total_amount", "due_amount", "moved_in_house"])
-    only_room = set(data["changes"]) <= {"room_id"}
+    only_room = set(data["changes"]) <= {"room_id"} and "repriced" not in data
     _event(order, OrderEvent.Kind.ROOM_ASSIGNED if only_room else OrderEvent.Kind.MODIFIED, actor=actor,
            from_status=order.status, to_status=order.status, data=data)
     _after_commit("order.modified", order)

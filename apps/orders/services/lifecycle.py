@@ -23,6 +23,7 @@ from apps.orders.models import CancellationPolicy, Order, OrderEvent
 from apps.orders.services.outbox import _after_commit
 from apps.orders.services.recipe import Status, _check_transition, _event, _invalid, _lock, _save
 from apps.orders.services.stay import (
+    Reprice,
     _check_guests,
     _check_stay_dates,
     _move,
@@ -94,26 +95,49 @@ def order_check_in(*, order: Order, actor, room: Room | None = None) -> Order:
     return order
 
 
-@transaction.atomic
-def order_extend(*, order: Order, actor, departure: date) -> Order:
-    """checked_in -> extended (or an extended stay extended again): hold the extra nights
-    in the same room, priced now, or refuse and change nothing."""
-    order = _lock(order)
+def _extend_check(order: Order, departure: date) -> None:
+    """Refuse an extension of the (locked, or read for a quote) ``order`` to ``departure``."""
     if order.status != Status.EXTENDED:
         _check_transition(order, Status.EXTENDED)
     if departure <= order.departure:
         raise _invalid(OrderErrorCode.EXTEND_MUST_LENGTHEN, _("The new departure must be after the current one."), "departure")
     _check_stay_dates(store=order.store, arrival=order.arrival, departure=departure, allow_past_arrival=True)
+
+
+@transaction.atomic
+def order_extend(
+    *, order: Order, actor, departure: date, settle: Callable[[Order, Reprice], dict[str, Any]] | None = None,
+) -> Order:
+    """checked_in -> extended (or an extended stay extended again): hold the extra nights
+    in the same room, or refuse and change nothing. The whole new stay is re-priced
+    (docs/orders.md, "Re-pricing"): every night priced by the rules gets the rate of the
+    new length, new nights included.
+
+    The orders half of an extension: the desk's is ``apps.frontdesk.services.stay_extend``,
+    whose ``settle`` (called with the locked, saved order and the ``Reprice`` in this
+    transaction) posts the difference of the nights already charged on the folio; what it
+    returns is recorded on the event, and the order's money is read again after it. Nights
+    already charged whose rate moves need a ``settle`` (a programming error otherwise: the
+    line and the folio would disagree)."""
+    order = _lock(order)
+    _extend_check(order, departure)
     lines = _night_lines(order)
     old_plan = _plan(lines)
     old_status, old_departure = order.status, order.departure
-    new_plan = _reshape(order, lines, arrival=order.arrival, departure=departure, room_type=order.room_type,
-                        room=order.room, frozen_before=old_departure)
+    new_plan, repriced = _reshape(order, lines, arrival=order.arrival, departure=departure, room_type=order.room_type,
+                                  room=order.room, frozen_before=old_departure, whole=True)
+    if repriced.posted_changes and settle is None:
+        raise AssertionError("order_extend re-priced posted nights without a settle: use frontdesk's stay_extend")
     order.status, order.departure = Status.EXTENDED, departure
     changes = _sync_inventory(order=order, old_status=old_status, old_plan=old_plan, new_plan=new_plan)
     _save(order, ["status", "departure", *_recompute_totals(order)])
-    _event(order, OrderEvent.Kind.EXTENDED, actor=actor, from_status=old_status, to_status=order.status,
-           data={"departure": [old_departure.isoformat(), departure.isoformat()], **changes})
+    settled = settle(order, repriced) if settle is not None else {}
+    if settle is not None:
+        order.refresh_from_db(fields=["charged_amount", "total_amount", "paid_amount", "due_amount", "version"])
+    data: dict[str, Any] = {"departure": [old_departure.isoformat(), departure.isoformat()], **changes, **settled}
+    if repriced.as_data():
+        data["repriced"] = repriced.as_data()
+    _event(order, OrderEvent.Kind.EXTENDED, actor=actor, from_status=old_status, to_status=order.status, data=data)
     _after_commit("order.extended", order)
     return order
 
@@ -138,8 +162,9 @@ def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, 
     lines, other_unposted = _stay_items(order)
     old_plan = _plan(lines)
     removed_amount = sum((lines[n].total_price for n in lines if n >= new_departure), Decimal(0))
-    new_plan = _reshape(order, lines, arrival=order.arrival, departure=new_departure, room_type=order.room_type,
-                        room=order.room, frozen_before=new_departure)
+    # An early departure keeps the rates of the nights used (docs/orders.md, "Re-pricing").
+    new_plan, _repriced = _reshape(order, lines, arrival=order.arrival, departure=new_departure,
+                                   room_type=order.room_type, room=order.room, frozen_before=new_departure)
     order.status, order.checked_out_at, order.departure = Status.CHECKED_OUT, timezone.now(), new_departure
     changes = _sync_inventory(order=order, old_status=old_status, old_plan=old_plan, new_plan=new_plan)
     # ``lines`` are the room nights as they are now (``_reshape`` updates it in place).

@@ -9,6 +9,7 @@ with what it must hold after it and applies the difference through
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from apps.common.errors import DomainError
 from apps.common.money import quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderItem
@@ -23,7 +25,7 @@ from apps.orders.services.recipe import _check_line_amount, _check_order_total, 
 from apps.rooms import inventory
 from apps.rooms.inventory import MAX_STAY_NIGHTS, nights_between
 from apps.rooms.models import Room, RoomType
-from apps.rooms.selectors import stay_price_nights
+from apps.rooms.selectors import stay_price_nights, stay_price_nights_many
 from apps.tenancy.business_day import business_date
 from apps.tenancy.models import Store
 
@@ -184,56 +186,147 @@ def _sync_inventory(*, order: Order, old_status: str, old_plan: Plan, new_plan: 
     }
 
 
+@dataclass(frozen=True)
+class NightRate:
+    """A night of a stay after a change: its room type, the rate it had (None: a new
+    night), the rate it gets, where that rate comes from, and whether a folio charged it."""
+
+    night: date
+    room_type_id: int
+    old: Decimal | None
+    new: Decimal
+    source: str
+    posted: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.old is not None and self.old != self.new
+
+
+@dataclass(frozen=True)
+class Reprice:
+    """What a change of the stay does to its rates (``_reprice``): every night of the new
+    stay, and the nights dropped from it."""
+
+    nights: list[NightRate]
+    removed: list[date]
+
+    @property
+    def posted_changes(self) -> list[NightRate]:
+        """Posted nights whose rate moves: the folio's adjustment (docs/orders.md, "Re-pricing")."""
+        return [n for n in self.nights if n.posted and n.changed]
+
+    @property
+    def adjustment(self) -> Decimal:
+        """New less old rates of the posted nights: < 0 a discount, > 0 a charge on the folio."""
+        return sum((n.new - n.old for n in self.posted_changes), Decimal(0))
+
+    @property
+    def unposted_total(self) -> Decimal:
+        return sum((n.new for n in self.nights if not n.posted), Decimal(0))
+
+    def as_data(self) -> list[dict[str, str]]:
+        """The nights whose rate moved, for the event."""
+        return [{"night": n.night.isoformat(), "from": str(n.old), "to": str(n.new), "posted": n.posted}
+                for n in self.nights if n.changed]
+
+
+def _frozen(item: OrderItem | None, night: date, frozen_before: date | None) -> bool:
+    """A night that keeps its room type and room through the change: spent in the house
+    (before ``frozen_before``) or already charged on a folio."""
+    return item is not None and (item.posted or (frozen_before is not None and night < frozen_before))
+
+
+def _reprice(
+    order: Order, lines: dict[date, OrderItem], *, arrival: date, departure: date, room_type: RoomType,
+    frozen_before: date | None = None, whole: bool,
+) -> Reprice:
+    """The rates of the stay ``[arrival, departure)`` in ``room_type`` after a change: the one
+    re-pricing rule (docs/orders.md, "Re-pricing"), used by every change and by the quotes.
+    Reads, never writes.
+
+    Prices come from the pricing rules with LOS = the whole new stay. ``whole`` (the dates
+    changed: an extension, a shortening or a move of the dates before arrival): every night
+    priced by the rules gets the new rate, posted or not. Otherwise only new nights and
+    nights moved to another room type are priced. A night whose rate a channel or a manager
+    set (``rate_source``) keeps it. Frozen nights (``_frozen``) keep their room type."""
+    nights = nights_between(arrival, departure)
+    plan: list[tuple[date, int, OrderItem | None]] = []
+    for night in nights:
+        item = lines.get(night)
+        type_id = item.room_type_id if _frozen(item, night, frozen_before) else room_type.pk
+        plan.append((night, type_id, item))
+    to_price = {
+        type_id for night, type_id, item in plan
+        if item is None or (item.rate_source == OrderItem.RateSource.RULES and (whole or item.room_type_id != type_id))
+    }
+    prices: dict[int, dict[date, Decimal]] = {}
+    if to_price == {room_type.pk}:
+        prices[room_type.pk] = _prices(room_type=room_type, arrival=arrival, departure=departure)
+    elif to_price:  # nights of the stay in other types (a guest moved in the house): one query for all
+        types = list(RoomType.objects.filter(pk__in=to_price))
+        for type_id, rows in stay_price_nights_many(store=order.store, room_types=types, arrival=arrival,
+                                                    departure=departure).items():
+            prices[type_id] = dict(rows)
+            for price in prices[type_id].values():
+                _check_line_amount(price, "room_type")
+    out = []
+    for night, type_id, item in plan:
+        if item is None:
+            out.append(NightRate(night, type_id, None, prices[type_id][night], OrderItem.RateSource.RULES, False))
+            continue
+        reprice = item.rate_source == OrderItem.RateSource.RULES and (whole or item.room_type_id != type_id)
+        new = prices[type_id][night] if reprice else item.unit_price
+        out.append(NightRate(night, type_id, item.unit_price, new, item.rate_source, item.posted))
+    return Reprice(nights=out, removed=sorted(n for n in lines if n < arrival or n >= departure))
+
+
 def _reshape(
     order: Order, lines: dict[date, OrderItem], *, arrival: date, departure: date, room_type: RoomType,
-    room: Room | None, frozen_before: date | None = None,
-) -> Plan:
+    room: Room | None, frozen_before: date | None = None, whole: bool = False,
+) -> tuple[Plan, Reprice]:
     """Rewrite the room-night items for a stay ``[arrival, departure)`` in ``room_type`` /
-    ``room``; nights before ``frozen_before`` (already spent in the house) keep their
-    room and type. Nights kept in the same type keep their locked price; new nights and
-    nights moved to another type are priced now. Returns the new plan; ``lines`` is
-    updated in place to the new items."""
-    new_nights = nights_between(arrival, departure)
-    keep = set(new_nights)
-    removed = [n for n in lines if n not in keep]
-    if removed:
-        OrderItem.objects.filter(pk__in=[lines[n].pk for n in removed]).delete()
-        for n in removed:
+    ``room`` at the rates of ``_reprice`` (``whole``: the dates changed). Nights before
+    ``frozen_before`` (already spent in the house) and nights a folio charged keep their
+    room and type. A posted night's line takes its new rate too: the caller has the folio
+    post the difference (``Reprice.adjustment``), so the line says what the night costs,
+    its charge and the adjustment included. Returns the new plan and the re-pricing;
+    ``lines`` is updated in place to the new items."""
+    reprice = _reprice(order, lines, arrival=arrival, departure=departure, room_type=room_type,
+                       frozen_before=frozen_before, whole=whole)
+    if reprice.removed:
+        OrderItem.objects.filter(pk__in=[lines[n].pk for n in reprice.removed]).delete()
+        for n in reprice.removed:
             del lines[n]
-    to_price = [
-        n for n in new_nights
-        if (n not in lines or lines[n].room_type_id != room_type.pk) and not (frozen_before and n < frozen_before and n in lines)
-    ]
-    prices = _prices(room_type=room_type, arrival=arrival, departure=departure) if to_price else {}
+    types = {room_type.pk: room_type}
     changed, created = [], []
-    for night in new_nights:
+    for rate in reprice.nights:
+        night = rate.night
         item = lines.get(night)
-        if item is not None and frozen_before is not None and night < frozen_before:
-            continue
-        room_id = room.pk if room is not None else None
+        frozen = _frozen(item, night, frozen_before)
+        room_id = item.room_id if frozen else (room.pk if room is not None else None)
         if item is None:
-            price = prices[night]
             item = OrderItem(
                 order=order, store_id=order.store_id, kind=OrderItem.Kind.ROOM_NIGHT, service_date=night,
-                description=_night_description(room_type, night), quantity=1, unit_price=price, total_price=price,
-                room_type_id=room_type.pk, room_id=room_id,
+                description=_night_description(room_type, night), quantity=1, unit_price=rate.new, total_price=rate.new,
+                room_type_id=room_type.pk, room_id=room_id, rate_source=OrderItem.RateSource.RULES,
             )
             created.append(item)
             lines[night] = item
-        elif item.room_type_id != room_type.pk:
-            price = prices[night]
-            item.room_type_id, item.room_id = room_type.pk, room_id
-            item.unit_price = item.total_price = price
-            item.description = _night_description(room_type, night)
-            changed.append(item)
-        elif item.room_id != room_id:
-            item.room_id = room_id
+            continue
+        before = (item.room_type_id, item.room_id, item.unit_price)
+        if item.room_type_id != rate.room_type_id:
+            item.room_type_id = rate.room_type_id
+            item.description = _night_description(types.get(rate.room_type_id) or room_type, night)
+        item.room_id = room_id
+        item.unit_price = item.total_price = rate.new
+        if (item.room_type_id, item.room_id, item.unit_price) != before:
             changed.append(item)
     if created:
         OrderItem.objects.bulk_create(created)
     if changed:
         OrderItem.objects.bulk_update(changed, ["room_type", "room", "unit_price", "total_price", "description"])
-    return _plan(lines)
+    return _plan(lines), reprice
 
 
 def _move(order: Order, *, room: Room | None, room_type: RoomType, arrival: date | None = None,
@@ -253,7 +346,14 @@ def _move(order: Order, *, room: Room | None, room_type: RoomType, arrival: date
         "arrival": order.arrival.isoformat(), "departure": order.departure.isoformat(),
         "room_type_id": order.room_type_id, "room_id": order.room_id,
     }
-    new_plan = _reshape(order, lines, arrival=arrival, departure=departure, room_type=room_type, room=room, frozen_before=frozen)
+    dates_changed = (arrival, departure) != (order.arrival, order.departure)
+    new_plan, repriced = _reshape(order, lines, arrival=arrival, departure=departure, room_type=room_type, room=room,
+                                  frozen_before=frozen, whole=dates_changed)
+    if repriced.posted_changes:  # dates change before arrival only, and a type change never moves a posted night
+        raise DomainError(
+            OrderErrorCode.NIGHT_POSTED, _("A night of this stay is already on the folio; it cannot be re-priced here."),
+            extra={"nights": [n.night.isoformat() for n in repriced.posted_changes]},
+        )
     order.arrival, order.departure, order.room_type, order.room = arrival, departure, room_type, room
     if in_house and any(night < frozen and plan[1] != (room.pk if room else None) for night, plan in new_plan.items()):
         order.moved_in_house = True
@@ -263,4 +363,7 @@ def _move(order: Order, *, room: Room | None, room_type: RoomType, arrival: date
         "arrival": arrival.isoformat(), "departure": departure.isoformat(),
         "room_type_id": room_type.pk, "room_id": room.pk if room else None,
     }
-    return {"changes": {k: [before[k], after[k]] for k in before if before[k] != after[k]}, **changes}
+    data = {"changes": {k: [before[k], after[k]] for k in before if before[k] != after[k]}, **changes}
+    if repriced.as_data():
+        data["repriced"] = repriced.as_data()
+    return data

@@ -86,17 +86,18 @@ def test_early_check_out_returns_unused_nights_and_their_lines(store, rt, today)
     assert_inventory_consistent(store)
 
 
-def test_date_change_moves_the_held_nights_and_keeps_locked_rates(store, rt, tomorrow):
+def test_date_change_moves_the_held_nights_and_reprices_the_whole_stay(store, rt, tomorrow):
     room = rt.rooms_list[0]
     order = make_order(store, room_type=rt, room=room, arrival=tomorrow, nights=2)
     rt.default_price = Decimal("350.00")
     rt.save(update_fields=["default_price"])
     order = services.order_modify(order=order, actor=None, arrival=d(tomorrow, 1), departure=d(tomorrow, 3))
+    # new dates re-price the whole stay at the rules of now (docs/orders.md, "Re-pricing")
     assert list(order.items.values_list("service_date", "unit_price")) == [
-        (d(tomorrow, 1), Decimal("300.00")),  # kept: the rate booked
-        (d(tomorrow, 2), Decimal("350.00")),  # new: today's rate
+        (d(tomorrow, 1), Decimal("350.00")),  # kept night: re-priced
+        (d(tomorrow, 2), Decimal("350.00")),  # new night
     ]
-    assert order.total_amount == Decimal("650.00")
+    assert order.total_amount == Decimal("700.00")
     assert list(RoomNight.objects.filter(order_id=order.pk).order_by("night").values_list("room_id", "night")) == [
         (room.pk, d(tomorrow, 1)), (room.pk, d(tomorrow, 2))]
     assert dict(RoomTypeNight.objects.filter(room_type=rt).values_list("night", "held")) == {
