@@ -86,8 +86,8 @@ def test_a_no_show_charges_the_fee_of_the_terms_the_order_was_booked_with(store,
     first_night = stay_no_show(order=first_night, actor=clerk)
     all_nights = stay_no_show(order=all_nights, actor=clerk)
     assert (first_night.status, first_night.fee) == (S.NO_SHOW, Decimal("300.00"))
-    assert ledger(first_night) == [("charge", "manual", Decimal("300.00"), f"No-show fee {first_night.code}", True)]
-    assert ledger(all_nights) == [("charge", "manual", Decimal("600.00"), f"No-show fee {all_nights.code}", True)]
+    assert ledger(first_night) == [("charge", "manual", Decimal("300.00"), f"未到店费 {first_night.code}", True)]
+    assert ledger(all_nights) == [("charge", "manual", Decimal("600.00"), f"未到店费 {all_nights.code}", True)]
     fee = OrderEvent.objects.get(order=all_nights, kind="no_show").data["fee"]
     assert (fee["kind"], fee["amount"], fee["rule"], fee["free_until"]) == ("no_show", "600.00", "all_nights", None)
 
