@@ -156,12 +156,12 @@ def test_wang_fang_figures_agree_to_the_cent_everywhere(page, browser, committed
     assert text(page, "order-status") == "已确认"
     assert order_figures(page) == ("936.00", "468.00", "468.00")
 
-    # 2. Check-in with a cash deposit: the form offers the 468.00 still due as a payment;
-    # the guest pays it at the end, so the clerk empties it and takes only the deposit.
+    # 2. Check-in with a cash deposit: the form shows the 468.00 still due without filling it
+    # in as a payment (a deposit alone records no payment); the guest pays at the end.
     page.click("[data-testid=check-in]")
     page.wait_for_url("**/check-in/**")
-    assert page.locator("[data-testid=pay-amount]").input_value() == "468.00"
-    page.fill("[data-testid=pay-amount]", "")
+    assert page.locator("[data-testid=pay-amount]").input_value() == ""
+    assert "待付 468.00" in page.locator("[data-testid=check-in-money]").inner_text()
     page.fill("input[data-testid^=doc-]", ID_NUMBER)
     page.fill("[data-testid=deposit-amount]", "500.00")
     page.locator("[data-testid=deposit-method]").select_option(label="现金")
@@ -217,9 +217,9 @@ def test_wang_fang_figures_agree_to_the_cent_everywhere(page, browser, committed
     # The owner's overview of business day D: the night sold at 468.00 (live, from the order).
     o = owner_overview(browser, page, w)
     assert (o["date"], night(o["today"])) == (day.isoformat(), (1, "468.00", 0))
-    # The money that changed hands today (collections count store-local calendar days):
-    # 1012.00 taken by WeChat, 500.00 of deposit in and out in cash.
-    taken = collections(owner_overview(browser, page, w, date=w.today.isoformat())["today"])
+    # The money that changed hands on business day D (collections count business dates, as
+    # revenue does): 1012.00 taken by WeChat, 500.00 of deposit in and out in cash.
+    taken = collections(o["today"])
     assert taken == (("1012.00", "0.00", "500.00", "500.00", "1012.00"), {
         "现金": ("0.00", "0.00", "500.00", "500.00", "0.00"),
         "微信支付": ("1012.00", "0.00", "0.00", "0.00", "1012.00"),
@@ -254,11 +254,12 @@ def test_wang_fang_figures_agree_to_the_cent_everywhere(page, browser, committed
         assert Order.objects.get(pk=order_id).status == "checked_out"
     connection.set_schema_to_public()
 
-    # After the audit, as the owner app opens: today is the new business day (the calendar
-    # one), with the collections above; D's night now comes from the audit's figures.
+    # After the audit, as the owner app opens: today is the new business day, nothing taken
+    # yet; D keeps its collections and its night now comes from the audit's figures.
     o = owner_overview(browser, page, w)
-    assert (o["date"], collections(o["today"])) == (w.today.isoformat(), taken)
-    assert night(owner_overview(browser, page, w, date=day.isoformat())["today"]) == (1, "468.00", 1)
+    assert (o["date"], collections(o["today"])) == (w.today.isoformat(), (("0.00",) * 5, {}))
+    after = owner_overview(browser, page, w, date=day.isoformat())["today"]
+    assert (night(after), collections(after)) == ((1, "468.00", 1), taken)
     # and the desk's pages did not move
     page.goto(store_url(page, w, f"folios/{folio_id}/"))
     assert folio_figures(page) == ("544.00", None, "-468.00", "0.00", "退款中")

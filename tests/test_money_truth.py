@@ -441,6 +441,10 @@ def _check(w: World) -> None:
     ("book", 0, [D("300.00"), D("320.00")], True, D("38.00")), ("check_in", 0), ("audit",), ("audit",),
     ("book", 0, [D("250.00")], True, None), ("check_in", 1), ("check_out", 0), ("audit",), ("check_out", 0),
 ])
+@example(steps=[  # late: the departure day is audited with the guest still in the house, who leaves the day after
+    ("book", 0, [D("388.00")], True, None), ("check_in", 0), ("payment", 0, D("100.00")), ("audit",), ("audit",),
+    ("pay_due", 0), ("check_out", 0), ("audit",),
+])
 @seed(20261207)
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(STEP, min_size=6, max_size=30))

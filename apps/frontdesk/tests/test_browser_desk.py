@@ -60,11 +60,13 @@ def test_book_check_in_extra_check_out_and_switch_language(page, committed_tenan
     charge.locator("input[name=quantity]").fill("2")
     charge.locator("[data-testid=charge-submit]").click()
     page.wait_for_selector("[data-testid=ledger-row][data-type=charge]")
-    assert page.locator("[data-testid=folio-balance]").inner_text() == "76.00"
+    # what the guest owes: the night (260.00, not posted yet) and the breakfast
+    assert page.locator("[data-testid=folio-balance]").inner_text() == "336.00"
+    assert page.locator("[data-testid=folio-unposted]").inner_text().startswith("260.00")
 
-    # take payment: the form offers the balance; pay it by WeChat Pay
+    # take payment: the form offers what is owed; pay it by WeChat Pay
     payment = page.locator("[data-testid=payment-form]")
-    assert payment.locator("input[name=amount]").input_value() == "76.00"
+    assert payment.locator("input[name=amount]").input_value() == "336.00"
     payment.locator("select[name=payment_method]").select_option(label="微信支付")
     payment.locator("[data-testid=payment-submit]").click()
     page.wait_for_selector("[data-testid=ledger-row][data-type=payment]")
@@ -74,7 +76,8 @@ def test_book_check_in_extra_check_out_and_switch_language(page, committed_tenan
 
     # check out from the folio (settled): the order is closed and the room shows dirty
     page.click("[data-testid=folio-check-out]")
-    page.wait_for_selector("[data-testid=folio-status]:has-text('已关闭')")
+    page.wait_for_selector("[data-testid=folio-closed]:has-text('已关闭')")
+    assert page.locator("[data-testid=folio-status]").inner_text() == "已结清"  # the night charged, paid
     assert order_row(w, order_id).status == "checked_out"
     page.goto(f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/orders/{order_id}/")
     assert page.locator("[data-testid=order-status]").inner_text() == "已退房"
