@@ -299,9 +299,14 @@ def _check_out(w: World, s: Stay) -> None:
 
 
 def _pay(w: World, s: Stay, value: Decimal) -> None:
+    """A payment; on a pending order, one that brings what is paid to the first night's rate
+    confirms it (the store's default rule, 预付款成功 -> 已确认) while its stay is not over."""
     tx = folios.folio_post_payment(folio=_folio(s), actor=w.clerk, amount=value, payment_method=w.methods["wechat"])
     s.paid += value
     s.rows.append((tx.pk, "payment", value, None))
+    if s.status == S.PENDING_CONFIRMATION and s.paid >= s.rates[min(s.rates)] and max(s.rates) >= w.day:
+        s.status = S.CONFIRMED
+        s.confirmed = True
 
 
 def _void(w: World, s: Stay, k: int) -> None:
