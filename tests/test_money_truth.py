@@ -67,6 +67,7 @@ amount = st.integers(min_value=1, max_value=80_000).map(lambda c: D(c) / 100)
 who = st.integers(min_value=0, max_value=50)  # which order (modulo the ones there are)
 BOOK = st.tuples(st.just("book"), st.sampled_from([0, 0, 1, 2]), st.lists(rate, min_size=1, max_size=3), st.sampled_from([True, True, False]),
                  st.sampled_from([None, D("38.00")]))
+# Weighted towards the stay's life (check-in, audits, check-out): each entry is one draw.
 STEP = st.one_of(
     BOOK, BOOK,
     st.tuples(st.just("confirm"), who),
@@ -88,6 +89,12 @@ STEP = st.one_of(
     st.tuples(st.just("audit"),),
     st.tuples(st.just("check_out"), who),
     st.tuples(st.just("check_out"), who),
+    st.tuples(st.just("check_out"), who),
+    st.tuples(st.just("check_out"), who),
+    st.tuples(st.just("check_in"), who),
+    st.tuples(st.just("check_in"), who),
+    st.tuples(st.just("pay_due"), who),
+    st.tuples(st.just("audit"),),
     st.tuples(st.just("cancel"), who),
     st.tuples(st.just("no_show"), who),
 )
