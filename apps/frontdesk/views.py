@@ -269,16 +269,20 @@ class BookingView(OrderCreateView):
                          payment=desk_money_from(data, methods, "pay"), deposit=desk_money_from(data, methods, "deposit"))
 
 
-class CheckInView(StoreScopedPageMixin, TemplateView):
-    """Check in: the room (assigned, or chosen now) and each guest's document, in one go."""
-
-    template_name = "frontdesk/check_in.html"
+class OrderPageMixin(StoreScopedPageMixin):
+    """A store page about one order (``pk``): 404 for an order of another store or none."""
 
     def get_order(self) -> Order:
         try:
             return order_get(store=self.store, order_id=self.kwargs["pk"])
         except NotFoundError:
             raise Http404 from None
+
+
+class CheckInView(OrderPageMixin, TemplateView):
+    """Check in: the room (assigned, or chosen now) and each guest's document, in one go."""
+
+    template_name = "frontdesk/check_in.html"
 
     def make_form(self, order: Order, data=None) -> CheckInForm:
         rooms = list(room_list(store=self.store, filters={"is_active": True}))
@@ -377,19 +381,13 @@ class NoShowView(CancelView):
 # --- extension ---------------------------------------------------------------------------------------
 
 
-class ExtendView(StoreScopedPageMixin, TemplateView):
+class ExtendView(OrderPageMixin, TemplateView):
     """Extend a stay from the order page: a GET with the new departure shows what the
     extension does (every night's rate before and after, the adjustment of the nights
     already on the folio, the new total and due: ``order_extend_quote``) and a confirm
     button; the POST extends (``stay_extend``)."""
 
     template_name = "frontdesk/extend.html"
-
-    def get_order(self) -> Order:
-        try:
-            return order_get(store=self.store, order_id=self.kwargs["pk"])
-        except NotFoundError:
-            raise Http404 from None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
