@@ -341,6 +341,8 @@ class CheckOutView(StoreScopedPageMixin, View):
         message = _("%(guest)s checked out of %(room)s; the room is dirty.") % {
             "guest": order.primary_contact_name or order.code, "room": order.room.number if order.room_id else "",
         }
+        if order.due_amount < 0:
+            message += " " + _("%(amount)s is owed back to the guest: refund it on the folio.") % {"amount": -order.due_amount}
         return write_done(request, message, url)
 
 

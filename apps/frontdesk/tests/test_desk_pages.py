@@ -154,3 +154,12 @@ def test_check_in_refused_by_the_service_keeps_the_document_unchanged(store, rt,
     contact.refresh_from_db()
     order.refresh_from_db()
     assert contact.id_type == "" and order.status == S.CONFIRMED
+
+
+def test_a_check_out_that_leaves_money_owed_back_says_so(store, rt, today, clerk, base):
+    order = make_order(store, room_type=rt, room=rt.rooms_list[0], status=S.CHECKED_IN, nights=2)
+    pay_due(order)  # both nights prepaid; leaving the first day keeps one
+    response = clerk.post(f"{base}/orders/{order.pk}/check-out/", follow=True)
+    order.refresh_from_db()
+    assert (order.status, order.due_amount) == (S.CHECKED_OUT, -order.total_amount)
+    assert f"应退客人 {order.total_amount}：请在账单中办理退款。" in response.content.decode()
