@@ -12,6 +12,7 @@ import pytest
 from django.db.models import Sum
 
 from apps.common.errors import DomainError
+from apps.folios import services as folio_services
 from apps.folios.models import Folio, FolioTransaction
 from apps.frontdesk.services import stay_extend
 from apps.night_audit.models import NightAudit
@@ -295,3 +296,19 @@ def test_the_extend_page_shows_the_new_total_before_confirming(store, rt, browse
     assert (order.status, order.total_amount) == (S.EXTENDED, D("1080.00"))
     english = clerk.get(page, {"departure": (order.arrival + timedelta(days=5)).isoformat()}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Confirm the extension" in english.content.decode()
+
+
+def test_a_voided_night_is_not_adjusted_when_the_stay_is_re_priced(store, rt, clerk, manager, two_nights_posted):
+    """The desk voided the first night (not charged); extending to 4 nights re-prices every
+    night at 270.00, but only the night still charged (the second) gets its 30.00 back."""
+    order = two_nights_posted
+    d0 = order.arrival
+    first = FolioTransaction.objects.get(folio__order=order, charge_type="room_night", service_date=d0)
+    folio_services.folio_transaction_void(tx=first, actor=manager, reason="on the house")
+    order = stay_extend(order=order, actor=clerk, departure=d0 + timedelta(days=4))
+    discount = FolioTransaction.objects.get(folio__order=order, transaction_type="discount", reason="按连住重新定价")
+    assert (discount.amount, discount.description) == (D("30.00"), f"按连住重新定价 {order.code}: {(d0 + timedelta(days=1)).isoformat()}")
+    order.refresh_from_db()
+    # charged: 300 - 300 (void) + 300 - 30 = 270; two nights not posted at 270
+    assert (order.charged_amount, order.total_amount) == (D("270.00"), D("810.00"))
+    assert_money_truth(order)

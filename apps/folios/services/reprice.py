@@ -5,6 +5,7 @@ exactly its new total. The rates are orders' business (``apps.orders.services.Re
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,21 @@ from apps.orders.models import Order
 from apps.orders.services import Reprice
 
 
+def _still_charged(order: Order, changes: list) -> list:
+    """The re-priced posted nights whose room charge is still on the folio: a night voided
+    (or moved away) was decided not to be charged here, so its new rate moves nothing."""
+    if not changes:
+        return []
+    live = set(
+        FolioTransaction.objects.filter(
+            folio__order_id=order.pk, transaction_type=FolioTransaction.Type.CHARGE,
+            charge_type=FolioTransaction.ChargeType.ROOM_NIGHT, service_date__in=[n.night for n in changes],
+            taken_back_by__isnull=True,
+        ).values_list("service_date", flat=True)
+    )
+    return [n for n in changes if n.night in live]
+
+
 def folio_post_reprice(*, order: Order, reprice: Reprice, actor) -> FolioTransaction | None:
     """Post the adjustment of the re-priced nights already charged (``reprice.posted_changes``)
     on the order's primary folio: one ``discount`` when the new rates are lower, one
@@ -44,11 +60,12 @@ def folio_post_reprice(*, order: Order, reprice: Reprice, actor) -> FolioTransac
     below the adjustment); the change is rolled back with it."""
     if not transaction.get_connection().in_atomic_block:
         raise AssertionError("folio_post_reprice outside the transaction holding the order's lock")
-    net = reprice.adjustment
+    changes = _still_charged(order, reprice.posted_changes)
+    net = sum((n.new - n.old for n in changes), Decimal(0))
     if net == 0:
         return None
     amount = _amount(abs(net), order.currency)
-    nights = ", ".join(n.night.isoformat() for n in reprice.posted_changes)
+    nights = ", ".join(n.night.isoformat() for n in changes)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language, whoever asks
         reason = _("Re-priced: length of stay")
     description = f"{reason} {order.code}: {nights}"[:255]
@@ -80,9 +97,11 @@ def folio_reprice_settlement(*, actor, posted: dict[str, Any]) -> Callable[[Orde
         tx = folio_post_reprice(order=locked, reprice=reprice, actor=actor)
         if tx is None:
             return {}
+        changes = _still_charged(locked, reprice.posted_changes)
         posted.update(
-            amount=str(quantize(reprice.adjustment, locked.currency)), kind=tx.transaction_type, transaction_id=tx.pk,
-            folio_id=tx.folio_id, nights=[n.night.isoformat() for n in reprice.posted_changes],
+            amount=str(quantize(sum((n.new - n.old for n in changes), Decimal(0)), locked.currency)),
+            kind=tx.transaction_type, transaction_id=tx.pk, folio_id=tx.folio_id,
+            nights=[n.night.isoformat() for n in changes],
         )
         return {"adjustment": dict(posted)}
 
