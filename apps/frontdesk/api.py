@@ -5,14 +5,11 @@ adjustment of the nights already charged). Anyone working in the store. The grid
 no-show and the extension the ``orders`` one: where API users have always found them."""
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api import valid
-from apps.common.errors import DomainValidationError
-from apps.folios.error_codes import FolioErrorCode
 from apps.folios.selectors import payment_method_lookup
 from apps.folios.services import folio_post_channel_receivable
 from apps.frontdesk.selectors import room_grid
@@ -84,14 +81,12 @@ class TodayApi(StoreScopedMixin, APIView):
 
 
 def desk_money(store, data: dict | None) -> MoneyIn | None:
-    """A ``DeskMoneyInSerializer``'s data as the services take it (400 for a method not of the store)."""
+    """A ``DeskMoneyInSerializer``'s data as the services take it. A method not of the store
+    is looked up as None, which the posting refuses (400 ``payment_method_unknown``) and with
+    it the whole action."""
     if data is None:
         return None
     method = payment_method_lookup(store=store, method_id=data["payment_method"])
-    if method is None:
-        message = _("Unknown payment method.")
-        raise DomainValidationError(FolioErrorCode.PAYMENT_METHOD_UNKNOWN, message,
-                                    extra={"fields": {"payment_method": [message]}})
     return MoneyIn(amount=data["amount"], payment_method=method, reference=data["reference"])
 
 

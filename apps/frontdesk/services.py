@@ -70,7 +70,7 @@ class MoneyIn:
     provider's reference if any."""
 
     amount: Decimal
-    payment_method: PaymentMethod
+    payment_method: PaymentMethod | None  # None (unknown to the store): the posting refuses it
     reference: str = ""
 
 

@@ -53,7 +53,7 @@ from apps.orders.selectors import (
     today_lists,
 )
 from apps.orders.services import order_extend_quote
-from apps.orders.views import OrderCreateView, id_type_choices
+from apps.orders.views import OrderCreateView
 from apps.rooms.models import Room, RoomLock
 from apps.rooms.selectors import room_list
 from apps.tenancy.business_day import business_date, store_local_date
@@ -257,11 +257,11 @@ class BookingView(OrderCreateView):
     """A reservation or a walk-in (orders' page) with a prepayment and a deposit taken in
     the same action (``stay_book``)."""
 
-    def make_form(self, data=None):
-        form = super().make_form(data)
+    form_class = BookingForm
+
+    def form_kwargs(self) -> dict:
         self.methods = desk_methods(self.store)
-        return BookingForm(data, initial=form.initial, room_types=self.room_types(), rooms=self.rooms(),
-                           channels=self.channels(), id_types=id_type_choices(), methods=self.methods)
+        return {"methods": self.methods}
 
     def create(self, data) -> Order:
         methods = {m.pk: m for m in self.methods}

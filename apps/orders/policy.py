@@ -226,11 +226,11 @@ def prepayment_rule(*, store) -> str:
     return value if value in PREPAYMENT_RULES else PREPAYMENT_RULE_DEFAULT
 
 
-def prepayment_confirms(order: Order, *, rule: str) -> bool:
-    """Whether what ``order`` has been paid meets ``rule`` (it is pending; its money is fresh)."""
-    if rule == "none" or order.paid_amount <= 0:
+def prepayment_confirms(order: Order, *, rule: str, paid: Decimal) -> bool:
+    """Whether ``paid`` (what the pending ``order`` will have been paid) meets ``rule``."""
+    if rule == "none" or paid <= 0:
         return False
     if rule == "full":
-        return order.paid_amount >= order.total_amount
+        return paid >= order.total_amount
     first = OrderItem.objects.filter(order_id=order.pk, kind=OrderItem.Kind.ROOM_NIGHT).order_by("service_date").first()
-    return first is not None and order.paid_amount >= first.total_price
+    return first is not None and paid >= first.total_price

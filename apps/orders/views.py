@@ -121,6 +121,12 @@ class OrderCreateView(OrderPageMixin, TemplateView):
     def get_template_names(self):
         return [self.drawer_template_name] if is_htmx(self.request) else [self.template_name]
 
+    form_class = OrderCreateForm
+
+    def form_kwargs(self) -> dict:
+        """What a subclass's form takes besides the order's own (the desk's: payment methods)."""
+        return {}
+
     def make_form(self, data=None):
         today = business_date(store=self.store)
         rooms = self.rooms()
@@ -128,8 +134,9 @@ class OrderCreateView(OrderPageMixin, TemplateView):
         picked = next((r for r in rooms if r.pk == initial.get("room")), None)
         if picked is not None:
             initial["room_type"] = picked.room_type_id
-        return OrderCreateForm(
+        return self.form_class(
             data, initial=initial, room_types=self.room_types(), rooms=rooms, channels=self.channels(), id_types=id_type_choices(),
+            **self.form_kwargs(),
         )
 
     def get(self, request, *args, **kwargs):

@@ -145,16 +145,13 @@ def _confirm_on_prepayment(order: Order, amount: Decimal, *, actor) -> bool:
     nights sold out meanwhile) leaves the order pending and the payment taken."""
     if order.status != Order.Status.PENDING_CONFIRMATION:
         return False
-    order.paid_amount += amount
+    if not prepayment_confirms(order, rule=prepayment_rule(store=order.store), paid=order.paid_amount + amount):
+        return False
     try:
-        if not prepayment_confirms(order, rule=prepayment_rule(store=order.store)):
-            return False
         with transaction.atomic():
             order_confirm(order=order, actor=actor)
     except DomainError:
         return False
-    finally:
-        order.paid_amount -= amount
     return True
 
 

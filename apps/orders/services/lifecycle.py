@@ -170,10 +170,7 @@ def order_check_out(*, order: Order, actor, settle: Callable[[Order], dict[str, 
     # ``lines`` are the room nights as they are now (``_reshape`` updates it in place).
     unposted = other_unposted + sum((line.total_price for line in lines.values() if not line.posted), Decimal(0))
     _save(order, ["status", "checked_out_at", "departure", *_recompute_totals(order, unposted_total=unposted)])
-    settled = {}
-    if settle is not None:
-        settled = settle(order)
-        order.refresh_from_db(fields=["charged_amount", "total_amount", "paid_amount", "due_amount", "version"])
+    settled = _settle(order, settle)
     data: dict[str, Any] = {"room_id": order.room_id, "early": new_departure < old_departure, **settled}
     if new_departure < old_departure:
         data.update(departure=[old_departure.isoformat(), new_departure.isoformat()], removed_amount=str(removed_amount), **changes)
