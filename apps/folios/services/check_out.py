@@ -74,7 +74,7 @@ def _charge_unposted(order: Order, folios: list[Folio], *, actor) -> list[dict[s
         return []
     day = posting_business_date(store_id=order.store_id)
     user = _user(actor)
-    rows = FolioTransaction.objects.bulk_create([
+    FolioTransaction.objects.bulk_create([
         FolioTransaction(
             folio=primary, store_id=primary.store_id, currency=primary.currency, transaction_type=FolioTransaction.Type.CHARGE,
             posts_to=FolioTransaction.PostsTo.CHARGES,
@@ -88,7 +88,7 @@ def _charge_unposted(order: Order, folios: list[Folio], *, actor) -> list[dict[s
     order_items_posted(item_ids=[line.pk for line in lines])
     order_money_sync(order_ids=[order.pk])
     return [{"order_item_id": line.pk, "amount": _money(line.total_price),
-             "service_date": line.service_date.isoformat() if line.service_date else None} for line, _row in zip(lines, rows)]
+             "service_date": line.service_date.isoformat() if line.service_date else None} for line in lines]
 
 
 def _check_out_guard(order: Order, *, actor, override_reason: str | None) -> dict[str, Any]:
