@@ -21,10 +21,13 @@ class ContactAdminForm(forms.ModelForm):
     new_id_number = forms.CharField(label=_("Document number (new)"), required=False, max_length=40,
                                     help_text=_("Leave empty to keep the current document."),
                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    # Stored encrypted and never shown here (it completes a masked document number).
+    birth_date = forms.DateField(label=_("Birth date (new)"), required=False,
+                                 help_text=_("Leave empty to keep the birth date on file."))
 
     class Meta:
         model = Contact
-        fields = ["store", "contact_type", "full_name", *PROFILE_FIELDS]
+        fields = ["store", "contact_type", "full_name", *(f for f in PROFILE_FIELDS if f != "birth_date")]
 
     def clean(self):
         data = super().clean()
@@ -67,6 +70,8 @@ class ContactAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         profile = {k: data[k] for k in PROFILE_FIELDS if k in data}
+        if not profile.get("birth_date"):
+            profile.pop("birth_date", None)  # empty keeps what is on file
         kwargs = {}
         if data.get("new_phone"):
             kwargs["phone"] = data["new_phone"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 FIELD_ID_NUMBER = "id_number"
 FIELD_PHONE = "phone"
+FIELD_BIRTH_DATE = "birth_date"
 
 
 def document_blind_index(identity: str) -> str:
@@ -169,3 +171,13 @@ def contact_phone_for_sending(*, contact: Contact) -> str | None:
     except crypto.ProtectedValueError as exc:
         logger.warning("contact.phone_unreadable", extra={"contact_id": contact.pk, "reason": str(exc)})
         return None
+
+
+@sensitive_variables()
+def contact_birth_date(*, contact: Contact) -> date | None:
+    """The contact's birth date, decrypted, for code that needs it and shows it to nobody
+    (an age check, the police registration). Staff see it through ``contact_reveal``
+    (permission + reveal log), like the document number it would help rebuild."""
+    if not contact.birth_date_encrypted:
+        return None
+    return date.fromisoformat(crypto.decrypt(contact.birth_date_encrypted, field=FIELD_BIRTH_DATE))

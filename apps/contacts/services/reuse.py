@@ -20,6 +20,7 @@ from apps.contacts.services.protection import (
     _protect_document,
     _protect_phone,
     _same_name,
+    _seal_birth_date,
     _user,
     _with_document_facts,
     logger,
@@ -124,7 +125,7 @@ def _missing(
         if value not in ("", None) and getattr(contact, key) in ("", None):
             update[key] = value
     if take_document:
-        for key in ("birth_date", "gender"):
+        for key in ("birth_date_encrypted", "gender"):
             if profile.get(key):
                 update[key] = profile[key]
     return update, conditions
@@ -205,7 +206,7 @@ def contact_create_or_reuse(
         raise TypeError(f"unexpected profile fields: {sorted(unknown)}")
     profile = _clean_profile(profile_values)
     info = _document(id_type, id_number, profile.get("nationality"))
-    profile = _with_document_facts(profile, info)
+    profile = _seal_birth_date(_with_document_facts(profile, info))
     protected = {**_protect_phone(phone), **_protect_document(info)}
     doc_index, phone_index = protected["id_number_blind_index"], protected["phone_blind_index"]
 
