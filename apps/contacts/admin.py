@@ -10,8 +10,15 @@ from apps.common.errors import DomainError
 from apps.contacts.documents import DocumentType, validate_document
 from apps.contacts.models import Contact, ContactRevealLog
 from apps.contacts.phones import normalize_phone
-from apps.contacts.selectors import contact_search_condition
-from apps.contacts.services import PROFILE_FIELDS, contact_create_or_reuse, contact_erase, contact_update
+from apps.contacts.selectors import contact_number_kinds, contact_search_tenant
+from apps.contacts.services import (
+    PROFILE_FIELDS,
+    LookupThrottled,
+    contact_create_or_reuse,
+    contact_erase,
+    contact_lookup,
+    contact_update,
+)
 
 
 class ContactAdminForm(forms.ModelForm):
@@ -62,9 +69,19 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Names with the default search; numbers through the blind indexes (never decrypting).
+        # A number counts against the user's lookup limit and is logged, like everywhere.
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            results = results | queryset.filter(contact_search_condition(search_term))
+        kinds = contact_number_kinds(search_term)
+        if kinds:
+            try:
+                ids = contact_lookup(
+                    actor=request.user, store=None, kinds=kinds[:1], place="admin",
+                    run=lambda: list(contact_search_tenant(filters={"number": search_term}).values_list("pk", flat=True)[:100]),
+                )
+            except LookupThrottled as exc:
+                messages.error(request, exc.message)
+                ids = []
+            results = results | queryset.filter(pk__in=ids)
         return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):

@@ -96,7 +96,8 @@ class OrderViewSet(StoreScopedViewSet):
     def list(self, request, store_id: int):
         query = OrderFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.order_list(store=self.store, filters=query.to_filters()))
+        filters = services.order_search_filters(actor=request.user, store=self.store, filters=query.to_filters())
+        page = self.paginate_queryset(selectors.order_list(store=self.store, filters=filters))
         return self.get_paginated_response(OrderRowSerializer(page, many=True).data)
 
     @extend_schema(

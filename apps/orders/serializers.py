@@ -229,7 +229,8 @@ class OrderFilterSerializer(serializers.Serializer):
     arrival_to = serializers.DateField(required=False)
     departure_from = serializers.DateField(required=False)
     departure_to = serializers.DateField(required=False)
-    q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference.")
+    q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference; or a guest's or booker's whole phone or "
+                              "document number (counts against the caller's lookup limit: 429 `throttled` beyond it).")
     is_conflict = serializers.BooleanField(required=False, allow_null=True, default=None)
     is_completed = serializers.BooleanField(
         required=False, allow_null=True, default=None,

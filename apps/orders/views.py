@@ -27,6 +27,7 @@ from django.views.generic import TemplateView
 from apps.common.errors import DomainError, NotFoundError
 from apps.common.pages import hx_events, is_htmx, wants_json_answer, write_done, write_refused
 from apps.contacts.models import Contact
+from apps.contacts.services import LookupThrottled
 from apps.orders import selectors, services
 from apps.orders.forms import (
     CancelForm,
@@ -98,10 +99,23 @@ class OrderListView(OrderPageMixin, TemplateView):
     def get_template_names(self):
         return ["orders/_order_results.html"] if is_htmx(self.request) else [self.template_name]
 
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        # htmx swaps only successful answers: its result panel shows the message with a 200.
+        status = 200 if is_htmx(request) else getattr(self, "lookup_status", 200)
+        return self.render_to_response(context, status=status)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = OrderFilterForm(self.request.GET or None, channels=self.channels())
-        orders = selectors.order_list(store=self.store, filters=form.to_filters())
+        try:
+            filters = services.order_search_filters(actor=self.request.user, store=self.store, filters=form.to_filters())
+            orders = selectors.order_list(store=self.store, filters=filters)
+        except LookupThrottled as exc:
+            # A whole phone or document number beyond the user's lookup limit: nothing searched.
+            context["lookup_error"] = exc.message
+            self.lookup_status = 429
+            orders = Order.objects.none()
         page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
