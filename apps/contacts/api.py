@@ -103,10 +103,18 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
 
     @extend_schema(
         request=ContactCreateInSerializer,
-        responses={201: ContactCreatedSerializer, 200: ContactCreatedSerializer},
+        responses={201: ContactCreatedSerializer, 200: ContactCreatedSerializer, **error_responses(409, examples=[
+            error_example(409, "document_belongs_to_other_contact",
+                          "This document number is on file for another guest (刘*). Use the existing guest, or correct "
+                          "the name or the number you typed.",
+                          {"contact_id": 42, "masked_name": "刘*", "id_number_masked": "**************1232",
+                           "fields": {"id_number": ["..."]}}),
+        ])},
         tags=TAGS,
         description="Create a contact; if the store already has one with this document or phone, "
-        "return it (200, `reused: true`) instead of a duplicate.",
+        "return it (200, `reused: true`) instead of a duplicate. A document on file under another name is refused "
+        "(409 `document_belongs_to_other_contact`, with `extra.contact_id` and `extra.masked_name`) unless "
+        "`existing_contact_id` names that profile.",
     )
     def create(self, request, *args, **kwargs):
         data = ContactCreateInSerializer(data=request.data)

@@ -75,6 +75,10 @@ class _ContactFieldsIn(serializers.Serializer):
 
 class ContactCreateInSerializer(_ContactFieldsIn):
     full_name = serializers.CharField(max_length=255)
+    existing_contact_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1,
+        help_text=_("After 409 document_belongs_to_other_contact: its extra.contact_id, to use that existing profile."),
+    )
 
 
 class ContactUpdateInSerializer(_ContactFieldsIn):

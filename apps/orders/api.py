@@ -56,7 +56,10 @@ TAG = "orders"
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (`invalid`, `invalid_stay_dates`, `arrival_in_past`, `too_many_guests`, ...)."),
     404: OpenApiResponse(description="No such order in this store."),
-    409: OpenApiResponse(description="Refused: `illegal_transition`, `room_unavailable`, `room_type_sold_out`, ..."),
+    409: OpenApiResponse(description="Refused: `illegal_transition`, `room_unavailable`, `room_type_sold_out`, "
+                         "`document_belongs_to_other_contact` (a booker's or guest's document is on file under another "
+                         "name: `extra.contact_id`, `extra.masked_name`, `extra.person`; send `existing_contact_id` to use "
+                         "that guest, or correct the typed data), ..."),
 }
 
 
@@ -66,6 +69,7 @@ def _person(data):
     return services.PersonIn(
         full_name=data["full_name"], phone=data.get("phone") or None, id_type=data.get("id_type") or None,
         id_number=data.get("id_number") or None, is_primary=data.get("is_primary", False),
+        existing_contact_id=data.get("existing_contact_id"),
     )
 
 

@@ -26,6 +26,7 @@ from django.views.generic import TemplateView
 
 from apps.common.errors import DomainError, NotFoundError
 from apps.common.pages import hx_events, is_htmx, wants_json_answer, write_done, write_refused
+from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact
 from apps.contacts.services import LookupThrottled
 from apps.orders import selectors, services
@@ -88,6 +89,21 @@ class OrderPageMixin(StoreScopedPageMixin):
 
     def refused(self, exc: DomainError, default_url: str) -> HttpResponse:
         return write_refused(self.request, exc, default_url)
+
+
+# --- a document on file under another name -------------------------------------------------------
+
+
+def chosen_contact_id(post) -> int | None:
+    """The existing guest the clerk chose ("use the existing guest") after a
+    ``document_belongs_to_other_contact`` refusal, if any."""
+    value = (post.get("existing_contact_id") or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def document_conflict(exc: DomainError) -> dict | None:
+    """What the form shows to let the clerk choose (the existing guest, masked)."""
+    return exc.extra if exc.code == ContactErrorCode.DOCUMENT_BELONGS_TO_OTHER_CONTACT else None
 
 
 # --- list -----------------------------------------------------------------------------------------
@@ -159,6 +175,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["business_date"] = business_date(store=self.store)
+        context["document_conflict"] = getattr(self, "document_conflict", None)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -168,6 +185,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
                 order = self.create(form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
+                self.document_conflict = document_conflict(exc)
             else:
                 message = _("Order %(code)s saved: %(guest)s, %(room)s, %(arrival)s to %(departure)s.") % {
                     "code": order.code, "guest": order.primary_contact_name,
@@ -189,6 +207,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
         person = services.PersonIn(
             full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
             id_number=data.get("id_number") or None, is_primary=True,
+            existing_contact_id=chosen_contact_id(self.request.POST),
         )
         party = services.PartyIn(
             adults=data["adults"], children=data["children"], booker=person, guests=(person,),
@@ -413,7 +432,7 @@ class OrderGuestAddView(OrderDetailView):
             data = form.cleaned_data
             person = services.PersonIn(
                 full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
-                id_number=data.get("id_number") or None,
+                id_number=data.get("id_number") or None, existing_contact_id=chosen_contact_id(request.POST),
             )
             try:
                 guest = services.order_guest_add(order=order, actor=request.user, person=person)
@@ -422,6 +441,9 @@ class OrderGuestAddView(OrderDetailView):
                     return self.refused(exc, url)
                 add_domain_error(form, exc)
                 messages.error(request, exc.message)
+                return self.render_to_response(
+                    self.get_context_data(guest_form=form, guest_document_conflict=document_conflict(exc)),
+                )
             else:
                 return self.done(_("%(guest)s is registered on this order.") % {"guest": guest.contact.full_name}, url)
         return self.render_to_response(self.get_context_data(guest_form=form))

@@ -17,7 +17,13 @@ Callers import from ``apps.contacts.services`` (this package's face).
 from apps.contacts.services.keys import RotationProgress, contact_keys_rotate
 from apps.contacts.services.lookups import KIND_DOCUMENT, KIND_PHONE, LookupThrottled, contact_lookup
 from apps.contacts.services.protection import PROFILE_FIELDS
-from apps.contacts.services.reuse import ContactResult, contact_create_or_reuse, contact_find_or_create
+from apps.contacts.services.reuse import (
+    ContactResult,
+    DocumentBelongsToOtherContact,
+    contact_create_or_reuse,
+    contact_find_or_create,
+    mask_name,
+)
 from apps.contacts.services.rights import (
     ERASED_NAME,
     EXPORT_SECTIONS,
@@ -35,6 +41,8 @@ __all__ = [
     "LookupThrottled",
     "contact_lookup",
     "ContactResult",
+    "DocumentBelongsToOtherContact",
+    "mask_name",
     "ERASED_NAME",
     "EXPORT_SECTIONS",
     "PROFILE_FIELDS",
