@@ -4,7 +4,8 @@ full ID numbers from the old ``110101********1234`` mask and the clear birth dat
 
 For every contact of this tenant: ``birth_date`` is encrypted into
 ``birth_date_encrypted`` (AES-GCM, AAD bound to tenant, table and field, like the
-numbers), then the clear column is dropped; ``id_number_masked`` keeps only its end
+numbers; 0003 then drops the clear column, in a transaction of its own: PostgreSQL
+refuses to alter a table with pending trigger events); ``id_number_masked`` keeps only its end
 (``**************1234``), derived from the old mask, whose end was the same. Also the
 lookup log (one row per phone or document lookup, never the number)."""
 
@@ -66,10 +67,6 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, default='', verbose_name='birth date (encrypted)'),
         ),
         migrations.RunPython(encrypt_birth_dates_and_remask, migrations.RunPython.noop, elidable=False),
-        migrations.RemoveField(
-            model_name='contact',
-            name='birth_date',
-        ),
         migrations.CreateModel(
             name='ContactLookupLog',
             fields=[
