@@ -42,7 +42,14 @@ def test_create_derives_birth_date_gender_and_nationality_from_resident_id(in_al
 def test_same_document_in_the_store_returns_the_existing_profile(in_alpha):
     a1 = in_alpha.stores["A1"]
     first = contact_find_or_create(store=a1, full_name="张三", id_number=ID_NUMBER)
-    again = contact_create_or_reuse(store=a1, full_name="张三丰", id_number=ID_NUMBER.lower(), phone="13812345678", address="新地址")
+    # another name is never taken for this profile silently: the caller must choose it
+    with pytest.raises(DomainError) as info:
+        contact_create_or_reuse(store=a1, full_name="张三丰", id_number=ID_NUMBER.lower(), phone="13812345678")
+    assert info.value.code == "document_belongs_to_other_contact"
+    again = contact_create_or_reuse(
+        store=a1, full_name="张三丰", id_number=ID_NUMBER.lower(), phone="13812345678", address="新地址",
+        existing_contact_id=first.pk,
+    )
     assert again.created is False and again.contact.pk == first.pk
     again.contact.refresh_from_db()
     # an existing profile only gains what it lacked; its name is kept

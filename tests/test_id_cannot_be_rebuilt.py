@@ -1,6 +1,6 @@
 """A clerk without the reveal permission cannot rebuild a full ID number from everything the
 API and the pages give him: the mask shows only the last 4 characters and the birth date
-(which filled exactly the 8 hidden digits of the old ``110105********1232``) is shown
+(which filled exactly the 8 hidden digits of the old mask, first 6 and last 4 shown) is shown
 nowhere but in a reveal. A dump of the table holds neither in clear."""
 from __future__ import annotations
 
