@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from apps.common.api import valid
 from apps.common.errors import DomainValidationError
+from apps.common.schema import RETRY_AFTER_HEADER, ErrorSerializer
 from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order
@@ -96,7 +97,15 @@ class OrderViewSet(StoreScopedViewSet):
     def _order(self, pk: int) -> Order:
         return selectors.order_for_update(store=self.store, order_id=pk)
 
-    @extend_schema(parameters=[OrderFilterSerializer], responses=OrderRowSerializer(many=True), tags=[TAG])
+    @extend_schema(
+        parameters=[OrderFilterSerializer, RETRY_AFTER_HEADER],
+        responses={200: OrderRowSerializer(many=True), 429: OpenApiResponse(
+            ErrorSerializer,
+            description="`throttled`: `q` was a whole phone or document number and the caller's lookups by number "
+            "are used up (docs/contacts.md); `Retry-After`.",
+        )},
+        tags=[TAG],
+    )
     def list(self, request, store_id: int):
         query = OrderFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
