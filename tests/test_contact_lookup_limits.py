@@ -160,3 +160,18 @@ def test_tenant_wide_lookup_is_limited_too(api, world, settings, field):
     value = PHONE if field == "phone" else ID_NUMBER
     assert admin.post("/t/alpha/api/v1/contacts/lookup/", {field: value}, format="json").status_code == 200
     assert admin.post("/t/alpha/api/v1/contacts/lookup/", {field: value}, format="json").status_code == 429
+
+
+def test_the_admin_search_by_number_is_limited_and_logged(browser_login, world, settings):
+    settings.PMS_CONTACT_LOOKUPS_PER_WINDOW = 1
+    guest = _guest(world)
+    admin = browser_login("alpha", "admin_a")
+    change = f"/t/alpha/admin/contacts/contact/{guest.pk}/change/"
+    assert change in admin.get("/t/alpha/admin/contacts/contact/", {"q": PHONE}).content.decode()
+    refused = admin.get("/t/alpha/admin/contacts/contact/", {"q": ID_NUMBER}).content.decode()
+    assert change not in refused and "次数过多" in refused
+    # a name is not a lookup
+    assert change in admin.get("/t/alpha/admin/contacts/contact/", {"q": "刘洋"}).content.decode()
+    assert [(kind, place, throttled) for _u, kind, place, _m, throttled in _logs(world)] == [
+        ("phone", "admin", False), ("id_number", "admin", True),
+    ]
