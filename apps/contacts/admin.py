@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from apps.common.errors import DomainError
 from apps.contacts.documents import DocumentType, validate_document
-from apps.contacts.models import Contact, ContactRevealLog
+from apps.contacts.models import Contact, ContactLookupLog, ContactRevealLog
 from apps.contacts.phones import normalize_phone
 from apps.contacts.selectors import contact_number_kinds, contact_search_tenant
 from apps.contacts.services import (
@@ -137,6 +137,25 @@ class ContactRevealLogAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["contact", "user"]
     readonly_fields = ["created_at", "contact", "user", "action", "fields", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactLookupLog)
+class ContactLookupLogAdmin(admin.ModelAdmin):
+    """Who looked contacts up by a phone or document number (never the number itself)."""
+
+    list_display = ["created_at", "user", "store", "kind", "place", "matches", "throttled"]
+    list_filter = ["kind", "place", "throttled"]
+    list_select_related = ["user", "store"]
+    readonly_fields = ["created_at", "user", "store", "kind", "place", "matches", "throttled"]
 
     def has_add_permission(self, request):
         return False

@@ -3,10 +3,9 @@ front desk's (``apps/frontdesk/views.py``)."""
 
 from django.core.paginator import Paginator
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
-
-from django.utils.translation import gettext as _
 
 from apps.contacts.selectors import contact_list, contact_number_kinds
 from apps.contacts.services import LookupThrottled, contact_lookup
