@@ -145,21 +145,24 @@ def idempotency_begin(*, store: Store, user, key: str, fingerprint: str) -> Begu
     instead. Must run outside any transaction (the claim is committed at once so
     concurrent duplicates see it)."""
     now = timezone.now()
+    claim = IdempotencyKey(store=store, user=user, key=key, fingerprint=fingerprint, status=IdempotencyKey.Status.IN_FLIGHT,
+                           created_at=now, started_at=now, expires_at=now + ttl())
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 """
                 INSERT INTO orders_idempotencykey
                     (store_id, user_id, key, fingerprint, status, created_at, started_at, expires_at)
-                VALUES (%s, %s, %s, %s, 'in_flight', %s, %s, %s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (store_id, user_id, key) DO NOTHING
                 RETURNING id
                 """,
-                [store.pk, user.pk, key, fingerprint, now, now, now + ttl()],
+                [store.pk, user.pk, key, fingerprint, claim.status, now, now, claim.expires_at],
             )
             row = cursor.fetchone()
     if row is not None:
-        return Begun(IdempotencyKey.objects.get(pk=row[0]))
+        claim.pk = row[0]
+        return Begun(claim)
 
     existing = IdempotencyKey.objects.filter(store=store, user=user, key=key).first()
     if existing is None:  # deleted by a failing first request between our two statements
