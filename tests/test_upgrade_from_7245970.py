@@ -25,7 +25,10 @@ and checks:
   versions;
 - this code reads the old rows through its moved models and selectors (business dates,
   night audits, daily figures, folio balances, the room grid) and writes on top of them
-  (a posting, a new tenant cloned from the upgraded template).
+  (a posting, a new tenant cloned from the upgraded template);
+- an Idempotency-Key the old intake answered still replays (``orders.0009`` gives it its
+  principal), a claim it left in flight is dropped, and ``UNIQUE (store, key)`` is replaced
+  by ``UNIQUE (store, user, key)`` (``REPLACED``).
 
 The constants below (counts, dates, order codes) describe the committed dump: rebuilding
 it (``scripts/make_upgrade_fixture.py``) gives new dates and codes, to be copied here.
@@ -35,6 +38,7 @@ Slow (about ten seconds): ``pytest -m slow tests/test_upgrade_from_7245970.py``.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -145,6 +149,31 @@ NEW_TRIGGERS = {
     ("orders_cancellationpolicy", "reference_cancellation_policy"),
 }
 
+# Idempotency keys as that release's intake left them (orders.0009 gives each key its
+# principal, UNIQUE (store, key) becoming UNIQUE (store, user, key)): one answered, for
+# UPG_CHANNEL_ORDER (created by the tenant's admin, user 1), which still replays, and one
+# claim in flight, which committed no work and is dropped. The fingerprint is computed here
+# as that release did (sha256 of method, path and canonical JSON body).
+UPG_KEY = {"key": "mall-push-1", "path": "/t/upg/api/v1/stores/1/external-orders/",
+           "body": {"channel": "mall", "external_ref": "M-77", "room_type": "2", "amount": "796.00"},
+           "answer": {"id": 4, "code": UPG_CHANNEL_ORDER, "outcome": "confirmed"}}
+# The objects orders.0009 replaces on purpose, in every tenant schema, and what replaces them.
+REPLACED = {
+    (kind, schema, name, definition): (kind, schema, new_name, new_definition)
+    for schema in TENANT_SCHEMAS
+    for kind, name, definition, new_name, new_definition in (
+        ("con", "orders_idempotencykey.idempotencykey_unique_per_store", "UNIQUE (store_id, key)",
+         "orders_idempotencykey.idempotencykey_unique_per_principal", "UNIQUE (store_id, user_id, key)"),
+        ("rel", "idempotencykey_unique_per_store", "i", "idempotencykey_unique_per_principal", "i"),
+    )
+}
+
+
+def _fingerprint(method: str, path: str, body) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{method}\n{path}\n{canonical}".encode()).hexdigest()
+
+
 # Run by this code against the upgraded database: what it reads from the old rows.
 READ = r'''
 import json, os, sys
@@ -217,6 +246,16 @@ for tenant in Tenant.objects.order_by("schema_name"):
         out["tenants"][tenant.slug] = {
             "stores": stores, "orders": orders, "business_days_created": StoreBusinessDay.objects.count() - rows_before,
         }
+from apps.orders.idempotency import idempotency_begin, request_fingerprint
+from apps.orders.models import IdempotencyKey
+
+spec = json.loads(os.environ["UPG_KEY"])
+with tenant_context(Tenant.objects.get(slug="upg")):
+    stored = IdempotencyKey.objects.select_related("store", "user").get(key=spec["key"])
+    begun = idempotency_begin(store=stored.store, user=stored.user, key=spec["key"],
+                              fingerprint=request_fingerprint(method="POST", path=spec["path"], body=spec["body"]))
+    out["idempotency"] = {"user": stored.user.username, "order": stored.order.code, "replay": begun.replay,
+                          "keys": sorted(IdempotencyKey.objects.values_list("key", flat=True))}
 print("RESULT " + json.dumps(out, default=str))
 '''
 
@@ -269,8 +308,9 @@ def _env(url: str) -> dict:
             "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def _run(args: list[str], url: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(args, check=False, cwd=ROOT, env=_env(url), capture_output=True, text=True, timeout=timeout)
+def _run(args: list[str], url: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=False, cwd=ROOT, env={**_env(url), **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _result(proc: subprocess.CompletedProcess) -> dict:
@@ -444,6 +484,17 @@ def test_upgrade_from_7245970(scratch_url):
         # The dump holds no order pushed by a channel: make upg's confirmed one such an order,
         # as that release wrote them (source 'external'), so orders.0008's backfill is seen.
         conn.execute(f"UPDATE t_upg.orders_order SET source = 'external' WHERE code = '{UPG_CHANNEL_ORDER}'")
+        # Keys of that release's intake (UPG_KEY): one answered, one claim in flight.
+        fingerprint = _fingerprint("POST", UPG_KEY["path"], UPG_KEY["body"])
+        conn.execute(
+            "INSERT INTO t_upg.orders_idempotencykey (key, fingerprint, status, response_status, response_body, created_at,"
+            " started_at, expires_at, store_id, order_id) VALUES"
+            " (%s, %s, 'done', 201, %s::jsonb, now(), now(), now() + interval '24 hours', 1,"
+            "  (SELECT id FROM t_upg.orders_order WHERE code = %s)),"
+            " ('mall-push-2', %s, 'in_flight', NULL, NULL, now(), now(), now() + interval '24 hours', 1, NULL)",
+            [UPG_KEY["key"], fingerprint, json.dumps(UPG_KEY["answer"]), UPG_CHANNEL_ORDER, fingerprint],
+        )
+
         before_tables = _tables(conn)
         before_rows = {key: _rows(conn, *key, _kept(key, cols)) for key, cols in before_tables.items()}
         old_money = {
@@ -483,7 +534,6 @@ def test_upgrade_from_7245970(scratch_url):
             " WHERE r.is_active GROUP BY s.code"
         ).fetchall())
     assert old_dates["upg:upg"] == UPG_BUSINESS_DATE
-
     # --- the upgrade: this code's release step -----------------------------------------
     migrate = _run([sys.executable, "manage.py", "setup_db", "-v", "1"], scratch_url)
     assert migrate.returncode == 0, migrate.stdout[-6000:] + migrate.stderr[-8000:]
@@ -508,6 +558,10 @@ def test_upgrade_from_7245970(scratch_url):
                 gone = sorted(set(before_rows[key]) - set(after))
                 if gone:
                     changed.append(f"{key[0]}.{key[1]}: {len(gone)} old rows gone, e.g. {gone[:3]}")
+            elif key[1] == "orders_idempotencykey":  # orders.0009 drops the claim in flight, keeps the rest
+                kept = [r for r in before_rows[key] if ",in_flight," not in r]
+                if after != kept or len(kept) != len(before_rows[key]) - (key[0] == "t_upg"):
+                    changed.append(f"{key[0]}.{key[1]}: {before_rows[key]} before, {after} after")
             elif after != before_rows[key]:
                 changed.append(
                     f"{key[0]}.{key[1]}: {len(before_rows[key])} rows before, {len(after)} after; "
@@ -518,8 +572,11 @@ def test_upgrade_from_7245970(scratch_url):
         _check_order_money(conn, old_money)
         _check_rate_source(conn)
         _check_contacts(conn, old_contacts)
-        missing_objects = sorted(before_objects - _objects(conn))
+        after_objects = _objects(conn)
+        missing_objects = sorted(before_objects - after_objects - set(REPLACED))
         assert not missing_objects, missing_objects
+        assert set(REPLACED) <= before_objects and not set(REPLACED) & after_objects
+        assert set(REPLACED.values()) <= after_objects, sorted(set(REPLACED.values()) - after_objects)
 
         # The new tables, function and triggers, in every tenant schema (the template too).
         assert conn.execute("SELECT to_regprocedure('public.pms_reference_changed()')").fetchone()[0]
@@ -530,7 +587,10 @@ def test_upgrade_from_7245970(scratch_url):
         assert not conn.execute("SELECT to_regclass('public.tenancy_referenceversion')").fetchone()[0]
 
     # --- this code reads the old rows through its own models and selectors -------------
-    read = _result(_run([sys.executable, "-c", READ], scratch_url))
+    read = _result(_run([sys.executable, "-c", READ], scratch_url, env={"UPG_KEY": json.dumps(UPG_KEY)}))
+    # The intake's key answered before the upgrade replays after it, as its creator's.
+    assert read["idempotency"] == {"user": "admin", "order": UPG_CHANNEL_ORDER, "replay": [201, UPG_KEY["answer"]],
+                                   "keys": [UPG_KEY["key"]]}
     assert read["pending"] == {"public": [], "tpl_base": [], "t_demo": [], "t_upg": []}
     demo, upg = read["tenants"]["demo"], read["tenants"]["upg"]
     created = (demo["business_days_created"], upg["business_days_created"])

@@ -16,7 +16,10 @@ are specific to them with ``error_responses()``::
 view does not declare them itself: 400 for operations with a request body or query
 parameters, 401/403 for operations that need authentication, 404 for operations with
 path parameters or pages.
-409, 422 and 429 are only documented where a view declares them.
+409, 422 and 429 are only documented where a view declares them, and for the operations
+whose handler carries an ``idempotency`` policy (``apps.orders.idempotency.idempotent``):
+their ``Idempotency-Key`` header, ``Idempotent-Replayed`` answer header, and the key's 400,
+409 and 422 answers, merged into what the view declares (one response per status).
 """
 from __future__ import annotations
 
@@ -129,10 +132,41 @@ class AutoSchema(SpectacularAutoSchema):
         security = self.get_auth()
         return bool(security) and {} not in security
 
+    def _idempotency(self):
+        """The ``idempotency`` policy of the view method answering this operation, if any."""
+        action = getattr(self.view, "action", None)
+        handler = getattr(self.view, action or self.method.lower(), None)
+        return getattr(handler, "idempotency", None)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        policy = self._idempotency()
+        return [*parameters, *policy.openapi_parameters()] if policy is not None else parameters
+
+    def _add_idempotency_errors(self, responses: dict, policy) -> None:
+        for status, (description, errors) in policy.openapi_errors().items():
+            examples = [error_example(status, code, detail, extra) for code, detail, extra in errors]
+            ours = self._get_response_for_code(error_response(status, description=description, examples=examples), str(status))
+            theirs = responses.get(str(status))
+            if theirs is None:
+                responses[str(status)] = ours
+                continue
+            theirs["description"] = f"{theirs.get('description', '')} {description}".strip()
+            if "content" not in theirs:  # declared by a description only: the one error shape
+                theirs["content"] = ours["content"]
+                continue
+            for media_type, body in ours["content"].items():
+                target = theirs["content"].setdefault(media_type, body)
+                if target is not body:
+                    target.setdefault("examples", {}).update(body.get("examples", {}))
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        policy = self._idempotency()
+        if policy is not None:
+            self._add_idempotency_errors(responses, policy)
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
         # a page number out of range answers 404, a bad filter value 400
         has_pages = self._is_list_view() and (self._get_paginator() is not None or bool(self.get_filter_backends()))

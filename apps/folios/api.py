@@ -39,6 +39,7 @@ from apps.folios.serializers import (
     RefundInSerializer,
     VoidInSerializer,
 )
+from apps.orders.idempotency import idempotent
 from apps.orders.selectors import order_for_update
 from apps.tenancy.scope import StoreScopedMixin, StoreScopedViewSet
 
@@ -106,6 +107,7 @@ class FolioViewSet(StoreScopedViewSet):
         "also added to the order's extras, so the order's total includes it) or a `manual` charge. 409 `folio_closed` after check-out.",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def charges(self, request, store_id: int, pk: int):
         data = _valid(ChargeInSerializer, request.data)
         item = None
@@ -123,6 +125,7 @@ class FolioViewSet(StoreScopedViewSet):
     @extend_schema(request=MoneyInSerializer, responses={201: PostingOutSerializer, **ERRORS}, tags=[TAG],
                    description="Record a payment by one of the store's payment methods (also on a closed folio).")
     @action(detail=True, methods=["post"])
+    @idempotent
     def payments(self, request, store_id: int, pk: int):
         data = _valid(MoneyInSerializer, request.data)
         tx = services.folio_post_payment(
@@ -134,6 +137,7 @@ class FolioViewSet(StoreScopedViewSet):
     @extend_schema(request=MoneyInSerializer, responses={201: PostingOutSerializer, **ERRORS}, tags=[TAG],
                    description="Record a security deposit (押金) received: held, not a payment.")
     @action(detail=True, methods=["post"])
+    @idempotent
     def deposits(self, request, store_id: int, pk: int):
         data = _valid(MoneyInSerializer, request.data)
         tx = services.folio_post_deposit(
@@ -146,6 +150,7 @@ class FolioViewSet(StoreScopedViewSet):
                    description="Give a held deposit back: by default all of it, by the method it came in by "
                    "(409 `deposit_return_exceeds_held` above what is held).")
     @action(detail=True, methods=["post"], url_path="deposit-returns")
+    @idempotent
     def deposit_returns(self, request, store_id: int, pk: int):
         data = _valid(DepositReturnInSerializer, request.data)
         method = self._method(data["payment_method"]) if data["payment_method"] is not None else None
@@ -158,6 +163,7 @@ class FolioViewSet(StoreScopedViewSet):
     @extend_schema(request=RefundInSerializer, responses={201: PostingOutSerializer, **ERRORS}, tags=[TAG],
                    description="Refund money paid on this folio, with a reason (409 `refund_exceeds_paid` above payments less refunds).")
     @action(detail=True, methods=["post"])
+    @idempotent
     def refunds(self, request, store_id: int, pk: int):
         data = _valid(RefundInSerializer, request.data)
         tx = services.folio_post_refund(
@@ -169,6 +175,7 @@ class FolioViewSet(StoreScopedViewSet):
     @extend_schema(request=DiscountInSerializer, responses={201: PostingOutSerializer, **ERRORS}, tags=[TAG],
                    description="Manager only. A discount with a reason, at most the charges less earlier discounts.")
     @action(detail=True, methods=["post"])
+    @idempotent
     def discounts(self, request, store_id: int, pk: int):
         data = _valid(DiscountInSerializer, request.data)
         tx = services.folio_post_discount(
@@ -180,6 +187,7 @@ class FolioViewSet(StoreScopedViewSet):
                    description="Void a ledger row: posts a reversal (who, when, why); the row itself never changes. "
                    "409 `already_voided`, `already_moved`, `not_voidable` (a reversal or transfer_out), `payment_already_refunded`, ...")
     @action(detail=True, methods=["post"], url_path="transactions/<int:tx_id>/void")
+    @idempotent
     def void(self, request, store_id: int, pk: int, tx_id: int):
         data = _valid(VoidInSerializer, request.data)
         tx = selectors.transaction_for_update(folio=self._folio(pk), tx_id=tx_id)
@@ -190,6 +198,7 @@ class FolioViewSet(StoreScopedViewSet):
                    description="Move a ledger row to another folio of the store (another room's, a company's): a transfer_out "
                    "here and a transfer_in there, both recorded with who, when and why.")
     @action(detail=True, methods=["post"], url_path="transactions/<int:tx_id>/move")
+    @idempotent
     def move(self, request, store_id: int, pk: int, tx_id: int):
         data = _valid(MoveInSerializer, request.data)
         tx = selectors.transaction_for_update(folio=self._folio(pk), tx_id=tx_id)
@@ -229,6 +238,7 @@ class OrderFolioApi(StoreScopedMixin, APIView):
 
     @extend_schema(request=FolioOpenInSerializer, responses={201: FolioSummarySerializer, **ERRORS}, tags=[TAG],
                    description="Open a further folio on the order (a company's bill, a guest's share). 409 `order_closed` after check-out.")
+    @idempotent
     def post(self, request, store_id: int, order_id: int):
         data = _valid(FolioOpenInSerializer, request.data)
         folio = services.folio_open(order=order_for_update(store=self.store, order_id=order_id), actor=request.user, **data)

@@ -33,9 +33,9 @@ from apps.frontdesk.services import (
     stay_extend,
     stay_no_show,
 )
-from apps.orders.api import IDEMPOTENCY_HEADER, INTAKE_RESPONSES, OrderViewSet
+from apps.orders.api import INTAKE_RESPONSES, OrderViewSet
 from apps.orders.api import ExternalOrderApi as OrdersExternalOrderApi
-from apps.orders.idempotency import jsonable
+from apps.orders.idempotency import idempotent, jsonable
 from apps.orders.models import Order
 from apps.orders.selectors import order_detail_get, order_for_update, stay_target, today_lists
 from apps.orders.serializers import ExternalOrderInSerializer as OrdersExternalOrderInSerializer
@@ -105,6 +105,7 @@ class DeskOrderViewSet(OrderViewSet):
         "`payment` (a prepayment) and `deposit` (押金, held apart) are posted to the order's folio in the same "
         "transaction; a prepayment meeting the store's rule confirms a pending order.",
     )
+    @idempotent
     def create(self, request, store_id: int):
         money = valid(BookingMoneyInSerializer, request.data)
         payment, deposit = desk_money(self.store, money["payment"]), desk_money(self.store, money["deposit"])
@@ -129,6 +130,7 @@ class OrderCheckInApi(StoreScopedMixin, APIView):
                    description="confirmed -> checked_in, from the arrival date (`too_early_to_check_in`), in the assigned room "
                    "or `room` (`room_required`). `payment` and `deposit` (押金, held apart) are posted to the order's primary "
                    "folio in the same transaction: a refused posting refuses the check-in.")
+    @idempotent
     def post(self, request, store_id: int, pk: int):
         data = valid(StayCheckInInSerializer, request.data)
         room = None
@@ -149,6 +151,7 @@ class OrderCheckOutApi(StoreScopedMixin, APIView):
                    "today, unused nights return to sale and their lines are dropped. The room becomes dirty. The folios "
                    "must be settled (409 `folio_balance_not_zero` / `folio_deposit_held`) unless a manager gives "
                    "`override_reason` (403 `manager_only` for anyone else); they are closed.")
+    @idempotent
     def post(self, request, store_id: int, pk: int):
         data = valid(OrderCheckOutInSerializer, request.data)
         stay_check_out(order=order_for_update(store=self.store, order_id=pk), actor=request.user,
@@ -168,6 +171,7 @@ class OrderCancelApi(StoreScopedMixin, APIView):
     @extend_schema(request=OrderCancelInSerializer, responses={200: OrderDetailSerializer, **ORDER_ERRORS},
                    tags=["orders"], description="pending_confirmation / confirmed -> cancelled, with a reason; held nights are released. "
                    + FEE_NOTE)
+    @idempotent
     def post(self, request, store_id: int, pk: int):
         data = valid(OrderCancelInSerializer, request.data)
         stay_cancel(order=order_for_update(store=self.store, order_id=pk), actor=request.user, reason=data["reason"])
@@ -181,6 +185,7 @@ class OrderNoShowApi(StoreScopedMixin, APIView):
 
     @extend_schema(request=None, responses={200: OrderDetailSerializer, **ORDER_ERRORS}, tags=["orders"],
                    description="confirmed -> no_show, from the arrival date on; held nights are released. " + FEE_NOTE)
+    @idempotent
     def post(self, request, store_id: int, pk: int):
         stay_no_show(order=order_for_update(store=self.store, order_id=pk), actor=request.user)
         return Response(OrderDetailSerializer(order_detail_get(store=self.store, order_id=pk)).data)
@@ -194,8 +199,8 @@ class ExternalOrderApi(OrdersExternalOrderApi):
     """Orders pushed by external systems; one the channel collected for is settled by a
     receivable from the channel in the same transaction (``folio_post_channel_receivable``)."""
 
-    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=ExternalOrderInSerializer, responses=INTAKE_RESPONSES,
-                   tags=["orders"])
+    @extend_schema(request=ExternalOrderInSerializer, responses=INTAKE_RESPONSES, tags=["orders"])
+    @idempotent(required=True)
     def post(self, request, store_id: int):
         return super().post(request, store_id)
 
@@ -225,6 +230,7 @@ class OrderExtendApi(StoreScopedMixin, APIView):
                    "it beforehand): nights priced by the rules get the rate of the new length; the difference of the "
                    "nights already charged is posted as one adjustment on the primary folio (a discount or a manual "
                    "charge) in the same transaction and recorded on the event as `adjustment`.")
+    @idempotent
     def post(self, request, store_id: int, pk: int):
         data = valid(OrderExtendInSerializer, request.data)
         stay_extend(order=order_for_update(store=self.store, order_id=pk), actor=request.user, departure=data["departure"])

@@ -36,6 +36,7 @@ from apps.mobile.serializers import (
     MobileTodayQuerySerializer,
 )
 from apps.orders.feed import FeedCursor
+from apps.orders.idempotency import idempotent
 from apps.orders.selectors import order_for_update, stay_target
 from apps.orders.services import order_check_in
 from apps.reports.overview import overview_figures
@@ -204,6 +205,7 @@ class CheckInApi(StoreScopedMixin, APIView):
         ],
         tags=[TAG],
     )
+    @idempotent
     def post(self, request, store_id: int, order_id: int):
         data = valid(MobileCheckInInSerializer, request.data)
         order = order_for_update(store=self.store, order_id=order_id)
@@ -243,6 +245,7 @@ class CheckOutApi(StoreScopedMixin, APIView):
         ],
         tags=[TAG],
     )
+    @idempotent
     def post(self, request, store_id: int, order_id: int):
         data = valid(MobileCheckOutInSerializer, request.data)
         order = order_for_update(store=self.store, order_id=order_id)

@@ -67,7 +67,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(admin.ModelAdmin):
-    list_display = ["key", "store", "status", "response_status", "order", "created_at", "expires_at"]
+    list_display = ["key", "store", "user", "status", "response_status", "order", "created_at", "expires_at"]
     list_filter = ["store", "status"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,8 +18,9 @@ from rest_framework.views import APIView
 from apps.common.api import valid
 from apps.common.errors import DomainValidationError
 from apps.common.schema import RETRY_AFTER_HEADER, ErrorSerializer
-from apps.orders import idempotency, selectors, services
+from apps.orders import selectors, services
 from apps.orders.error_codes import OrderErrorCode
+from apps.orders.idempotency import idempotency_note_order, idempotent, jsonable
 from apps.orders.models import Channel, Order
 from apps.orders.policy import cancellation_fee_quote, policy_lines
 from apps.orders.serializers import (
@@ -118,6 +118,7 @@ class OrderViewSet(StoreScopedViewSet):
         description="A reservation (pending, or confirmed at once with `confirm`) or a walk-in (`walk_in`: "
         "created, confirmed and checked in tonight). Booker and guests become contacts, existing ones reused.",
     )
+    @idempotent
     def create(self, request, store_id: int):
         data = valid(OrderCreateInSerializer, request.data)
         room_type, room = selectors.stay_target(store=self.store, room_type_id=data.get("room_type"), room_id=data.get("room"))
@@ -137,6 +138,7 @@ class OrderViewSet(StoreScopedViewSet):
         else:
             stay = services.StayIn(room_type=room_type, room=room, arrival=data["arrival"], departure=data["departure"])
             order = services.order_create(stay=stay, confirm=data["confirm"], **common)
+        idempotency_note_order(request, order)
         if selectors.order_has_rows(order):  # as written: no need to read it back
             return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
         return self._detail(order.pk, status.HTTP_201_CREATED)
@@ -155,6 +157,7 @@ class OrderViewSet(StoreScopedViewSet):
     @extend_schema(request=None, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="pending_confirmation -> confirmed: holds the nights (409 `room_unavailable` / `room_type_sold_out` if gone; the order stays pending).")
     @action(detail=True, methods=["post"])
+    @idempotent
     def confirm(self, request, store_id: int, pk: int):
         services.order_confirm(order=self._order(pk), actor=request.user)
         return self._detail(pk)
@@ -253,6 +256,7 @@ class OrderViewSet(StoreScopedViewSet):
         "400 `night_not_in_stay`, `rate_reason_required`, `rate_invalid`; 409 `order_not_active`.",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def rates(self, request, store_id: int, pk: int):
         data = valid(OrderRateInSerializer, request.data)
         services.order_rate_override(order=self._order(pk), actor=request.user, rate=data["rate"], reason=data["reason"],
@@ -263,6 +267,7 @@ class OrderViewSet(StoreScopedViewSet):
                    description="Change dates, room type or room (the grid's drag-and-drop). In the house: the room only. "
                    "A move onto a taken room answers 409 `room_unavailable` and changes nothing.")
     @action(detail=True, methods=["post"])
+    @idempotent
     def modify(self, request, store_id: int, pk: int):
         data = valid(OrderModifyInSerializer, request.data)
         kwargs = {"arrival": data.get("arrival"), "departure": data.get("departure")}
@@ -280,6 +285,7 @@ class OrderViewSet(StoreScopedViewSet):
     @extend_schema(request=OrderAssignRoomInSerializer, responses={200: OrderDetailSerializer, **ERRORS}, tags=[TAG],
                    description="Put the order in a room (of another type: the type changes too); null: back to type level.")
     @action(detail=True, methods=["post"], url_path="assign-room")
+    @idempotent
     def assign_room(self, request, store_id: int, pk: int):
         data = valid(OrderAssignRoomInSerializer, request.data)
         room = None
@@ -291,6 +297,7 @@ class OrderViewSet(StoreScopedViewSet):
     @extend_schema(request=OrderExtraInSerializer, responses={201: OrderItemOutSerializer, **ERRORS}, tags=[TAG],
                    description="Add an extra (breakfast, late check-out, ...) to an open order.")
     @action(detail=True, methods=["post"])
+    @idempotent
     def extras(self, request, store_id: int, pk: int):
         data = valid(OrderExtraInSerializer, request.data)
         item = services.order_extra_add(order=self._order(pk), actor=request.user, extra=_extra(data))
@@ -311,6 +318,7 @@ class OrderViewSet(StoreScopedViewSet):
         "primary. An order without guests registers its booker first.",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def guests(self, request, store_id: int, pk: int):
         data = valid(OrderPersonInSerializer, request.data)
         services.order_guest_add(order=self._order(pk), actor=request.user, person=_person(data))
@@ -409,45 +417,24 @@ class AvailabilityApi(StoreScopedMixin, APIView):
         })
 
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="A unique key per order push (e.g. a UUID), kept 24 h. Same key and body: the first response is "
-    "replayed (header `Idempotent-Replayed: true`) and no second order is made; same key, other body: 422 "
-    "`idempotency_key_mismatch`; the first request still running: 409 `idempotency_key_in_flight`.",
-)
-
-
 INTAKE_RESPONSES = {
     201: OpenApiResponse(IntakeOutSerializer, description="Created and confirmed (`outcome: confirmed`)."),
     202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone (`outcome: conflict`, `is_conflict: true`)."),
     200: OpenApiResponse(IntakeOutSerializer, description="This channel's `external_ref` was already received: the existing order (`outcome: duplicate`)."),
-    400: OpenApiResponse(description="Invalid input or missing `Idempotency-Key` (`idempotency_key_required`)."),
-    409: OpenApiResponse(description="`idempotency_key_in_flight`: the first request with this key is still running."),
-    422: OpenApiResponse(description="`idempotency_key_mismatch`: the key was used with another request."),
+    # 400 (`idempotency_key_required`, ...), 409 and 422 of the key: documented by the schema
+    # from @idempotent (apps.common.schema.AutoSchema)
+    400: OpenApiResponse(description="Invalid input (`invalid`, `channel_unknown`, `room_type_unknown`, ...)."),
 }
 
 
 class ExternalOrderApi(StoreScopedMixin, APIView):
     """Orders pushed by external systems (the mall, a channel manager)."""
 
-    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=ExternalOrderInSerializer, responses=INTAKE_RESPONSES, tags=[TAG])
+    @extend_schema(request=ExternalOrderInSerializer, responses=INTAKE_RESPONSES, tags=[TAG])
+    @idempotent(required=True)
     def post(self, request, store_id: int):
-        key = (request.headers.get("Idempotency-Key") or "").strip()
-        if not key or len(key) > 255:
-            message = _("Send a unique Idempotency-Key header (at most 255 characters) with every order push.")
-            raise DomainValidationError(OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED, message, extra={"fields": {"Idempotency-Key": [message]}})
-        fingerprint = idempotency.request_fingerprint(method=request.method, path=request.path, body=request.data)
-        begun = idempotency.idempotency_begin(store=self.store, key=key, fingerprint=fingerprint)
-        if begun.replay is not None:
-            code, body = begun.replay
-            return Response(body, status=code, headers={idempotency.REPLAY_HEADER: "true"})
-        try:
-            with transaction.atomic():
-                code, body, order = self._intake(request)
-                idempotency.idempotency_finish(key=begun.key, status=code, body=body, order=order)
-        except BaseException:
-            idempotency.idempotency_release(key=begun.key)
-            raise
+        code, body, order = self._intake(request)
+        idempotency_note_order(request, order)
         return Response(body, status=code)
 
     def _intake(self, request):
@@ -469,6 +456,6 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         code = {"confirmed": status.HTTP_201_CREATED, "conflict": status.HTTP_202_ACCEPTED, "duplicate": status.HTTP_200_OK}[result.outcome]
         order = selectors.order_detail_get(store=self.store, order_id=result.order.pk)
         order.outcome = result.outcome
-        body = idempotency.jsonable(IntakeOutSerializer(order).data)
+        body = jsonable(IntakeOutSerializer(order).data)
         logger.info("order.intake", extra={"order_id": order.pk, "store_id": self.store.pk, "outcome": result.outcome})
         return code, body, order

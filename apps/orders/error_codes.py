@@ -43,8 +43,9 @@ class OrderErrorCode(StrEnum):
     GUEST_ALREADY_ON_ORDER = "guest_already_on_order"
     ORDER_GUEST_REQUIRED = "order_guest_required"
     GUEST_DOCUMENT_REQUIRED = "guest_document_required"
-    # external intake / idempotency
+    # Idempotency-Key (every POST that creates or moves money or bookings; docs/api.md)
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
     IDEMPOTENCY_KEY_MISMATCH = "idempotency_key_mismatch"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
     # cancellation policy

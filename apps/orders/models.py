@@ -1,5 +1,5 @@
 """Orders (``pms_core_orders`` and friends): reservations, their nights and extras, their
-history (which is also the outbox), sales channels and idempotency keys of the intake API.
+history (which is also the outbox), sales channels and the API's idempotency keys.
 
 Inventory is not stored here: an order in a holding state holds its nights through
 ``apps.rooms.inventory`` (``RoomNight`` rows and ``RoomTypeNight`` counters), whose
@@ -438,11 +438,14 @@ class OrderEvent(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first outcome of a request made with an ``Idempotency-Key`` header, per store.
+    """The first outcome of a POST made with an ``Idempotency-Key`` header: per principal
+    (the authenticated user) and store, in the tenant's schema. Every POST of the API that
+    creates or moves money or bookings takes the header (``apps.orders.idempotency``,
+    docs/api.md "Idempotency"); the external intake requires it.
 
     Inserted and committed (``in_flight``) before the request is processed, so a
     concurrent duplicate sees it and answers 409; updated to ``done`` with the response
-    in the same transaction as the work. Kept ``IDEMPOTENCY_TTL`` (at least 24 h).
+    in the same transaction as the work. Kept ``PMS_IDEMPOTENCY_TTL_SECONDS`` (24 h).
     """
 
     class Status(models.TextChoices):
@@ -452,12 +455,15 @@ class IdempotencyKey(models.Model):
         DONE = "done", _("Done")
 
     store = models.ForeignKey("tenancy.Store", on_delete=models.CASCADE, related_name="+")
+    # Who sent the key: another user's same key is another key (never their answer).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     # sha256 of method, path and the canonical JSON body.
     fingerprint = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # The order the request made, when it made one (the intake, a booking): for the admin.
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     started_at = models.DateTimeField()
@@ -465,7 +471,7 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "key"], name="idempotencykey_unique_per_store"),
+            models.UniqueConstraint(fields=["store", "user", "key"], name="idempotencykey_unique_per_principal"),
             models.CheckConstraint(
                 condition=Q(status="in_flight") | Q(response_status__isnull=False), name="idempotencykey_done_has_response"
             ),

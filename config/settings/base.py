@@ -236,6 +236,14 @@ PMS_WECHAT_APPID = env("PMS_WECHAT_APPID", default="")
 PMS_WECHAT_SECRET = env("PMS_WECHAT_SECRET", default="")
 PMS_WECHAT_TIMEOUT_SECONDS = env.float("PMS_WECHAT_TIMEOUT_SECONDS", default=5.0)
 
+# --- Idempotency-Key (docs/api.md, "Idempotency") --------------------------------------
+# How long a key's answer is kept and replayed; past it the key is new again.
+PMS_IDEMPOTENCY_TTL_SECONDS = env.int("PMS_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+# A key still in flight after this long is taken to be abandoned (its worker died) and
+# the next request with it runs the work; the first one, if it is in fact still running,
+# then finds its claim gone and rolls back. Far above any request's time.
+PMS_IDEMPOTENCY_ABANDONED_SECONDS = env.int("PMS_IDEMPOTENCY_ABANDONED_SECONDS", default=60)
+
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None

@@ -78,10 +78,13 @@ def test_same_key_other_body_is_422(clerk, store, rt, tomorrow, mall):
     assert Order.objects.filter(store=store).count() == 1
 
 
-def _claim(store, key, data, *, started_ago: timedelta, done=False):
+def _claim(store, key, data, *, started_ago: timedelta, done=False, user="clerk_a1"):
+    """A key of ``user`` (the clerk the tests push as) as an earlier request left it."""
+    from django.contrib.auth import get_user_model
+
     now = timezone.now()
     return IdempotencyKey.objects.create(
-        store=store, key=key, fingerprint=request_fingerprint(method="POST", path=path(store), body=data),
+        store=store, user=get_user_model().objects.get(username=user), key=key, fingerprint=request_fingerprint(method="POST", path=path(store), body=data),
         status="done" if done else "in_flight", response_status=201 if done else None, response_body={} if done else None,
         created_at=now - started_ago, started_at=now - started_ago, expires_at=now - started_ago + timedelta(hours=24),
     )
