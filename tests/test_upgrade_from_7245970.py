@@ -62,7 +62,11 @@ GROWING = {"django_migrations", "django_content_type", "auth_permission"}
 # Columns the upgrade recomputes on purpose, checked apart (``_check_order_money``): an
 # order's total and due follow its folios from folios.0004 on (docs/folios.md, "One
 # balance"), so a cancelled or no-show stay no longer shows its nights as due.
-RECOMPUTED = {"orders_order": {"total_amount", "due_amount"}}
+RECOMPUTED = {"orders_order": {"total_amount", "due_amount"}, "contacts_contact": {"birth_date", "id_number_masked"}}
+# Columns a migration replaces on purpose, checked apart (``_check_contacts``): contacts.0002
+# encrypts the clear birth date into ``birth_date_encrypted`` and drops it, and masks a
+# document by its end only (the old mask's start and the birth date rebuilt the number).
+DROPPED = {"contacts_contact": {"birth_date"}}
 
 # Rows in the dump, recorded when it was built (scripts/make_upgrade_fixture.py).
 EXPECTED_ROWS = {
@@ -363,6 +367,33 @@ def _check_order_money(conn, old_money: dict) -> None:
                 assert total == folio_charged, (schema, code)
 
 
+def _check_contacts(conn, old_contacts: dict) -> None:
+    """contacts.0002: each old birth date decrypts from ``birth_date_encrypted`` (bound to
+    its tenant, table and field) and is nowhere in clear; each mask keeps only the old
+    mask's end (4 characters of an ID)."""
+    from apps.contacts import crypto
+
+    encrypted = 0
+    for (schema, pk), (birth, masked) in old_contacts.items():
+        sealed, new_mask, row = conn.execute(sql.SQL(
+            "SELECT birth_date_encrypted, id_number_masked, c::text FROM {s}.contacts_contact c WHERE id = %s"
+        ).format(s=sql.Identifier(schema)), [pk]).fetchone()
+        if birth is None:
+            assert sealed == "", (schema, pk)
+        else:
+            assert crypto.decrypt(sealed, field="birth_date", schema=schema) == birth.isoformat(), (schema, pk)
+            assert birth.isoformat() not in row and f"{birth:%Y%m%d}" not in row, (schema, pk)
+            encrypted += 1
+        tail = 4 if len(masked) >= 15 else 3 if len(masked) >= 8 else 2 if len(masked) >= 5 else 0
+        assert new_mask == "*" * (len(masked) - tail) + (masked[-tail:] if tail else ""), (schema, pk, new_mask)
+    assert encrypted and any(len(m) == 18 for _b, m in old_contacts.values())  # the dump had birth dates and IDs
+    for schema in TENANT_SCHEMAS:
+        assert not conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = 'contacts_contact'"
+            " AND column_name = 'birth_date'", [schema],
+        ).fetchone(), schema
+
+
 def _check_rate_source(conn) -> None:
     """orders.0008: the room nights of external orders (a channel's sale) are ``channel``,
     every other line ``rules`` (``UPG_CHANNEL_ORDER``'s two nights are the channel's)."""
@@ -473,6 +504,13 @@ def test_upgrade_from_7245970(scratch_url):
                 "SELECT code, status, total_amount, paid_amount FROM {s}.orders_order"
             ).format(s=sql.Identifier(schema))).fetchall()
         }
+        old_contacts = {
+            (schema, pk): (birth, masked)
+            for schema in ("t_demo", "t_upg")
+            for pk, birth, masked in conn.execute(sql.SQL(
+                "SELECT id, birth_date, id_number_masked FROM {s}.contacts_contact"
+            ).format(s=sql.Identifier(schema))).fetchall()
+        }
         before_objects = _objects(conn)
         assert {key: len(before_rows[key]) for key in EXPECTED_ROWS} == EXPECTED_ROWS
         assert not conn.execute("SELECT to_regclass('t_upg.tenancy_referenceversion')").fetchone()[0]
@@ -510,11 +548,11 @@ def test_upgrade_from_7245970(scratch_url):
             if key not in after_tables:
                 lost.append(f"{key[0]}.{key[1]} (table gone)")
                 continue
-            missing_cols = [c for c in cols if c not in after_tables[key]]
+            missing_cols = [c for c in cols if c not in after_tables[key] and c not in DROPPED.get(key[1], ())]
             if missing_cols:
                 lost.append(f"{key[0]}.{key[1]} columns {missing_cols}")
                 continue
-            cols = _kept(key, cols)
+            cols = [c for c in _kept(key, cols) if c not in DROPPED.get(key[1], ())]
             after = _rows(conn, *key, cols)
             if key[1] in GROWING:
                 gone = sorted(set(before_rows[key]) - set(after))
@@ -533,6 +571,7 @@ def test_upgrade_from_7245970(scratch_url):
         assert not changed, changed
         _check_order_money(conn, old_money)
         _check_rate_source(conn)
+        _check_contacts(conn, old_contacts)
         after_objects = _objects(conn)
         missing_objects = sorted(before_objects - after_objects - set(REPLACED))
         assert not missing_objects, missing_objects

@@ -46,7 +46,9 @@ def _flatten_fields(detail) -> dict:
 def exception_handler(exc, context):
     headers = {}
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.extra), status=exc.status)
+        if "retry_after_s" in exc.extra:  # e.g. a limit reached (429 throttled)
+            headers["Retry-After"] = "%d" % exc.extra["retry_after_s"]
+        return Response(error_body(exc.code, exc.message, exc.extra), status=exc.status, headers=headers or None)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

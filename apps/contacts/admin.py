@@ -8,10 +8,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from apps.common.errors import DomainError
 from apps.contacts.documents import DocumentType, validate_document
-from apps.contacts.models import Contact, ContactRevealLog
+from apps.contacts.models import Contact, ContactLookupLog, ContactRevealLog
 from apps.contacts.phones import normalize_phone
-from apps.contacts.selectors import contact_search_condition
-from apps.contacts.services import PROFILE_FIELDS, contact_create_or_reuse, contact_erase, contact_update
+from apps.contacts.selectors import contact_number_kinds, contact_search_tenant
+from apps.contacts.services import (
+    PROFILE_FIELDS,
+    LookupThrottled,
+    contact_create_or_reuse,
+    contact_erase,
+    contact_lookup,
+    contact_update,
+)
 
 
 class ContactAdminForm(forms.ModelForm):
@@ -21,10 +28,13 @@ class ContactAdminForm(forms.ModelForm):
     new_id_number = forms.CharField(label=_("Document number (new)"), required=False, max_length=40,
                                     help_text=_("Leave empty to keep the current document."),
                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    # Stored encrypted and never shown here (it completes a masked document number).
+    birth_date = forms.DateField(label=_("Birth date (new)"), required=False,
+                                 help_text=_("Leave empty to keep the birth date on file."))
 
     class Meta:
         model = Contact
-        fields = ["store", "contact_type", "full_name", *PROFILE_FIELDS]
+        fields = ["store", "contact_type", "full_name", *(f for f in PROFILE_FIELDS if f != "birth_date")]
 
     def clean(self):
         data = super().clean()
@@ -59,14 +69,26 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Names with the default search; numbers through the blind indexes (never decrypting).
+        # A number counts against the user's lookup limit and is logged, like everywhere.
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            results = results | queryset.filter(contact_search_condition(search_term))
+        kinds = contact_number_kinds(search_term)
+        if kinds:
+            try:
+                ids = contact_lookup(
+                    actor=request.user, store=None, kinds=kinds[:1], place="admin",
+                    run=lambda: list(contact_search_tenant(filters={"number": search_term}).values_list("pk", flat=True)[:100]),
+                )
+            except LookupThrottled as exc:
+                messages.error(request, exc.message)
+                ids = []
+            results = results | queryset.filter(pk__in=ids)
         return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         profile = {k: data[k] for k in PROFILE_FIELDS if k in data}
+        if not profile.get("birth_date"):
+            profile.pop("birth_date", None)  # empty keeps what is on file
         kwargs = {}
         if data.get("new_phone"):
             kwargs["phone"] = data["new_phone"]
@@ -115,6 +137,25 @@ class ContactRevealLogAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["contact", "user"]
     readonly_fields = ["created_at", "contact", "user", "action", "fields", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactLookupLog)
+class ContactLookupLogAdmin(admin.ModelAdmin):
+    """Who looked contacts up by a phone or document number (never the number itself)."""
+
+    list_display = ["created_at", "user", "store", "kind", "place", "matches", "throttled"]
+    list_filter = ["kind", "place", "throttled"]
+    list_select_related = ["user", "store"]
+    readonly_fields = ["created_at", "user", "store", "kind", "place", "matches", "throttled"]
 
     def has_add_permission(self, request):
         return False

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from apps.common.errors import DomainError
 from apps.common.pagination import PageNumberPagination
-from apps.common.schema import error_example, error_responses
+from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
 from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact
 from apps.contacts.selectors import (
@@ -30,7 +30,14 @@ from apps.contacts.serializers import (
     RevealLogOutSerializer,
     RevealOutSerializer,
 )
-from apps.contacts.services import contact_create_or_reuse, contact_erase, contact_export, contact_reveal, contact_update
+from apps.contacts.services import (
+    contact_create_or_reuse,
+    contact_erase,
+    contact_export,
+    contact_lookup,
+    contact_reveal,
+    contact_update,
+)
 from apps.tenancy.scope import StoreScopedViewSet
 
 TAGS = ["contacts"]
@@ -47,8 +54,26 @@ PERMISSION_DENIED = error_example(403, "permission_denied", "You do not have per
 LOOKUP_LIMIT = 50
 
 
+THROTTLED = error_example(
+    429, "throttled", "Too many lookups by phone or document number (at most 30 per hour). Try again in 42 minutes.",
+    {"retry_after_s": 2520},
+)
+LOOKUP_DESCRIPTION = (
+    "Each number given counts against the caller's limit of lookups by phone or document number "
+    "(`PMS_CONTACT_LOOKUPS_PER_WINDOW`, 30 per hour by default, shared by every place that looks numbers up); "
+    "beyond it 429 `throttled` with `Retry-After`. Every lookup is logged (who, when, kind, matches; never the number). "
+    "Only a whole number matches."
+)
+
+
 def _lookup_filters(data: dict) -> dict:
     return {k: v for k, v in data.items() if v}
+
+
+def _lookup(request, *, store, data: dict, place: str, search):
+    filters = _lookup_filters(data)
+    kinds = [kind for kind in ("phone", "id_number") if filters.get(kind)]
+    return contact_lookup(actor=request.user, store=store, kinds=kinds, place=place, run=lambda: list(search(filters)))
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScopedViewSet):
@@ -78,10 +103,18 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
 
     @extend_schema(
         request=ContactCreateInSerializer,
-        responses={201: ContactCreatedSerializer, 200: ContactCreatedSerializer},
+        responses={201: ContactCreatedSerializer, 200: ContactCreatedSerializer, **error_responses(409, examples=[
+            error_example(409, "document_belongs_to_other_contact",
+                          "This document number is on file for another guest (刘*). Use the existing guest, or correct "
+                          "the name or the number you typed.",
+                          {"contact_id": 42, "masked_name": "刘*", "id_number_masked": "**************1232",
+                           "fields": {"id_number": ["..."]}}),
+        ])},
         tags=TAGS,
         description="Create a contact; if the store already has one with this document or phone, "
-        "return it (200, `reused: true`) instead of a duplicate.",
+        "return it (200, `reused: true`) instead of a duplicate. A document on file under another name is refused "
+        "(409 `document_belongs_to_other_contact`, with `extra.contact_id` and `extra.masked_name`) unless "
+        "`existing_contact_id` names that profile.",
     )
     def create(self, request, *args, **kwargs):
         data = ContactCreateInSerializer(data=request.data)
@@ -110,12 +143,14 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
 
     @extend_schema(
         request=ContactLookupInSerializer,
+        parameters=[RETRY_AFTER_HEADER],
         responses={200: OpenApiResponse(
             ContactOutSerializer(many=True), description=f"The matching profiles, a plain list (not paged), at most {LOOKUP_LIMIT}.",
-        )},
+        ), **error_responses(429, examples=[THROTTLED])},
         tags=TAGS,
         description="Exact lookup by document number and/or phone through the blind indexes. Answers a plain list of "
-        f"at most {LOOKUP_LIMIT} profiles (an exact match is one or a few), like the tenant-wide `contacts/lookup/`.",
+        f"at most {LOOKUP_LIMIT} profiles (an exact match is one or a few), like the tenant-wide `contacts/lookup/`. "
+        + LOOKUP_DESCRIPTION,
     )
     # Not paged (an exact match is a handful of rows): urls_api mounts it with pagination_class=None,
     # which also keeps the schema from describing a page object.
@@ -123,7 +158,10 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
     def lookup(self, request, *args, **kwargs):
         data = ContactLookupInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = contact_list(store=self.store, filters=_lookup_filters(data.validated_data))[:LOOKUP_LIMIT]
+        rows = _lookup(
+            request, store=self.store, data=data.validated_data, place="api",
+            search=lambda filters: contact_list(store=self.store, filters=filters)[:LOOKUP_LIMIT],
+        )
         return Response(ContactOutSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -215,9 +253,16 @@ class TenantContactSearchApi(_TenantAdminApi):
 class TenantContactLookupApi(_TenantAdminApi):
     """Exact lookup by document number and/or phone across every store. Tenant admins only."""
 
-    @extend_schema(request=ContactLookupInSerializer, responses={200: ContactSearchOutSerializer(many=True)}, tags=TAGS)
+    @extend_schema(
+        request=ContactLookupInSerializer, parameters=[RETRY_AFTER_HEADER],
+        responses={200: ContactSearchOutSerializer(many=True), **error_responses(429, examples=[THROTTLED])}, tags=TAGS,
+        description=LOOKUP_DESCRIPTION,
+    )
     def post(self, request):
         data = ContactLookupInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = contact_search_tenant(filters=_lookup_filters(data.validated_data))[:50]
+        rows = _lookup(
+            request, store=None, data=data.validated_data, place="api_tenant",
+            search=lambda filters: contact_search_tenant(filters=filters)[:LOOKUP_LIMIT],
+        )
         return Response(ContactSearchOutSerializer(rows, many=True).data)

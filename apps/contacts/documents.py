@@ -230,16 +230,14 @@ def validate_document(*, id_type: str, id_number: str, nationality: str | None =
 
 
 def mask_document(number: str | None) -> str:
-    """``110101********1234`` for an 18-character ID; shorter numbers keep less."""
+    """``**************1234`` for an 18-character ID: only the end is shown, for every type.
+
+    Nothing of the start is kept: a resident ID's first 6 (region) and next 8 (birth
+    date) digits are what a clerk would need to rebuild it, and the birth date is not
+    shown either. Shorter numbers show less of their end (3 from 8 characters, 2 from 5,
+    none below), so that a short number is never mostly shown."""
     if not number:
         return ""
     n = len(number)
-    if n >= 15:
-        head, tail = 6, 4
-    elif n >= 8:
-        head, tail = 2, 3
-    elif n >= 5:
-        head, tail = 1, 2
-    else:
-        head, tail = 0, 0
-    return number[:head] + "*" * (n - head - tail) + (number[n - tail:] if tail else "")
+    tail = 4 if n >= 15 else 3 if n >= 8 else 2 if n >= 5 else 0
+    return "*" * (n - tail) + (number[n - tail:] if tail else "")

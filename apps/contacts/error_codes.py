@@ -11,6 +11,7 @@ class ContactErrorCode(StrEnum):
     DOCUMENT_CHECKSUM_INVALID = "document_checksum_invalid"
     DOCUMENT_BIRTH_DATE_INVALID = "document_birth_date_invalid"
     DOCUMENT_TAKEN = "document_taken"
+    DOCUMENT_BELONGS_TO_OTHER_CONTACT = "document_belongs_to_other_contact"
     CONTACT_ERASED = "contact_erased"
     REVEAL_FORBIDDEN = "reveal_forbidden"
     TENANT_ADMIN_ONLY = "tenant_admin_only"

@@ -48,7 +48,9 @@ class Contact(models.Model):
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
     # ISO 3166-1 alpha-3 (CHN, HKG, MAC, TWN, USA...), as police registration expects.
     nationality = models.CharField(_("nationality"), max_length=3, blank=True, default="")
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # Birth date: ISO date encrypted like the numbers (it rebuilds the hidden digits of a
+    # resident ID). Read through ``contact_birth_date`` or a reveal; never shown masked.
+    birth_date_encrypted = models.TextField(_("birth date (encrypted)"), blank=True, default="")
     address = models.CharField(_("home address"), max_length=300, blank=True, default="")
     id_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices, blank=True, default="")
     id_number_encrypted = models.TextField(_("document number (encrypted)"), blank=True, default="")
@@ -149,3 +151,32 @@ class ContactRevealLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.fields} contact={self.contact_id} by={self.user_id}"
+
+
+class ContactLookupLog(models.Model):
+    """One row per lookup of contacts by a phone or document number (API, pages, the desk's
+    order search), refused ones included: who, when, which kind, how many matched. Never
+    the number looked up."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        DOCUMENT = "id_number", _("Document number")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Where the lookup came from: "api", "guest_page", "order_search", "admin", ...
+    place = models.CharField(_("place"), max_length=30)
+    # Contacts (or orders, for the order search) found; null when refused.
+    matches = models.IntegerField(_("matches"), null=True, blank=True)
+    throttled = models.BooleanField(_("refused (limit reached)"), default=False)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("contact lookup")
+        verbose_name_plural = _("contact lookups")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="contact_lookup_user_at")]
+
+    def __str__(self) -> str:
+        return f"lookup {self.kind} by={self.user_id} matches={self.matches}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 FIELD_ID_NUMBER = "id_number"
 FIELD_PHONE = "phone"
+FIELD_BIRTH_DATE = "birth_date"
 
 
 def document_blind_index(identity: str) -> str:
@@ -96,17 +98,58 @@ def contact_find_by_phone(*, store: Store, phone: str) -> Contact | None:
 _LOOKS_NUMERIC = re.compile(r"^[+\d\s\-()A-Za-z]{5,}$")
 
 
+def contact_number_kinds(text: str, *, id_type: str | None = None) -> list[str]:
+    """Which whole numbers ``text`` is: ``phone`` (a valid phone), ``id_number`` (a valid
+    document of ``id_type`` or of any type), both, or none (a name, an order number, a
+    part of a number). Only a whole number can be looked up (``services.lookups``)."""
+    text = (text or "").strip()
+    if not text or not any(ch.isdigit() for ch in text) or not _LOOKS_NUMERIC.match(text):
+        return []
+    kinds = []
+    if phone_blind_index_for(text):
+        kinds.append(FIELD_PHONE)
+    if document_blind_indexes_for(text, id_type=id_type):
+        kinds.append(FIELD_ID_NUMBER)
+    return kinds
+
+
+def contact_ids_by_number(*, store: Store, text: str) -> list[int]:
+    """Ids of the store's contacts whose phone or document is exactly ``text`` (blind
+    indexes). Callers go through ``contact_lookup`` (limit and log)."""
+    condition = Q()
+    phone_index = phone_blind_index_for(text)
+    if phone_index:
+        condition |= Q(phone_blind_index=phone_index)
+    doc_indexes = document_blind_indexes_for(text)
+    if doc_indexes:
+        condition |= Q(id_number_blind_index__in=doc_indexes)
+    if not condition:
+        return []
+    return list(Contact.objects.filter(condition, store=store).order_by("pk").values_list("pk", flat=True)[:50])
+
+
+def _number_condition(q: str) -> Q | None:
+    """``q`` is exactly a phone or document number (blind indexes), or None."""
+    condition = None
+    phone_index = phone_blind_index_for(q)
+    if phone_index:
+        condition = Q(phone_blind_index=phone_index)
+    doc_indexes = document_blind_indexes_for(q)
+    if doc_indexes:
+        doc = Q(id_number_blind_index__in=doc_indexes)
+        condition = doc if condition is None else condition | doc
+    return condition
+
+
 def contact_search_condition(q: str) -> Q:
-    """Name contains ``q``, or ``q`` is exactly a phone or document number (blind index)."""
+    """Name contains ``q``, or ``q`` is exactly a phone or document number (blind index).
+    A number searched so must go through ``contact_lookup`` (limit and log)."""
     q = (q or "").strip()
     condition = Q(full_name__icontains=q)
-    if _LOOKS_NUMERIC.match(q) and any(ch.isdigit() for ch in q):
-        phone_index = phone_blind_index_for(q)
-        if phone_index:
-            condition |= Q(phone_blind_index=phone_index)
-        doc_indexes = document_blind_indexes_for(q)
-        if doc_indexes:
-            condition |= Q(id_number_blind_index__in=doc_indexes)
+    if contact_number_kinds(q):
+        number = _number_condition(q)
+        if number is not None:
+            condition |= number
     return condition
 
 
@@ -123,6 +166,8 @@ def _apply_filters(qs: QuerySet[Contact], filters: dict) -> QuerySet[Contact]:
         qs = qs.filter(
             id_number_blind_index__in=document_blind_indexes_for(filters["id_number"], id_type=filters.get("id_type") or None)
         )
+    if filters.get("number"):
+        qs = qs.filter(_number_condition(filters["number"].strip()) or Q(pk__in=[]))
     if filters.get("q"):
         qs = qs.filter(contact_search_condition(filters["q"]))
     return qs
@@ -130,8 +175,9 @@ def _apply_filters(qs: QuerySet[Contact], filters: dict) -> QuerySet[Contact]:
 
 def contact_list(*, store: Store, filters: dict | None = None) -> QuerySet[Contact]:
     """Contacts of ``store``, newest first. Filters: ``name`` (contains), ``phone`` /
-    ``id_number`` (+ ``id_type``) (exact, via blind index), ``q`` (name contains or exact
-    number), ``contact_type``, ``status``."""
+    ``id_number`` (+ ``id_type``) / ``number`` (either) (exact, via blind index), ``q``
+    (name contains or exact number), ``contact_type``, ``status``. A search by number goes
+    through ``services.contact_lookup`` (limit and log)."""
     return _apply_filters(Contact.objects.filter(store=store), filters or {}).order_by("-pk")
 
 
@@ -169,3 +215,13 @@ def contact_phone_for_sending(*, contact: Contact) -> str | None:
     except crypto.ProtectedValueError as exc:
         logger.warning("contact.phone_unreadable", extra={"contact_id": contact.pk, "reason": str(exc)})
         return None
+
+
+@sensitive_variables()
+def contact_birth_date(*, contact: Contact) -> date | None:
+    """The contact's birth date, decrypted, for code that needs it and shows it to nobody
+    (an age check, the police registration). Staff see it through ``contact_reveal``
+    (permission + reveal log), like the document number it would help rebuild."""
+    if not contact.birth_date_encrypted:
+        return None
+    return date.fromisoformat(crypto.decrypt(contact.birth_date_encrypted, field=FIELD_BIRTH_DATE))

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.contacts.documents import DocumentType, Gender
 from apps.contacts.models import Contact, ContactRevealLog
-from apps.contacts.selectors import FIELD_ID_NUMBER, FIELD_PHONE
+from apps.contacts.selectors import FIELD_BIRTH_DATE, FIELD_ID_NUMBER, FIELD_PHONE
 
 
 @extend_schema_field({"type": "string", "description": "`active` (a live profile) or `erased` (personal data erased)."})
@@ -19,15 +19,20 @@ class ContactOutSerializer(serializers.ModelSerializer):
     store_id = serializers.IntegerField(read_only=True)
     status = ContactStatusField(read_only=True)
     phone_masked = serializers.CharField(read_only=True, help_text=_("Masked phone, e.g. 138****5678."))
-    id_number_masked = serializers.CharField(read_only=True, help_text=_("Masked document number, e.g. 110101********1234."))
+    id_number_masked = serializers.CharField(
+        read_only=True, help_text=_("Masked document number: only its end, e.g. **************1234."),
+    )
     has_phone = serializers.SerializerMethodField()
     has_document = serializers.SerializerMethodField()
+    has_birth_date = serializers.SerializerMethodField(
+        help_text=_("Whether a birth date is on file. The date itself comes from reveal/ (it completes a document number)."),
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id", "store_id", "contact_type", "full_name", "phone_masked", "has_phone", "email", "gender",
-            "nationality", "birth_date", "address", "id_type", "id_number_masked", "has_document", "status",
+            "nationality", "has_birth_date", "address", "id_type", "id_number_masked", "has_document", "status",
             "notes", "created_at", "updated_at", "erased_at",
         ]
 
@@ -36,6 +41,9 @@ class ContactOutSerializer(serializers.ModelSerializer):
 
     def get_has_document(self, obj) -> bool:
         return bool(obj.id_number_blind_index)
+
+    def get_has_birth_date(self, obj) -> bool:
+        return bool(obj.birth_date_encrypted)
 
 
 class ContactCreatedSerializer(ContactOutSerializer):
@@ -58,7 +66,7 @@ class _ContactFieldsIn(serializers.Serializer):
     email = serializers.CharField(required=False, allow_blank=True, max_length=255)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
     nationality = serializers.CharField(required=False, allow_blank=True, max_length=3, help_text=_("ISO 3166-1 alpha-3, e.g. CHN."))
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = serializers.DateField(required=False, allow_null=True, write_only=True)
     address = serializers.CharField(required=False, allow_blank=True, max_length=300)
     id_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, allow_blank=True)
     id_number = serializers.CharField(required=False, allow_blank=True, max_length=40, write_only=True)
@@ -67,6 +75,10 @@ class _ContactFieldsIn(serializers.Serializer):
 
 class ContactCreateInSerializer(_ContactFieldsIn):
     full_name = serializers.CharField(max_length=255)
+    existing_contact_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1,
+        help_text=_("After 409 document_belongs_to_other_contact: its extra.contact_id, to use that existing profile."),
+    )
 
 
 class ContactUpdateInSerializer(_ContactFieldsIn):
@@ -102,8 +114,8 @@ class ContactLookupInSerializer(serializers.Serializer):
 
 class RevealInSerializer(serializers.Serializer):
     fields = serializers.MultipleChoiceField(
-        choices=[(FIELD_ID_NUMBER, _("Document number")), (FIELD_PHONE, _("Phone"))],
-        required=False, default=[FIELD_ID_NUMBER, FIELD_PHONE],
+        choices=[(FIELD_ID_NUMBER, _("Document number")), (FIELD_PHONE, _("Phone")), (FIELD_BIRTH_DATE, _("Birth date"))],
+        required=False, default=[FIELD_ID_NUMBER, FIELD_PHONE, FIELD_BIRTH_DATE],
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
@@ -111,6 +123,7 @@ class RevealInSerializer(serializers.Serializer):
 class RevealOutSerializer(serializers.Serializer):
     id_number = serializers.CharField(required=False)
     phone = serializers.CharField(required=False)
+    birth_date = serializers.CharField(required=False, help_text=_("ISO date, or empty when none is on file."))
 
 
 class RevealLogOutSerializer(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from apps.common.api import valid
 from apps.common.errors import DomainValidationError
+from apps.common.schema import RETRY_AFTER_HEADER, ErrorSerializer
 from apps.orders import selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.idempotency import idempotency_note_order, idempotent, jsonable
@@ -56,7 +57,10 @@ TAG = "orders"
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (`invalid`, `invalid_stay_dates`, `arrival_in_past`, `too_many_guests`, ...)."),
     404: OpenApiResponse(description="No such order in this store."),
-    409: OpenApiResponse(description="Refused: `illegal_transition`, `room_unavailable`, `room_type_sold_out`, ..."),
+    409: OpenApiResponse(description="Refused: `illegal_transition`, `room_unavailable`, `room_type_sold_out`, "
+                         "`document_belongs_to_other_contact` (a booker's or guest's document is on file under another "
+                         "name: `extra.contact_id`, `extra.masked_name`, `extra.person`; send `existing_contact_id` to use "
+                         "that guest, or correct the typed data), ..."),
 }
 
 
@@ -66,6 +70,7 @@ def _person(data):
     return services.PersonIn(
         full_name=data["full_name"], phone=data.get("phone") or None, id_type=data.get("id_type") or None,
         id_number=data.get("id_number") or None, is_primary=data.get("is_primary", False),
+        existing_contact_id=data.get("existing_contact_id"),
     )
 
 
@@ -92,11 +97,20 @@ class OrderViewSet(StoreScopedViewSet):
     def _order(self, pk: int) -> Order:
         return selectors.order_for_update(store=self.store, order_id=pk)
 
-    @extend_schema(parameters=[OrderFilterSerializer], responses=OrderRowSerializer(many=True), tags=[TAG])
+    @extend_schema(
+        parameters=[OrderFilterSerializer, RETRY_AFTER_HEADER],
+        responses={200: OrderRowSerializer(many=True), 429: OpenApiResponse(
+            ErrorSerializer,
+            description="`throttled`: `q` was a whole phone or document number and the caller's lookups by number "
+            "are used up (docs/contacts.md); `Retry-After`.",
+        )},
+        tags=[TAG],
+    )
     def list(self, request, store_id: int):
         query = OrderFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.order_list(store=self.store, filters=query.to_filters()))
+        filters = services.order_search_filters(actor=request.user, store=self.store, filters=query.to_filters())
+        page = self.paginate_queryset(selectors.order_list(store=self.store, filters=filters))
         return self.get_paginated_response(OrderRowSerializer(page, many=True).data)
 
     @extend_schema(

@@ -37,7 +37,7 @@ class TimeInput(forms.TimeInput):
 
 class OrderFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"), widget=forms.TextInput(attrs={
-        "type": "search", "placeholder": _("Order number, guest name or reference"), "data-search": "",
+        "type": "search", "placeholder": _("Order number, guest name, reference, or a guest's whole phone or document number"), "data-search": "",
         "autocomplete": "off",
     }))
     status = forms.ChoiceField(required=False, label=_("Status"))

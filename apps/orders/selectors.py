@@ -34,8 +34,9 @@ def order_list(*, store: Store, filters: dict[str, Any] | None = None) -> QueryS
 
     ``filters``: ``status`` (list), ``arrival_from``/``arrival_to``, ``departure_from``/
     ``departure_to`` (inclusive dates), ``q`` (order number, guest name or external
-    reference, case-insensitive), ``is_conflict``, ``is_completed`` (已完成: checked out, due
-    0), ``room_id``, ``channel_id``."""
+    reference, case-insensitive; with ``contact_ids``, the orders of those guests or
+    bookers too: ``services.order_search_filters`` looks a whole phone or document number
+    up), ``is_conflict``, ``is_completed`` (已完成: checked out, due 0), ``room_id``, ``channel_id``."""
     filters = filters or {}
     qs = Order.objects.filter(store=store).select_related("room_type", "room", "channel")
     if filters.get("status"):
@@ -54,7 +55,11 @@ def order_list(*, store: Store, filters: dict[str, Any] | None = None) -> QueryS
         qs = qs.filter(completed) if filters["is_completed"] else qs.exclude(completed)
     if filters.get("q"):
         q = filters["q"].strip()
-        qs = qs.filter(Q(code__icontains=q) | Q(primary_contact_name__icontains=q) | Q(external_ref__iexact=q))
+        text = Q(code__icontains=q) | Q(primary_contact_name__icontains=q) | Q(external_ref__iexact=q)
+        if filters.get("contact_ids"):
+            ids = filters["contact_ids"]
+            text |= Q(booker_id__in=ids) | Q(pk__in=OrderGuest.objects.filter(contact_id__in=ids).values("order_id"))
+        qs = qs.filter(text)
     return qs.order_by("-id")
 
 

@@ -156,6 +156,12 @@ class OrderPersonInSerializer(serializers.Serializer):
     id_type = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True, default=None)
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True, default=None)
     is_primary = serializers.BooleanField(required=False, default=False)
+    existing_contact_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**63 - 1,
+        help_text="After 409 `document_belongs_to_other_contact`: the `extra.contact_id` it named, to use that "
+        "existing guest for this document (the typed name is not stored on it). Without it, a document on file "
+        "under another name is refused, never silently replaced.",
+    )
 
 
 class OrderExtraInSerializer(serializers.Serializer):
@@ -229,7 +235,8 @@ class OrderFilterSerializer(serializers.Serializer):
     arrival_to = serializers.DateField(required=False)
     departure_from = serializers.DateField(required=False)
     departure_to = serializers.DateField(required=False)
-    q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference.")
+    q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference; or a guest's or booker's whole phone or "
+                              "document number (counts against the caller's lookup limit: 429 `throttled` beyond it).")
     is_conflict = serializers.BooleanField(required=False, allow_null=True, default=None)
     is_completed = serializers.BooleanField(
         required=False, allow_null=True, default=None,

@@ -26,7 +26,9 @@ from django.views.generic import TemplateView
 
 from apps.common.errors import DomainError, NotFoundError
 from apps.common.pages import hx_events, is_htmx, wants_json_answer, write_done, write_refused
+from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact
+from apps.contacts.services import LookupThrottled
 from apps.orders import selectors, services
 from apps.orders.forms import (
     CancelForm,
@@ -89,6 +91,21 @@ class OrderPageMixin(StoreScopedPageMixin):
         return write_refused(self.request, exc, default_url)
 
 
+# --- a document on file under another name -------------------------------------------------------
+
+
+def chosen_contact_id(post) -> int | None:
+    """The existing guest the clerk chose ("use the existing guest") after a
+    ``document_belongs_to_other_contact`` refusal, if any."""
+    value = (post.get("existing_contact_id") or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def document_conflict(exc: DomainError) -> dict | None:
+    """What the form shows to let the clerk choose (the existing guest, masked)."""
+    return exc.extra if exc.code == ContactErrorCode.DOCUMENT_BELONGS_TO_OTHER_CONTACT else None
+
+
 # --- list -----------------------------------------------------------------------------------------
 
 
@@ -98,10 +115,23 @@ class OrderListView(OrderPageMixin, TemplateView):
     def get_template_names(self):
         return ["orders/_order_results.html"] if is_htmx(self.request) else [self.template_name]
 
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        # htmx swaps only successful answers: its result panel shows the message with a 200.
+        status = 200 if is_htmx(request) else getattr(self, "lookup_status", 200)
+        return self.render_to_response(context, status=status)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = OrderFilterForm(self.request.GET or None, channels=self.channels())
-        orders = selectors.order_list(store=self.store, filters=form.to_filters())
+        try:
+            filters = services.order_search_filters(actor=self.request.user, store=self.store, filters=form.to_filters())
+            orders = selectors.order_list(store=self.store, filters=filters)
+        except LookupThrottled as exc:
+            # A whole phone or document number beyond the user's lookup limit: nothing searched.
+            context["lookup_error"] = exc.message
+            self.lookup_status = 429
+            orders = Order.objects.none()
         page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -145,6 +175,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["business_date"] = business_date(store=self.store)
+        context["document_conflict"] = getattr(self, "document_conflict", None)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -154,6 +185,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
                 order = self.create(form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
+                self.document_conflict = document_conflict(exc)
             else:
                 message = _("Order %(code)s saved: %(guest)s, %(room)s, %(arrival)s to %(departure)s.") % {
                     "code": order.code, "guest": order.primary_contact_name,
@@ -175,6 +207,7 @@ class OrderCreateView(OrderPageMixin, TemplateView):
         person = services.PersonIn(
             full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
             id_number=data.get("id_number") or None, is_primary=True,
+            existing_contact_id=chosen_contact_id(self.request.POST),
         )
         party = services.PartyIn(
             adults=data["adults"], children=data["children"], booker=person, guests=(person,),
@@ -399,7 +432,7 @@ class OrderGuestAddView(OrderDetailView):
             data = form.cleaned_data
             person = services.PersonIn(
                 full_name=data["guest_name"], phone=data.get("guest_phone") or None, id_type=data.get("id_type") or None,
-                id_number=data.get("id_number") or None,
+                id_number=data.get("id_number") or None, existing_contact_id=chosen_contact_id(request.POST),
             )
             try:
                 guest = services.order_guest_add(order=order, actor=request.user, person=person)
@@ -408,6 +441,9 @@ class OrderGuestAddView(OrderDetailView):
                     return self.refused(exc, url)
                 add_domain_error(form, exc)
                 messages.error(request, exc.message)
+                return self.render_to_response(
+                    self.get_context_data(guest_form=form, guest_document_conflict=document_conflict(exc)),
+                )
             else:
                 return self.done(_("%(guest)s is registered on this order.") % {"guest": guest.contact.full_name}, url)
         return self.render_to_response(self.get_context_data(guest_form=form))

@@ -314,6 +314,12 @@ PMS_NOTIFICATION_DEV_OUTBOX = env("PMS_NOTIFICATION_DEV_OUTBOX", default="")
 # this many seconds and process, sent with this countdown (0: one per notified change).
 PMS_OUTBOX_KICK_WINDOW_S = env.float("PMS_OUTBOX_KICK_WINDOW_S", default=0.5)
 
+# --- Contacts: lookups by phone or document number (docs/contacts.md) ---------------
+# At most this many numbers looked up per user per window (opened by the first lookup);
+# then 429 `throttled` with Retry-After. Searching by name or order number is not limited.
+PMS_CONTACT_LOOKUPS_PER_WINDOW = env.int("PMS_CONTACT_LOOKUPS_PER_WINDOW", default=30)
+PMS_CONTACT_LOOKUP_WINDOW_SECONDS = env.int("PMS_CONTACT_LOOKUP_WINDOW_SECONDS", default=3600)
+
 # --- Logging: events with fields, personal data never in clear ----------------------
 LOGGING = {
     "version": 1,

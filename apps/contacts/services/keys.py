@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from apps.contacts import crypto
 from apps.contacts.models import Contact
 from apps.contacts.selectors import (
+    FIELD_BIRTH_DATE,
     FIELD_ID_NUMBER,
     FIELD_PHONE,
 )
@@ -30,8 +31,9 @@ def _needs_rotation_sql(current: str) -> tuple[str, list[str]]:
     prefix = current + ":"
     return (
         "((id_number_encrypted <> '' AND NOT starts_with(id_number_encrypted, %s)) "
-        "OR (phone_encrypted <> '' AND NOT starts_with(phone_encrypted, %s)))",
-        [prefix, prefix],
+        "OR (phone_encrypted <> '' AND NOT starts_with(phone_encrypted, %s)) "
+        "OR (birth_date_encrypted <> '' AND NOT starts_with(birth_date_encrypted, %s)))",
+        [prefix, prefix, prefix],
     )
 
 
@@ -56,7 +58,7 @@ def contact_keys_rotate(
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, id_number_encrypted, phone_encrypted FROM {table} "
+                f"SELECT id, id_number_encrypted, phone_encrypted, birth_date_encrypted FROM {table} "
                 f"WHERE id > %s AND {where} ORDER BY id LIMIT %s FOR UPDATE",
                 [progress.scanned_to_pk, *params, batch_size],
             )
@@ -64,22 +66,25 @@ def contact_keys_rotate(
             if not rows:
                 break
             updates = []
-            for pk, doc, phone in rows:
+            for pk, doc, phone, birth in rows:
                 try:
                     new_doc = _reencrypt(doc, FIELD_ID_NUMBER, current, ring, schema)
                     new_phone = _reencrypt(phone, FIELD_PHONE, current, ring, schema)
+                    new_birth = _reencrypt(birth, FIELD_BIRTH_DATE, current, ring, schema)
                 except crypto.ProtectedValueError as exc:
                     progress.failures += 1
                     logger.error("contact.rotation_failed", extra={"contact_id": pk, "schema": schema, "reason": exc.extra.get("reason")})
                     continue
-                updates.append((pk, new_doc, new_phone))
+                updates.append((pk, new_doc, new_phone, new_birth))
             if updates:
-                # Three array parameters, not 3 x batch placeholders: one cheap statement.
-                ids, docs, phones = (list(col) for col in zip(*updates))
+                # Four array parameters, not 4 x batch placeholders: one cheap statement.
+                ids, docs, phones, births = (list(col) for col in zip(*updates))
                 cursor.execute(
-                    f"UPDATE {table} AS c SET id_number_encrypted = v.doc, phone_encrypted = v.phone "
-                    "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, doc, phone) WHERE c.id = v.id",
-                    [ids, docs, phones],
+                    f"UPDATE {table} AS c SET id_number_encrypted = v.doc, phone_encrypted = v.phone, "
+                    "birth_date_encrypted = v.birth "
+                    "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, doc, phone, birth) "
+                    "WHERE c.id = v.id",
+                    [ids, docs, phones, births],
                 )
             progress.rotated += len(updates)
             progress.scanned_to_pk = rows[-1][0]

@@ -3,6 +3,7 @@ it without decrypting the table, a mask to show; and the profile fields, cleaned
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,6 +17,7 @@ from apps.contacts.documents import DocumentInfo, DocumentType, Gender, mask_doc
 from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.phones import mask_phone, normalize_phone
 from apps.contacts.selectors import (
+    FIELD_BIRTH_DATE,
     FIELD_ID_NUMBER,
     FIELD_PHONE,
     document_blind_index,
@@ -99,6 +101,27 @@ def _with_document_facts(profile: dict[str, Any], info: DocumentInfo | None) -> 
         profile["gender"] = info.gender
     if info.nationality and not profile.get("nationality"):
         profile["nationality"] = info.nationality
+    return profile
+
+
+@sensitive_variables()
+def _seal_birth_date(profile: dict[str, Any]) -> dict[str, Any]:
+    """``birth_date`` (a date or ISO text, or empty) becomes ``birth_date_encrypted``: the
+    birth date is stored like the document number whose hidden digits it would give."""
+    if "birth_date" not in profile:
+        return profile
+    profile = dict(profile)
+    value = profile.pop("birth_date")
+    if value in ("", None):
+        profile["birth_date_encrypted"] = ""
+        return profile
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            message = _("Enter a valid date.")
+            raise DomainValidationError("invalid", message, extra={"fields": {"birth_date": [message]}}) from None
+    profile["birth_date_encrypted"] = crypto.encrypt(value.isoformat(), field=FIELD_BIRTH_DATE)
     return profile
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from apps.common.errors import DomainValidationError
+from apps.common.errors import DomainError, DomainValidationError
+from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact
 from apps.contacts.services.protection import (
     PROFILE_FIELDS,
@@ -20,6 +21,7 @@ from apps.contacts.services.protection import (
     _protect_document,
     _protect_phone,
     _same_name,
+    _seal_birth_date,
     _user,
     _with_document_facts,
     logger,
@@ -33,13 +35,47 @@ class ContactResult:
     created: bool
 
 
+def mask_name(name: str) -> str:
+    """``刘*`` for 刘洋, ``J*** S****`` for John Smith: enough to recognise a guest one
+    already knows, not to learn who holds a document."""
+    return " ".join(part[:1] + "*" * (len(part) - 1) for part in name.split())
+
+
+class DocumentBelongsToOtherContact(DomainError):
+    """The document typed for a guest is on file for a profile with another name (409).
+
+    Never resolved silently: the clerk either uses the existing guest (calls again with
+    ``existing_contact_id``) or corrects what was typed. ``extra``: the existing
+    profile's ``contact_id``, ``masked_name`` and ``id_number_masked``."""
+
+    status = 409
+
+    def __init__(self, existing: Contact):
+        masked = mask_name(existing.full_name)
+        message = _(
+            "This document number is on file for another guest (%(name)s). Use the existing guest, "
+            "or correct the name or the number you typed."
+        ) % {"name": masked}
+        super().__init__(
+            ContactErrorCode.DOCUMENT_BELONGS_TO_OTHER_CONTACT, message,
+            extra={
+                "contact_id": existing.pk, "masked_name": masked, "id_number_masked": existing.id_number_masked,
+                "fields": {"id_number": [message]},
+            },
+        )
+
+
 def _match(
-    candidates: list[tuple[str, Contact]], *, full_name: str, doc_index: str | None, phone_index: str | None
+    candidates: list[tuple[str, Contact]], *, full_name: str, doc_index: str | None, phone_index: str | None,
+    existing_contact_id: int | None = None,
 ) -> tuple[Contact | None, bool]:
     """The existing profile for these identifiers and whether it may receive the document.
 
-    A document identifies a person. Without one, the phone does: the store's phone-only
-    profile, else a documented profile with that phone and the same name.
+    A document identifies a person: its profile, if the typed name is its name (or the
+    caller chose it, ``existing_contact_id``); another name is refused
+    (``DocumentBelongsToOtherContact``), never silently replaced by the profile. Without
+    a document, the phone does: the store's phone-only profile, else a documented profile
+    with that phone and the same name.
     ``candidates``: the store's active profiles with the document (``"doc"``, at most
     one) and with the phone (``"phone"``, the first 20 by id), as ``_FIND_OR_INSERT``
     reads them.
@@ -47,6 +83,8 @@ def _match(
     if doc_index:
         found = next((c for source, c in candidates if source == "doc"), None)
         if found:
+            if not _same_name(found.full_name, full_name) and found.pk != existing_contact_id:
+                raise DocumentBelongsToOtherContact(found)
             return found, False
     if phone_index:
         by_phone = [c for source, c in candidates if source == "phone"]
@@ -124,7 +162,7 @@ def _missing(
         if value not in ("", None) and getattr(contact, key) in ("", None):
             update[key] = value
     if take_document:
-        for key in ("birth_date", "gender"):
+        for key in ("birth_date_encrypted", "gender"):
             if profile.get(key):
                 update[key] = profile[key]
     return update, conditions
@@ -146,7 +184,7 @@ def _fill_missing(contact: Contact, *, update: dict[str, Any], conditions: dict[
 @sensitive_variables("protected")
 def _find_or_insert(
     new: Contact, *, full_name: str, doc_index: str | None, id_type: str, phone_index: str | None,
-    protected: dict[str, Any], profile: dict[str, Any],
+    protected: dict[str, Any], profile: dict[str, Any], existing_contact_id: int | None = None,
 ) -> tuple[Contact, bool]:
     """One attempt: ``(contact, created)``, or ``_ChangedMeanwhile`` when a concurrent
     writer got there first (nothing written: the caller looks again). One statement for a new guest or a
@@ -160,7 +198,9 @@ def _find_or_insert(
         return inserted, True
     if not rows:
         raise _ChangedMeanwhile  # nobody was there, yet the insert met a unique index
-    existing, take_document = _match(rows, full_name=full_name, doc_index=doc_index, phone_index=phone_index)
+    existing, take_document = _match(
+        rows, full_name=full_name, doc_index=doc_index, phone_index=phone_index, existing_contact_id=existing_contact_id,
+    )
     if existing is not None:
         update, conditions = _missing(existing, protected=protected, profile=profile, take_document=take_document)
         if update and take_document:
@@ -189,6 +229,7 @@ def contact_create_or_reuse(
     id_number: str | None = None,
     contact_type: str = Contact.Type.GUEST,
     actor=None,
+    existing_contact_id: int | None = None,
     **profile_values: Any,
 ) -> ContactResult:
     """Return the store's existing profile for this document or phone, else create one.
@@ -196,6 +237,10 @@ def contact_create_or_reuse(
     ``profile_values``: email, gender, nationality, birth_date, address, notes. An existing
     profile only gains what it lacks. Two concurrent calls for one person make one row:
     the partial unique constraints decide, and the loser returns the winner's row.
+
+    A document on file for a profile with another name raises
+    ``DocumentBelongsToOtherContact`` (409 ``document_belongs_to_other_contact``) unless
+    ``existing_contact_id`` is that profile's id (the clerk chose the existing guest).
     """
     name = _clean_name(full_name)
     if contact_type not in Contact.Type.values:
@@ -205,7 +250,7 @@ def contact_create_or_reuse(
         raise TypeError(f"unexpected profile fields: {sorted(unknown)}")
     profile = _clean_profile(profile_values)
     info = _document(id_type, id_number, profile.get("nationality"))
-    profile = _with_document_facts(profile, info)
+    profile = _seal_birth_date(_with_document_facts(profile, info))
     protected = {**_protect_phone(phone), **_protect_document(info)}
     doc_index, phone_index = protected["id_number_blind_index"], protected["phone_blind_index"]
 
@@ -215,7 +260,7 @@ def contact_create_or_reuse(
         try:
             contact, created = _find_or_insert(
                 new, full_name=name, doc_index=doc_index, id_type=id_type_value, phone_index=phone_index,
-                protected=protected, profile=profile,
+                protected=protected, profile=profile, existing_contact_id=existing_contact_id,
             )
         except _ChangedMeanwhile:
             # A concurrent writer created or completed the same person first: look again.
@@ -240,6 +285,7 @@ def contact_find_or_create(
     id_number: str | None = None,
     contact_type: str = Contact.Type.GUEST,
     actor=None,
+    existing_contact_id: int | None = None,
     **profile_values: Any,
 ) -> Contact:
     """The store's contact with this document number or phone (blind index), else a new one.
@@ -249,5 +295,5 @@ def contact_find_or_create(
     """
     return contact_create_or_reuse(
         store=store, full_name=full_name, phone=phone, id_type=id_type, id_number=id_number,
-        contact_type=contact_type, actor=actor, **profile_values,
+        contact_type=contact_type, actor=actor, existing_contact_id=existing_contact_id, **profile_values,
     ).contact

@@ -15,6 +15,7 @@ from apps.contacts import crypto
 from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact, ContactRevealLog
 from apps.contacts.selectors import (
+    FIELD_BIRTH_DATE,
     FIELD_ID_NUMBER,
     FIELD_PHONE,
     contact_can_reveal,
@@ -26,6 +27,8 @@ from apps.tenancy.scope import ManagerOnly
 from apps.tenancy.selectors import store_perms_for_user
 
 ERASED_NAME = "已删除"
+# What a reveal can show in clear (ISO date for the birth date).
+REVEALABLE = (FIELD_ID_NUMBER, FIELD_PHONE, FIELD_BIRTH_DATE)
 
 
 class RevealForbidden(DomainError):
@@ -46,6 +49,10 @@ def _clear_values(contact: Contact, fields: tuple[str, ...]) -> dict[str, str]:
         )
     if FIELD_PHONE in fields:
         values[FIELD_PHONE] = crypto.decrypt(contact.phone_encrypted, field=FIELD_PHONE) if contact.phone_encrypted else ""
+    if FIELD_BIRTH_DATE in fields:
+        values[FIELD_BIRTH_DATE] = (
+            crypto.decrypt(contact.birth_date_encrypted, field=FIELD_BIRTH_DATE) if contact.birth_date_encrypted else ""
+        )
     return values
 
 
@@ -62,10 +69,11 @@ def _record_reveal(*, contact: Contact, actor, action: str, fields: tuple[str, .
 
 @sensitive_variables("values")
 def contact_reveal(
-    *, contact: Contact, actor, fields: tuple[str, ...] = (FIELD_ID_NUMBER, FIELD_PHONE), reason: str = ""
+    *, contact: Contact, actor, fields: tuple[str, ...] = REVEALABLE, reason: str = ""
 ) -> dict[str, str]:
-    """The clear document number and/or phone, for staff allowed to see them; every call is logged."""
-    fields = tuple(f for f in (FIELD_ID_NUMBER, FIELD_PHONE) if f in fields)
+    """The clear document number, phone and/or birth date (which would rebuild the
+    document's hidden digits), for staff allowed to see them; every call is logged."""
+    fields = tuple(f for f in REVEALABLE if f in fields)
     if not fields:
         raise DomainValidationError("invalid", _("Choose what to reveal."), extra={"fields": {"fields": [_("Choose what to reveal.")]}})
     if not contact_can_reveal(user=actor, store=contact.store):
@@ -94,7 +102,7 @@ def contact_export(*, contact: Contact, actor) -> dict[str, Any]:
     """
     if not contact_can_reveal(user=actor, store=contact.store):
         raise RevealForbidden()
-    fields = (FIELD_ID_NUMBER, FIELD_PHONE)
+    fields = REVEALABLE
     clear = _clear_values(contact, fields)
     data: dict[str, Any] = {
         "contact": {
@@ -106,7 +114,7 @@ def contact_export(*, contact: Contact, actor) -> dict[str, Any]:
             "email": contact.email,
             "gender": contact.gender,
             "nationality": contact.nationality,
-            "birth_date": contact.birth_date.isoformat() if contact.birth_date else None,
+            "birth_date": clear[FIELD_BIRTH_DATE] or None,
             "address": contact.address,
             "id_type": contact.id_type,
             "id_number": clear[FIELD_ID_NUMBER],
@@ -142,7 +150,7 @@ def contact_erase(*, contact: Contact, actor) -> Contact:
             raise DomainError(ContactErrorCode.CONTACT_ERASED, _("This contact's personal data has been erased."))
         update = {
             "full_name": ERASED_NAME,
-            "email": "", "gender": "", "nationality": "", "birth_date": None, "address": "", "notes": "",
+            "email": "", "gender": "", "nationality": "", "birth_date_encrypted": "", "address": "", "notes": "",
             **_protect_phone(None), **_protect_document(None),
             "status": Contact.Status.ERASED, "erased_at": timezone.now(), "erased_by": _user(actor),
         }

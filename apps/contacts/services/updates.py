@@ -18,6 +18,7 @@ from apps.contacts.services.protection import (
     _document,
     _protect_document,
     _protect_phone,
+    _seal_birth_date,
     _with_document_facts,
     logger,
 )
@@ -69,7 +70,7 @@ def contact_update(
                 ContactErrorCode.DOCUMENT_REQUIRED, _("Enter the document number."),
                 extra={"fields": {"id_number": [_("Enter the document number.")]}},
             )
-        update.update(profile)
+        update.update(_seal_birth_date(profile))
         _check_not_taken(contact, update)
         for key, value in update.items():
             setattr(contact, key, value)

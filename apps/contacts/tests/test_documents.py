@@ -183,11 +183,11 @@ def test_phones_are_stored_in_e164_and_chinese_mobiles_accepted_as_typed():
 
 
 def test_masks():
-    assert mask_document("110101199003071234") == "110101********1234"
-    assert mask_document("E12345678") == "E1****678"
-    assert mask_document("H12345678") == "H1****678"
-    assert mask_document("01234567") == "01***567"
-    assert mask_document("AB123") == "A**23"
+    assert mask_document("110101199003071234") == "**************1234"
+    assert mask_document("E12345678") == "******678"
+    assert mask_document("H12345678") == "******678"
+    assert mask_document("01234567") == "*****567"
+    assert mask_document("AB123") == "***23"
     assert mask_document("AB1") == "***"
     assert mask_document("") == ""
     assert mask_phone("+8613812345678") == "138****5678"

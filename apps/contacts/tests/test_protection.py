@@ -29,11 +29,12 @@ def test_raw_sql_read_shows_no_document_number_or_phone_in_clear(in_alpha):
     rows = _raw_rows()
     assert len(rows) == 1
     dumped = " ".join(str(v) for v in rows[0])
-    for clear in (ID_NUMBER, ID_NUMBER[6:], "13812345678", "+8613812345678"):
+    for clear in (ID_NUMBER, ID_NUMBER[:6], ID_NUMBER[6:14], "1990-01-01", "13812345678", "+8613812345678"):
         assert clear not in dumped, clear
-    # what is there: masks, and ciphertexts prefixed with their key id (the dev key in tests)
-    assert "110105********1232" in dumped and "138****5678" in dumped
-    assert len([v for v in rows[0] if isinstance(v, str) and v.startswith("dev:")]) == 2
+    # what is there: masks, and ciphertexts prefixed with their key id (the dev key in tests):
+    # the document number, the phone and the birth date
+    assert "**************1232" in dumped and "138****5678" in dumped
+    assert len([v for v in rows[0] if isinstance(v, str) and v.startswith("dev:")]) == 3
 
 
 def test_stored_values_are_authenticated_ciphertexts_under_the_current_key(in_alpha, ring_a):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.contacts.models import Contact, ContactRevealLog
+from apps.contacts.selectors import contact_birth_date
 from apps.contacts.services import (
     ERASED_NAME,
     contact_create_or_reuse,
@@ -31,15 +32,24 @@ def test_create_derives_birth_date_gender_and_nationality_from_resident_id(in_al
     )
     c = result.contact
     assert result.created is True
-    assert (c.full_name, c.id_type, c.birth_date, c.gender, c.nationality) == ("张 三", "resident_id", date(1990, 1, 1), "male", "CHN")
-    assert (c.id_number_masked, c.phone_masked, c.address, c.email) == ("110105********1232", "138****5678", "北京市东城区 1 号", "zs@example.com")
+    assert (c.full_name, c.id_type, contact_birth_date(contact=c), c.gender, c.nationality) == (
+        "张 三", "resident_id", date(1990, 1, 1), "male", "CHN",
+    )
+    assert (c.id_number_masked, c.phone_masked, c.address, c.email) == ("**************1232", "138****5678", "北京市东城区 1 号", "zs@example.com")
     assert c.status == "active" and c.contact_type == "guest"
 
 
 def test_same_document_in_the_store_returns_the_existing_profile(in_alpha):
     a1 = in_alpha.stores["A1"]
     first = contact_find_or_create(store=a1, full_name="张三", id_number=ID_NUMBER)
-    again = contact_create_or_reuse(store=a1, full_name="张三丰", id_number=ID_NUMBER.lower(), phone="13812345678", address="新地址")
+    # another name is never taken for this profile silently: the caller must choose it
+    with pytest.raises(DomainError) as info:
+        contact_create_or_reuse(store=a1, full_name="张三丰", id_number=ID_NUMBER.lower(), phone="13812345678")
+    assert info.value.code == "document_belongs_to_other_contact"
+    again = contact_create_or_reuse(
+        store=a1, full_name="张三丰", id_number=ID_NUMBER.lower(), phone="13812345678", address="新地址",
+        existing_contact_id=first.pk,
+    )
     assert again.created is False and again.contact.pk == first.pk
     again.contact.refresh_from_db()
     # an existing profile only gains what it lacked; its name is kept
@@ -66,7 +76,7 @@ def test_phone_only_profile_receives_the_document_of_the_same_person(in_alpha):
     guest = contact_find_or_create(store=a1, full_name="张三", phone="13812345678", id_number=ID_NUMBER)
     assert guest.pk == booker.pk
     guest.refresh_from_db()
-    assert (guest.id_number_masked, guest.birth_date, guest.gender) == ("110105********1232", date(1990, 1, 1), "male")
+    assert (guest.id_number_masked, contact_birth_date(contact=guest), guest.gender) == ("**************1232", date(1990, 1, 1), "male")
 
 
 def test_family_members_sharing_a_phone_keep_their_own_documented_profiles(in_alpha):
@@ -113,7 +123,7 @@ def test_update_changes_document_and_refuses_one_of_another_profile(in_alpha):
     c = contact_find_or_create(store=a1, full_name="张三", phone="13812345678")
     other = contact_find_or_create(store=a1, full_name="李四", id_number=ID_NUMBER)
     updated = contact_update(contact=c, id_type="passport", id_number="E12345678", nationality="CHN", full_name="张 三")
-    assert (updated.id_type, updated.id_number_masked, updated.full_name) == ("passport", "E1****678", "张 三")
+    assert (updated.id_type, updated.id_number_masked, updated.full_name) == ("passport", "******678", "张 三")
     with pytest.raises(DomainError) as info:
         contact_update(contact=c, id_type="resident_id", id_number=ID_NUMBER)
     assert (info.value.code, info.value.status, info.value.extra) == ("document_taken", 409, {"contact_id": other.pk})
@@ -133,12 +143,12 @@ def test_reveal_needs_permission_and_every_reveal_is_logged(in_alpha):
     assert ContactRevealLog.objects.count() == 0
 
     assert contact_reveal(contact=c, actor=manager, reason="police registration") == {
-        "id_number": ID_NUMBER, "phone": "+8613812345678",
+        "id_number": ID_NUMBER, "phone": "+8613812345678", "birth_date": "1990-01-01",
     }
     assert contact_reveal(contact=c, actor=admin, fields=("phone",)) == {"phone": "+8613812345678"}
     log = list(ContactRevealLog.objects.order_by("pk").values_list("contact_id", "user_id", "action", "fields", "reason"))
     assert log == [
-        (c.pk, manager.pk, "reveal", "id_number,phone", "police registration"),
+        (c.pk, manager.pk, "reveal", "id_number,phone,birth_date", "police registration"),
         (c.pk, admin.pk, "reveal", "phone", ""),
     ]
 
@@ -169,7 +179,7 @@ def test_log_lines_never_carry_a_number_in_clear(in_alpha, caplog):
     text = " ".join(f"{r.getMessage()} {r.__dict__}" for r in records)
     for clear in (ID_NUMBER, "13812345678", "13900001111"):
         assert clear not in text
-    assert "110105********1232" in text  # str()/repr() of a contact are masked
+    assert "**************1232" in text  # str()/repr() of a contact are masked
 
 
 def test_export_returns_all_personal_data_in_clear_and_is_logged(in_alpha):
@@ -189,7 +199,7 @@ def test_export_returns_all_personal_data_in_clear_and_is_logged(in_alpha):
     }
     assert [(e["action"], e["fields"], e["user_id"]) for e in data["access_log"]] == [("reveal", ["phone"], admin.pk)]
     assert list(ContactRevealLog.objects.order_by("pk").values_list("action", "fields")) == [
-        ("reveal", "phone"), ("export", "id_number,phone"),
+        ("reveal", "phone"), ("export", "id_number,phone,birth_date"),
     ]
     with pytest.raises(DomainError) as info:
         contact_export(contact=c, actor=in_alpha.users["clerk_a1"])
@@ -208,12 +218,12 @@ def test_erase_anonymises_but_keeps_the_row_and_its_links(in_alpha):
     assert erased.pk == c.pk
     row = Contact.objects.values().get(pk=c.pk)
     assert {k: row[k] for k in (
-        "full_name", "phone_encrypted", "phone_blind_index", "phone_masked", "email", "gender", "nationality", "birth_date",
+        "full_name", "phone_encrypted", "phone_blind_index", "phone_masked", "email", "gender", "nationality", "birth_date_encrypted",
         "address", "id_type", "id_number_encrypted", "id_number_blind_index", "id_number_masked", "notes", "status",
         "erased_by_id", "store_id",
     )} == {
         "full_name": ERASED_NAME, "phone_encrypted": "", "phone_blind_index": None, "phone_masked": "", "email": "",
-        "gender": "", "nationality": "", "birth_date": None, "address": "", "id_type": "", "id_number_encrypted": "",
+        "gender": "", "nationality": "", "birth_date_encrypted": "", "address": "", "id_type": "", "id_number_encrypted": "",
         "id_number_blind_index": None, "id_number_masked": "", "notes": "", "status": "erased",
         "erased_by_id": manager.pk, "store_id": a1.pk,
     }
@@ -295,4 +305,4 @@ def test_a_profile_completed_meanwhile_is_not_overwritten(in_alpha):
         update, conditions = _missing(stale, protected=other_doc, profile={}, take_document=True)
         _fill_missing(stale, update=update, conditions=conditions)
     booker.refresh_from_db()
-    assert booker.id_number_masked == "110105********1232"
+    assert booker.id_number_masked == "**************1232"

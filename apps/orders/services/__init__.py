@@ -32,6 +32,7 @@ from apps.orders.services.changes import (
 )
 from apps.orders.services.channels import DEFAULT_CHANNELS, channel_create, channel_defaults_ensure, channel_update
 from apps.orders.services.guests import order_guest_add, order_guest_remove
+from apps.orders.services.search import order_search_filters
 from apps.orders.services.inputs import ExtraIn, PartyIn, PersonIn, StayIn
 from apps.orders.services.intake import INVENTORY_REFUSALS, IntakeResult, order_intake_external
 from apps.orders.services.lifecycle import (
@@ -51,6 +52,7 @@ from apps.orders.services.recipe import orders_lock, orders_lock_for_audit
 
 __all__ = [
     "DEFAULT_CHANNELS",
+    "order_search_filters",
     "DuplicateExternalRef",
     "EDITABLE_FIELDS",
     "ExtraIn",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.money import quantize
 from apps.contacts.models import Contact
-from apps.contacts.services import contact_find_or_create
+from apps.contacts.services import DocumentBelongsToOtherContact, contact_find_or_create
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.policy import channel_snapshot, store_snapshot
@@ -64,10 +64,7 @@ def _contacts(*, store: Store, booker: PersonIn | None, guests: list[PersonIn], 
 
     booker_contact = None
     if booker is not None:
-        booker_contact = contact_find_or_create(
-            store=store, full_name=booker.full_name, phone=booker.phone, id_type=booker.id_type,
-            id_number=booker.id_number, contact_type=Contact.Type.BOOKER, actor=actor,
-        )
+        booker_contact = _person_contact(store=store, person=booker, contact_type=Contact.Type.BOOKER, actor=actor, label="booker")
     guest_rows: list[tuple[Any, bool]] = []
     seen: set[int] = set()
     primary_given = any(g.is_primary for g in guests)
@@ -76,9 +73,8 @@ def _contacts(*, store: Store, booker: PersonIn | None, guests: list[PersonIn], 
             # The booker stays too: one contact (a name alone would otherwise make two).
             contact = booker_contact
         else:
-            contact = contact_find_or_create(
-                store=store, full_name=guest.full_name, phone=guest.phone, id_type=guest.id_type,
-                id_number=guest.id_number, contact_type=Contact.Type.GUEST, actor=actor,
+            contact = _person_contact(
+                store=store, person=guest, contact_type=Contact.Type.GUEST, actor=actor, label=f"guests[{index}]",
             )
         if contact.pk in seen:
             continue
@@ -86,6 +82,21 @@ def _contacts(*, store: Store, booker: PersonIn | None, guests: list[PersonIn], 
         is_primary = guest.is_primary if primary_given else index == 0
         guest_rows.append((contact, is_primary and not any(p for _c, p in guest_rows)))
     return booker_contact, guest_rows
+
+
+def _person_contact(*, store: Store, person: PersonIn, contact_type: str, actor, label: str):
+    """The contact of a booker or guest; a document on file under another name is refused
+    (409 ``document_belongs_to_other_contact``, ``extra.person`` says whose: ``booker``,
+    ``guests[0]``...) unless ``person.existing_contact_id`` chose that guest."""
+    try:
+        return contact_find_or_create(
+            store=store, full_name=person.full_name, phone=person.phone, id_type=person.id_type,
+            id_number=person.id_number, contact_type=contact_type, actor=actor,
+            existing_contact_id=person.existing_contact_id,
+        )
+    except DocumentBelongsToOtherContact as exc:
+        exc.extra["person"] = label
+        raise
 
 
 def _same_person(a: PersonIn, b: PersonIn | None) -> bool:

@@ -70,6 +70,7 @@ def order_guest_add(*, order: Order, actor, person: PersonIn) -> OrderGuest:
     contact = contact_find_or_create(
         store=order.store, full_name=person.full_name, phone=person.phone, id_type=person.id_type,
         id_number=person.id_number, contact_type=Contact.Type.GUEST, actor=actor,
+        existing_contact_id=person.existing_contact_id,
     )
     rows = list(OrderGuest.objects.filter(order=order).select_related("contact"))
     if any(row.contact_id == contact.pk for row in rows):

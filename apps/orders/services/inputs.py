@@ -11,13 +11,17 @@ from apps.rooms.models import Room, RoomType
 
 @dataclass(frozen=True)
 class PersonIn:
-    """A booker or guest as given with a booking; becomes (or finds) a contact."""
+    """A booker or guest as given with a booking; becomes (or finds) a contact.
+
+    ``existing_contact_id``: the clerk's choice when the document typed is on file for a
+    guest of another name (``document_belongs_to_other_contact``): use that guest."""
 
     full_name: str
     phone: str | None = None
     id_type: str | None = None
     id_number: str | None = None
     is_primary: bool = False
+    existing_contact_id: int | None = None
 
 
 @dataclass(frozen=True)
