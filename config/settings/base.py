@@ -66,8 +66,13 @@ PMS_TEMPLATE_SCHEMA = "tpl_base"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls"
+# What every new store starts with (apps.tenancy.services.store_setup): callables taking store=.
+PMS_STORE_SETUP = ["apps.orders.services.channel_defaults_ensure"]
 # Seconds a resolved tenant stays in the per-process cache (see docs/tenancy.md).
 PMS_TENANT_CACHE_SECONDS = env.int("PMS_TENANT_CACHE_SECONDS", default=60)
+# At most this many tenants found, and names that found none, in that cache (LRU).
+PMS_TENANT_CACHE_MAX = env.int("PMS_TENANT_CACHE_MAX", default=1000)
+PMS_TENANT_CACHE_MISSES_MAX = env.int("PMS_TENANT_CACHE_MISSES_MAX", default=256)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
