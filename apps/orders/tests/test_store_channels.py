@@ -54,3 +54,13 @@ def test_the_migration_gives_the_defaults_to_stores_without_channels_only(in_alp
     assert codes(kept) == {"direct"}
     migration.backfill(django_apps, None)  # again: nothing more
     assert Channel.objects.filter(store=bare).count() == len(DEFAULT_CHANNELS)
+
+
+def test_a_store_added_in_the_admin_has_them_too(in_alpha, browser_login):
+    client = browser_login("alpha", "admin_a")
+    response = client.post("/t/alpha/admin/tenancy/store/add/", {
+        "name": "后台新店", "code": "admin-new", "address": "", "phone": "", "time_zone": "Asia/Shanghai",
+        "currency": "CNY", "is_active": "on",
+    })
+    assert response.status_code == 302, response.content[:2000]
+    assert codes(Store.objects.get(code="admin-new")) == DEFAULT_CODES
