@@ -1,7 +1,7 @@
 """A store starts with the default channels (``store_create`` -> ``store_setup``), so a
 channel manager's first order to a new store is taken (it was refused ``channel_unknown``:
 the defaults were made on the first desk order only); stores made before that get them
-from migration orders.0009."""
+from migration orders.0010."""
 from __future__ import annotations
 
 import importlib
@@ -48,7 +48,7 @@ def test_the_migration_gives_the_defaults_to_stores_without_channels_only(in_alp
     bare = Store.objects.create(name="旧店", code="old")  # as made before: no channel
     kept = store_create(name="自定义店", code="custom")
     Channel.objects.filter(store=kept).exclude(code="direct").delete()  # its staff's choice
-    migration = importlib.import_module("apps.orders.migrations.0009_default_channels_for_every_store")
+    migration = importlib.import_module("apps.orders.migrations.0010_default_channels_for_every_store")
     migration.backfill(django_apps, None)
     assert codes(bare) == DEFAULT_CODES
     assert codes(kept) == {"direct"}

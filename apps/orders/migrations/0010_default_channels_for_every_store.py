@@ -35,7 +35,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("orders", "0008_orderitem_rate_source"),
+        ("orders", "0009_idempotency_per_principal"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
