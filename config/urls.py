@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.common.health import healthz
 from apps.tenancy import views as tenancy_views
@@ -17,7 +17,7 @@ urlpatterns = [
     path("", include("config.urls_api")),
     path("healthz", healthz),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api"), name="tenant-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="tenant-schema"), name="tenant-swagger-ui"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="tenant-schema"), name="tenant-swagger-ui"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -1,6 +1,6 @@
 """Public schema: platform admin, health check, the OpenAPI schema and its docs."""
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.common.health import healthz
 from apps.tenancy.public.admin import platform_admin_site
@@ -12,6 +12,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # No authentication here: users and tokens live in tenant schemas, not in public.
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api", authentication_classes=[]), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[]), name="swagger-ui"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", authentication_classes=[]), name="swagger-ui"),
     path("admin/", platform_admin_site.urls),
 ]

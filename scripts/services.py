@@ -35,6 +35,24 @@ def _ensure_database(url: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _ensure_database_of(url: str) -> None:
+    """Create the database ``url`` names if its server is up and it is missing (a
+    ``DATABASE_URL`` naming a new database). Nothing if it exists or the server says no."""
+    import psycopg
+    from urllib.parse import unquote, urlsplit
+
+    name = unquote(urlsplit(url).path.lstrip("/"))
+    if not name:
+        return
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            return  # server down, password refused...: the caller's first query says so
+    _ensure_database(url, name)
+
+
 _pgserver_handle = None  # keeps the embedded server alive while this process runs
 
 
@@ -42,7 +60,9 @@ def database_url(dbname: str = "pms") -> tuple[str, str]:
     """Return ``(url, source)`` with source one of env / local / embedded."""
     global _pgserver_handle
     if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"], "env"
+        url = os.environ["DATABASE_URL"]
+        _ensure_database_of(url)
+        return url, "env"
     if _port_open("127.0.0.1", 5432):
         base = "postgresql://postgres@127.0.0.1:5432/postgres"
         _ensure_database(base, dbname)

@@ -97,10 +97,15 @@ def _user(actor):
 
 
 def _future(day: date, current: date, today: date) -> DomainError:
+    if day > current:  # a later day than the open one
+        message = _("The business day %(date)s is not open yet: the open business date is %(current)s.") % {
+            "date": day.isoformat(), "current": current.isoformat()}
+    else:  # the open day itself, which has not begun on the store's calendar (an early audit rolled to it)
+        message = _("The business day %(date)s has not begun yet: it is still %(today)s in the store's time zone.") % {
+            "date": day.isoformat(), "today": today.isoformat()}
     return DomainError(
         NightAuditErrorCode.AUDIT_DATE_IN_FUTURE,
-        _("The business day %(date)s is not open yet: the open business date is %(current)s.")
-        % {"date": day.isoformat(), "current": current.isoformat()},
+        message,
         extra={"business_date": day.isoformat(), "current_business_date": current.isoformat(), "local_date": today.isoformat()},
         status=422,
     )

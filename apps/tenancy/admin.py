@@ -2,12 +2,18 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, StoreBusinessDay, UserDevice, WeChatBinding
+from apps.tenancy.services import store_setup
 
 
 @admin.register(Store)
 class StoreAdmin(GuardedModelAdmin):
     list_display = ["name", "code", "is_active", "created_at"]
     search_fields = ["name", "code"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            store_setup(store=obj)  # a store added here starts like one from store_create
 
 
 @admin.register(StaffProfile)

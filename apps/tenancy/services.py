@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -22,9 +24,20 @@ def store_create(*, name: str, code: str, address: str = "", phone: str = "", ti
         raise DomainValidationError(
             TenancyErrorCode.STORE_CODE_TAKEN, _("A store with this code already exists."), extra={"fields": {"code": [_("Already taken.")]}}
         )
-    store = Store.objects.create(name=name, code=code, address=address, phone=phone, time_zone=time_zone)
+    with transaction.atomic():
+        store = Store.objects.create(name=name, code=code, address=address, phone=phone, time_zone=time_zone)
+        store_setup(store=store)
     logger.info("store.created", extra={"store_id": store.pk})
     return store
+
+
+def store_setup(*, store: Store) -> None:
+    """What a new store starts with, from the apps above this one: each callable named in
+    ``PMS_STORE_SETUP`` (dotted paths, e.g. orders' default channels, so that a channel
+    manager's first order to a new store finds its channel) is called with ``store=``.
+    Named in settings rather than imported: tenancy sits below the apps it calls here."""
+    for path in settings.PMS_STORE_SETUP:
+        import_string(path)(store=store)
 
 
 @transaction.atomic

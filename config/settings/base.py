@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -65,12 +66,21 @@ PMS_TEMPLATE_SCHEMA = "tpl_base"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls"
+# What every new store starts with (apps.tenancy.services.store_setup): callables taking store=.
+PMS_STORE_SETUP = ["apps.orders.services.channel_defaults_ensure"]
 # Seconds a resolved tenant stays in the per-process cache (see docs/tenancy.md).
 PMS_TENANT_CACHE_SECONDS = env.int("PMS_TENANT_CACHE_SECONDS", default=60)
+# At most this many tenants found, and names that found none, in that cache (LRU).
+PMS_TENANT_CACHE_MAX = env.int("PMS_TENANT_CACHE_MAX", default=1000)
+PMS_TENANT_CACHE_MISSES_MAX = env.int("PMS_TENANT_CACHE_MISSES_MAX", default=256)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response after the static files (CONTENT_SECURITY_POLICY)
+    "csp.middleware.CSPMiddleware",
+    # Cache-Control: no-store on what a signed-in user is answered (apps/common/cache_headers.py)
+    "apps.common.cache_headers.NoStoreWhenSignedInMiddleware",
     "apps.tenancy.middleware.TenantPathMiddleware",
     "apps.tenancy.reference_cache.ReferenceCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,6 +111,33 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
+
+# --- Security headers (docs/operations.md "Security headers") ------------------------
+# One Content-Security-Policy in every environment (dev, test and prod send the same):
+# scripts only from our own origin, no inline script and no eval. The back office's
+# behaviour lives in static/js (data attributes, `<script type="application/json">` data
+# islands); a third-party page that needs an inline script must take the request's nonce
+# (``request.csp_nonce``; django-csp adds it to the header only when a page used it).
+# Styles still allow inline style attributes: the room grid positions its stays with
+# CSS custom properties in style="" (--s, --n), and the printed folio keeps its CSS in
+# one <style> block; no script can run from a style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/pms")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"

@@ -148,6 +148,13 @@
     if (message && !window.confirm(message)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
   }, true);
 
+  // A choice that takes effect at once (store, language, the grid's span): data-autosubmit
+  // on the field, no inline handler (the Content-Security-Policy allows no inline script).
+  document.addEventListener("change", function (ev) {
+    var field = ev.target;
+    if (field.form && field.hasAttribute && field.hasAttribute("data-autosubmit")) field.form.submit();
+  });
+
   document.addEventListener("click", function (ev) {
     if (ev.target.closest("[data-drawer-close]")) { closeDrawer(); return; }
     if (ev.target.closest("[data-help-open]")) { toggleHelp(); }

@@ -54,3 +54,29 @@ def test_tenant_own_domain_serves_without_prefix(client, world, settings):
     response = client.get("/", HTTP_HOST="alpha.example.cn")
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/"
+
+
+def test_unknown_slugs_do_not_grow_the_cache(client, world, settings):
+    """Made-up slugs are answered 404 and kept in a small cache of their own (at most
+    PMS_TENANT_CACHE_MISSES_MAX): they neither grow the process nor push real tenants out."""
+    from apps.tenancy.public.selectors import tenant_cache_size
+
+    settings.PMS_TENANT_CACHE_MISSES_MAX = 50
+    tenant_cache_clear()
+    client.get("/t/alpha/healthz")
+    for i in range(300):
+        assert client.get(f"/t/nobody-{i}/healthz").status_code == 404
+    assert tenant_cache_size() == (1, 50)
+    with wire_statements() as sent:
+        client.get("/t/alpha/healthz")
+    assert sent == ['SET search_path = "t_alpha","public"', "SELECT 1"]  # alpha is still cached
+
+
+def test_found_tenants_are_bounded_too(client, world, settings):
+    from apps.tenancy.public.selectors import tenant_cache_size
+
+    settings.PMS_TENANT_CACHE_MAX = 1
+    tenant_cache_clear()
+    client.get("/t/alpha/healthz")
+    client.get("/t/beta/healthz")
+    assert tenant_cache_size() == (1, 0)
