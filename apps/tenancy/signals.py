@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from guardian.models import UserObjectPermission
-from rest_framework.authtoken.models import Token
 
 from apps.tenancy.models import ApiToken, StaffProfile, Store, StoreBusinessDay
 from apps.tenancy.reference_cache import ACCESS, BUSINESS_DAY, forget_on_change
@@ -20,6 +19,6 @@ from apps.tenancy.reference_cache import ACCESS, BUSINESS_DAY, forget_on_change
 def connect() -> None:
     # ``last_login`` and ``last_used_at``: bookkeeping of use, not who the caller is or
     # what they may do.
-    forget_on_change(ACCESS, get_user_model(), StaffProfile, ApiToken, Token, Store, UserObjectPermission,
+    forget_on_change(ACCESS, get_user_model(), StaffProfile, ApiToken, Store, UserObjectPermission,
                      unless_only=frozenset({"last_login", "last_used_at"}))
     forget_on_change(BUSINESS_DAY, StoreBusinessDay)
