@@ -267,6 +267,18 @@ def user_tokens_revoke(*, user: AbstractBaseUser, reason: str) -> int:
     return revoked
 
 
+def user_sessions_end(*, user: AbstractBaseUser) -> int:
+    """Delete the back-office and admin sessions of ``user`` (this tenant's session table;
+    sessions are signed blobs, so each live one is decoded: a tenant has a few dozen)."""
+    from django.contrib.sessions.models import Session
+
+    ended = [s.pk for s in Session.objects.filter(expire_date__gt=timezone.now())
+             if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)]
+    Session.objects.filter(pk__in=ended).delete()
+    logger.info("auth.user_sessions_ended", extra={"user_id": user.pk, "sessions": len(ended)})
+    return len(ended)
+
+
 class PasswordChangeRevokesTokens:
     """Listed in ``AUTH_PASSWORD_VALIDATORS`` for its ``password_changed`` hook, which Django
     calls when a user saved after ``set_password`` (every path that changes a password: our
