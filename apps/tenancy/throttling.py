@@ -76,6 +76,10 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= hops:
             return forwarded[-hops]
         return meta.get("REMOTE_ADDR") or None  # reached us without passing every proxy
+    if settings.PMS_CLIENT_IP_META == "HTTP_X_FORWARDED_FOR":
+        # the old way to say "one proxy": its last entry is the one our proxy wrote
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        return forwarded[-1] if forwarded else meta.get("REMOTE_ADDR") or None
     if settings.PMS_CLIENT_IP_META != "REMOTE_ADDR":
         # a single header set by our one proxy (e.g. HTTP_X_REAL_IP), taken whole
         return (meta.get(settings.PMS_CLIENT_IP_META) or "").strip() or None

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from apps.tenancy.login import ThrottledLoginMixin
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.scope import StoreScopedPageMixin, store_resolve
 from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_for_user
 from apps.tenancy.services import staff_set_current_store
-from apps.tenancy.login import ThrottledLoginMixin
 
 
 @login_required

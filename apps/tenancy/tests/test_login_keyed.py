@@ -177,6 +177,7 @@ def test_with_trusted_proxies_the_address_is_the_one_our_proxy_saw(world, new_st
 ])
 def test_client_ip(settings, count, meta, expected):
     settings.PMS_TRUSTED_PROXY_COUNT = count
+    settings.PMS_CLIENT_IP_META = "REMOTE_ADDR"
     request = RequestFactory().get("/")
     request.META.update(meta)
     if "HTTP_X_FORWARDED_FOR" not in meta:
@@ -206,3 +207,16 @@ def test_thirty_wrong_passwords_then_the_right_one_do_not_open_the_platform_admi
     assert statuses == [200] * 5 + [429] * 25
     assert c.post("/admin/login/", {"username": root.username, "password": PASSWORD}).status_code == 429
     assert "_auth_user_id" not in c.session
+
+
+@pytest.mark.parametrize(("key", "meta", "expected"), [
+    ("HTTP_X_REAL_IP", {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": "203.0.113.5"}, "203.0.113.5"),
+    # the first entry is the client's to write: the last is what our proxy saw
+    ("HTTP_X_FORWARDED_FOR", {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5"}, "203.0.113.5"),
+])
+def test_client_ip_from_a_header_our_proxy_sets(settings, key, meta, expected):
+    settings.PMS_TRUSTED_PROXY_COUNT = 0
+    settings.PMS_CLIENT_IP_META = key
+    request = RequestFactory().get("/")
+    request.META.update(meta)
+    assert client_ip(request) == expected
