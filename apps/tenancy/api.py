@@ -156,7 +156,7 @@ class IntegrationTokenApi(APIView):
     )
     def delete(self, request, token_id: int):
         rows = integration_token_list(user=None if _can_see_all_tokens(request.user) else request.user)
-        token = rows.filter(pk=token_id).first()
+        token = rows.filter(pk=token_id).first() if 0 < token_id < 2**63 else None  # no bigint overflow
         if token is None:
             raise NotFoundError(CommonErrorCode.NOT_FOUND, _("Not found."))
         integration_token_revoke(token=token)
