@@ -39,11 +39,11 @@ def build(store, today):
     """Rooms, prices, orders over two years and their inventory. Returns (token, stats)."""
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from apps.orders.models import Order
     from apps.orders.services import channel_defaults_ensure
     from apps.rooms.models import Room, RoomType
+    from apps.tenancy.auth_services import integration_token_create
     from apps.tenancy.models import StaffProfile
     from apps.tenancy.services import staff_create
 
@@ -116,7 +116,7 @@ def build(store, today):
         cursor.execute("ANALYZE orders_order; ANALYZE orders_orderitem; ANALYZE rooms_roomnight; ANALYZE rooms_roomtypenight")
         cursor.execute("SELECT count(*) FROM rooms_roomnight")
         room_nights = cursor.fetchone()[0]
-    return Token.objects.create(user=clerk).key, {"orders": len(rows), "room_nights": room_nights}
+    return integration_token_create(user=clerk)[1], {"orders": len(rows), "room_nights": room_nights}
 
 
 def main() -> None:

@@ -187,7 +187,7 @@ class CpuMeter:
 
 def build(store):
     """A room type of 4 rooms, the default channels and a front-desk clerk with a token."""
-    from rest_framework.authtoken.models import Token
+    from apps.tenancy.auth_services import integration_token_create
 
     from apps.orders.services import channel_defaults_ensure
     from apps.rooms.models import Room, RoomType
@@ -198,7 +198,7 @@ def build(store):
     channel_defaults_ensure(store=store)
     room_type = RoomType.objects.create(store=store, name="大床房", default_price=Decimal("388.00"), capacity=2)
     rooms = [Room.objects.create(store=store, room_type=room_type, number=str(100 + i)) for i in range(4)]
-    return Token.objects.create(user=clerk).key, rooms[0]
+    return integration_token_create(user=clerk)[1], rooms[0]
 
 
 def main() -> None:

@@ -67,10 +67,9 @@ WHERE h.stays > coalesce(c.rooms, 0) - coalesce(l.rooms, 0)
 
 
 def build(store):
-    from rest_framework.authtoken.models import Token
-
     from apps.orders.services import channel_defaults_ensure
     from apps.rooms.models import Room, RoomType
+    from apps.tenancy.auth_services import integration_token_create
     from apps.tenancy.models import StaffProfile
     from apps.tenancy.services import staff_create
 
@@ -83,7 +82,7 @@ def build(store):
     rooms = Room.objects.bulk_create(
         [Room(store=store, room_type=types[i % TYPES], number=f"{1 + i // 30}{i % 30:02d}", floor=str(1 + i // 30)) for i in range(ROOMS)]
     )
-    return Token.objects.create(user=clerk).key, [r.pk for r in rooms]
+    return integration_token_create(user=clerk)[1], [r.pk for r in rooms]
 
 
 def main() -> None:

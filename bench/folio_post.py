@@ -35,7 +35,7 @@ MIX = [("charge", 55), ("extra", 5), ("payment", 22), ("deposit", 4), ("refund",
 def build(store, admin):
     from datetime import timedelta
 
-    from rest_framework.authtoken.models import Token
+    from apps.tenancy.auth_services import integration_token_create
 
     from apps.folios import services as folios
     from apps.folios.models import Folio
@@ -69,7 +69,7 @@ def build(store, admin):
     ])
     methods = folios.payment_methods_ensure(store=store)
     item = folios.extra_item_create(store=store, name="早餐", default_price=Decimal("38.00"), category="food")
-    token = Token.objects.create(user=admin).key
+    token = integration_token_create(user=admin)[1]
     return [f.pk for f in folio_rows], [m.pk for m in methods], item.pk, token
 
 

@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
@@ -27,6 +26,7 @@ from apps.orders import idempotency
 from apps.orders.idempotency import idempotent, request_fingerprint
 from apps.orders.models import IdempotencyKey, Order, OrderEvent
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
+from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.scope import StoreScopedMixin
 from tests.fixtures import run_concurrently, unique_ip
 from tests.world import PASSWORD
@@ -383,7 +383,7 @@ def _concurrent(committed_tenant, path_of, body_of, key="same-key", n=6):
         ChannelFactory(store=store, code="direct", name="Direct", channel_type="direct")
         room_type, rooms = room_type_with_rooms(store, 3)
         methods = methods_for(store)
-        token = Token.objects.create(user=committed_tenant.admin).key
+        token = integration_token_create(user=committed_tenant.admin)[1]
         path, body = path_of(tenant, store, room_type, rooms), body_of(room_type, methods)
 
     def send():

@@ -23,6 +23,9 @@ and checks:
   to write;
 - the new tables and triggers exist in every tenant schema, and the triggers bump the
   versions;
+- the previous release's API keys (DRF's ``authtoken_token``, stored in clear) became
+  integration tokens holding only their hash (``tenancy.0005``): each old key still
+  authenticates, with its user, until its expiry, and no clear key is left;
 - this code reads the old rows through its moved models and selectors (business dates,
   night audits, daily figures, folio balances, the room grid) and writes on top of them
   (a posting, a new tenant cloned from the upgraded template);
@@ -67,6 +70,17 @@ RECOMPUTED = {"orders_order": {"total_amount", "due_amount"}, "contacts_contact"
 # encrypts the clear birth date into ``birth_date_encrypted`` and drops it, and masks a
 # document by its end only (the old mask's start and the birth date rebuilt the number).
 DROPPED = {"contacts_contact": {"birth_date"}}
+# tenancy.0005 moves the clear keys of DRF's table into tenancy_apitoken as hashes: the old
+# table ends empty (checked apart, ``_check_api_keys``), the new one keeps its rows and gains these.
+EMPTIED = {"authtoken_token"}
+GAINS_ROWS = {"tenancy_apitoken"}
+
+# API keys as the previous release issued them (``POST auth/token/``: 40 hex digits, in
+# clear), added to the dump before the upgrade (it holds none): schema -> (user, key).
+OLD_KEYS = {
+    "t_demo": ("manager", "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"),
+    "t_upg": (None, "0123456789abcdef0123456789abcdef01234567"),
+}
 
 # Rows in the dump, recorded when it was built (scripts/make_upgrade_fixture.py).
 EXPECTED_ROWS = {
@@ -295,6 +309,42 @@ print("RESULT " + json.dumps(out, default=str))
 '''
 
 
+AUTH = r'''
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+import django
+django.setup()
+from django.test import Client
+
+out = {}
+for slug, key in json.loads(sys.argv[1]).items():
+    me = Client().get(f"/t/{slug}/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    bad = Client().get(f"/t/{slug}/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key[:-1]}0")
+    out[slug] = {"status": me.status_code, "username": me.json().get("username"), "wrong_key": bad.status_code}
+print("RESULT " + json.dumps(out))
+'''
+
+
+def _check_api_keys(conn) -> None:
+    """Every old key is an integration token of its user holding only the key's SHA-256,
+    live for PMS_INTEGRATION_TOKEN_DAYS (90) from the upgrade; no key is left in clear."""
+    for schema, (username, key) in OLD_KEYS.items():
+        s = sql.Identifier(schema)
+        assert conn.execute(sql.SQL("SELECT count(*) FROM {}.authtoken_token").format(s)).fetchone()[0] == 0, schema
+        rows = conn.execute(sql.SQL(
+            "SELECT t.kind, t.key_hash, u.username, t.revoked_at IS NULL, t.expires_at - now() > interval '89 days',"
+            " t.expires_at - now() <= interval '90 days' FROM {s}.tenancy_apitoken t JOIN {s}.auth_user u ON u.id = t.user_id"
+            " WHERE t.kind = 'integration'"
+        ).format(s=s)).fetchall()
+        expected_user = username or conn.execute(sql.SQL("SELECT min(username) FROM {}.auth_user").format(s)).fetchone()[0]
+        assert rows == [("integration", hashlib.sha256(key.encode()).hexdigest(), expected_user, True, True, True)], (schema, rows)
+        # the key's text is in no table of the schema
+        dump = conn.execute(sql.SQL(
+            "SELECT count(*) FROM {s}.tenancy_apitoken t WHERE t.key_hash = %s OR t.name = %s"
+        ).format(s=s), [key, key]).fetchone()[0]
+        assert dump == 0
+
+
 def _base_url() -> str:
     return os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/pms"
 
@@ -495,6 +545,13 @@ def test_upgrade_from_7245970(scratch_url):
             [UPG_KEY["key"], fingerprint, json.dumps(UPG_KEY["answer"]), UPG_CHANNEL_ORDER, fingerprint],
         )
 
+        # API keys as that release stored them (in clear), so tenancy.0005's move to hashes is seen.
+        for schema, (username, key) in OLD_KEYS.items():
+            who = sql.SQL("username = {}").format(sql.Literal(username)) if username else sql.SQL("TRUE")
+            conn.execute(sql.SQL(
+                "INSERT INTO {s}.authtoken_token (key, created, user_id)"
+                " SELECT {k}, now() - interval '40 days', min(id) FROM {s}.auth_user WHERE {who}"
+            ).format(s=sql.Identifier(schema), k=sql.Literal(key), who=who))
         before_tables = _tables(conn)
         before_rows = {key: _rows(conn, *key, _kept(key, cols)) for key, cols in before_tables.items()}
         old_money = {
@@ -554,7 +611,9 @@ def test_upgrade_from_7245970(scratch_url):
                 continue
             cols = [c for c in _kept(key, cols) if c not in DROPPED.get(key[1], ())]
             after = _rows(conn, *key, cols)
-            if key[1] in GROWING:
+            if key[1] in EMPTIED:
+                continue  # _check_api_keys
+            if key[1] in GROWING or key[1] in GAINS_ROWS:
                 gone = sorted(set(before_rows[key]) - set(after))
                 if gone:
                     changed.append(f"{key[0]}.{key[1]}: {len(gone)} old rows gone, e.g. {gone[:3]}")
@@ -570,6 +629,7 @@ def test_upgrade_from_7245970(scratch_url):
         assert not lost, lost
         assert not changed, changed
         _check_order_money(conn, old_money)
+        _check_api_keys(conn)
         _check_rate_source(conn)
         _check_contacts(conn, old_contacts)
         after_objects = _objects(conn)
@@ -585,6 +645,13 @@ def test_upgrade_from_7245970(scratch_url):
             assert conn.execute("SELECT to_regclass(%s)", [f"{schema}.tenancy_referenceversion"]).fetchone()[0], schema
             assert NEW_TRIGGERS <= _triggers(conn, schema), (schema, NEW_TRIGGERS - _triggers(conn, schema))
         assert not conn.execute("SELECT to_regclass('public.tenancy_referenceversion')").fetchone()[0]
+
+    # --- the previous release's API keys still authenticate, through their hash ----------
+    keys = {schema[2:]: key for schema, (_user, key) in OLD_KEYS.items()}
+    auth = _result(_run([sys.executable, "-c", AUTH, json.dumps(keys)], scratch_url))
+    demo_user = OLD_KEYS["t_demo"][0]
+    assert auth["demo"] == {"status": 200, "username": demo_user, "wrong_key": 401}, auth
+    assert auth["upg"]["status"] == 200 and auth["upg"]["wrong_key"] == 401, auth
 
     # --- this code reads the old rows through its own models and selectors -------------
     read = _result(_run([sys.executable, "-c", READ], scratch_url, env={"UPG_KEY": json.dumps(UPG_KEY)}))

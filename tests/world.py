@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.public.services import tenant_provision
 from apps.tenancy.services import staff_create, store_create
@@ -53,7 +53,7 @@ def build_world() -> World:
         _staff(alpha, "manager_a1", Role.STORE_MANAGER, ["A1"])
         _staff(alpha, "clerk_a1", Role.FRONT_DESK, ["A1"])
         _staff(alpha, "clerk_a2", Role.FRONT_DESK, ["A2"])
-        alpha.tokens = {name: Token.objects.create(user=u).key for name, u in alpha.users.items()}
+        alpha.tokens = {name: integration_token_create(user=u, name='tests')[1] for name, u in alpha.users.items()}
 
     tenant_b, b1, admin_b = tenant_provision(
         slug="beta", name="Beta Lodge", store_name="Beta One", store_code="b1",
@@ -62,5 +62,5 @@ def build_world() -> World:
     beta = TenantWorld(tenant=tenant_b, stores={"B1": b1}, users={"admin_b": admin_b})
     with tenant_context(tenant_b):
         _staff(beta, "clerk_b1", Role.FRONT_DESK, ["B1"])
-        beta.tokens = {name: Token.objects.create(user=u).key for name, u in beta.users.items()}
+        beta.tokens = {name: integration_token_create(user=u, name='tests')[1] for name, u in beta.users.items()}
     return World(alpha=alpha, beta=beta)

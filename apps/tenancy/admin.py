@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
+from apps.tenancy.auth_services import integration_token_revoke, token_family_revoke
 from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, StoreBusinessDay, UserDevice, WeChatBinding
 from apps.tenancy.services import store_setup
 
@@ -43,18 +45,28 @@ class UserDeviceAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Read-only: only hashes are stored; log-out and refresh reuse revoke tokens (apps/tenancy/auth_services.py)."""
+    """Read-only but for revoking: only hashes are stored; log-out, refresh reuse, a password
+    change and deactivation revoke tokens (apps/tenancy/auth_services.py)."""
 
-    list_display = ["user", "kind", "created_at", "expires_at", "last_used_at", "revoked_at", "revoke_reason"]
+    list_display = ["user", "kind", "name", "created_at", "expires_at", "last_used_at", "revoked_at", "revoke_reason"]
     list_filter = ["kind", "revoke_reason"]
     list_select_related = ["user"]
-    search_fields = ["user__username"]
+    search_fields = ["user__username", "name"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["delete"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            if token.kind == ApiToken.Kind.INTEGRATION:
+                integration_token_revoke(token=token)
+            else:
+                token_family_revoke(family=token.family, reason=ApiToken.RevokeReason.REVOKED)
 
 
 @admin.register(WeChatBinding)

@@ -1,21 +1,23 @@
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.error_codes import CommonErrorCode
-from apps.common.errors import DomainError
+from apps.common.errors import DomainError, NotFoundError
 from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
+from apps.tenancy.auth_selectors import integration_token_list
+from apps.tenancy.auth_services import auth_credentials_check, integration_token_create, integration_token_revoke
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.roles import MANAGE
 from apps.tenancy.scope import StoreScopedMixin, store_resolve
 from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_with_perms
 from apps.tenancy.serializers import (
     CurrentStoreInSerializer,
+    IntegrationTokenInSerializer,
+    IntegrationTokenSerializer,
     MeSerializer,
     MyStoreSerializer,
     SettingInSerializer,
@@ -25,7 +27,7 @@ from apps.tenancy.serializers import (
     TokenOutSerializer,
 )
 from apps.tenancy.services import setting_set, staff_set_current_store
-from apps.tenancy.throttling import client_ip, login_throttle_check, login_throttle_failure, login_throttle_success
+from apps.tenancy.throttling import client_ip
 
 STORE_EXAMPLE = {
     "id": 1, "name": "西湖店", "code": "xihu", "address": "杭州市西湖区北山街 1 号", "phone": "0571-88880000",
@@ -57,11 +59,25 @@ def _me_payload(user) -> dict:
     }
 
 
-class TokenApi(APIView):
-    """Exchange staff credentials for a long-lived API token (header ``Authorization: Token <key>``).
+TOKEN_EXAMPLE = {"token": "it_Q2hhbm5lbC1tYW5hZ2VyLXN5bmMtdG9rZW4tZXhhbXBsZQ", "id": 7, "name": "channel manager",
+                 "expires_at": "2027-03-01T10:00:00+08:00"}
+TOKEN_ROW_EXAMPLE = {
+    "id": 7, "name": "channel manager", "username": "manager", "created_at": "2026-12-01T10:00:00+08:00",
+    "expires_at": "2027-03-01T10:00:00+08:00", "last_used_at": "2026-12-07T09:12:00+08:00", "revoked_at": None,
+    "revoke_reason": "",
+}
 
-    For scripts and integrations; the owner's app uses ``auth/login/`` (expiring bearer
-    tokens). Throttled like ``auth/login/``.
+
+def _token_body(token, raw: str) -> dict:
+    return TokenOutSerializer({"token": raw, "id": token.pk, "name": token.name, "expires_at": token.expires_at}).data
+
+
+class TokenApi(APIView):
+    """Exchange staff credentials for an integration token (header ``Authorization: Token <key>``).
+
+    For scripts and integrations; the owner's app uses ``auth/login/`` (short-lived bearer
+    tokens). Each call makes a new token, named, expiring (90 days by default), revocable
+    at ``auth/tokens/{id}/``; only its hash is stored. Throttled like ``auth/login/``.
     """
 
     authentication_classes = []
@@ -80,23 +96,71 @@ class TokenApi(APIView):
             ]),
         },
         examples=[
-            OpenApiExample("Credentials", request_only=True, value={"username": "manager", "password": "demo-pass-2026"}),
-            OpenApiExample("Token", response_only=True, value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}),
+            OpenApiExample("Credentials", request_only=True,
+                           value={"username": "manager", "password": "demo-pass-2026", "name": "channel manager"}),
+            OpenApiExample("Token", response_only=True, value=TOKEN_EXAMPLE),
         ],
         tags=["auth"],
     )
     def post(self, request):
         data = TokenInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        username, ip = data.validated_data["username"], client_ip(request)
-        login_throttle_check(username=username, ip=ip)
-        user = authenticate(request, **data.validated_data)
-        if user is None or not user.is_active:
-            login_throttle_failure(username=username, ip=ip)
-            raise DomainError(CommonErrorCode.AUTHENTICATION_FAILED, _("Wrong user name or password."), status=400)
-        login_throttle_success(username=username)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        v = data.validated_data
+        try:
+            user = auth_credentials_check(request=request, username=v["username"], password=v["password"], ip=client_ip(request))
+        except DomainError as exc:
+            if exc.code != "invalid_credentials":
+                raise
+            # this endpoint's answer since it was DRF's obtain_auth_token
+            raise DomainError(CommonErrorCode.AUTHENTICATION_FAILED, _("Wrong user name or password."), status=400) from exc
+        token, raw = integration_token_create(user=user, name=v["name"], days=v.get("expires_in_days"))
+        return Response(_token_body(token, raw))
+
+
+def _can_see_all_tokens(user) -> bool:
+    return staff_role(user=user) == StaffProfile.Role.TENANT_ADMIN
+
+
+class IntegrationTokenListApi(APIView):
+    """Integration tokens: your own; a tenant admin sees every token of the tenant."""
+
+    @extend_schema(
+        operation_id="auth_tokens_list", tags=["auth"], responses={200: IntegrationTokenSerializer(many=True)},
+        examples=[OpenApiExample("Tokens", response_only=True, value=[TOKEN_ROW_EXAMPLE])],
+    )
+    def get(self, request):
+        rows = integration_token_list(user=None if _can_see_all_tokens(request.user) else request.user)
+        return Response(IntegrationTokenSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="auth_tokens_create", tags=["auth"], request=IntegrationTokenInSerializer,
+        responses={201: TokenOutSerializer},
+        examples=[OpenApiExample("New token", request_only=True, value={"name": "channel manager", "expires_in_days": 30}),
+                  OpenApiExample("Token", response_only=True, status_codes=["201"], value=TOKEN_EXAMPLE)],
+    )
+    def post(self, request):
+        data = IntegrationTokenInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, raw = integration_token_create(
+            user=request.user, name=data.validated_data["name"], days=data.validated_data.get("expires_in_days")
+        )
+        return Response(_token_body(token, raw), status=status.HTTP_201_CREATED)
+
+
+class IntegrationTokenApi(APIView):
+    """Revoke one integration token: your own, or any of the tenant's for a tenant admin."""
+
+    @extend_schema(
+        operation_id="auth_token_revoke", tags=["auth"],
+        responses={204: None, **error_responses(404, examples=[error_example(404, "not_found", "Not found.")])},
+    )
+    def delete(self, request, token_id: int):
+        rows = integration_token_list(user=None if _can_see_all_tokens(request.user) else request.user)
+        token = rows.filter(pk=token_id).first() if 0 < token_id < 2**63 else None  # no bigint overflow
+        if token is None:
+            raise NotFoundError(CommonErrorCode.NOT_FOUND, _("Not found."))
+        integration_token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

@@ -37,14 +37,17 @@ def user_summary(user) -> dict:
 
 
 def _pair_body(pair: TokenPair) -> dict:
-    return TokenPairSerializer({
+    body = {
         "token_type": "Bearer",
         "access": pair.access,
         "access_expires_at": pair.access_expires_at,
         "refresh": pair.refresh,
         "refresh_expires_at": pair.refresh_expires_at,
         "user": user_summary(pair.user),
-    }).data
+    }
+    if pair.device_id:
+        body["device_id"] = pair.device_id
+    return TokenPairSerializer(body).data
 
 
 PAIR_EXAMPLE = OpenApiExample(
@@ -77,8 +80,10 @@ WECHAT_UNAVAILABLE = error_example(
 class LoginApi(APIView):
     """Log in with staff credentials: a new access/refresh pair (no cookies).
 
-    Throttled: after 5 failures for a user name (20 for an address) within 15 minutes,
-    attempts answer 429 for 15 minutes.
+    Throttled: over 5 attempts for a user name (20 for an address) within 15 minutes, not
+    counting successful ones, further attempts answer 429 for 15 minutes. Send the
+    ``device_id`` of this user's last log-in from this device: attempts with it are counted
+    for the device only (10), so strangers' failures on the user name do not lock it out.
     """
 
     parser_classes = [JSONParser]  # the app sends JSON; nested objects need it

@@ -1,4 +1,4 @@
-"""Reads of API auth: the owner app's bearer tokens, DRF's long-lived keys, WeChat bindings.
+"""Reads of API auth: the owner app's bearer tokens, integration tokens, WeChat bindings.
 
 Every API request reads its token with the token's user and staff profile: the rows are
 kept in this process (``apps.tenancy.reference_cache``, area ``access``: the database
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser
-from rest_framework.authtoken.models import Token
+from django.db.models import QuerySet
 
 from apps.tenancy.models import ApiToken, WeChatBinding
 from apps.tenancy.reference_cache import ACCESS, cached_copy
@@ -21,27 +21,33 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def _token_get(*, raw: str, kind: str) -> ApiToken | None:
+    key_hash = token_hash(raw)
+
+    def load():
+        return ApiToken.objects.select_related("user", "user__staff").filter(key_hash=key_hash, kind=kind).first()
+
+    return cached_copy(ACCESS, (kind, key_hash), load, keep_none=False)
+
+
 def access_token_get(*, raw: str) -> ApiToken | None:
     """The access token ``raw`` with its user and the user's staff profile, revoked and
     expired ones too (the caller decides). Cached (no query) until a token, user or
     profile of the tenant changes; else one query."""
-    key_hash = token_hash(raw)
-
-    def load():
-        return ApiToken.objects.select_related("user", "user__staff").filter(key_hash=key_hash, kind=ApiToken.Kind.ACCESS).first()
-
-    return cached_copy(ACCESS, ("bearer", key_hash), load, keep_none=False)
+    return _token_get(raw=raw, kind=ApiToken.Kind.ACCESS)
 
 
-def auth_token_get(*, key: str) -> Token | None:
-    """DRF's long-lived API key ``key`` (``Authorization: Token <key>``, model
-    ``rest_framework.authtoken.Token``) with its user and the user's staff profile. Cached
-    like ``access_token_get``."""
+def integration_token_get(*, raw: str) -> ApiToken | None:
+    """The integration token ``raw`` (``Authorization: Token <key>``), revoked and expired
+    ones too; cached like ``access_token_get``. Keys of the release before (DRF's, 40 hex
+    digits) were moved here as their hash by migration ``tenancy.0005``."""
+    return _token_get(raw=raw, kind=ApiToken.Kind.INTEGRATION)
 
-    def load():
-        return Token.objects.select_related("user", "user__staff").filter(key=key).first()
 
-    return cached_copy(ACCESS, ("drf", key), load, keep_none=False)
+def integration_token_list(*, user: AbstractBaseUser | None = None) -> QuerySet[ApiToken]:
+    """Integration tokens, newest first: ``user``'s, or the tenant's (``user=None``)."""
+    rows = ApiToken.objects.select_related("user").filter(kind=ApiToken.Kind.INTEGRATION).order_by("-created_at", "-pk")
+    return rows.filter(user=user) if user is not None else rows
 
 
 def refresh_token_get(*, raw: str) -> ApiToken | None:

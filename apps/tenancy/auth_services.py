@@ -1,4 +1,5 @@
-"""Writes of the owner app's auth: log in, refresh (rotation), log out, WeChat binding.
+"""Writes of API auth: log in, refresh (rotation), log out, WeChat binding, integration
+tokens, and revoking a user's tokens (password change, deactivation).
 
 Tokens are opaque random strings; only their SHA-256 is stored (``ApiToken``), in the
 tenant's schema. One log-in starts a token family; refreshing rotates the pair inside
@@ -7,6 +8,7 @@ the family; presenting a refresh token that was already exchanged revokes the fa
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import uuid
@@ -17,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser, update_last_login
 from django.db import IntegrityError, connection, transaction
+from django_tenants.utils import get_public_schema_name
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +28,7 @@ from apps.tenancy.auth_selectors import refresh_token_get, token_hash, wechat_bi
 from apps.tenancy.error_codes import TenancyErrorCode
 from apps.tenancy.models import ApiToken, UserDevice, WeChatBinding
 from apps.tenancy.reference_cache import ACCESS, reference_changed
-from apps.tenancy.throttling import login_throttle_check, login_throttle_failure, login_throttle_success
+from apps.tenancy.throttling import device_token_issue, login_attempt, login_attempt_succeeded
 from apps.tenancy.wechat import ERR_CODE_INVALID, ERR_CODE_USED, WeChatError, WeChatSession, wechat_client
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ class TokenPair:
     refresh_expires_at: datetime
     user: AbstractBaseUser
     family: uuid.UUID
+    # the signed device token of a password log-in (``device_id``; apps/tenancy/throttling.py)
+    device_id: str | None = None
 
 
 def _new_token(prefix: str) -> str:
@@ -108,15 +113,25 @@ def _login_complete(*, user: AbstractBaseUser, device: dict | None) -> TokenPair
     return pair
 
 
-def auth_login(*, request, username: str, password: str, ip: str, device: dict | None = None) -> TokenPair:
-    """Staff credentials -> a new token family. Throttled per user name and per client IP."""
-    login_throttle_check(username=username, ip=ip)
+def auth_credentials_check(*, request, username: str, password: str, ip: str | None, device_id: str | None = None):
+    """The active user with these credentials, else ``DomainError`` 401 ``invalid_credentials``.
+    Counted by the log-in throttle before the password is checked (429 ``throttled`` over a
+    limit); returns ``(user, attempt)``."""
+    attempt = login_attempt(username=username, ip=ip, device_token=device_id)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        login_throttle_failure(username=username, ip=ip)
         raise DomainError(TenancyErrorCode.INVALID_CREDENTIALS, _("Wrong user name or password."), status=401)
-    login_throttle_success(username=username)
-    return _login_complete(user=user, device=device)
+    login_attempt_succeeded(attempt)
+    return user
+
+
+def auth_login(*, request, username: str, password: str, ip: str | None, device: dict | None = None,
+               device_id: str | None = None) -> TokenPair:
+    """Staff credentials -> a new token family, and a device token for the next log-ins from
+    this device (``device_id``: counted per device, not locked by strangers' failures)."""
+    user = auth_credentials_check(request=request, username=username, password=password, ip=ip, device_id=device_id)
+    pair = _login_complete(user=user, device=device)
+    return dataclasses.replace(pair, device_id=device_token_issue(username=username, previous=device_id))
 
 
 def auth_refresh(*, raw_refresh: str) -> TokenPair:
@@ -212,3 +227,75 @@ def wechat_login(*, code: str, device: dict | None = None) -> TokenPair:
     WeChatBinding.objects.filter(pk=binding.pk).update(last_login_at=timezone.now())
     return _login_complete(user=binding.user, device=device)
 
+
+
+# --- integration tokens (``Authorization: Token <key>``) ------------------------------------
+
+
+def integration_token_create(*, user: AbstractBaseUser, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+    """A new integration token of ``user``: returns the row and the key, shown this once
+    (only its hash is stored). Expires after ``days`` (``PMS_INTEGRATION_TOKEN_DAYS``)."""
+    now = timezone.now()
+    raw = _new_token("it_")
+    token = ApiToken.objects.create(
+        user=user, kind=ApiToken.Kind.INTEGRATION, name=name, key_hash=token_hash(raw), family=uuid.uuid4(),
+        created_at=now, last_used_at=None,
+        expires_at=now + timedelta(days=days if days is not None else settings.PMS_INTEGRATION_TOKEN_DAYS),
+    )
+    logger.info("auth.integration_token_created", extra={"user_id": user.pk, "token_id": token.pk})
+    return token, raw
+
+
+@transaction.atomic
+def integration_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke one integration token (idempotent: a revoked one stays as it was)."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=ApiToken.RevokeReason.REVOKED
+    )
+    reference_changed(ACCESS)
+    token.refresh_from_db(fields=["revoked_at", "revoke_reason"])
+    logger.info("auth.integration_token_revoked", extra={"user_id": token.user_id, "token_id": token.pk})
+    return token
+
+
+@transaction.atomic
+def user_tokens_revoke(*, user: AbstractBaseUser, reason: str) -> int:
+    """Revoke every live token of ``user`` (the app's families and integration tokens)."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now(), revoke_reason=reason)
+    reference_changed(ACCESS)
+    logger.info("auth.user_tokens_revoked", extra={"user_id": user.pk, "reason": reason, "revoked": revoked})
+    return revoked
+
+
+def user_sessions_end(*, user: AbstractBaseUser) -> int:
+    """Delete the back-office and admin sessions of ``user`` (this tenant's session table;
+    sessions are signed blobs, so each live one is decoded: a tenant has a few dozen)."""
+    from django.contrib.sessions.models import Session
+
+    ended = [s.pk for s in Session.objects.filter(expire_date__gt=timezone.now())
+             if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)]
+    Session.objects.filter(pk__in=ended).delete()
+    logger.info("auth.user_sessions_ended", extra={"user_id": user.pk, "sessions": len(ended)})
+    return len(ended)
+
+
+class PasswordChangeRevokesTokens:
+    """Listed in ``AUTH_PASSWORD_VALIDATORS`` for its ``password_changed`` hook, which Django
+    calls when a user saved after ``set_password`` (every path that changes a password: our
+    services, the admin's forms, the password-change form, ``manage.py changepassword``) and
+    not when it rehashes a password at log-in. Validates nothing.
+
+    Sessions need nothing here: Django keys each session to the password's hash and ends the
+    others itself (the form that changed it keeps its own). Deactivation revokes tokens in
+    the database (trigger of migration ``tenancy.0005``), whatever path sets ``is_active``.
+    """
+
+    def validate(self, password, user=None):
+        return None
+
+    def password_changed(self, password, user=None):
+        if user is not None and user.pk is not None and connection.schema_name != get_public_schema_name():
+            user_tokens_revoke(user=user, reason=ApiToken.RevokeReason.PASSWORD)
+
+    def get_help_text(self):
+        return _("Changing the password signs this account out of the app and revokes its API tokens.")

@@ -1,5 +1,6 @@
 """Token auth of the API (no cookies): ``Authorization: Bearer <access>`` for the owner's
-app, ``Authorization: Token <key>`` (DRF's long-lived keys) for integrations and clerks.
+app, ``Authorization: Token <key>`` (integration tokens: named, expiring, revocable, stored
+as hashes; DRF's header format) for integrations and scripts.
 
 One query per request either way: the token row joined to its user and staff profile.
 Tokens are looked up in the current tenant's schema, so a token of another tenant is unknown.
@@ -14,7 +15,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from apps.tenancy.auth_selectors import access_token_get, auth_token_get
+from apps.tenancy.auth_selectors import access_token_get, integration_token_get
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -50,18 +51,24 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 
 class AuthTokenAuthentication(TokenAuthentication):
-    """DRF's ``TokenAuthentication`` (keyword ``Token``, its header parsing, answers and
-    messages) with the key read by ``auth_token_get``: one hand-written query that also
-    brings the user's staff profile, instead of a queryset compiled per request and a
-    second query for ``user.staff``. drf-spectacular's ``TokenScheme`` matches subclasses,
-    so the schema still lists it as ``tokenAuth``."""
+    """``Authorization: Token <key>``: DRF's ``TokenAuthentication`` (keyword ``Token``, its
+    header parsing, answers and messages) over integration tokens (``ApiToken`` of kind
+    ``integration``, read by ``integration_token_get``: only the key's hash is stored).
+    drf-spectacular's ``TokenScheme`` matches subclasses, so the schema still lists it as
+    ``tokenAuth``."""
 
     def authenticate_credentials(self, key):
-        token = auth_token_get(key=key)
-        if token is None:
+        token = integration_token_get(raw=key)
+        if token is None or token.revoked_at is not None:
             raise AuthenticationFailed(_("Invalid token."))
+        now = timezone.now()
+        if token.expires_at <= now:
+            raise AuthenticationFailed(_("The token has expired. Ask for a new one."))
         if not token.user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
+        from apps.tenancy.auth_services import access_token_touch
+
+        access_token_touch(token=token, now=now)
         return token.user, token
 
 

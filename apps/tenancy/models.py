@@ -136,12 +136,15 @@ class UserDevice(models.Model):
 
 
 class ApiToken(models.Model):
-    """An opaque bearer token of the owner's app, stored only as the SHA-256 of its text.
+    """An opaque API token, stored only as the SHA-256 of its text.
 
-    One log-in starts a ``family``: its first access/refresh pair and every pair
-    obtained by refreshing. A refresh token is single use; presenting a used one again
-    revokes the whole family (the token was copied). Tokens live in the tenant's
-    schema, so a token of one tenant does not exist in another.
+    The owner's app: one log-in starts a ``family``: its first access/refresh pair and
+    every pair obtained by refreshing. A refresh token is single use; presenting a used one
+    again revokes the whole family (the token was copied). Integrations: a named token of
+    its own family with an expiry (90 days by default), revoked by its user or a tenant
+    admin. Every token of a user is revoked when the password changes or the account is
+    deactivated. Tokens live in the tenant's schema, so a token of one tenant does not
+    exist in another.
     """
 
     class Kind(models.TextChoices):
@@ -149,14 +152,22 @@ class ApiToken(models.Model):
         ACCESS = "access", pgettext_lazy("token", "Access")
         # Exchanged once for a new pair at auth/refresh/; long-lived.
         REFRESH = "refresh", pgettext_lazy("token", "Refresh")
+        # Sent as ``Authorization: Token <token>`` by scripts and integrations; named, expires.
+        INTEGRATION = "integration", pgettext_lazy("token", "Integration")
 
     class RevokeReason(models.TextChoices):
         ROTATED = "rotated", _("Exchanged for a new pair")
         LOGOUT = "logout", pgettext_lazy("device", "Logged out")
         REUSE = "reuse", _("Refresh token used twice")
+        # by its user or a tenant admin (API, admin, manage.py integration_token)
+        REVOKED = "revoked", pgettext_lazy("token", "Revoked")
+        PASSWORD = "password", _("Password changed")
+        INACTIVE = "inactive", _("Account deactivated")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # integration tokens: what it is for ("channel manager", "accounting export")
+    name = models.CharField(_("name"), max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     family = models.UUIDField(db_index=True)
     device = models.ForeignKey(UserDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -172,7 +183,7 @@ class ApiToken(models.Model):
         indexes = [models.Index(fields=["user", "kind"], name="apitoken_user_kind")]
 
     def __str__(self) -> str:
-        return f"{self.kind} token of user {self.user_id}"
+        return f"{self.name or self.kind} token of user {self.user_id}"
 
 
 class WeChatBinding(models.Model):

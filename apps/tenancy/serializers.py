@@ -30,13 +30,35 @@ class CurrentStoreInSerializer(serializers.Serializer):
     store_id = serializers.IntegerField()
 
 
-class TokenInSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+class IntegrationTokenInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, allow_blank=True, default="", help_text="What the token is for.")
+    expires_in_days = serializers.IntegerField(
+        min_value=1, max_value=3650, required=False,
+        help_text="Lifetime in days; the server's default (PMS_INTEGRATION_TOKEN_DAYS, 90) when left out.",
+    )
+
+
+class TokenInSerializer(IntegrationTokenInSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class IntegrationTokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    username = serializers.CharField(source="user.username")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revoke_reason = serializers.CharField(help_text="Empty while live: revoked, password, inactive.")
 
 
 class TokenOutSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as 'Authorization: Token <token>'. Shown once: only its hash is stored.")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 class SettingOutSerializer(serializers.ModelSerializer):

@@ -18,6 +18,11 @@ class LoginInSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
     device = DeviceInSerializer(required=False)
+    device_id = serializers.CharField(
+        max_length=512, required=False, allow_blank=True,
+        help_text="The device_id of this user's last log-in from this device: failed attempts from it are counted "
+        "for the device only, so others' failures on this user name do not lock it out.",
+    )
 
 
 class RefreshInSerializer(serializers.Serializer):
@@ -47,6 +52,10 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text="Exchange once at auth/refresh/ for a new pair.")
     refresh_expires_at = serializers.DateTimeField()
     user = UserSummarySerializer()
+    device_id = serializers.CharField(
+        required=False,
+        help_text="Password log-in only: keep it and send it with this user's next log-in from this device.",
+    )
 
 
 class WeChatBindingSerializer(serializers.Serializer):

@@ -4,6 +4,8 @@ from apps.tenancy import api, api_auth
 
 urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
+    path("auth/tokens/", api.IntegrationTokenListApi.as_view(), name="api-auth-tokens"),
+    path("auth/tokens/<int:token_id>/", api.IntegrationTokenApi.as_view(), name="api-auth-token"),
     path("auth/login/", api_auth.LoginApi.as_view(), name="api-auth-login"),
     path("auth/refresh/", api_auth.RefreshApi.as_view(), name="api-auth-refresh"),
     path("auth/logout/", api_auth.LogoutApi.as_view(), name="api-auth-logout"),

@@ -9,17 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from apps.tenancy.login import ThrottledLoginMixin
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.scope import StoreScopedPageMixin, store_resolve
 from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_for_user
 from apps.tenancy.services import staff_set_current_store
-from apps.tenancy.throttling import (
-    LoginThrottled,
-    client_ip,
-    login_throttle_check,
-    login_throttle_failure,
-    login_throttle_success,
-)
 
 
 @login_required
@@ -65,26 +59,7 @@ class StoreSettingsView(StoreScopedPageMixin, TemplateView):
         return context
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(ThrottledLoginMixin, auth_views.LoginView):
     """The back-office log-in form, throttled like the API's (apps/tenancy/throttling.py)."""
 
     template_name = "registration/login.html"
-
-    def post(self, request, *args, **kwargs):
-        username, ip = request.POST.get("username", ""), client_ip(request)
-        try:
-            login_throttle_check(username=username, ip=ip)
-        except LoginThrottled as exc:
-            messages.error(request, exc.detail)
-            response = self.render_to_response(self.get_context_data(form=self.get_form_class()(request)), status=429)
-            response["Retry-After"] = str(exc.wait)
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        login_throttle_success(username=form.get_user().get_username())
-        return super().form_valid(form)
-
-    def form_invalid(self, form):
-        login_throttle_failure(username=self.request.POST.get("username", ""), ip=client_ip(self.request))
-        return super().form_invalid(form)

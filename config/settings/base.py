@@ -29,7 +29,7 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "apps.tenancy.admin_site.PmsAdminConfig",  # django.contrib.admin, default site TenantAdminSite
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -42,7 +42,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "apps.tenancy.admin_site.PmsAdminConfig",
     "rest_framework.authtoken",
     "guardian",
     "apps.tenancy",
@@ -188,6 +188,8 @@ PMS_ARGON2_PARALLELISM = env.int("PMS_ARGON2_PARALLELISM", default=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # validates nothing: its hook revokes the user's API tokens when the password changes
+    {"NAME": "apps.tenancy.auth_services.PasswordChangeRevokesTokens"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -259,14 +261,22 @@ PMS_ACCESS_TOKEN_SECONDS = env.int("PMS_ACCESS_TOKEN_SECONDS", default=2 * 3600)
 PMS_REFRESH_TOKEN_SECONDS = env.int("PMS_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600)
 # A token's last_used_at is written at most this often (not on every request).
 PMS_TOKEN_TOUCH_SECONDS = env.int("PMS_TOKEN_TOUCH_SECONDS", default=300)
-# Failed log-ins counted per (tenant, user name) and per (tenant, client IP) over the
-# window; at the limit further attempts answer 429 until the cool-off has passed.
+# Log-in attempts counted (before the password is checked) per (tenant, user name) and per
+# (tenant, client address), or per known device of the user (apps/tenancy/throttling.py);
+# over a limit further attempts answer 429 until the cool-off has passed.
 PMS_LOGIN_FAILURE_WINDOW_SECONDS = env.int("PMS_LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 PMS_LOGIN_FAILURES_PER_USERNAME = env.int("PMS_LOGIN_FAILURES_PER_USERNAME", default=5)
 PMS_LOGIN_FAILURES_PER_IP = env.int("PMS_LOGIN_FAILURES_PER_IP", default=20)
+PMS_LOGIN_FAILURES_PER_DEVICE = env.int("PMS_LOGIN_FAILURES_PER_DEVICE", default=10)
 PMS_LOGIN_COOLOFF_SECONDS = env.int("PMS_LOGIN_COOLOFF_SECONDS", default=15 * 60)
-# request.META key holding the client address (e.g. HTTP_X_REAL_IP behind a proxy that sets it).
+# How many proxies of ours stand before the app: the client address is then taken from that
+# many entries from the right of X-Forwarded-For. 0: REMOTE_ADDR, and a request that carries
+# X-Forwarded-For anyway (an unconfigured proxy) is not counted per address.
+PMS_TRUSTED_PROXY_COUNT = env.int("PMS_TRUSTED_PROXY_COUNT", default=0)
+# Or: the request.META key our one proxy sets to the client address (e.g. HTTP_X_REAL_IP).
 PMS_CLIENT_IP_META = env("PMS_CLIENT_IP_META", default="REMOTE_ADDR")
+# Integration tokens (Authorization: Token <key>): lifetime unless the creator says otherwise.
+PMS_INTEGRATION_TOKEN_DAYS = env.int("PMS_INTEGRATION_TOKEN_DAYS", default=90)
 # WeChat code2Session client (dotted path); empty: the fake one when DEBUG, else the HTTP one.
 PMS_WECHAT_CLIENT = env("PMS_WECHAT_CLIENT", default="")
 PMS_WECHAT_APPID = env("PMS_WECHAT_APPID", default="")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
+from apps.tenancy.auth_services import integration_token_create
 from rest_framework.test import APIClient
 
 from apps.orders.idempotency import request_fingerprint
@@ -178,7 +178,7 @@ def test_concurrent_pushes_with_one_key_make_one_order(committed_tenant):
     with tenant_context(tenant):
         ChannelFactory(store=store, code="mall", name="商城", channel_type="mall")
         room_type, _rooms = room_type_with_rooms(store, 5)
-        token = Token.objects.create(user=committed_tenant.admin).key
+        token = integration_token_create(user=committed_tenant.admin)[1]
     data = body(room_type, date.today() + timedelta(days=20))
     url = f"/t/{tenant.slug}/api/v1/stores/{store.pk}/external-orders/"
 

@@ -3,10 +3,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
+from apps.tenancy.admin_site import ThrottledAdminSiteMixin
 from apps.tenancy.public.models import Domain, Tenant
 
 
-class PlatformAdminSite(admin.AdminSite):
+class PlatformAdminSite(ThrottledAdminSiteMixin, admin.AdminSite):
     site_header = "PMS platform"
     site_title = "PMS platform"
 

@@ -103,7 +103,11 @@ def test_token_login_and_wrong_password(api, world):
     c = api("alpha")
     ok = c.post(c.prefix + "/auth/token/", {"username": "clerk_a1", "password": "test-pass-123"}, format="json")
     assert ok.status_code == 200
-    assert ok.json()["token"] == world.alpha.tokens["clerk_a1"]
+    # a new integration token each time, which works at once
+    assert ok.json()["token"].startswith("it_") and ok.json()["token"] != world.alpha.tokens["clerk_a1"]
+    c.credentials(HTTP_AUTHORIZATION=f"Token {ok.json()['token']}")
+    assert c.get(c.prefix + "/me/").json()["username"] == "clerk_a1"
+    c.credentials()
     bad = c.post(c.prefix + "/auth/token/", {"username": "clerk_a1", "password": "nope"}, format="json")
     assert bad.status_code == 400
     assert bad.json()["code"] == "authentication_failed"

@@ -30,7 +30,7 @@ def test_login_returns_a_token_pair_and_the_user_summary(app_client, world):
     response = c.post(c.prefix + "/auth/login/", {"username": "clerk_a1", "password": "test-pass-123"}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert sorted(body) == ["access", "access_expires_at", "refresh", "refresh_expires_at", "token_type", "user"]
+    assert sorted(body) == ["access", "access_expires_at", "device_id", "refresh", "refresh_expires_at", "token_type", "user"]
     assert body["token_type"] == "Bearer"
     assert body["user"] == {
         "id": world.alpha.users["clerk_a1"].pk, "username": "clerk_a1", "display_name": "clerk_a1",
@@ -43,7 +43,7 @@ def test_login_returns_a_token_pair_and_the_user_summary(app_client, world):
     assert timedelta(days=30) <= refresh_exp - before < timedelta(days=30, seconds=30)
     # only hashes are stored, in alpha's schema
     with tenant_context(world.alpha.tenant):
-        rows = list(ApiToken.objects.filter(user=world.alpha.users["clerk_a1"]).order_by("kind"))
+        rows = list(ApiToken.objects.filter(user=world.alpha.users["clerk_a1"]).exclude(kind="integration").order_by("kind"))
         assert [(r.kind, r.key_hash) for r in rows] == [
             ("access", token_hash(body["access"])), ("refresh", token_hash(body["refresh"])),
         ]
@@ -58,7 +58,7 @@ def test_login_with_a_wrong_password_answers_401_and_issues_nothing(app_client, 
     assert response.json() == {"detail": "用户名或密码错误。", "code": "invalid_credentials", "extra": {}}
     en = app_client("alpha", language="en").post(c.prefix + "/auth/login/", {"username": "clerk_a1", "password": "x"}, format="json")
     assert en.json() == {"detail": "Wrong user name or password.", "code": "invalid_credentials", "extra": {}}
-    assert not ApiToken.objects.exists()
+    assert not ApiToken.objects.exclude(kind="integration").exists()
 
 
 def test_login_validates_its_input(app_client, world):
@@ -80,7 +80,7 @@ def test_login_records_the_device(app_client, world, in_alpha):
     row = UserDevice.objects.get(user=world.alpha.users["clerk_a1"])
     assert (row.device_type, row.device_token, row.app_version, row.status) == ("wechat_mp", "dev-1", "1.5.0", "active")
     assert row.last_login_at is not None
-    assert set(ApiToken.objects.filter(user=row.user).values_list("device_id", flat=True)) == {row.pk}
+    assert set(ApiToken.objects.filter(user=row.user).exclude(kind="integration").values_list("device_id", flat=True)) == {row.pk}
 
 
 def _auth_tables(client, path) -> list[str]:
@@ -171,11 +171,11 @@ def test_logout_revokes_the_access_token_and_its_refresh_family(login, app_clien
     assert after["WWW-Authenticate"] == 'Bearer realm="api"'
     refresh = _refresh(app_client("alpha"), body["refresh"])
     assert refresh.status_code == 401 and refresh.json()["code"] == "refresh_token_invalid"
-    assert set(ApiToken.objects.filter(user=world.alpha.users["clerk_a1"]).values_list("revoke_reason", flat=True)) == {"logout"}
+    assert set(ApiToken.objects.filter(user=world.alpha.users["clerk_a1"]).exclude(kind="integration").values_list("revoke_reason", flat=True)) == {"logout"}
 
 
 def test_logout_needs_a_bearer_token(api, world):
-    c = api("alpha", "clerk_a1")  # DRF Token auth: nothing to revoke
+    c = api("alpha", "clerk_a1")  # an integration token: revoked at auth/tokens/{id}/, not here
     response = c.post(c.prefix + "/auth/logout/")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.business_day import business_date, business_day_get
 from apps.tenancy.reference_cache import ACCESS, BUSINESS_DAY, cache_clear
 
@@ -35,9 +35,9 @@ def _versions(schema: str) -> dict[str, int]:
 
 @pytest.fixture
 def caller(committed_tenant):
-    """An API client of the committed tenant's admin (a DRF key), its first request made."""
+    """An API client of the committed tenant's admin (an integration token), its first request made."""
     with tenant_context(committed_tenant.tenant):
-        key = Token.objects.create(user=committed_tenant.admin).key
+        key = integration_token_create(user=committed_tenant.admin)[1]
     connection.set_schema_to_public()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en")
@@ -85,8 +85,11 @@ def test_bookkeeping_of_use_bumps_nothing_a_real_change_does(committed_tenant, c
     after_user = _versions(schema)
     assert after_user[ACCESS] > before[ACCESS]  # a new user: access changed
     with elsewhere(schema) as other:
-        other.execute("INSERT INTO authtoken_token (key, created, user_id) SELECT repeat('x', 40), now(), id FROM auth_user WHERE username = 'script'")
-    assert _versions(schema) == after_user  # a new key: nothing cached can hold it
+        other.execute(
+            "INSERT INTO tenancy_apitoken (user_id, kind, name, key_hash, family, created_at, expires_at, revoke_reason)"
+            " SELECT id, 'integration', '', repeat('x', 64), gen_random_uuid(), now(), now(), '' FROM auth_user WHERE username = 'script'"
+        )
+    assert _versions(schema) == after_user  # a new token: nothing cached can hold it
     before = after_user
     with elsewhere(schema) as other:
         other.execute("UPDATE tenancy_staffprofile SET current_store_id = current_store_id")

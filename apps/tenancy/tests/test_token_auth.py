@@ -1,15 +1,15 @@
-"""DRF's long-lived ``Authorization: Token <key>`` keys (integrations, clerks' scripts):
-the token, its user and staff profile in one query, kept in the process until any of them
-changes; DRF's answers otherwise."""
+"""Integration tokens, ``Authorization: Token <key>`` (DRF's header; integrations, scripts):
+stored as hashes, the token, its user and staff profile in one query, kept in the process
+until any of them changes; DRF's answers otherwise."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
-from apps.tenancy.auth_selectors import auth_token_get
-from apps.tenancy.models import StaffProfile
+from apps.tenancy.auth_selectors import integration_token_get, token_hash
+from apps.tenancy.auth_services import integration_token_create
+from apps.tenancy.models import ApiToken, StaffProfile
 from apps.tenancy.reference_cache import cache_clear
 from tests.world import PASSWORD
 
@@ -30,8 +30,8 @@ def _with_key(api, key, language=None):
 
 
 def _auth_queries(captured):
-    tables = ("authtoken_token", "auth_user", "tenancy_staffprofile")
-    return [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in tables)]
+    tables = ("tenancy_apitoken", "auth_user", "tenancy_staffprofile")
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT") and any(t in q["sql"] for t in tables)]
 
 
 def test_token_is_read_in_one_query_then_kept_until_a_change(api, world):
@@ -42,7 +42,7 @@ def test_token_is_read_in_one_query_then_kept_until_a_change(api, world):
     auth = _auth_queries(first)
     # the token, its user and the user's staff profile: one query, the three tables joined
     assert len(auth) == 1
-    assert all(t in auth[0] for t in ("authtoken_token", "auth_user", "tenancy_staffprofile"))
+    assert all(t in auth[0] for t in ("tenancy_apitoken", "auth_user", "tenancy_staffprofile"))
     with CaptureQueriesContext(connection) as second:
         assert clerk.get(_channels(world)).status_code == 200
     assert _auth_queries(second) == []  # kept in the process: nothing of it changed
@@ -61,7 +61,7 @@ def test_me_reads_the_profile_from_the_token_query(api, world):
     assert response.status_code == 200
     assert (response.json()["username"], response.json()["role"]) == ("manager_a1", "store_manager")
     # the profile came with the token: no query reads it on its own
-    assert [q for q in _auth_queries(captured) if "authtoken_token" not in q] == []
+    assert [q for q in _auth_queries(captured) if "tenancy_apitoken" not in q] == []
 
 
 @pytest.mark.parametrize(("language", "body"), [("en", INVALID_EN), ("zh-hans", INVALID_ZH)])
@@ -77,11 +77,11 @@ def test_key_of_another_tenant_is_refused(api, world):
 
 
 @pytest.mark.parametrize(("language", "body"), [("en", INACTIVE_EN), ("zh-hans", INACTIVE_ZH)])
-def test_key_of_an_inactive_user_is_refused(api, world, new_staff, language, body):
-    user = new_staff("alpha")
+def test_key_of_an_inactive_user_is_refused(api, world, language, body):
     with tenant_context(world.alpha.tenant):
-        key = Token.objects.create(user=user).key
-        get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+        # made inactive from the start: no deactivation revoked its token
+        user = get_user_model().objects.create_user(username=f"inactive_{language}", password=PASSWORD, is_active=False)
+        key = integration_token_create(user=user)[1]
     response = _with_key(api, key, language).get(_channels(world))
     assert (response.status_code, response.json()) == (401, body)
 
@@ -101,7 +101,7 @@ def test_user_without_staff_profile_works(api, world):
     with tenant_context(world.alpha.tenant):
         # a tenant admin made outside staff_create (e.g. createsuperuser): no StaffProfile
         user = get_user_model().objects.create_user(username="root_np", password=PASSWORD, is_staff=True, is_superuser=True)
-        key = Token.objects.create(user=user).key
+        key = integration_token_create(user=user)[1]
     client = _with_key(api, key, "en")
     cache_clear()
     with CaptureQueriesContext(connection) as captured:
@@ -116,15 +116,17 @@ def test_user_without_staff_profile_works(api, world):
 
 def test_selector_gives_what_select_related_gives(in_alpha):
     key = in_alpha.tokens["clerk_a1"]
-    expected = Token.objects.select_related("user", "user__staff").get(key=key)
+    expected = ApiToken.objects.select_related("user", "user__staff").get(key_hash=token_hash(key))
     cache_clear()
     with CaptureQueriesContext(connection) as captured:
-        token = auth_token_get(key=key)
+        token = integration_token_get(raw=key)
         # everything below is cached on the instances, as select_related leaves it
         user, profile = token.user, token.user.staff
-        assert user.auth_token is token and profile.user is user
+        assert profile.user is user
     assert len(_auth_queries(captured)) == 1
-    assert (token.key, token.user_id, token.created) == (expected.key, expected.user_id, expected.created)
+    assert [getattr(token, f.attname) for f in ApiToken._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in ApiToken._meta.concrete_fields
+    ]
     assert [getattr(user, f.attname) for f in user._meta.concrete_fields] == [
         getattr(expected.user, f.attname) for f in user._meta.concrete_fields
     ]
@@ -135,21 +137,21 @@ def test_selector_gives_what_select_related_gives(in_alpha):
     assert not user._state.adding and not profile._state.adding
     # kept: the next call reads nothing, and hands out its own instances
     with CaptureQueriesContext(connection) as again:
-        second = auth_token_get(key=key)
+        second = integration_token_get(raw=key)
     assert _auth_queries(again) == []
     assert second is not token and second.user is not user and second.user.staff is not profile
-    assert (second.key, second.user.username, second.user.staff.role) == (token.key, user.username, profile.role)
+    assert (second.key_hash, second.user.username, second.user.staff.role) == (token.key_hash, user.username, profile.role)
 
 
 def test_selector_without_profile_caches_its_absence(in_alpha):
     user = get_user_model().objects.create_user(username="no_profile", password=PASSWORD)
-    key = Token.objects.create(user=user).key
+    key = integration_token_create(user=user)[1]
     cache_clear()
     with CaptureQueriesContext(connection) as captured:
-        token = auth_token_get(key=key)
+        token = integration_token_get(raw=key)
         assert getattr(token.user, "staff", None) is None
     assert len(_auth_queries(captured)) == 1
 
 
 def test_selector_unknown_key_is_none(in_alpha):
-    assert auth_token_get(key="nope") is None
+    assert integration_token_get(raw="nope") is None

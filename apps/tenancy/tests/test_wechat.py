@@ -54,7 +54,7 @@ def test_wechat_login_of_an_unbound_account_answers_wechat_not_bound(app_client,
                   "Log in with your user name and password, then link it.",
         "code": "wechat_not_bound", "extra": {},
     }
-    assert not ApiToken.objects.exists()
+    assert not ApiToken.objects.exclude(kind="integration").exists()
 
 
 def test_bad_and_reused_codes_are_refused(login, app_client, world):

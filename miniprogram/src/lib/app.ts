@@ -61,11 +61,22 @@ export async function afterLogin(pair: { access: string; refresh: string }) {
   uni.switchTab({ url: "/pages/overview/overview" });
 }
 
+/** The `device_id` this device got at its last log-in as this user: sent with the next one,
+ * so strangers' failed guesses on the user name do not lock this device out (docs/api.md). */
+function deviceIdKey(tenant: string, username: string): string {
+  return `pms.device.${tenant}.${username.trim().toLowerCase()}`;
+}
+
 export async function passwordLogin(tenant: string, username: string, password: string) {
   setTenant(tenant, session.origin);
+  const known = (uni.getStorageSync(deviceIdKey(tenant, username)) as string) || "";
   const pair = await api.post("/api/v1/auth/login/", {
-    body: { username, password, device: { device_type: deviceType(), app_version: "0.1.0" } },
+    body: {
+      username, password, device: { device_type: deviceType(), app_version: "0.1.0" },
+      ...(known ? { device_id: known } : {}),
+    },
   });
+  if (pair.device_id) uni.setStorageSync(deviceIdKey(tenant, username), pair.device_id);
   await afterLogin(pair);
 }
 
