@@ -5,6 +5,7 @@ extra-charge catalogue are for managers (403 ``manager_only``). See docs/folios.
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -79,7 +80,7 @@ class FolioViewSet(StoreScopedViewSet):
     def _method(self, method_id: int) -> PaymentMethod:
         method = selectors.payment_method_lookup(store=self.store, method_id=method_id)
         if method is None:
-            raise _unknown(FolioErrorCode.PAYMENT_METHOD_UNKNOWN, "payment_method", "Unknown payment method.")
+            raise _unknown(FolioErrorCode.PAYMENT_METHOD_UNKNOWN, "payment_method", _("Unknown payment method."))
         return method
 
     def _posted(self, tx, code=status.HTTP_201_CREATED) -> Response:
@@ -112,7 +113,7 @@ class FolioViewSet(StoreScopedViewSet):
         if data["extra_item"] is not None:
             item = selectors.extra_item_lookup(store=self.store, item_id=data["extra_item"])
             if item is None:
-                raise _unknown(FolioErrorCode.EXTRA_ITEM_UNKNOWN, "extra_item", "Unknown extra-charge item.")
+                raise _unknown(FolioErrorCode.EXTRA_ITEM_UNKNOWN, "extra_item", _("Unknown extra-charge item."))
         charge_type = data["charge_type"] or ("extra" if item is not None else "manual")
         tx = services.folio_post_charge(
             folio=self._folio(pk), actor=request.user, charge_type=charge_type, description=data["description"],
@@ -195,7 +196,7 @@ class FolioViewSet(StoreScopedViewSet):
         tx = selectors.transaction_for_update(folio=self._folio(pk), tx_id=tx_id)
         target = selectors.folio_lookup(store=self.store, folio_id=data["target_folio"])
         if target is None:
-            raise _unknown(FolioErrorCode.MOVE_TARGET_INVALID, "target_folio", "Unknown folio.")
+            raise _unknown(FolioErrorCode.MOVE_TARGET_INVALID, "target_folio", _("Unknown folio."))
         moved = services.folio_transaction_move(tx=tx, target=target, actor=request.user, reason=data["reason"])
         body = {
             "transfer_out": selectors.transaction_get(tx_id=moved.transfer_out.pk),

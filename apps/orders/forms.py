@@ -136,7 +136,7 @@ class OrderCreateForm(forms.Form):
         initial["arrival"] = arrival
         initial["departure"] = _parse_date(params.get("departure")) or arrival + timedelta(days=1)
         for key in ("room", "room_type"):
-            if (params.get(key) or "").isdigit():
+            if _is_id(params.get(key) or ""):
                 initial[key] = int(params[key])
         return initial
 
@@ -216,3 +216,8 @@ class GuestAddForm(forms.Form):
         if data.get("id_number") and not data.get("id_type"):
             data["id_type"] = "resident_id"
         return data
+
+
+def _is_id(value: str) -> bool:
+    """A row id in a query string: ASCII digits ("³".isdigit() is true too), at most a bigint's."""
+    return value.isascii() and value.isdigit() and len(value) <= 18

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "apps.tenancy.reference_cache.ReferenceCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # API paths: every error in the one JSON shape, a body over the limit 413 (apps/common/api_errors.py)
+    "apps.common.api_errors.ApiErrorMiddleware",
     "apps.common.input_guard.NulCharacterGuard",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
