@@ -8,6 +8,7 @@ guest lists, and orders dated past the booking horizon.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -312,3 +313,63 @@ def test_the_booking_horizon_is_a_store_setting(clerk, store, rt, today):
 
     assert out["extra"]["horizon_days"] == 30
     assert clerk.post(url(store, "orders/"), _stay(rt, today + timedelta(days=29)), format="json").status_code == 201
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "201", "³", ""])
+def test_a_page_size_that_is_not_1_to_200_is_400(api, store, page_size):
+    client = api("alpha", "clerk_a1")
+
+    out = _error(client.get(url(store, "orders/"), {"page_size": page_size}), 400, "invalid")
+
+    assert out["extra"]["fields"] == {"page_size": ["请填写 1 至 200 之间的整数。"]}
+
+
+def test_the_desk_form_refuses_an_arrival_past_the_horizon_and_long_notes(browser_login, store, rt, today):
+    desk = browser_login("alpha", "clerk_a1")
+    form = {"kind": "reservation", "room_type": rt.pk, "adults": 1, "children": 0, "guest_name": "赵六"}
+
+    far = desk.post(f"/t/alpha/s/{store.pk}/orders/new/", {
+        **form, "arrival": today + timedelta(days=800), "departure": today + timedelta(days=801)})
+    long_notes = desk.post(f"/t/alpha/s/{store.pk}/orders/new/", {
+        **form, "arrival": today + timedelta(days=1), "departure": today + timedelta(days=2), "notes": "x" * 2001})
+
+    assert far.status_code == 200 and "最多可提前 730 天预订" in far.content.decode()
+    assert long_notes.status_code == 200 and 'value="赵六"' in long_notes.content.decode()
+    assert not Order.objects.filter(store=store).exists()
+
+
+@override_settings(DEBUG=True)
+def test_an_unexpected_error_on_an_api_path_is_json_500_under_debug_too(api, monkeypatch):
+    from apps.tenancy import api as tenancy_api
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(tenancy_api.MeApi, "get", boom)
+    client = api("alpha", "clerk_a1")
+    client.raise_request_exception = False
+
+    out = _error(client.get("/t/alpha/api/v1/me/"), 500, "server_error")
+
+    assert out["detail"] == "服务器出错了，请稍后重试。" and "a bug" not in json.dumps(out)
+
+
+def test_a_form_post_to_the_api_is_415(api, store, rt, tomorrow):
+    client = api("alpha", "clerk_a1")
+
+    out = _error(client.post(url(store, "orders/"), {"room_type": rt.pk, "arrival": tomorrow.isoformat(),
+                                                     "departure": (tomorrow + timedelta(days=1)).isoformat()},
+                             format="multipart"), 415, "unsupported_media_type")
+
+    assert out["detail"].startswith("不支持")
+    assert not Order.objects.filter(store=store).exists()
+
+
+@pytest.mark.parametrize("path,query", [("grid/", "start="), ("orders/", "status="), ("m/today/", "date=")])
+def test_an_empty_query_value_is_400_not_the_default(api, store, path, query):
+    client = api("alpha", "clerk_a1")
+    name = query.split("=")[0]
+
+    out = _error(client.get(url(store, path) + "?" + query), 400, "invalid")
+
+    assert list(out["extra"]["fields"]) == [name]

@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.api import refuse_blank_query
 from apps.common.errors import DomainValidationError
 from apps.common.schema import error_example, error_responses
 from apps.folios import selectors, services
@@ -93,6 +94,7 @@ class FolioViewSet(StoreScopedViewSet):
     @extend_schema(parameters=[FolioFilterSerializer], responses=FolioSummarySerializer(many=True), tags=[TAG])
     def list(self, request, store_id: int):
         query = FolioFilterSerializer(data=request.query_params)
+        refuse_blank_query(query, request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.folio_list(store=self.store, filters=query.to_filters()))
         return self.get_paginated_response(FolioSummarySerializer(page, many=True).data)

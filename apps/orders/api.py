@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api import valid
+from apps.common.api import refuse_blank_query, valid
 from apps.common.errors import DomainValidationError
 from apps.orders import idempotency, selectors, services
 from apps.orders.error_codes import OrderErrorCode
@@ -95,6 +95,7 @@ class OrderViewSet(StoreScopedViewSet):
     @extend_schema(parameters=[OrderFilterSerializer], responses=OrderRowSerializer(many=True), tags=[TAG])
     def list(self, request, store_id: int):
         query = OrderFilterSerializer(data=request.query_params)
+        refuse_blank_query(query, request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.order_list(store=self.store, filters=query.to_filters()))
         return self.get_paginated_response(OrderRowSerializer(page, many=True).data)

@@ -98,7 +98,7 @@ class OrderCreateForm(forms.Form):
     id_number = forms.CharField(label=_("Document number"), max_length=40, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     estimated_arrival_time = forms.TimeField(label=_("Expected at"), required=False, widget=TimeInput())
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=Order.NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(label=_("Confirm now (hold the room)"), required=False, initial=True)
 
     def __init__(self, *args, room_types=(), rooms=(), channels=(), id_types=(), **kwargs):
@@ -154,7 +154,7 @@ class OrderEditForm(forms.Form):
     adults = forms.IntegerField(label=_("Adults"), min_value=1, max_value=20)
     children = forms.IntegerField(label=_("Children"), min_value=0, max_value=20)
     estimated_arrival_time = forms.TimeField(label=_("Expected at"), required=False, widget=TimeInput())
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=Order.NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StayChangeForm(forms.Form):
