@@ -70,6 +70,8 @@ _DESCRIPTIONS = {
     403: "Authenticated but not allowed (`permission_denied`, `manager_only`).",
     404: "Not found, or outside the caller's tenant or stores (`not_found`).",
     409: "Conflicts with the current state of the resource.",
+    413: "The body is larger than the server takes (`payload_too_large`, `extra.limit_bytes`).",
+    415: "The body is not JSON (`unsupported_media_type`): the API takes `application/json` only.",
     422: "Well-formed but cannot be processed.",
     429: "Too many attempts (`throttled`); retry after `Retry-After` seconds.",
     503: "A service this operation depends on is unavailable; try again later.",
@@ -81,6 +83,8 @@ _DEFAULT_EXAMPLES = {
     403: ("permission_denied", "You do not have permission to perform this action.", {}),
     404: ("not_found", "Not found.", {}),
     409: ("conflict", "This conflicts with the current state.", {}),
+    413: ("payload_too_large", "The request body is too large: at most 2621440 bytes.", {"limit_bytes": 2621440}),
+    415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
     422: ("unprocessable", "This cannot be processed.", {}),
     429: ("throttled", "Too many failed log-in attempts. Try again in 15 minutes.", {"retry_after_s": 900}),
     503: ("unavailable", "This service is not available right now. Try again later.", {}),
@@ -140,6 +144,8 @@ class AutoSchema(SpectacularAutoSchema):
         implied = set()
         if has_body or has_query:
             implied.add(400)
+        if has_body:
+            implied |= {413, 415}
         if self._needs_auth():
             implied |= {401, 403}
         if "{" in self.path or has_pages:
