@@ -129,6 +129,18 @@ def error_responses(*statuses: int, examples: Iterable[OpenApiExample] = ()) -> 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema that documents the errors every operation can answer."""
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and isinstance(schema, dict) and schema.get("format") == "decimal" \
+                and field.max_whole_digits and "pattern" in schema:
+            # drf-spectacular's pattern (``^-?\d{0,n}(?:\.\d{0,m})?$``) takes "", "-" and ".",
+            # which DRF refuses as "a valid number is required"; and a minus sign where the
+            # field has ``min_value >= 0``. Say what DRF takes: at least one digit on each
+            # side of the point, a sign only where negative values are allowed.
+            sign = "-?" if field.min_value is None or field.min_value < 0 else ""
+            schema["pattern"] = rf"^{sign}\d{{1,{field.max_whole_digits}}}(?:\.\d{{1,{field.decimal_places}}})?$"
+        return schema
+
     def _needs_auth(self) -> bool:
         security = self.get_auth()
         return bool(security) and {} not in security
