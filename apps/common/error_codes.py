@@ -12,4 +12,6 @@ class CommonErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     THROTTLED = "throttled"
     PARSE_ERROR = "parse_error"
+    BAD_REQUEST = "bad_request"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVER_ERROR = "server_error"

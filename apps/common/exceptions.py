@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
@@ -36,11 +37,20 @@ def error_body(code: str, detail: str, extra: dict | None = None) -> dict:
     return {"detail": str(detail), "code": str(code), "extra": extra or {}}
 
 
+# DRF messages that DRF itself does not mark for translation: ours, in our catalogue.
+_DRF_UNTRANSLATED = {"No data provided": gettext_noop("No data provided.")}
+
+
+def _message(m) -> str:
+    text = str(m)
+    return _(_DRF_UNTRANSLATED[text]) if text in _DRF_UNTRANSLATED else text
+
+
 def _flatten_fields(detail) -> dict:
     if isinstance(detail, dict):
-        return {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] if not isinstance(v, dict) else _flatten_fields(v)
+        return {str(k): [_message(m) for m in (v if isinstance(v, list) else [v])] if not isinstance(v, dict) else _flatten_fields(v)
                 for k, v in detail.items()}
-    return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+    return {"non_field_errors": [_message(m) for m in (detail if isinstance(detail, list) else [detail])]}
 
 
 def exception_handler(exc, context):
@@ -81,6 +91,10 @@ def wants_json(request) -> bool:
 def json_or_html_404(request, exception=None):
     if wants_json(request):
         return JsonResponse(error_body(CommonErrorCode.NOT_FOUND, _("Not found.")), status=404)
+    if getattr(request, "tenant", None) is None:
+        # outside a tenant (/robots.txt, /favicon.ico): the back office's layout links
+        # tenant-only pages, which the public URLs cannot reverse
+        return render(request, "404_public.html", status=404)
     return render(request, "404.html", status=404)
 
 

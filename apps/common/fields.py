@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -97,3 +98,24 @@ class JSONObjectField(serializers.DictField):
             self.fail("null_character")
         if _SURROGATE.search(text):
             self.fail("surrogate")
+
+
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(9998, 12, 31)
+
+
+class CalendarDateField(serializers.DateField):
+    """A date the PMS can compute with: from 1900-01-01 to 9998-12-31.
+
+    Python's dates end at 9999-12-31: a grid, a stay or an overview that starts near it
+    overflows at the next day (``OverflowError``, a 500). Dates past the last one are
+    refused as invalid (400) like any other bad value; the booking horizon
+    (``booking.horizon_days``) is the narrower limit for new stays."""
+
+    default_error_messages = {"out_of_range": _("Give a date from {first} to {last}.")}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not FIRST_DATE <= result <= LAST_DATE:
+            self.fail("out_of_range", first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
+        return result

@@ -10,9 +10,12 @@ forms (field names and values; uploaded files are not text). The API is left to 
 NUL field by field (``extra.fields``), as every other invalid value.
 
 ``JSONParser`` is DRF's, but a document nested too deeply for Python's JSON decoder
-(``RecursionError``) is a 400 ``parse_error`` like any other malformed body, not a 500.
+(``RecursionError``) is a 400 ``parse_error`` like any other malformed body, not a 500,
+and the message is ours (translated; DRF's reads "JSON parse error - ..." in English).
 """
 from __future__ import annotations
+
+import json
 
 from django.http import HttpResponseBadRequest
 from django.utils.html import escape
@@ -49,3 +52,10 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("JSON parse error - the document is nested too deeply.")) from None
+        except ParseError as exc:
+            # DRF's own message is English only ("JSON parse error - Expecting value: ...")
+            cause = exc.__context__
+            if isinstance(cause, json.JSONDecodeError):
+                raise ParseError(_("The body is not valid JSON (line %(line)d, column %(column)d).")
+                                 % {"line": cause.lineno, "column": cause.colno}) from None
+            raise ParseError(_("The body is not valid JSON.")) from None

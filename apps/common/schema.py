@@ -73,6 +73,8 @@ _DESCRIPTIONS = {
     403: "Authenticated but not allowed (`permission_denied`, `manager_only`).",
     404: "Not found, or outside the caller's tenant or stores (`not_found`).",
     409: "Conflicts with the current state of the resource.",
+    413: "The body is larger than the server takes (`payload_too_large`, `extra.limit_bytes`).",
+    415: "The body is not JSON (`unsupported_media_type`): the API takes `application/json` only.",
     422: "Well-formed but cannot be processed.",
     429: "Too many attempts (`throttled`); retry after `Retry-After` seconds.",
     503: "A service this operation depends on is unavailable; try again later.",
@@ -84,6 +86,8 @@ _DEFAULT_EXAMPLES = {
     403: ("permission_denied", "You do not have permission to perform this action.", {}),
     404: ("not_found", "Not found.", {}),
     409: ("conflict", "This conflicts with the current state.", {}),
+    413: ("payload_too_large", "The request body is too large: at most 2621440 bytes.", {"limit_bytes": 2621440}),
+    415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
     422: ("unprocessable", "This cannot be processed.", {}),
     429: ("throttled", "Too many failed log-in attempts. Try again in 15 minutes.", {"retry_after_s": 900}),
     503: ("unavailable", "This service is not available right now. Try again later.", {}),
@@ -127,6 +131,18 @@ def error_responses(*statuses: int, examples: Iterable[OpenApiExample] = ()) -> 
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema that documents the errors every operation can answer."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and isinstance(schema, dict) and schema.get("format") == "decimal" \
+                and field.max_whole_digits and "pattern" in schema:
+            # drf-spectacular's pattern (``^-?\d{0,n}(?:\.\d{0,m})?$``) takes "", "-" and ".",
+            # which DRF refuses as "a valid number is required"; and a minus sign where the
+            # field has ``min_value >= 0``. Say what DRF takes: at least one digit on each
+            # side of the point, a sign only where negative values are allowed.
+            sign = "-?" if field.min_value is None or field.min_value < 0 else ""
+            schema["pattern"] = rf"^{sign}\d{{1,{field.max_whole_digits}}}(?:\.\d{{1,{field.decimal_places}}})?$"
+        return schema
 
     def _needs_auth(self) -> bool:
         security = self.get_auth()
@@ -174,6 +190,8 @@ class AutoSchema(SpectacularAutoSchema):
         implied = set()
         if has_body or has_query:
             implied.add(400)
+        if has_body:
+            implied |= {413, 415}
         if self._needs_auth():
             implied |= {401, 403}
         if "{" in self.path or has_pages:

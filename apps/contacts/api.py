@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.api import refuse_blank_query
 from apps.common.errors import DomainError
 from apps.common.pagination import PageNumberPagination
 from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
@@ -85,6 +86,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
 
     def list_queryset(self):
         params = ContactFilterSerializer(data=self.request.query_params)
+        refuse_blank_query(params, self.request.query_params)
         params.is_valid(raise_exception=True)
         filters = {k: v for k, v in params.validated_data.items() if v}
         # q searches names here; exact numbers go through lookup/ (body, not URL).
@@ -242,6 +244,7 @@ class TenantContactSearchApi(_TenantAdminApi):
     )
     def get(self, request):
         params = ContactSearchQuerySerializer(data=request.query_params)
+        refuse_blank_query(params, request.query_params)
         params.is_valid(raise_exception=True)
         q = params.validated_data.get("q", "")
         qs = Contact.objects.none() if not q else contact_search_tenant(filters={"name": q})

@@ -105,7 +105,7 @@ def validate_resident_id(number: str) -> DocumentInfo:
             ContactErrorCode.DOCUMENT_FORMAT_INVALID,
             _("15-digit ID numbers are no longer valid; enter the 18-character number of the current card."),
         )
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if len(number) != 18 or not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise _error(ContactErrorCode.DOCUMENT_FORMAT_INVALID, _("An ID number has 17 digits followed by a digit or X."))
     if number[17] != resident_id_check_char(number[:17]):
         raise _error(ContactErrorCode.DOCUMENT_CHECKSUM_INVALID, _("This ID number's check character is wrong; please re-check it."))

@@ -5,6 +5,7 @@ extra-charge catalogue are for managers (403 ``manager_only``). See docs/folios.
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,6 +14,7 @@ from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.api import refuse_blank_query
 from apps.common.errors import DomainValidationError
 from apps.common.schema import error_example, error_responses
 from apps.folios import selectors, services
@@ -80,7 +82,7 @@ class FolioViewSet(StoreScopedViewSet):
     def _method(self, method_id: int) -> PaymentMethod:
         method = selectors.payment_method_lookup(store=self.store, method_id=method_id)
         if method is None:
-            raise _unknown(FolioErrorCode.PAYMENT_METHOD_UNKNOWN, "payment_method", "Unknown payment method.")
+            raise _unknown(FolioErrorCode.PAYMENT_METHOD_UNKNOWN, "payment_method", _("Unknown payment method."))
         return method
 
     def _posted(self, tx, code=status.HTTP_201_CREATED) -> Response:
@@ -93,6 +95,7 @@ class FolioViewSet(StoreScopedViewSet):
     @extend_schema(parameters=[FolioFilterSerializer], responses=FolioSummarySerializer(many=True), tags=[TAG])
     def list(self, request, store_id: int):
         query = FolioFilterSerializer(data=request.query_params)
+        refuse_blank_query(query, request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.folio_list(store=self.store, filters=query.to_filters()))
         return self.get_paginated_response(FolioSummarySerializer(page, many=True).data)
@@ -114,7 +117,7 @@ class FolioViewSet(StoreScopedViewSet):
         if data["extra_item"] is not None:
             item = selectors.extra_item_lookup(store=self.store, item_id=data["extra_item"])
             if item is None:
-                raise _unknown(FolioErrorCode.EXTRA_ITEM_UNKNOWN, "extra_item", "Unknown extra-charge item.")
+                raise _unknown(FolioErrorCode.EXTRA_ITEM_UNKNOWN, "extra_item", _("Unknown extra-charge item."))
         charge_type = data["charge_type"] or ("extra" if item is not None else "manual")
         tx = services.folio_post_charge(
             folio=self._folio(pk), actor=request.user, charge_type=charge_type, description=data["description"],
@@ -204,7 +207,7 @@ class FolioViewSet(StoreScopedViewSet):
         tx = selectors.transaction_for_update(folio=self._folio(pk), tx_id=tx_id)
         target = selectors.folio_lookup(store=self.store, folio_id=data["target_folio"])
         if target is None:
-            raise _unknown(FolioErrorCode.MOVE_TARGET_INVALID, "target_folio", "Unknown folio.")
+            raise _unknown(FolioErrorCode.MOVE_TARGET_INVALID, "target_folio", _("Unknown folio."))
         moved = services.folio_transaction_move(tx=tx, target=target, actor=request.user, reason=data["reason"])
         body = {
             "transfer_out": selectors.transaction_get(tx_id=moved.transfer_out.pk),

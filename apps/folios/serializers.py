@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.common.fields import JSONObjectField
+from apps.common.fields import CalendarDateField, JSONObjectField
 from apps.folios.models import ExtraChargeItem, Folio, FolioTransaction, PaymentMethod
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -84,7 +84,7 @@ class TransactionOutSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(read_only=True)
     unit_price = serializers.DecimalField(read_only=True, allow_null=True, **MONEY)
     description = serializers.CharField(read_only=True)
-    service_date = serializers.DateField(read_only=True, allow_null=True)
+    service_date = CalendarDateField(read_only=True, allow_null=True)
     payment_method_id = serializers.IntegerField(read_only=True, allow_null=True)
     payment_method_name = serializers.SerializerMethodField()
     gateway_txn_id = serializers.CharField(read_only=True)
@@ -95,7 +95,7 @@ class TransactionOutSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True)
     actor = serializers.SerializerMethodField()
     posted_at = serializers.DateTimeField(read_only=True)
-    business_date = serializers.DateField(
+    business_date = CalendarDateField(
         read_only=True, help_text="The store's business day the row belongs to (the night, for a room charge)."
     )
     is_void = serializers.SerializerMethodField(help_text="Taken back by a reversal (derived, never stored).")
@@ -144,7 +144,7 @@ class UnpostedLineSerializer(serializers.Serializer):
 
     order_item_id = serializers.IntegerField(source="pk")
     kind = serializers.CharField(help_text="room_night or extra")
-    service_date = serializers.DateField(allow_null=True)
+    service_date = CalendarDateField(allow_null=True)
     description = serializers.CharField()
     amount = serializers.DecimalField(source="total_price", **MONEY)
 
@@ -219,7 +219,7 @@ class ChargeInSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(min_value=0, required=False, allow_null=True, default=None, **AMOUNT_IN,
                                           help_text="Default: the catalogue item's price.")
     quantity = serializers.IntegerField(min_value=1, max_value=999, default=1)
-    service_date = serializers.DateField(required=False, allow_null=True, default=None)
+    service_date = CalendarDateField(required=False, allow_null=True, default=None)
 
 
 class MoneyInSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.common.fields import WallClockTimeField
+from apps.common.fields import CalendarDateField, WallClockTimeField
 from apps.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from apps.frontdesk.selectors import OCCUPANCY_STATES
 from apps.rooms.models import Room, RoomLock
@@ -20,7 +20,7 @@ MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 
 
 class GridQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text=_("First night; default: today at the store."))
+    start = CalendarDateField(required=False, help_text=_("First night; default: today at the store."))
     days = serializers.IntegerField(default=14, help_text=_("Number of nights, 1 to 90."))
 
 
@@ -28,19 +28,19 @@ class GridBlockSerializer(serializers.Serializer):
     """A run of nights of one room held by one stay or one lock, clipped to the window."""
 
     kind = serializers.ChoiceField(choices=["stay", "lock"])
-    start = serializers.DateField()
-    end = serializers.DateField(help_text=_("Exclusive."))
+    start = CalendarDateField()
+    end = CalendarDateField(help_text=_("Exclusive."))
     order_id = serializers.IntegerField(required=False, help_text=_("Stays only."))
-    arrival = serializers.DateField(required=False, allow_null=True, help_text=_("Stays only: the whole stay."))
-    departure = serializers.DateField(required=False, allow_null=True)
+    arrival = CalendarDateField(required=False, allow_null=True, help_text=_("Stays only: the whole stay."))
+    departure = CalendarDateField(required=False, allow_null=True)
     status = serializers.CharField(required=False, allow_null=True)
     guest_name = serializers.CharField(required=False)
     channel = serializers.CharField(required=False)
     lock_id = serializers.IntegerField(required=False, help_text=_("Locks only."))
     lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices, required=False)
     reason = serializers.CharField(required=False)
-    lock_start = serializers.DateField(required=False)
-    lock_end = serializers.DateField(required=False)
+    lock_start = CalendarDateField(required=False)
+    lock_end = CalendarDateField(required=False)
 
 
 class GridRoomSerializer(serializers.Serializer):
@@ -63,9 +63,9 @@ class GridRoomTypeSerializer(serializers.Serializer):
 
 
 class GridOutSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    dates = serializers.ListField(child=serializers.DateField())
+    start = CalendarDateField()
+    end = CalendarDateField()
+    dates = serializers.ListField(child=CalendarDateField())
     room_types = GridRoomTypeSerializer(many=True)
     rooms = GridRoomSerializer(many=True)
 
@@ -91,7 +91,7 @@ def grid_json(grid: dict) -> dict:
 
 
 class TodayQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Default: the store's business date.")
+    date = CalendarDateField(required=False, help_text="Default: the store's business date.")
 
 
 class TodayRowSerializer(serializers.Serializer):
@@ -104,8 +104,8 @@ class TodayRowSerializer(serializers.Serializer):
     room_number = serializers.CharField(allow_null=True)
     room_type_id = serializers.IntegerField()
     room_type_name = serializers.CharField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     adults = serializers.IntegerField()
     children = serializers.IntegerField()
     estimated_arrival_time = WallClockTimeField(allow_null=True)
@@ -122,7 +122,7 @@ class TodayCountsSerializer(serializers.Serializer):
 
 
 class TodayOutSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = CalendarDateField()
     arrivals = TodayRowSerializer(many=True)
     in_house = TodayRowSerializer(many=True)
     departures = TodayRowSerializer(many=True)

@@ -219,7 +219,7 @@ class RackRows:
 
 
 def _floor_key(floor: str):
-    digits = "".join(ch for ch in floor if ch.isdigit())
+    digits = "".join(ch for ch in floor if ch.isascii() and ch.isdigit())
     return (0, int(digits), floor) if digits else (1, 0, floor)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.common.fields import WallClockTimeField
+from apps.common.fields import CalendarDateField, WallClockTimeField
 from apps.common.serializers import OutputSerializer
 from apps.mobile.selectors import REMINDER_KINDS, REMINDERS_MAX_LIMIT, ROOM_STATUS_MAX_DAYS, TODAY_MAX_LIMIT
 from apps.orders.models import Order, OrderEvent
@@ -29,7 +29,8 @@ class StoreChoiceField(serializers.CharField):
         value = super().to_internal_value(data).strip()
         if value == "all":
             return value
-        if value.isdigit() and len(value) <= 18 and int(value) > 0:
+        # ASCII only: "³".isdigit() is true and int("³") raises
+        if value.isascii() and value.isdigit() and len(value) <= 18 and int(value) > 0:
             return int(value)
         self.fail("invalid_store")
 
@@ -38,7 +39,7 @@ class StoreChoiceField(serializers.CharField):
 
 
 class MobileRoomStatusQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First night shown. Default: the store's business date.")
+    start = CalendarDateField(required=False, help_text="First night shown. Default: the store's business date.")
     days = serializers.IntegerField(
         required=False, default=7, min_value=1, max_value=ROOM_STATUS_MAX_DAYS,
         help_text=f"Nights shown, 1 to {ROOM_STATUS_MAX_DAYS} (default 7).",
@@ -55,15 +56,15 @@ class MobileRoomStatusStaySerializer(OutputSerializer):
     order_id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Order.Status.choices)
     guest_name = serializers.CharField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
 
 
 class MobileRoomStatusLockSerializer(OutputSerializer):
     lock_id = serializers.IntegerField()
     lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices)
-    start = serializers.DateField(help_text="First night of the lock.")
-    end = serializers.DateField(help_text="Night after the lock's last one.")
+    start = CalendarDateField(help_text="First night of the lock.")
+    end = CalendarDateField(help_text="Night after the lock's last one.")
 
 
 class MobileRoomStatusRoomSerializer(OutputSerializer):
@@ -88,9 +89,9 @@ class MobileStateCountsSerializer(OutputSerializer):
 
 
 class MobileRoomStatusOutSerializer(OutputSerializer):
-    start = serializers.DateField()
-    end = serializers.DateField(help_text="The night after the last one shown.")
-    dates = serializers.ListField(child=serializers.DateField())
+    start = CalendarDateField()
+    end = CalendarDateField(help_text="The night after the last one shown.")
+    dates = serializers.ListField(child=CalendarDateField())
     room_types = MobileRoomStatusTypeSerializer(many=True)
     rooms = MobileRoomStatusRoomSerializer(many=True)
     first_night = MobileStateCountsSerializer(help_text="Rooms per state on the first night.")
@@ -103,7 +104,7 @@ class MobileRoomStatusOutSerializer(OutputSerializer):
 
 
 class MobileTodayQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Default: the store's business date.")
+    date = CalendarDateField(required=False, help_text="Default: the store's business date.")
     limit = serializers.IntegerField(
         required=False, default=20, min_value=1, max_value=TODAY_MAX_LIMIT,
         help_text=f"Entries per list, at most {TODAY_MAX_LIMIT} (default 20); the counts are always complete.",
@@ -118,8 +119,8 @@ class MobileTodayOrderSerializer(OutputSerializer):
     room_id = serializers.IntegerField(allow_null=True)
     room_number = serializers.CharField(allow_null=True)
     room_type_name = serializers.CharField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     adults = serializers.IntegerField()
     children = serializers.IntegerField()
     estimated_arrival_time = WallClockTimeField(allow_null=True)
@@ -138,7 +139,7 @@ class MobileTodayCountsSerializer(OutputSerializer):
 
 
 class MobileTodayOutSerializer(OutputSerializer):
-    date = serializers.DateField()
+    date = CalendarDateField()
     counts = MobileTodayCountsSerializer()
     arrivals = MobileTodayDueSerializer(many=True, help_text="Pending or confirmed, due that day or overdue.")
     in_house = MobileTodayOrderSerializer(many=True)
@@ -173,8 +174,8 @@ class MobileOrderSerializer(OutputSerializer):
     room_number = serializers.CharField(source="room.number", default=None, allow_null=True)
     room_type_id = serializers.IntegerField()
     room_type_name = serializers.CharField(source="room_type.name")
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     nights = serializers.IntegerField()
     currency = serializers.CharField()
     total_amount = serializers.DecimalField(**MONEY)
@@ -238,8 +239,8 @@ class MobileReminderOrderSerializer(OutputSerializer):
     code = serializers.CharField()
     status = serializers.ChoiceField(choices=Order.Status.choices)
     guest_name = serializers.CharField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     room_number = serializers.CharField(allow_null=True)
     room_type_name = serializers.CharField()
     channel = serializers.CharField(allow_null=True)
@@ -270,7 +271,7 @@ class MobileRemindersOutSerializer(OutputSerializer):
 
 class MobileOverviewQuerySerializer(serializers.Serializer):
     store = StoreChoiceField(required=False, default="all", help_text="A store id, or `all` (default): every store you manage.")
-    date = serializers.DateField(required=False, help_text="Default: each store's business date (the day not closed by its night audit yet).")
+    date = CalendarDateField(required=False, help_text="Default: each store's business date (the day not closed by its night audit yet).")
 
 
 class MobileCollectionSerializer(OutputSerializer):
@@ -298,8 +299,8 @@ class MobileCollectionsSerializer(OutputSerializer):
 
 
 class MobilePeriodSerializer(OutputSerializer):
-    start = serializers.DateField()
-    end = serializers.DateField(help_text="Last night of the period (included).")
+    start = CalendarDateField()
+    end = CalendarDateField(help_text="Last night of the period (included).")
     rooms_available = serializers.IntegerField(help_text="Room-nights: active rooms x nights - locked nights.")
     rooms_sold = serializers.IntegerField(help_text="Room-nights of orders holding them.")
     room_revenue = serializers.DecimalField(**MONEY)
@@ -318,13 +319,13 @@ class MobileStoreOverviewSerializer(OutputSerializer):
     store_id = serializers.IntegerField()
     store_name = serializers.CharField()
     currency = serializers.CharField()
-    date = serializers.DateField()
+    date = CalendarDateField()
     today = MobilePeriodSerializer()
     month_to_date = MobilePeriodSerializer()
 
 
 class MobileOverviewTotalSerializer(OutputSerializer):
-    date = serializers.DateField(help_text="The stores' date (the latest one if they are in different time zones).")
+    date = CalendarDateField(help_text="The stores' date (the latest one if they are in different time zones).")
     currency = serializers.CharField()
     store_count = serializers.IntegerField()
     today = MobilePeriodSerializer()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.common.fields import WallClockTimeField
+from apps.common.fields import CalendarDateField, WallClockTimeField
 from apps.night_audit.models import NightAudit
 from apps.night_audit.selectors import NO_SHOW_POLICIES
 
@@ -11,7 +11,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class NightAuditRunInSerializer(serializers.Serializer):
-    business_date = serializers.DateField(
+    business_date = CalendarDateField(
         required=False, allow_null=True, default=None,
         help_text="The business day to close; default the open one. An earlier, closed day answers its record.",
     )
@@ -21,7 +21,7 @@ class NightAuditRowSerializer(serializers.Serializer):
     """An audit record without its row-by-row details."""
 
     id = serializers.IntegerField(read_only=True)
-    business_date = serializers.DateField(read_only=True)
+    business_date = CalendarDateField(read_only=True)
     # A plain string, not an enum: an enum named after "status" would collide with orders' one.
     status = serializers.CharField(read_only=True, help_text="`running`, `done` or `failed`.")
     trigger = serializers.ChoiceField(choices=NightAudit.Trigger.choices, read_only=True)
@@ -52,7 +52,7 @@ class NightAuditRunOutSerializer(NightAuditDetailSerializer):
 
 
 class BusinessDateOutSerializer(serializers.Serializer):
-    business_date = serializers.DateField(read_only=True)
+    business_date = CalendarDateField(read_only=True)
     opened_at = serializers.DateTimeField(read_only=True)
     time_zone = serializers.CharField(read_only=True)
     local_now = serializers.DateTimeField(read_only=True)

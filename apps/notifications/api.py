@@ -9,6 +9,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.api import refuse_blank_query
 from apps.common.errors import NotFoundError
 from apps.common.schema import error_example, error_responses
 from apps.notifications import selectors, services
@@ -32,6 +33,7 @@ class NotificationListApi(StoreScopedMixin, generics.ListAPIView):
 
     def get_queryset(self):
         query = NotificationFilterSerializer(data=self.request.query_params)
+        refuse_blank_query(query, self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.notification_list(store=self.store, filters=query.to_filters())
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.fields import CalendarDateField
+
 from apps.notifications.models import Event, Language
 
 
@@ -23,7 +25,7 @@ class NotificationOutSerializer(serializers.Serializer):
     event = serializers.ChoiceField(choices=Event.choices, read_only=True)
     channel = serializers.CharField(read_only=True)
     language = serializers.ChoiceField(choices=Language.choices, read_only=True)
-    for_date = serializers.DateField(read_only=True, allow_null=True)
+    for_date = CalendarDateField(read_only=True, allow_null=True)
     recipient = serializers.CharField(source="recipient_masked", read_only=True, help_text="Masked.")
     # A plain string, not an enum: an enum named after "status" would collide with orders' one.
     status = serializers.CharField(read_only=True, help_text="`queued`, `sent`, `failed` or `skipped`.")

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import Lexer, TokenType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,7 +50,17 @@ EVENT_OF_KIND = {
 PUBLISH_BATCH = 200
 # Guests from outside Greater China get English unless the store says otherwise.
 CHINESE_NATIONALITIES = frozenset({"", "CHN", "HKG", "MAC", "TWN"})
-_ENGINE = Engine(autoescape=False, string_if_invalid="")
+# A wording is Django template language over the values ``_values`` gives, with the tags
+# of logic and formatting only. Tags that read other templates or files (include, extends,
+# ssi), load tag libraries, reverse URLs or dump the context (debug) are refused when a
+# template is saved and refused again when one is rendered (a row written before the
+# check); the engine has no template loader and no library to find anything with anyway.
+ALLOWED_TAGS = frozenset({
+    "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "comment", "endcomment", "firstof",
+    "cycle", "resetcycle", "ifchanged", "endifchanged", "spaceless", "endspaceless", "filter", "endfilter",
+    "autoescape", "endautoescape", "verbatim", "endverbatim", "templatetag", "widthratio", "now", "regroup",
+})
+_ENGINE = Engine(autoescape=False, string_if_invalid="", loaders=[("django.template.loaders.locmem.Loader", {})], libraries={})
 
 
 def _enqueue(ids: list[int]) -> None:
@@ -212,7 +223,16 @@ def _values(n: Notification, contact) -> dict[str, str]:
     }
 
 
+def _tags_check(text: str) -> None:
+    for token in Lexer(text).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            name = token.contents.split()[0] if token.contents.split() else ""
+            if name not in ALLOWED_TAGS:
+                raise TemplateSyntaxError(_("The tag {%% %(tag)s %%} cannot be used in a notification.") % {"tag": name})
+
+
 def render(text: str, values: dict[str, str]) -> str:
+    _tags_check(text)
     return _ENGINE.from_string(text).render(Context(values, autoescape=False)).strip()
 
 
@@ -310,7 +330,7 @@ def notification_retry(*, notification: Notification, actor) -> Notification:
 def template_check(field: str, text: str) -> None:
     try:
         render(text, {})
-    except TemplateSyntaxError as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever fails with no values is an error of the template
         message = _("This template has an error: %(error)s") % {"error": exc}
         raise DomainValidationError(NotificationErrorCode.TEMPLATE_INVALID, message, extra={"fields": {field: [message]}}) from exc
 

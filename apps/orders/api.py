@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api import valid
+from apps.common.api import refuse_blank_query, valid
 from apps.common.errors import DomainValidationError
 from apps.common.schema import RETRY_AFTER_HEADER, ErrorSerializer
 from apps.orders import selectors, services
@@ -108,6 +108,7 @@ class OrderViewSet(StoreScopedViewSet):
     )
     def list(self, request, store_id: int):
         query = OrderFilterSerializer(data=request.query_params)
+        refuse_blank_query(query, request.query_params)
         query.is_valid(raise_exception=True)
         filters = services.order_search_filters(actor=request.user, store=self.store, filters=query.to_filters())
         page = self.paginate_queryset(selectors.order_list(store=self.store, filters=filters))

@@ -20,6 +20,8 @@ class OrderErrorCode(StrEnum):
     INVALID_STAY_DATES = "invalid_stay_dates"
     ARRIVAL_IN_PAST = "arrival_in_past"
     STAY_TOO_LONG = "stay_too_long"
+    # arrival later than the store's booking horizon (orders.booking_horizon_days, default 730)
+    BEYOND_BOOKING_HORIZON = "beyond_booking_horizon"
     TOO_MANY_GUESTS = "too_many_guests"
     ROOM_NOT_OF_TYPE = "room_not_of_type"
     ROOM_INACTIVE = "room_inactive"

@@ -98,7 +98,7 @@ class OrderCreateForm(forms.Form):
     id_number = forms.CharField(label=_("Document number"), max_length=40, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     estimated_arrival_time = forms.TimeField(label=_("Expected at"), required=False, widget=TimeInput())
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=Order.NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(label=_("Confirm now (hold the room)"), required=False, initial=True)
 
     def __init__(self, *args, room_types=(), rooms=(), channels=(), id_types=(), **kwargs):
@@ -136,7 +136,7 @@ class OrderCreateForm(forms.Form):
         initial["arrival"] = arrival
         initial["departure"] = _parse_date(params.get("departure")) or arrival + timedelta(days=1)
         for key in ("room", "room_type"):
-            if (params.get(key) or "").isdigit():
+            if _is_id(params.get(key) or ""):
                 initial[key] = int(params[key])
         return initial
 
@@ -154,7 +154,7 @@ class OrderEditForm(forms.Form):
     adults = forms.IntegerField(label=_("Adults"), min_value=1, max_value=20)
     children = forms.IntegerField(label=_("Children"), min_value=0, max_value=20)
     estimated_arrival_time = forms.TimeField(label=_("Expected at"), required=False, widget=TimeInput())
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=Order.NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StayChangeForm(forms.Form):
@@ -216,3 +216,8 @@ class GuestAddForm(forms.Form):
         if data.get("id_number") and not data.get("id_type"):
             data["id_type"] = "resident_id"
         return data
+
+
+def _is_id(value: str) -> bool:
+    """A row id in a query string: ASCII digits ("³".isdigit() is true too), at most a bigint's."""
+    return value.isascii() and value.isdigit() and len(value) <= 18

@@ -81,6 +81,9 @@ class Order(models.Model):
         # The guest never came; nothing held.
         NO_SHOW = "no_show", _("No-show")
 
+    # The desk's notes: a few lines, not a document (serializers, forms and services agree).
+    NOTES_MAX_LENGTH: ClassVar[int] = 2000
+
     # Exactly the state diagram of the requirements (4.2.2). Extending an extended stay
     # again is a modification (an ``extended`` event), not a transition.
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {

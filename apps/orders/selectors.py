@@ -218,7 +218,7 @@ def channel_of_type(*, store: Store, channel_type: str) -> Channel | None:
 def channel_lookup(*, store: Store, ref: int | str) -> Channel | None:
     """A channel of ``store`` by id, code or name (what external systems send)."""
     qs = Channel.objects.filter(store=store)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 18):
         return qs.filter(pk=int(ref)).first()
     return qs.filter(Q(code=ref) | Q(name=ref)).order_by("id").first()
 

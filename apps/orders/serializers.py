@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.common.fields import WallClockTimeField
+from apps.common.fields import CalendarDateField, WallClockTimeField
 from apps.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from apps.common.serializers import InputSerializer, OutputSerializer
 from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent, OrderItem
@@ -54,8 +54,8 @@ class OrderRowSerializer(OutputSerializer):
     room_type_name = serializers.CharField(source="room_type.name", read_only=True)
     room_id = serializers.IntegerField(read_only=True, allow_null=True)
     room_number = serializers.CharField(source="room.number", read_only=True, default=None, allow_null=True)
-    arrival = serializers.DateField(read_only=True)
-    departure = serializers.DateField(read_only=True)
+    arrival = CalendarDateField(read_only=True)
+    departure = CalendarDateField(read_only=True)
     nights = serializers.IntegerField(read_only=True)
     adults = serializers.IntegerField(read_only=True)
     children = serializers.IntegerField(read_only=True)
@@ -78,7 +78,7 @@ class OrderRowSerializer(OutputSerializer):
 class OrderItemOutSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=OrderItem.Kind.choices, read_only=True)
-    service_date = serializers.DateField(read_only=True, allow_null=True)
+    service_date = CalendarDateField(read_only=True, allow_null=True)
     description = serializers.CharField(read_only=True)
     quantity = serializers.IntegerField(read_only=True)
     unit_price = serializers.DecimalField(read_only=True, **MONEY)
@@ -168,7 +168,7 @@ class OrderExtraInSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=255)
     unit_price = serializers.DecimalField(min_value=0, **MONEY)
     quantity = serializers.IntegerField(min_value=1, max_value=999, default=1)
-    service_date = serializers.DateField(required=False, allow_null=True, default=None)
+    service_date = CalendarDateField(required=False, allow_null=True, default=None)
 
 
 class OrderCreateInSerializer(InputSerializer):
@@ -188,7 +188,7 @@ class OrderCreateInSerializer(InputSerializer):
     booker = OrderPersonInSerializer(required=False, allow_null=True, default=None)
     guests = OrderPersonInSerializer(many=True, required=False, default=list)
     estimated_arrival_time = WallClockTimeField(required=False, allow_null=True, default=None)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=Order.NOTES_MAX_LENGTH)
     extras = OrderExtraInSerializer(many=True, required=False, default=list)
 
     def validate(self, attrs):
@@ -204,7 +204,7 @@ class OrderCreateInSerializer(InputSerializer):
 
 
 class OrderUpdateInSerializer(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=Order.NOTES_MAX_LENGTH)
     adults = serializers.IntegerField(required=False, min_value=1, max_value=50)
     children = serializers.IntegerField(required=False, min_value=0, max_value=50)
     estimated_arrival_time = WallClockTimeField(required=False, allow_null=True)
@@ -231,10 +231,10 @@ class OrderAssignRoomInSerializer(serializers.Serializer):
 
 class OrderFilterSerializer(serializers.Serializer):
     status = serializers.CharField(required=False, help_text="One status or several, comma-separated.")
-    arrival_from = serializers.DateField(required=False)
-    arrival_to = serializers.DateField(required=False)
-    departure_from = serializers.DateField(required=False)
-    departure_to = serializers.DateField(required=False)
+    arrival_from = CalendarDateField(required=False)
+    arrival_to = CalendarDateField(required=False)
+    departure_from = CalendarDateField(required=False)
+    departure_to = CalendarDateField(required=False)
     q = serializers.CharField(required=False, max_length=100, help_text="Order number, guest name or external reference; or a guest's or booker's whole phone or "
                               "document number (counts against the caller's lookup limit: 429 `throttled` beyond it).")
     is_conflict = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -265,14 +265,14 @@ class OrderFilterSerializer(serializers.Serializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
     children = serializers.IntegerField(min_value=0, max_value=50, default=0)
 
 
 class AvailabilityNightSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = CalendarDateField()
     free = serializers.IntegerField()
     price = serializers.DecimalField(**MONEY)
 
@@ -287,8 +287,8 @@ class AvailabilityRoomTypeSerializer(serializers.Serializer):
 
 
 class AvailabilityOutSerializer(serializers.Serializer):
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     nights = serializers.IntegerField()
     currency = serializers.CharField()
     room_types = AvailabilityRoomTypeSerializer(many=True)
@@ -317,7 +317,7 @@ class ExternalOrderInSerializer(serializers.Serializer):
         "Absent or null: free.",
     )
     estimated_arrival_time = WallClockTimeField(required=False, allow_null=True, default=None)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=Order.NOTES_MAX_LENGTH)
 
 
 # --- cancellation policy and fee -----------------------------------------------------------------
@@ -361,18 +361,18 @@ class CancellationFeeOutSerializer(serializers.Serializer):
 
 
 class ExtendQuoteQuerySerializer(serializers.Serializer):
-    departure = serializers.DateField(help_text=_("The new departure (after the current one)."))
+    departure = CalendarDateField(help_text=_("The new departure (after the current one)."))
 
 
 class ModifyQuoteQuerySerializer(serializers.Serializer):
-    arrival = serializers.DateField(required=False)
-    departure = serializers.DateField(required=False)
+    arrival = CalendarDateField(required=False)
+    departure = CalendarDateField(required=False)
     room_type = serializers.IntegerField(required=False)
     room = serializers.IntegerField(required=False, help_text=_("A room of the store (of another type: the type changes)."))
 
 
 class QuoteNightSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = CalendarDateField()
     room_type_id = serializers.IntegerField()
     rate_before = serializers.DecimalField(allow_null=True, help_text=_("null: a night the stay does not have yet."), **MONEY)
     rate = serializers.DecimalField(help_text=_("The night's rate after the change."), **MONEY)
@@ -386,11 +386,11 @@ class QuoteNightSerializer(serializers.Serializer):
 class RepriceQuoteOutSerializer(serializers.Serializer):
     order_id = serializers.IntegerField()
     currency = serializers.CharField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     room_type_id = serializers.IntegerField()
     nights = QuoteNightSerializer(many=True)
-    removed = serializers.ListField(child=serializers.DateField(), help_text=_("Nights the change drops."))
+    removed = serializers.ListField(child=CalendarDateField(), help_text=_("Nights the change drops."))
     adjustment = serializers.DecimalField(
         help_text=_("Posted on the folio for the nights already charged: below 0 a discount, above 0 a charge."), **MONEY,
     )
@@ -404,6 +404,6 @@ class OrderRateInSerializer(serializers.Serializer):
     rate = serializers.DecimalField(**MONEY)
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     nights = serializers.ListField(
-        child=serializers.DateField(), required=False, allow_empty=False,
+        child=CalendarDateField(), required=False, allow_empty=False,
         help_text=_("The nights to set; omitted: every night not yet charged."),
     )

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.fields import CalendarDateField
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class DailyStatsQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(help_text="First business date (inclusive).")
-    end = serializers.DateField(help_text="Last business date (inclusive); at most 366 days after `start`.")
+    start = CalendarDateField(help_text="First business date (inclusive).")
+    end = CalendarDateField(help_text="Last business date (inclusive); at most 366 days after `start`.")
 
 
 class DailyStatsOutSerializer(serializers.Serializer):
-    date = serializers.DateField(read_only=True)
+    date = CalendarDateField(read_only=True)
     rooms_total = serializers.IntegerField(read_only=True)
     rooms_out_of_order = serializers.IntegerField(read_only=True)
     rooms_available = serializers.IntegerField(read_only=True)

@@ -18,6 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.common.api import refuse_blank_query
 from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
 from apps.common.schema import error_example, error_responses
@@ -63,6 +64,7 @@ ROOM_TYPE_SOLD_OUT = error_example(
 
 def _query(serializer_class, request):
     data = serializer_class(data=request.query_params)
+    refuse_blank_query(data, request.query_params)
     data.is_valid(raise_exception=True)
     return data.validated_data
 

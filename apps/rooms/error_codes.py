@@ -21,3 +21,5 @@ class RoomsErrorCode(StrEnum):
     ROOM_TYPE_NAME_TAKEN = "room_type_name_taken"
     ROOM_TYPE_INACTIVE = "room_type_inactive"
     PRICING_RULE_INVALID = "pricing_rule_invalid"
+    # a night priced past one posting (apps.common.money.MAX_POSTING; the orders' and folios' code)
+    AMOUNT_TOO_LARGE = "amount_too_large"

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
@@ -240,6 +241,12 @@ class PricingRule(models.Model):
         PERCENT = "percent", _("Percent")
         # default price + value; -50 is 50 yuan off.
         AMOUNT = "amount", _("Amount")
+
+    # Nights of a stay a rule may name (the columns are smallint).
+    LOS_MAX: ClassVar[int] = 32767
+    # +1,000 % (eleven times the price): a larger percentage is a typing error, and the
+    # night's price must stay within one posting (apps.common.money.MAX_POSTING).
+    PERCENT_MAX: ClassVar[Decimal] = Decimal("1000")
 
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="pricing_rules")
     room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="pricing_rules")

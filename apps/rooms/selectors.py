@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
-from apps.common.money import quantize
+from apps.common.money import MAX_POSTING, quantize
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import nights_between
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
@@ -168,7 +168,15 @@ def stay_price_nights_detail(*, room_type: RoomType, arrival: date, departure: d
     _check_span(arrival, departure, field_start="arrival", field_end="departure")
     nights = nights_between(arrival, departure)
     rules = pricing_rules_for(room_type=room_type, start=arrival, end=departure)
-    return _night_prices(room_type=room_type, nights=nights, los=len(nights), rules=rules)
+    prices = _night_prices(room_type=room_type, nights=nights, los=len(nights), rules=rules)
+    dear = next((p for p in prices if p.price > MAX_POSTING), None)
+    if dear is not None:
+        # a rule on a price near the maximum: the night could not be posted to a folio
+        message = _("The night of %(night)s would cost %(price)s: one night is at most %(max)s.") % {
+            "night": dear.night.isoformat(), "price": dear.price, "max": MAX_POSTING}
+        raise DomainValidationError(RoomsErrorCode.AMOUNT_TOO_LARGE, message,
+                                    extra={"fields": {"room_type": [message]}, "limit": str(MAX_POSTING)})
+    return prices
 
 
 def stay_price_nights(*, room_type: RoomType, arrival: date, departure: date) -> list[tuple[date, Decimal]]:
@@ -243,7 +251,7 @@ def room_type_get(*, store, room_type_id: int) -> RoomType | None:
 def room_type_lookup(*, store, ref: str) -> RoomType | None:
     """A room type of ``store`` by id or exact name (what external systems send)."""
     qs = RoomType.objects.filter(store=store)
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:  # "³".isdigit() too, and a bigint has 19 digits
         return qs.filter(pk=int(ref)).first()
     return qs.filter(name=ref).first()
 

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.fields import CalendarDateField
+
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 
 
@@ -65,17 +67,17 @@ class RoomTypeInSerializer(serializers.Serializer):
 
 
 class PriceCalendarQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(help_text=_("First night."))
-    end = serializers.DateField(help_text=_("Night after the last one (exclusive); at most 366 days after start."))
+    start = CalendarDateField(help_text=_("First night."))
+    end = CalendarDateField(help_text=_("Night after the last one (exclusive); at most 366 days after start."))
 
 
 class PriceQuoteQuerySerializer(serializers.Serializer):
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
 
 
 class NightPriceSerializer(serializers.Serializer):
-    night = serializers.DateField()
+    night = CalendarDateField()
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
     rule_id = serializers.IntegerField(allow_null=True, help_text=_("The pricing rule that set this price, if any."))
     rule_name = serializers.CharField()
@@ -83,16 +85,16 @@ class NightPriceSerializer(serializers.Serializer):
 
 class PriceCalendarOutSerializer(serializers.Serializer):
     room_type_id = serializers.IntegerField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = CalendarDateField()
+    end = CalendarDateField()
     default_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     nights = NightPriceSerializer(many=True)
 
 
 class PriceQuoteOutSerializer(serializers.Serializer):
     room_type_id = serializers.IntegerField()
-    arrival = serializers.DateField()
-    departure = serializers.DateField()
+    arrival = CalendarDateField()
+    departure = CalendarDateField()
     nights = NightPriceSerializer(many=True)
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
 
@@ -177,8 +179,8 @@ class RoomLockOutSerializer(serializers.ModelSerializer):
 class RoomLockInSerializer(serializers.Serializer):
     room = StoreScopedPrimaryKeyRelatedField(queryset=Room.objects.all())
     lock_type = serializers.ChoiceField(choices=RoomLock.LockType.choices)
-    start_date = serializers.DateField(help_text=_("First night locked."))
-    end_date = serializers.DateField(help_text=_("Night after the last one locked (exclusive)."))
+    start_date = CalendarDateField(help_text=_("First night locked."))
+    end_date = CalendarDateField(help_text=_("Night after the last one locked (exclusive)."))
     reason = serializers.CharField(allow_blank=True, default="")
 
 
@@ -200,14 +202,14 @@ class PricingRuleOutSerializer(serializers.ModelSerializer):
 class PricingRuleInSerializer(serializers.Serializer):
     room_type = StoreScopedPrimaryKeyRelatedField(queryset=RoomType.objects.all())
     name = serializers.CharField(max_length=255)
-    date_range_start = serializers.DateField(allow_null=True, default=None, help_text=_("First night (inclusive); null: open."))
-    date_range_end = serializers.DateField(allow_null=True, default=None, help_text=_("Last night (inclusive); null: open."))
+    date_range_start = CalendarDateField(allow_null=True, default=None, help_text=_("First night (inclusive); null: open."))
+    date_range_end = CalendarDateField(allow_null=True, default=None, help_text=_("Last night (inclusive); null: open."))
     days_of_week = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), default=list,
         help_text=_("0 = Monday .. 6 = Sunday; empty: every day."),
     )
-    min_los = serializers.IntegerField(min_value=1, allow_null=True, default=None)
-    max_los = serializers.IntegerField(min_value=1, allow_null=True, default=None)
+    min_los = serializers.IntegerField(min_value=1, max_value=PricingRule.LOS_MAX, allow_null=True, default=None)
+    max_los = serializers.IntegerField(min_value=1, max_value=PricingRule.LOS_MAX, allow_null=True, default=None)
     adjustment_type = serializers.ChoiceField(choices=PricingRule.AdjustmentType.choices)
     adjustment_value = serializers.DecimalField(max_digits=10, decimal_places=2)
     priority = serializers.IntegerField(default=0, min_value=-1000, max_value=1000)

@@ -72,9 +72,12 @@ class Setting(models.Model):
         JSON = "json", _("JSON")
         TIME = "time", _("Time of day")
 
+    # group and key: the columns' length (a longer path is refused, not truncated)
+    NAME_MAX_LENGTH: ClassVar[int] = 100
+
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.CASCADE, related_name="settings")
-    group = models.CharField(_("group"), max_length=100, default="general")
-    key = models.CharField(_("key"), max_length=100)
+    group = models.CharField(_("group"), max_length=NAME_MAX_LENGTH, default="general")
+    key = models.CharField(_("key"), max_length=NAME_MAX_LENGTH)
     value = models.TextField(_("value"), blank=True)
     value_type = models.CharField(_("type"), max_length=20, choices=ValueType.choices, default=ValueType.STRING)
     description = models.TextField(_("description"), blank=True)

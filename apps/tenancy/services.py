@@ -9,6 +9,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from apps.common.error_codes import CommonErrorCode
 from apps.common.errors import DomainValidationError
 from apps.tenancy.error_codes import TenancyErrorCode
 from apps.tenancy.models import Setting, StaffProfile, Store
@@ -94,6 +95,10 @@ def setting_set(
     description: str = "", is_sensitive: bool = False,
 ) -> Setting:
     """Create or replace a setting; ``store=None`` sets the tenant-wide value."""
+    too_long = {name: [_("At most %(max)d characters.") % {"max": Setting.NAME_MAX_LENGTH}]
+                for name, text in (("group", group), ("key", key)) if len(text) > Setting.NAME_MAX_LENGTH}
+    if too_long:
+        raise DomainValidationError(CommonErrorCode.INVALID, _("Some fields are not valid."), extra={"fields": too_long})
     try:
         _parse(value, value_type)
     except (ValueError, ArithmeticError) as exc:

@@ -210,7 +210,7 @@ def test_check_in_and_check_out_cost_the_same_whatever_the_stay(login, store, di
     """One night or five, one guest or three: the same number of statements per action."""
 
     three = [PersonIn(full_name=name) for name in ("王一", "王二", "王三")]
-    rt, rt.rooms_list = room_type_with_rooms(store, 4)
+    rt, rt.rooms_list = room_type_with_rooms(store, 4, capacity=3)  # three guests named: three people
     arrive_one = make_order(store, room_type=rt, room=rt.rooms_list[0], arrival=today, nights=1)
     arrive_five = make_order(store, room_type=rt, room=rt.rooms_list[1], arrival=today, nights=5, guests=three)
     c, _body = login("alpha", "clerk_a1")

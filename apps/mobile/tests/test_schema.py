@@ -10,10 +10,10 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 EXPECTED = {
     "mobile_room_status_get": {"200", "400", "401", "403", "404"},
     "mobile_today_get": {"200", "400", "401", "403", "404"},
-    # 422 idempotency_key_mismatch (and 409 idempotency_key_in_flight): the Idempotency-Key
-    "mobile_order_check_in": {"200", "400", "401", "403", "404", "409", "422"},
-    "mobile_order_check_out": {"200", "400", "401", "403", "404", "409", "422"},
-    "mobile_room_housekeeping_set": {"200", "400", "401", "403", "404", "409"},
+    # 422 idempotency_key_mismatch (and 409 idempotency_key_in_flight): the Idempotency-Key; 413/415: a body too large, not JSON
+    "mobile_order_check_in": {"200", "400", "401", "403", "404", "409", "413", "415", "422"},
+    "mobile_order_check_out": {"200", "400", "401", "403", "404", "409", "413", "415", "422"},
+    "mobile_room_housekeeping_set": {"200", "400", "401", "403", "404", "409", "413", "415"},
     "mobile_reminders_list": {"200", "400", "401", "403", "404"},
     "mobile_overview_get": {"200", "400", "401", "403", "404"},
 }

@@ -27,6 +27,8 @@ from apps.orders.services.recipe import Status, _check_line_amount, _check_order
 from apps.orders.services.stay import (
     _check_channel,
     _check_guests,
+    _check_named_guests,
+    _check_notes,
     _check_room,
     _check_room_type,
     _check_stay_dates,
@@ -143,6 +145,8 @@ def order_create(
     if room is not None:
         _check_room(store, room, room_type.pk)
     _check_guests(room_type, adults, children)
+    _check_named_guests(adults=adults, children=children, named=len(party.guests))
+    _check_notes(notes)
     if channel is None:
         channel = channel_for_type(
             store=store, channel_type=Channel.Type.WALK_IN if source == Order.Source.WALK_IN else Channel.Type.DIRECT

@@ -28,7 +28,7 @@ from apps.orders.services.recipe import (
     _order_limit,
     _save,
 )
-from apps.orders.services.stay import _check_guests, _check_stay_dates, _move, _recompute_totals
+from apps.orders.services.stay import _check_guests, _check_notes, _check_stay_dates, _move, _recompute_totals
 from apps.rooms.models import Room, RoomType
 
 
@@ -161,6 +161,8 @@ def order_update(*, order: Order, actor, **values: Any) -> Order:
     changes = {k: [_jsonable(getattr(order, k)), _jsonable(v)] for k, v in values.items() if getattr(order, k) != v}
     if not changes:
         return order
+    if "notes" in changes:
+        _check_notes(values["notes"])
     if {"adults", "children"} & set(changes):
         if order.status not in Order.ACTIVE:
             raise DomainError(OrderErrorCode.ORDER_NOT_ACTIVE, _("Guest counts of a closed order cannot change."))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from apps.common.errors import DomainError
+from apps.common.error_codes import CommonErrorCode
+from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import quantize
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import Channel, Order, OrderItem
@@ -28,22 +29,49 @@ from apps.rooms.models import Room, RoomType
 from apps.rooms.selectors import stay_price_nights, stay_price_nights_many
 from apps.tenancy.business_day import business_date
 from apps.tenancy.models import Store
+from apps.tenancy.selectors import setting_value
 
 Plan = dict[date, tuple[int, int | None]]  # night -> (room type id, room id or None)
+
+
+# How far ahead a stay may start, in days after the store's business date, unless the
+# store (or the tenant) sets ``orders.booking_horizon_days``.
+BOOKING_HORIZON_DAYS = 730
+
+
+def booking_horizon_days(*, store: Store) -> int:
+    value = setting_value(store=store, group="orders", key="booking_horizon_days", default=BOOKING_HORIZON_DAYS)
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return BOOKING_HORIZON_DAYS
+
+
+def _check_horizon(*, store: Store, arrival: date, today: date) -> None:
+    horizon = booking_horizon_days(store=store)
+    last = today + timedelta(days=horizon)
+    if arrival > last:
+        message = _("Bookings are taken up to %(days)d days ahead: arrival on %(last)s at the latest.") % {
+            "days": horizon, "last": last.isoformat()}
+        raise DomainValidationError(OrderErrorCode.BEYOND_BOOKING_HORIZON, message, extra={
+            "fields": {"arrival": [message]}, "horizon_days": horizon, "last_arrival": last.isoformat()})
 
 
 def _check_stay_dates(
     *, store: Store, arrival: date, departure: date, allow_past_arrival: bool = False, today: date | None = None
 ) -> None:
-    """``today``: the store's business date when the caller has read it already."""
+    """``today``: the store's business date when the caller has read it already. A stay
+    starts no later than the booking horizon (``booking_horizon_days``)."""
     if departure <= arrival:
         raise _invalid(OrderErrorCode.INVALID_STAY_DATES, _("Departure must be after arrival."), "departure")
     if (departure - arrival).days > MAX_STAY_NIGHTS:
         raise _invalid(
             OrderErrorCode.STAY_TOO_LONG, _("A stay is at most %(n)d nights.") % {"n": MAX_STAY_NIGHTS}, "departure"
         )
-    if not allow_past_arrival and arrival < (today or business_date(store=store)):
+    today = today or business_date(store=store)
+    if not allow_past_arrival and arrival < today:
         raise _invalid(OrderErrorCode.ARRIVAL_IN_PAST, _("Arrival cannot be in the past."), "arrival")
+    _check_horizon(store=store, arrival=arrival, today=today)
 
 
 def _check_room_type(store: Store, room_type: RoomType) -> None:
@@ -60,6 +88,20 @@ def _check_room(store: Store, room: Room, room_type_id: int) -> None:
         raise _invalid(OrderErrorCode.ROOM_INACTIVE, _("This room is out of service."), "room")
     if room.room_type_id != room_type_id:
         raise _invalid(OrderErrorCode.ROOM_NOT_OF_TYPE, _("This room is not of the booked room type."), "room")
+
+
+def _check_notes(notes: str) -> None:
+    if len(notes or "") > Order.NOTES_MAX_LENGTH:
+        message = _("At most %(n)d characters.") % {"n": Order.NOTES_MAX_LENGTH}
+        raise _invalid(CommonErrorCode.INVALID, message, "notes")
+
+
+def _check_named_guests(*, adults: int, children: int, named: int) -> None:
+    """No more guests named than the order's adults and children."""
+    if named > adults + children:
+        message = _("%(named)d guests named for %(n)d people: name at most one guest per adult or child.") % {
+            "named": named, "n": adults + children}
+        raise _invalid(OrderErrorCode.TOO_MANY_GUESTS, message, "guests")
 
 
 def _check_guests(room_type: RoomType, adults: int, children: int) -> None:

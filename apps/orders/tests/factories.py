@@ -50,6 +50,8 @@ def booking(**kwargs) -> dict:
     party = {k: kwargs.pop(k) for k in PARTY_FIELDS if k in kwargs}
     if "guests" in party:
         party["guests"] = tuple(party["guests"])
+        # one guest named per person: as many adults as guests unless the test says
+        party.setdefault("adults", max(1, len(party["guests"]) - party.get("children", 0)))
     return {"stay": stay, "party": services.PartyIn(**party), **kwargs}
 
 

@@ -41,10 +41,11 @@ def pricing_rule_validate(*, store, values: dict[str, Any]) -> dict[str, Any]:
         fields["days_of_week"] = _("Weekdays are 0 (Monday) to 6 (Sunday).")
     v["days_of_week"] = days
     min_los, max_los = v.get("min_los"), v.get("max_los")
-    if min_los is not None and min_los < 1:
-        fields["min_los"] = _("At least one night.")
-    if max_los is not None and max_los < 1:
-        fields["max_los"] = _("At least one night.")
+    for name, nights in (("min_los", min_los), ("max_los", max_los)):
+        if nights is not None and nights < 1:
+            fields[name] = _("At least one night.")
+        elif nights is not None and nights > PricingRule.LOS_MAX:
+            fields[name] = _("At most %(max)d nights.") % {"max": PricingRule.LOS_MAX}
     if min_los is not None and max_los is not None and max_los < min_los:
         fields["max_los"] = _("Must not be less than the minimum nights.")
     kind = v.get("adjustment_type")
@@ -59,6 +60,8 @@ def pricing_rule_validate(*, store, values: dict[str, Any]) -> dict[str, Any]:
         fields["adjustment_value"] = _("A fixed price must be zero or more.")
     elif value is not None and kind == PricingRule.AdjustmentType.PERCENT and value <= -100:
         fields["adjustment_value"] = _("A percentage must be above -100.")
+    elif value is not None and kind == PricingRule.AdjustmentType.PERCENT and value > PricingRule.PERCENT_MAX:
+        fields["adjustment_value"] = _("A percentage is at most +%(max)s %%.") % {"max": PricingRule.PERCENT_MAX}
     if fields:
         raise _invalid(RoomsErrorCode.PRICING_RULE_INVALID, _("This pricing rule is not coherent."), fields)
     v["adjustment_value"] = value
