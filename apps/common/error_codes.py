@@ -13,3 +13,5 @@ class CommonErrorCode(StrEnum):
     THROTTLED = "throttled"
     PARSE_ERROR = "parse_error"
     SERVER_ERROR = "server_error"
+    # Redis or PostgreSQL briefly away: 503 with Retry-After (apps.common.faults)
+    SERVICE_UNAVAILABLE = "service_unavailable"

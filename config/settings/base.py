@@ -129,8 +129,20 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Every Redis call is bounded: a frozen Redis (a stopped process, a full network
+        # buffer) answers a redis TimeoutError after this long, which a request renders as
+        # 503 with Retry-After (apps.common.faults), instead of holding a web worker for
+        # ever. redis-py retries nothing by default (no retry object given).
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT_S", default=0.5),
+            "socket_timeout": env.float("REDIS_TIMEOUT_S", default=0.5),
+            "health_check_interval": 30,
+        },
     }
 }
+# Transient faults (Redis or PostgreSQL unreachable, a connection lost) answer 503 with
+# this Retry-After (apps.common.faults).
+PMS_RETRY_AFTER_SECONDS = env.int("PMS_RETRY_AFTER_SECONDS", default=5)
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -259,6 +271,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis away (stopped, frozen, restarted): every broker call is bounded, and a worker or
+# beat that lost its broker connection keeps trying to get it back, for ever (Celery's
+# default gives up after 100 attempts and the worker exits). docs/operations.md.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+CELERY_BROKER_HEARTBEAT = 0  # not used by the Redis transport; its socket timeouts do that work
+CELERY_BROKER_TRANSPORT_OPTIONS.update({
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=2.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=2.0),
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
+})
+# A publish (apply_async) tries three times within about a second and then raises: no
+# caller waits on a broker that does not answer. Requests publish nothing themselves
+# (the order outbox is published by a background sender and the beat sweep).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # Keep database connections across tasks (CONN_MAX_AGE applies; see config/celery.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Run exactly one beat (see docs/night_audit.md); the dispatchers also take a Redis slot
