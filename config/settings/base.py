@@ -136,7 +136,6 @@ CACHES = {
         "OPTIONS": {
             "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT_S", default=0.5),
             "socket_timeout": env.float("REDIS_TIMEOUT_S", default=0.5),
-            "health_check_interval": 30,
         },
     }
 }
