@@ -316,6 +316,12 @@ PMS_AUDIT_DEFAULT_TIME = env("PMS_AUDIT_DEFAULT_TIME", default="04:00")
 # before it gives up cleanly with ``audit_lock_timeout`` (``SET LOCAL lock_timeout``); the
 # task tries again later. Clerks' transactions last milliseconds.
 PMS_AUDIT_LOCK_TIMEOUT_MS = env.int("PMS_AUDIT_LOCK_TIMEOUT_MS", default=5000)
+# The audit's claim on a day is a lease: a session idle in the audit's transaction this
+# long (its worker frozen or gone) is ended by PostgreSQL, which frees the day.
+PMS_AUDIT_LEASE_SECONDS = env.int("PMS_AUDIT_LEASE_SECONDS", default=60)
+# A queued audit that finds its day held by another attempt tries again after this long
+# (then longer), until the day is closed: the holder may be a worker that was killed.
+PMS_AUDIT_BUSY_RETRY_SECONDS = env.int("PMS_AUDIT_BUSY_RETRY_SECONDS", default=5)
 
 # --- Notifications (docs/notifications.md) -----------------------------------------------
 # Channel code -> adapter class. The sms and wechat adapters shipped here are development
