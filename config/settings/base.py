@@ -275,21 +275,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # default gives up after 100 attempts and the worker exits). docs/operations.md.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 CELERY_BROKER_HEARTBEAT = 0  # not used by the Redis transport; its socket timeouts do that work
 CELERY_BROKER_TRANSPORT_OPTIONS.update({
-    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=2.0),
-    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=2.0),
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=1.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=1.0),
     "socket_keepalive": True,
     "health_check_interval": 10,
     "retry_on_timeout": True,
 })
-# A publish (apply_async) tries three times within about a second and then raises: no
-# caller waits on a broker that does not answer. Requests publish nothing themselves
+# A publish (apply_async) tries twice and then raises (a frozen Redis: ~4 s in all, a
+# stopped one: at once): no caller waits for ever on a broker that does not answer. Requests publish nothing themselves
 # (the order outbox is published by a background sender and the beat sweep).
 CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Keep database connections across tasks (CONN_MAX_AGE applies; see config/celery.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Run exactly one beat (see docs/night_audit.md); the dispatchers also take a Redis slot

@@ -26,8 +26,8 @@ ZH = "服务暂时不可用，请几秒后重试。"
 
 
 @contextmanager
-def frozen_server():
-    """A TCP server that accepts and never answers; yields its port."""
+def frozen_server(hold_s: float = HOLD_S):
+    """A TCP server that accepts and never answers (for ``hold_s``); yields its port."""
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", 0))
@@ -36,7 +36,7 @@ def frozen_server():
     stop = threading.Event()
 
     def hold(conn):
-        stop.wait(HOLD_S)
+        stop.wait(hold_s)
         conn.close()
 
     def serve():
@@ -166,3 +166,21 @@ def test_what_counts_as_transient():
         assert transient_fault(wrapped)
     assert not transient_fault(IntegrityError("duplicate key"))
     assert not transient_fault(ValueError("bug"))
+
+
+def test_a_publish_to_a_frozen_broker_gives_up_within_seconds(settings):
+    """The Celery settings bound every broker call: a publish to a Redis that accepts and
+    never answers raises (it used to wait for as long as the socket stayed open)."""
+    from celery import Celery
+    from kombu.exceptions import OperationalError as BrokerOperationalError
+
+    app = Celery("faults-probe")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    with frozen_server(hold_s=30) as port:
+        app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+        started = time.monotonic()
+        with pytest.raises(BrokerOperationalError):
+            app.send_task("nothing.at_all", kwargs={})
+        took = time.monotonic() - started
+    assert took < 8
+    assert transient_fault(BrokerOperationalError("frozen"))
