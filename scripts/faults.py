@@ -59,6 +59,7 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PASSWORD = "faults-pass-1"
 SCENARIOS = ("redis_stopped", "redis_frozen", "postgres_restarted", "worker_killed_mid_audit")
 ROOMS = 80
+AUDIT_QUEUE = "faults-audit"
 _SLOTS, _SLOTS_LOCK = [0], threading.Lock()
 SCHEMA = ["public"]  # the tenant's schema, once provisioned
 
@@ -161,27 +162,34 @@ class Stack:
         )
         wait_port(self.web_port)
 
-    def worker_start(self) -> None:
+    def _worker(self, queue: str, log: str) -> subprocess.Popen:
         env = {**self.env(), "LOG_LEVEL": "INFO"}
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-c", "1", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "-n", f"faults-{uuid.uuid4().hex[:6]}@%h"],
-            cwd=ROOT, env=env, stdout=open(self.dir / "worker.log", "a"), stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-c", "1", "-Q", queue,
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=ROOT, env=env, stdout=open(self.dir / log, "a"), stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60
-        while time.time() < deadline and " ready." not in self.worker_log():
+        while time.time() < deadline and " ready." not in self.worker_log(log):
             time.sleep(0.2)
+        return proc
 
-    def worker_log(self) -> str:
-        path = self.dir / "worker.log"
+    def worker_start(self) -> None:
+        # the app's worker (the order outbox, notifications), and one for the audits of the
+        # scenario, so that the audit does not queue behind the bookings' notifications
+        self.worker = self._worker("celery", "worker.log")
+        self.audit_worker = self._worker(AUDIT_QUEUE, "audit-worker.log")
+
+    def worker_log(self, log: str = "worker.log") -> str:
+        path = self.dir / log
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def worker_child(self) -> int | None:
-        out = subprocess.run(["pgrep", "-P", str(self.worker.pid)], capture_output=True, text=True).stdout.split()
+    def worker_child(self, proc: subprocess.Popen) -> int | None:
+        out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         return int(out[0]) if out else None
 
     def stop(self) -> None:
-        for proc in (self.web, self.worker):
+        for proc in (self.web, self.worker, getattr(self, "audit_worker", None)):
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 try:
@@ -202,6 +210,7 @@ def setup(stack: Stack) -> dict:
     import django
 
     django.setup()
+    import config.celery  # noqa: F401 - the app the tasks are sent with (this process's broker)
     from django.core.management import call_command
     from django.db import connection
     from django_tenants.utils import tenant_context
@@ -477,19 +486,24 @@ def worker_killed_mid_audit(stack: Stack, world: dict) -> dict:
     clerk = psycopg.connect(dsn)
     clerk.execute(f"SET search_path = {world['schema']}")
     clerk.execute("SELECT id FROM orders_order WHERE id = %s FOR UPDATE", [world["stays"][0]])  # the clerk's transaction
+    audit_pid = stack.audit_worker.pid
     night_audit.apply_async(kwargs={"schema_name": world["schema"], "store_id": world["audit_store_id"],
-                                    "business_date": world["audit_day"].isoformat()})
+                                    "business_date": world["audit_day"].isoformat()}, queue=AUDIT_QUEUE)
     probe = psycopg.connect(dsn, autocommit=True)
     waiting = wait_until(lambda: probe.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'pms_faults'").fetchone()[0] > 0, 60, 0.1)
-    child = stack.worker_child()
-    killed_at = time.time()
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'pms_faults' "
+        "AND query ILIKE '%%orders_order%%'").fetchone()[0] > 0, 60, 0.1)
+    if waiting is None:
+        rows = probe.execute("SELECT state, wait_event_type, wait_event, left(query, 120) FROM pg_stat_activity "
+                             "WHERE datname = 'pms_faults'").fetchall()
+        raise RuntimeError(f"the audit never waited for the clerk's order: {rows}")
+    child = stack.worker_child(stack.audit_worker)
     os.kill(child, signal.SIGKILL)
 
     def day_free() -> bool:  # the business-day row can be taken: the killed attempt's session has ended
         with psycopg.connect(dsn) as c:
             c.execute(f"SET search_path = {world['schema']}")
-            return c.execute("SELECT 1 FROM tenancy_storebusinessday WHERE store_id = %s FOR UPDATE NOWAIT",
+            return c.execute("SELECT 1 FROM reports_storebusinessday WHERE store_id = %s FOR UPDATE NOWAIT",
                              [world["audit_store_id"]]).fetchone() is not None
 
     def free_or_not() -> bool:
@@ -514,7 +528,7 @@ def worker_killed_mid_audit(stack: Stack, world: dict) -> dict:
         f"SELECT f.order_id, count(*) FROM {world['schema']}.folios_foliotransaction t JOIN {world['schema']}.folios_folio f "
         "ON f.id = t.folio_id WHERE t.charge_type = 'room_night' AND t.service_date = %s GROUP BY 1",
         [world["audit_day"]]).fetchall()
-    new_day = probe.execute(f"SELECT business_date FROM {world['schema']}.tenancy_storebusinessday WHERE store_id = %s",
+    new_day = probe.execute(f"SELECT business_date FROM {world['schema']}.reports_storebusinessday WHERE store_id = %s",
                             [world["audit_store_id"]]).fetchone()[0]
     probe.close()
     connection.close()
@@ -524,7 +538,9 @@ def worker_killed_mid_audit(stack: Stack, world: dict) -> dict:
         "day_closed_after_clerk_let_go_s": closed_after, "attempts": row[0] if row else None,
         "stays": len(world["stays"]), "nights_posted": len(posted), "nights_posted_twice": sum(1 for _o, n in posted if n > 1),
         "business_date_rolled_once": new_day == world["audit_day"] + timedelta(days=1),
-        "worker_lost_logged": "WorkerLostError" in stack.worker_log(),
+        "worker_lost_logged": "WorkerLostError" in stack.worker_log("audit-worker.log"),
+        "busy_retries": stack.worker_log("audit-worker.log").count("night_audit.busy_retry"),
+        "audit_worker_same_pid": stack.audit_worker.poll() is None and stack.audit_worker.pid == audit_pid,
     }
 
 
