@@ -314,7 +314,7 @@ class Load:
             if status in (200, 201):
                 state["confirmed"] = True
                 return
-            in_flight = status == 409 and b"in_progress" in body_bytes  # this key's first request still runs
+            in_flight = status == 409 and b"idempotency_key_in_flight" in body_bytes  # the first request with this key still runs
             if isinstance(status, int) and status < 500 and not in_flight:
                 state["gave_up"] = True  # a refusal: not retried
                 state["refused"] = body_bytes[:200].decode(errors="replace")
