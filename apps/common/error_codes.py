@@ -15,3 +15,5 @@ class CommonErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVER_ERROR = "server_error"
+    # Redis or PostgreSQL briefly away: 503 with Retry-After (apps.common.faults)
+    SERVICE_UNAVAILABLE = "service_unavailable"

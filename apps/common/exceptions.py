@@ -6,6 +6,7 @@ the request's language (``Accept-Language``; zh-Hans by default).
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 
 from apps.common.error_codes import CommonErrorCode
 from apps.common.errors import DomainError
+from apps.common.faults import transient_fault, transient_fault_api, transient_fault_json, transient_fault_page
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ def exception_handler(exc, context):
         if "retry_after_s" in exc.extra:  # e.g. a limit reached (429 throttled)
             headers["Retry-After"] = "%d" % exc.extra["retry_after_s"]
         return Response(error_body(exc.code, exc.message, exc.extra), status=exc.status, headers=headers or None)
+    if transient_fault(exc):
+        return transient_fault_api(context.get("request"), exc)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -99,6 +103,9 @@ def json_or_html_404(request, exception=None):
 
 
 def json_or_html_500(request):
+    exc = sys.exc_info()[1]  # Django calls its 500 handler while handling the exception
+    if transient_fault(exc):
+        return transient_fault_json(request, exc) if wants_json(request) else transient_fault_page(request, exc)
     if wants_json(request):
         return JsonResponse(error_body(CommonErrorCode.SERVER_ERROR, _("A server error occurred.")), status=500)
     return render(request, "500.html", status=500)

@@ -29,6 +29,9 @@ Every lock wait of the attempt is bounded (``SET LOCAL lock_timeout``,
 
 Nothing of an attempt is visible until it commits, so an attempt killed half-way leaves
 nothing behind but its ``running`` row, and the next attempt does the whole day again.
+The claim (the row lock) is a lease: PostgreSQL ends the session of a worker that is gone
+within seconds (``_LEASE_SQL``), and the task retries an ``audit_in_progress`` refusal
+until the day is closed, by it or by the attempt that held it.
 Every step is idempotent by a database key besides: see docs/night_audit.md.
 """
 from __future__ import annotations
@@ -148,6 +151,32 @@ def _lock_timeout_set(value: str) -> str:
         return cursor.fetchone()[0]
 
 
+# The audit's claim on a day is its transaction's lock on the store's business-day row
+# (and, near its end, the audit gate): a lock of the PostgreSQL session, released when
+# the session ends. These make the session end soon after its worker is gone, so that
+# the claim is a lease and the retry can take the day:
+# - killed while PostgreSQL runs one of its statements (a worker process killed with
+#   SIGKILL, a host gone): the backend checks its client's socket every second and ends
+#   (without the check it went on to the end of the statement and then waited for the
+#   next one, holding the day and the store's postings);
+# - frozen or killed while idle in its transaction (the worker between two statements):
+#   the session is ended after ``PMS_AUDIT_LEASE_SECONDS`` of silence;
+# - the network gone without a word (no FIN, no RST): TCP keepalives end it.
+# SET LOCAL: they end with the audit's transaction.
+_LEASE_SQL = """
+    SELECT set_config('client_connection_check_interval', '1000', true),
+           set_config('idle_in_transaction_session_timeout', %s, true),
+           set_config('tcp_keepalives_idle', '30', true),
+           set_config('tcp_keepalives_interval', '5', true),
+           set_config('tcp_keepalives_count', '3', true)
+"""
+
+
+def _lease_set() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_LEASE_SQL, [f"{settings.PMS_AUDIT_LEASE_SECONDS * 1000}"])
+
+
 def _no_shows(store: Store, orders: list, policy: str, actor) -> tuple[list[dict], list[dict], list[dict]]:
     """Mark the confirmed orders due by the audited day as no-shows (policy ``mark``), each
     in a savepoint through orders' own transition; returns (marked, refused, kept)."""
@@ -225,6 +254,8 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
     try:
         with transaction.atomic():
             previous_timeout = _lock_timeout_set(f"{settings.PMS_AUDIT_LOCK_TIMEOUT_MS}ms")
+            if not nested:  # in a caller's transaction the settings would outlive the audit
+                _lease_set()
             locked = business_day_hold(store=store)
             if locked is None:
                 raise DomainError(

@@ -10,6 +10,7 @@ import logging
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import tenant_context
 
@@ -24,10 +25,16 @@ logger = logging.getLogger(__name__)
 
 # Refusals that mean "nothing to do now" for a queued audit: returned, not raised.
 QUIET = frozenset({
-    NightAuditErrorCode.AUDIT_IN_PROGRESS, NightAuditErrorCode.AUDIT_DATE_IN_FUTURE, NightAuditErrorCode.AUDIT_DAY_NOT_OVER,
-    NightAuditErrorCode.AUDIT_DATE_CLOSED,
+    NightAuditErrorCode.AUDIT_DATE_IN_FUTURE, NightAuditErrorCode.AUDIT_DAY_NOT_OVER, NightAuditErrorCode.AUDIT_DATE_CLOSED,
 })
 DISPATCH_PERIOD_S = 300
+# ``audit_in_progress``: another attempt holds the day, alive or a worker that was just
+# killed (its session is ended within seconds: services._LEASE_SQL). This delivery tries
+# again, PMS_AUDIT_BUSY_RETRY_SECONDS x (1, 2, 3, ...) up to a minute apart, about 15
+# minutes in all (longer than the task's time limit plus the lease), and then finds the
+# day closed by the holder (nothing to do) or closes it itself: the day is closed once.
+BUSY_MAX_RETRIES = 20
+BUSY_MAX_WAIT_S = 60
 
 
 @tenant_task(
@@ -49,6 +56,11 @@ def night_audit(task, *, store_id: int, business_date: str | None = None, trigge
     try:
         outcome = night_audit_run(store=store, business_date=day, trigger=trigger)
     except DomainError as exc:
+        if exc.code == NightAuditErrorCode.AUDIT_IN_PROGRESS:
+            retries = task.request.retries or 0
+            logger.info("night_audit.busy_retry", extra={"store_id": store_id, "business_date": business_date, "retries": retries})
+            raise task.retry(exc=exc, countdown=min(BUSY_MAX_WAIT_S, settings.PMS_AUDIT_BUSY_RETRY_SECONDS * (retries + 1)),
+                             max_retries=BUSY_MAX_RETRIES) from exc
         if exc.code not in QUIET:
             raise
         logger.info("night_audit.skipped", extra={"store_id": store_id, "business_date": business_date, "code": exc.code})

@@ -14,8 +14,11 @@ or ``failed`` after the last one.
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -87,6 +90,62 @@ _kick_runs_at: dict[str, float] = {}
 KICK_MARGIN_S = 0.1
 
 
+class _BackgroundSender:
+    """One daemon thread per process that sends the kicks, so that no request waits on the
+    broker: a booking commits its ``OrderEvent`` (the outbox row) in its own transaction
+    and answers; the publish happens beside it. A frozen or stopped Redis costs the
+    sender its bounded broker timeouts (settings: ``CELERY_BROKER_TRANSPORT_OPTIONS``,
+    ``CELERY_TASK_PUBLISH_RETRY_POLICY``), never a request; what it could not send the beat
+    sweep publishes within a minute. Started lazily in the process that sends (gunicorn
+    forks its workers after loading the app: a thread started before would not be there)."""
+
+    MAX_PENDING = 1000  # beyond, a kick is dropped: the sweep covers it
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue(maxsize=self.MAX_PENDING)
+        self._pid: int | None = None
+
+    def submit(self, send: Callable[[], None]) -> bool:
+        """Hand ``send`` to the thread; False if too many are pending (not sent)."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self._queue = queue.Queue(maxsize=self.MAX_PENDING)
+                threading.Thread(target=self._run, args=(self._queue,), name="outbox-kick", daemon=True).start()
+                self._pid = os.getpid()
+        try:
+            self._queue.put_nowait(send)
+        except queue.Full:
+            return False
+        return True
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until what was submitted so far is sent (tests, shutdown)."""
+        if self._pid != os.getpid():
+            return True
+        done = threading.Event()
+        self._queue.put(done.set)
+        return done.wait(timeout)
+
+    @staticmethod
+    def _run(jobs: queue.Queue) -> None:
+        while True:
+            send = jobs.get()
+            try:
+                send()
+            except Exception:  # noqa: BLE001 - each send logs its own failure
+                logger.exception("notification.kick_sender_failed")
+
+
+_sender = _BackgroundSender()
+
+
+def _send_kick(send: Callable[[], None]) -> None:
+    """Where a kick is sent from: the background sender (tests replace it)."""
+    if not _sender.submit(send):
+        logger.warning("notification.kick_dropped")
+
+
 def outbox_kick(event: str, **fields) -> None:
     """Orders' outbox subscriber, called after an order change committed: publish the
     outbox soon if the change is one that is notified. Never raises.
@@ -106,33 +165,51 @@ def outbox_kick(event: str, **fields) -> None:
     the countdown is ignored and the task runs at once: a kick on every call, as before.
     Thread-safe: a lock guards the read and the reservation (never the broker round trip),
     so threads of one process never send two kicks for one window; processes each send
-    their own."""
+    their own.
+
+    The message itself is sent by this process's background sender (``_BackgroundSender``),
+    never by the caller: a request that committed a booking answers at once, whatever
+    state the broker is in (Redis frozen: the request used to wait for it, for ever)."""
     if event not in KICK_EVENTS and not (event == "order.created" and fields.get("status") == Order.Status.CONFIRMED):
         return
     from apps.notifications.tasks import publish_order_events  # (see _enqueue)
 
     schema = connection.schema_name
     window = settings.PMS_OUTBOX_KICK_WINDOW_S
-    try:
-        if window <= 0 or publish_order_events.app.conf.task_always_eager:
+    log_extra = {"event": event, "order_id": fields.get("order_id")}
+    if publish_order_events.app.conf.task_always_eager:
+        try:  # no broker: the publisher runs here and now
             publish_order_events.delay(schema_name=schema)
-            return
-        now = time.monotonic()
-        runs_at = now + window
-        with _kick_lock:
-            pending = _kick_runs_at.get(schema)
-            if pending is not None and pending - now > KICK_MARGIN_S:
-                return  # the pending kick starts after this commit: it publishes this event
-            _kick_runs_at[schema] = runs_at
+        except Exception:  # noqa: BLE001
+            logger.exception("notification.kick_failed", extra=log_extra)
+        return
+    if window <= 0:
+        def send_now() -> None:
+            try:
+                publish_order_events.delay(schema_name=schema)
+            except Exception:  # the broker is down: the sweep publishes within a minute
+                logger.exception("notification.kick_failed", extra=log_extra)
+
+        _send_kick(send_now)
+        return
+    now = time.monotonic()
+    runs_at = now + window
+    with _kick_lock:
+        pending = _kick_runs_at.get(schema)
+        if pending is not None and pending - now > KICK_MARGIN_S:
+            return  # the pending kick starts after this commit: it publishes this event
+        _kick_runs_at[schema] = runs_at
+
+    def send() -> None:
         try:
             publish_order_events.apply_async(kwargs={"schema_name": schema}, countdown=window)
-        except Exception:
+        except Exception:  # the broker is down: the sweep publishes within a minute
             with _kick_lock:  # not sent: the next change tries again
                 if _kick_runs_at.get(schema) == runs_at:
                     del _kick_runs_at[schema]
-            raise
-    except Exception:  # the broker is down: the sweep publishes within a minute
-        logger.exception("notification.kick_failed", extra={"event": event, "order_id": fields.get("order_id")})
+            logger.exception("notification.kick_failed", extra=log_extra)
+
+    _send_kick(send)
 
 
 def _language(store_language: str, order) -> str:

@@ -41,6 +41,9 @@ def publish_order_events(task) -> int:
 
 @tenant_task(
     name="notifications.send", acks_late=True, reject_on_worker_lost=True, max_retries=None,
+    # PostgreSQL restarting or a connection lost: nothing was sent (the row lock is taken
+    # first), try again shortly rather than wait for the sweep (scripts/faults.py)
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60, retry_jitter=True,
     soft_time_limit=60, time_limit=90,
 )
 def send_notification(task, *, notification_id: int) -> str | None:

@@ -168,8 +168,19 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Every Redis call is bounded: a frozen Redis (a stopped process, a full network
+        # buffer) answers a redis TimeoutError after this long, which a request renders as
+        # 503 with Retry-After (apps.common.faults), instead of holding a web worker for
+        # ever. redis-py retries nothing by default (no retry object given).
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT_S", default=0.5),
+            "socket_timeout": env.float("REDIS_TIMEOUT_S", default=0.5),
+        },
     }
 }
+# Transient faults (Redis or PostgreSQL unreachable, a connection lost) answer 503 with
+# this Retry-After (apps.common.faults).
+PMS_RETRY_AFTER_SECONDS = env.int("PMS_RETRY_AFTER_SECONDS", default=5)
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -317,6 +328,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis away (stopped, frozen, restarted): every broker call is bounded, and a worker or
+# beat that lost its broker connection keeps trying to get it back, for ever (Celery's
+# default gives up after 100 attempts and the worker exits). docs/operations.md.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+CELERY_BROKER_HEARTBEAT = 0  # not used by the Redis transport; its socket timeouts do that work
+CELERY_BROKER_TRANSPORT_OPTIONS.update({
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=1.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT_S", default=1.0),
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
+})
+# A publish (apply_async) tries twice and then raises (a frozen Redis: ~4 s in all, a
+# stopped one: at once): no caller waits for ever on a broker that does not answer. Requests publish nothing themselves
+# (the order outbox is published by a background sender and the beat sweep).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Keep database connections across tasks (CONN_MAX_AGE applies; see config/celery.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Run exactly one beat (see docs/night_audit.md); the dispatchers also take a Redis slot
@@ -343,6 +374,12 @@ PMS_AUDIT_DEFAULT_TIME = env("PMS_AUDIT_DEFAULT_TIME", default="04:00")
 # before it gives up cleanly with ``audit_lock_timeout`` (``SET LOCAL lock_timeout``); the
 # task tries again later. Clerks' transactions last milliseconds.
 PMS_AUDIT_LOCK_TIMEOUT_MS = env.int("PMS_AUDIT_LOCK_TIMEOUT_MS", default=5000)
+# The audit's claim on a day is a lease: a session idle in the audit's transaction this
+# long (its worker frozen or gone) is ended by PostgreSQL, which frees the day.
+PMS_AUDIT_LEASE_SECONDS = env.int("PMS_AUDIT_LEASE_SECONDS", default=60)
+# A queued audit that finds its day held by another attempt tries again after this long
+# (then longer), until the day is closed: the holder may be a worker that was killed.
+PMS_AUDIT_BUSY_RETRY_SECONDS = env.int("PMS_AUDIT_BUSY_RETRY_SECONDS", default=5)
 
 # --- Notifications (docs/notifications.md) -----------------------------------------------
 # Channel code -> adapter class. The sms and wechat adapters shipped here are development

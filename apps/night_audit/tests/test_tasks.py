@@ -94,3 +94,27 @@ def test_tenant_task_switches_schema_and_back(world):
     connection.set_schema_to_public()
     assert _schema_probe.delay(schema_name=world.beta.tenant.schema_name, marker="x").get() == (world.beta.tenant.schema_name, "x")
     assert connection.schema_name == "public"
+
+
+def test_a_delivery_that_finds_the_day_held_tries_again_and_closes_it(store, rt, day, world, monkeypatch):
+    """The day held by another attempt (here: the first look finds it taken, as when the
+    worker that held it was just killed and PostgreSQL has not ended its session yet):
+    the delivery is not dropped as "skipped" but retried, and the retry closes the day."""
+    from apps.night_audit import services
+
+    a = stay(store, rt, 0, arrival=day)
+    hold, looks = services.business_day_hold, []
+
+    def held_at_first(*, store):
+        looks.append(1)
+        return None if len(looks) == 1 else hold(store=store)
+
+    monkeypatch.setattr(services, "business_day_hold", held_at_first)
+    result = tasks.night_audit.apply(kwargs={"schema_name": world.alpha.tenant.schema_name, "store_id": store.pk,
+                                             "business_date": day.isoformat()}).get()
+
+    assert result == {"store_id": store.pk, "business_date": day.isoformat(), "ran": True, "status": "done"}
+    assert len(looks) == 2
+    assert FolioTransaction.objects.filter(folio__order=a, service_date=day).count() == 1
+    assert business_date(store=store) == day + timedelta(days=1)
+    assert NightAudit.objects.get(store=store).attempts == 2

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from apps.folios.models import FolioTransaction
@@ -21,7 +23,7 @@ from apps.night_audit.models import NightAudit
 from apps.night_audit.tasks import night_audit
 from apps.orders.models import Order
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
-from apps.tenancy.business_day import business_date, store_local_date
+from apps.tenancy.business_day import business_date, posting_business_date, store_local_date
 from tests.celery_worker import celery_app_sending, wait_for
 from tests.fixtures import set_business_date
 
@@ -102,5 +104,47 @@ def test_worker_killed_in_the_middle_of_the_audit(committed_tenant, celery_worke
     assert "WorkerLostError" in worker.log()
     assert _postings(tenant, day) == sorted(o.pk for o in stays)
     assert audit.attempts == 2 and audit.counts["posted"] == IN_HOUSE
+    with tenant_context(tenant):
+        assert business_date(store=store) == day + timedelta(days=1)
+
+
+def test_worker_killed_while_postgresql_runs_the_audits_statement(committed_tenant, celery_worker_factory, tmp_path):
+    """Killed while its session was inside a statement (a long one; here ``pg_sleep``),
+    after the audit had taken the store's gate: PostgreSQL ends the session within a
+    second or two (the claim is a lease), the store's postings go on at once, and the
+    redelivered task, which first finds the day still held, tries again and closes it once.
+    (It used to be "skipped, audit in progress" for as long as the statement ran, with the
+    store's postings held, until beat or a manager ran the day again.)"""
+    tenant, store = committed_tenant.tenant, committed_tenant.store
+    pause = tmp_path / "pause"
+    worker = celery_worker_factory(app="apps.night_audit.tests.pausing_worker", PMS_TEST_PAUSE_FILE=pause,
+                                   PMS_TEST_PAUSE_AT="database", PMS_AUDIT_BUSY_RETRY_SECONDS=2)
+    with tenant_context(tenant):
+        day, stays, _no_show = _build(store)
+
+    with celery_app_sending(worker.queue):
+        night_audit.apply_async(
+            kwargs={"schema_name": tenant.schema_name, "store_id": store.pk, "business_date": day.isoformat()},
+            queue=worker.queue,
+        )
+        wait_for(lambda: Path(f"{pause}.ready").exists(), what="the audit to reach its pause")
+        time.sleep(0.5)  # inside pg_sleep
+        os.kill(int(pause.read_text()), signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        with tenant_context(tenant), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '15s'")
+            posting_business_date(store_id=store.pk)  # a clerk's posting takes the gate
+        gate_free_after = time.monotonic() - killed_at
+
+        audit = wait_for(lambda: _audit_done(tenant, store, day), timeout=60, what="the retried audit")
+
+    log = worker.log()
+    assert gate_free_after < 5
+    assert "WorkerLostError" in log
+    assert _postings(tenant, day) == sorted(o.pk for o in stays)
+    # killed; then (if it came before PostgreSQL ended the session) found it held; closed it
+    assert audit.attempts >= 2 and audit.counts["posted"] == IN_HOUSE
     with tenant_context(tenant):
         assert business_date(store=store) == day + timedelta(days=1)

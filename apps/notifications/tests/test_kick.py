@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -27,6 +28,7 @@ def sent(monkeypatch):
         calls.append((kwargs, options))
 
     monkeypatch.setattr(type(publish_order_events._get_current_object()), "apply_async", apply_async)
+    monkeypatch.setattr(services, "_send_kick", lambda send: send())  # sent here, not by the background thread
     services._kick_runs_at.clear()
     yield calls
     services._kick_runs_at.clear()
@@ -131,6 +133,7 @@ def test_a_kick_the_broker_refused_is_not_counted(in_alpha, not_eager, clock, se
             raise ConnectionError("broker down")
 
     monkeypatch.setattr(type(publish_order_events._get_current_object()), "apply_async", apply_async)
+    monkeypatch.setattr(services, "_send_kick", lambda send: send())
     _kick()  # refused: logged, not raised, not remembered
     _kick()  # so the next commit kicks again
     _kick()
@@ -197,3 +200,25 @@ def test_one_kick_publishes_every_booking_committed_before_it_runs(committed_ten
     assert len(received) == 1, worker.log()[-3000:]
     lines = [json.loads(line) for line in outbox.read_text().splitlines()]
     assert sorted(line["to"] for line in lines) == ["137****0000", "137****0001", "137****0002"]
+
+
+def test_a_frozen_broker_does_not_hold_the_committing_request(in_alpha, not_eager, settings, monkeypatch):
+    """Redis frozen: the publish waits (here until the test releases it); the caller, the
+    request that committed a booking, does not: the background sender waits instead."""
+    settings.PMS_OUTBOX_KICK_WINDOW_S = 0.5
+    services._kick_runs_at.clear()
+    release, calls = threading.Event(), []
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        calls.append(kwargs)
+        release.wait(10)
+
+    monkeypatch.setattr(type(publish_order_events._get_current_object()), "apply_async", apply_async)
+    started = time.monotonic()
+    _kick()
+    took = time.monotonic() - started
+    release.set()
+    assert services._sender.flush(timeout=5)
+    services._kick_runs_at.clear()
+    assert took < 0.2
+    assert calls == [{"schema_name": "t_alpha"}]
