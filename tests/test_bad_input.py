@@ -354,6 +354,27 @@ def test_an_unexpected_error_on_an_api_path_is_json_500_under_debug_too(api, mon
     assert out["detail"] == "服务器出错了，请稍后重试。" and "a bug" not in json.dumps(out)
 
 
+def test_a_transient_fault_outside_drf_on_an_api_path_is_503_not_500(api, monkeypatch):
+    """A database or Redis fault that DRF's handler never sees (raised by the view's
+    dispatch itself, as a commit at the end of a request would be) answers 503 with
+    Retry-After, not the middleware's 500."""
+    from django.db import OperationalError
+
+    from apps.tenancy import api as tenancy_api
+
+    def down(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(tenancy_api.MeApi, "dispatch", down)
+    client = api("alpha", "clerk_a1")
+    client.raise_request_exception = False
+
+    response = client.get("/t/alpha/api/v1/me/")
+    out = _error(response, 503, "service_unavailable")
+
+    assert response["Retry-After"] == "5" and "closed" not in json.dumps(out)
+
+
 def test_a_form_post_to_the_api_is_415(api, store, rt, tomorrow):
     client = api("alpha", "clerk_a1")
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.error_codes import CommonErrorCode
 from apps.common.exceptions import error_body
+from apps.common.faults import transient_fault, transient_fault_json
 
 logger = logging.getLogger("django.request")
 
@@ -104,6 +105,8 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return payload_too_large()
+        if transient_fault(exception):  # Redis or PostgreSQL away: 503 and Retry-After, not 500
+            return transient_fault_json(request, exception)
         # what Django does for an uncaught exception, then the shape instead of a page
         signals.got_request_exception.send(sender=None, request=request)
         response = JsonResponse(error_body(CommonErrorCode.SERVER_ERROR, _("A server error occurred.")), status=500)
