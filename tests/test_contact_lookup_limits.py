@@ -115,7 +115,7 @@ def test_the_guest_page_and_the_order_search_share_the_limit_and_names_are_not_l
     # the 4th lookup, on any of these places, is refused: API order search, page order search, guest page
     refused = c.get(orders, {"q": PHONE})
     assert refused.status_code == 429 and refused.json()["code"] == "throttled" and refused["Retry-After"]
-    listing = page.get(f"/t/alpha/s/{store.pk}/orders/", {"q": PHONE})
+    listing = page.post(f"/t/alpha/s/{store.pk}/orders/", {"q": PHONE})  # the page's search form posts
     assert listing.status_code == 429
     assert "查询" in listing.content.decode() and f"order-row-{order.pk}" not in listing.content.decode()
     guests = page.post(f"/t/alpha/s/{store.pk}/guests/", {"number": ID_NUMBER})

@@ -121,9 +121,14 @@ class OrderListView(OrderPageMixin, TemplateView):
         status = 200 if is_htmx(request) else getattr(self, "lookup_status", 200)
         return self.render_to_response(context, status=status)
 
+    # The page's search form posts (a phone or document number stays out of URLs); a link
+    # with ?q=<name> (the guest page's "orders under this name") still works as a GET.
+    post = get
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = OrderFilterForm(self.request.GET or None, channels=self.channels())
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        form = OrderFilterForm(data or None, channels=self.channels())
         try:
             filters = services.order_search_filters(actor=self.request.user, store=self.store, filters=form.to_filters())
             orders = selectors.order_list(store=self.store, filters=filters)
@@ -132,10 +137,8 @@ class OrderListView(OrderPageMixin, TemplateView):
             context["lookup_error"] = exc.message
             self.lookup_status = 429
             orders = Order.objects.none()
-        page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(form=form, page=page, orders=page.object_list, query=query.urlencode())
+        page = Paginator(orders, PAGE_SIZE).get_page(data.get("page"))
+        context.update(form=form, page=page, orders=page.object_list)
         return context
 
 

@@ -2,6 +2,7 @@
 documents, and the grid's move endpoint. Every write goes through the services; a refusal
 changes nothing and says why; bad input is shown again with what was typed."""
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from apps.contacts.tests.factories import resident_id
 from apps.orders.models import Order, OrderEvent
 from apps.orders.services import PersonIn
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from apps.orders.views import PAGE_SIZE
 from apps.rooms.models import RoomNight
 
 S = Order.Status
@@ -269,6 +271,28 @@ def test_list_searches_and_filters(store, rt, today, clerk, base):
     assert "<html" not in cancelled and f'order-row-{b.pk}' in cancelled and f'order-row-{a.pk}' not in cancelled
     active = clerk.get(f"{base}/orders/?status=active").content.decode()
     assert f'order-row-{a.pk}' in active and f'order-row-{b.pk}' not in active
+
+
+def test_the_search_form_posts_so_a_phone_never_enters_a_url(store, rt, clerk, base):
+    """The desk's order search is a POST: a whole phone typed there finds the guest's order
+    and appears in no URL of the answer (no pushed address, no pager link carrying it)."""
+    phone = "13912345678"
+    found_order = make_order(store, room_type=rt, guests=[PersonIn(full_name="刘洋", phone=phone, is_primary=True)])
+    for _ in range(PAGE_SIZE):
+        make_order(store, room_type=rt, status=S.PENDING_CONFIRMATION)
+    page = clerk.get(f"{base}/orders/").content.decode()
+    form = re.search(r'<form method="post"[^>]*id="order-filter"[^>]*>', page).group(0)
+    assert "hx-post=" in form and "hx-push-url" not in form and "csrfmiddlewaretoken" in page
+
+    found = clerk.post(f"{base}/orders/", {"q": phone}, **HX)
+    html = found.content.decode()
+    assert found.status_code == 200 and f"order-row-{found_order.pk}" in html
+    assert phone not in html and "HX-Push-Url" not in found  # the number is neither echoed nor pushed
+
+    # paging the whole list posts the form with the page's number
+    second = clerk.post(f"{base}/orders/", {"page": "2"}, **HX).content.decode()
+    assert 'form="order-filter" name="page" value="1"' in second and "2 / 2" in second
+    assert 'href="?' not in second
 
 
 def test_list_query_count_is_constant(store, rt, clerk, base):
