@@ -175,7 +175,8 @@ def test_a_publish_to_a_frozen_broker_gives_up_within_seconds(settings):
     from celery import Celery
     from kombu.exceptions import OperationalError as BrokerOperationalError
 
-    app = Celery("faults-probe")
+    # not the current app: tasks bound later (shared_task, the worker tests) must keep the project's broker
+    app = Celery("faults-probe", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.task_always_eager = False  # the test settings' eager mode does not apply to a publish
     with frozen_server(hold_s=30) as port:
