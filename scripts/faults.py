@@ -214,12 +214,12 @@ def setup(stack: Stack) -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django_tenants.utils import tenant_context
-    from rest_framework.authtoken.models import Token
 
     from apps.orders.models import Order
     from apps.orders.services import channel_defaults_ensure
     from apps.orders.tests.factories import make_order, room_type_with_rooms
     from apps.rooms.models import Room, RoomType
+    from apps.tenancy.auth_services import integration_token_create
     from apps.tenancy.business_day import business_date, store_local_date
     from apps.tenancy.models import StaffProfile
     from apps.tenancy.public.services import tenant_provision
@@ -247,7 +247,7 @@ def setup(stack: Stack) -> dict:
                             status=Order.Status.CHECKED_IN, allow_past_arrival=True) for room in audit_rooms]
         return {
             "slug": tenant.slug, "schema": tenant.schema_name, "store_id": store.pk, "room_ids": [r.pk for r in rooms],
-            "token": Token.objects.create(user=clerk).key, "today": business_date(store=store),
+            "token": integration_token_create(user=clerk)[1], "today": business_date(store=store),
             "audit_store_id": audit_store.pk, "audit_day": day, "stays": sorted(o.pk for o in stays),
         }
 
