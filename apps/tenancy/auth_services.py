@@ -19,16 +19,22 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser, update_last_login
 from django.db import IntegrityError, connection, transaction
-from django_tenants.utils import get_public_schema_name
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name
 
 from apps.common.errors import DomainError, NotFoundError
+from apps.common.faults import transient_fault
 from apps.tenancy.auth_selectors import refresh_token_get, token_hash, wechat_binding_for_openid
 from apps.tenancy.error_codes import TenancyErrorCode
 from apps.tenancy.models import ApiToken, UserDevice, WeChatBinding
 from apps.tenancy.reference_cache import ACCESS, reference_changed
-from apps.tenancy.throttling import device_token_issue, login_attempt, login_attempt_succeeded
+from apps.tenancy.throttling import (
+    device_token_issue,
+    login_attempt,
+    login_attempt_given_back,
+    login_attempt_succeeded,
+)
 from apps.tenancy.wechat import ERR_CODE_INVALID, ERR_CODE_USED, WeChatError, WeChatSession, wechat_client
 
 logger = logging.getLogger(__name__)
@@ -118,7 +124,12 @@ def auth_credentials_check(*, request, username: str, password: str, ip: str | N
     Counted by the log-in throttle before the password is checked (429 ``throttled`` over a
     limit); returns ``(user, attempt)``."""
     attempt = login_attempt(username=username, ip=ip, device_token=device_id)
-    user = authenticate(request, username=username, password=password)
+    try:
+        user = authenticate(request, username=username, password=password)
+    except Exception as exc:
+        if transient_fault(exc):  # answered 503: the attempt counts against nobody
+            login_attempt_given_back(attempt)
+        raise
     if user is None or not user.is_active:
         raise DomainError(TenancyErrorCode.INVALID_CREDENTIALS, _("Wrong user name or password."), status=401)
     login_attempt_succeeded(attempt)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 
+from apps.common.faults import transient_fault
 from apps.tenancy.throttling import (
     DEVICE_MAX_AGE_SECONDS,
     LoginThrottled,
@@ -15,6 +16,7 @@ from apps.tenancy.throttling import (
     device_cookie_name,
     device_token_issue,
     login_attempt,
+    login_attempt_given_back,
     login_attempt_succeeded,
 )
 
@@ -35,7 +37,12 @@ class ThrottledLoginMixin:
             response = self.render_to_response(self.get_context_data(form=self.get_form_class()(request)), status=429)
             response["Retry-After"] = str(exc.wait)
             return response
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except Exception as exc:
+            if transient_fault(exc):  # answered 503: the attempt counts against nobody
+                login_attempt_given_back(self.attempt)
+            raise
 
     def form_valid(self, form):
         login_attempt_succeeded(self.attempt)

@@ -193,3 +193,13 @@ def login_attempt_succeeded(attempt: LoginAttempt) -> None:
             cache.decr(counter)
         except ValueError:
             pass
+
+
+def login_attempt_given_back(attempt: LoginAttempt) -> None:
+    """The password could not be checked (PostgreSQL or Redis away: the client was answered
+    503): the attempt counts against nobody, so an outage never locks anyone out."""
+    for counter in attempt.counters:
+        try:
+            cache.decr(counter)
+        except Exception:  # noqa: BLE001 - Redis may be the fault itself; the counter then expires by itself
+            pass

@@ -220,3 +220,31 @@ def test_client_ip_from_a_header_our_proxy_sets(settings, key, meta, expected):
     request = RequestFactory().get("/")
     request.META.update(meta)
     assert client_ip(request) == expected
+
+
+# --- an outage locks nobody out -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/t/alpha/api/v1/auth/login/", "/t/alpha/login/"])
+def test_log_ins_answered_503_during_an_outage_count_against_nobody(world, wang_fang, monkeypatch, path):
+    """PostgreSQL away while the password is checked: 503, and the attempt is given back, so
+    ten tries during a restart do not lock 王芳 out when it is back (they did: 429 for 15 min)."""
+    from django.db import OperationalError
+
+    name, ip = wang_fang.username, unique_ip()
+    is_json = "/api/" in path
+
+    def attempt(password):
+        client = Client(REMOTE_ADDR=ip, raise_request_exception=False)
+        body = {"username": name, "password": password}
+        return (client.post(path, body, content_type="application/json") if is_json else client.post(path, body)).status_code
+
+    original = ModelBackend.authenticate
+
+    def away(self, request, username=None, password=None, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ModelBackend, "authenticate", away)
+    assert [attempt(PASSWORD) for _ in range(10)] == [503] * 10
+    monkeypatch.setattr(ModelBackend, "authenticate", original)
+    assert attempt(PASSWORD) == (200 if is_json else 302)
