@@ -29,6 +29,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from apps.common.fields import CALENDAR_DATE_PATTERN, CalendarDateField, CommaSeparatedChoiceField
+
 _FIELD_ERRORS = {
     "type": "object",
     "description": "Field errors: field name -> messages (nested serializers give a nested object).",
@@ -142,6 +144,19 @@ class AutoSchema(SpectacularAutoSchema):
             # side of the point, a sign only where negative values are allowed.
             sign = "-?" if field.min_value is None or field.min_value < 0 else ""
             schema["pattern"] = rf"^{sign}\d{{1,{field.max_whole_digits}}}(?:\.\d{{1,{field.decimal_places}}})?$"
+        if direction == "request" and isinstance(field, serializers.CharField) and isinstance(schema, dict) \
+                and not field.allow_blank and field.trim_whitespace and schema.get("type") == "string" \
+                and not ({"pattern", "format", "enum"} & schema.keys()):
+            # DRF trims the spaces around a text before refusing it as blank: "   " is refused
+            # like "", so the schema asks for one character that is not whitespace
+            schema["pattern"] = r"\S"
+        if direction == "request" and isinstance(field, CalendarDateField) and isinstance(schema, dict) \
+                and schema.get("format") == "date":
+            # the dates the PMS computes with, 1900-01-01 to 9998-12-31 (400 otherwise)
+            schema["pattern"] = CALENDAR_DATE_PATTERN
+        if isinstance(field, CommaSeparatedChoiceField) and isinstance(schema, dict):
+            # the known values, comma-separated: what the field and its serializer take
+            schema["pattern"] = field.pattern()
         return schema
 
     def _needs_auth(self) -> bool:

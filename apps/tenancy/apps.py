@@ -13,3 +13,7 @@ class TenancyConfig(AppConfig):
         from apps.tenancy import signals, wechat  # noqa: F401 - wechat registers the deploy check on the WeChat client
 
         signals.connect()
+        # apps.common is no app of its own: its JSON-type rule for request bodies is set here
+        from apps.common import strict_input
+
+        strict_input.install()
