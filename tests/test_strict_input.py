@@ -143,6 +143,8 @@ def test_the_schema_states_what_the_code_takes(client, db):
     assert re.search(key["pattern"], "3f0c-key") and not any(re.search(key["pattern"], k) for k in ("", "é", "x" * 256))
     days = _parameter(schema, "/api/v1/stores/{store_id}/grid/", "get", "days")
     assert (days["minimum"], days["maximum"]) == (1, 90)
+    # ?lang= is the default language, as DRF reads an empty optional query value
+    assert "" in _parameter(schema, "/api/v1/stores/{store_id}/folios/{id}/print/", "get", "lang")["enum"]
     start = _parameter(schema, "/api/v1/stores/{store_id}/grid/", "get", "start")
     assert [bool(re.search(start["pattern"], d)) for d in ("1900-01-01", "2026-12-07", "9998-12-31", "9999-01-01", "0001-01-01")] \
         == [True, True, True, False, False]

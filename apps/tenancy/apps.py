@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from apps.common import strict_input
+
 
 class TenancyConfig(AppConfig):
     """Tenant-schema half of tenancy: stores, staff, roles and settings."""
@@ -14,6 +16,4 @@ class TenancyConfig(AppConfig):
 
         signals.connect()
         # apps.common is no app of its own: its JSON-type rule for request bodies is set here
-        from apps.common import strict_input
-
         strict_input.install()
