@@ -277,6 +277,4 @@ class ExtraItemInSerializer(serializers.Serializer):
 
 
 class PrintQuerySerializer(serializers.Serializer):
-    # blank allowed: ``?lang=`` is the default, as DRF reads an empty optional query value (the schema says so)
-    lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False, allow_blank=True,
-                                   help_text="Default (also `lang=`): Accept-Language, else zh-Hans.")
+    lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False, help_text="Default: Accept-Language, else zh-Hans.")
