@@ -153,7 +153,12 @@ def test_the_schema_states_what_the_code_takes(client, db):
         if "ChannelInRequest" in schema["components"]["schemas"] else None
     patterns = [prop.get("pattern") for component in schema["components"]["schemas"].values()
                 for prop in component.get("properties", {}).values() if isinstance(prop, dict)]
-    assert r"\S" in patterns and (name is None or name.get("pattern") == r"\S")
+    blank = r"[^\s\x1c-\x1f]"
+    assert blank in patterns and (name is None or name.get("pattern") == blank)
+    assert not re.search(blank, " \t\x1f") and re.search(blank, " x ")
+    percent = schema["components"]["schemas"]["PatchedCancellationPolicyInRequest"]["properties"]["cancel_fee_percent"]["pattern"]
+    assert [bool(re.search(percent, v)) for v in ("0", "12.5", "100", "100.00", "100.01", "101", "-1")] \
+        == [True, True, True, True, False, False, False]
 
 
 def test_an_empty_print_language_is_refused_as_the_schema_says(api, store, direct):
