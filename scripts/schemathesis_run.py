@@ -19,6 +19,9 @@ operation. Prints the failing operations and one JSON summary line with the numb
 generated cases per seed and in all, and exits non-zero on any failure (logs and JUnit
 in var/schemathesis/).
 
+``st run`` reads ``schemathesis.toml`` at the repository's root: the operations whose
+schema-valid requests may answer a business rule's 400 or 422 (docs/api.md, "Contract checks").
+
 The bench database is ``pms_bench`` unless ``BENCH_DATABASE_URL`` names another.
 """
 from __future__ import annotations

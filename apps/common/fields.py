@@ -104,6 +104,11 @@ FIRST_DATE = date(1900, 1, 1)
 LAST_DATE = date(9998, 12, 31)
 
 
+# What the request schema says of such a date (``format: date`` cannot bound the year):
+# years 1900 to 9998
+CALENDAR_DATE_PATTERN = r"^(?:19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+
+
 class CalendarDateField(serializers.DateField):
     """A date the PMS can compute with: from 1900-01-01 to 9998-12-31.
 
@@ -119,3 +124,32 @@ class CalendarDateField(serializers.DateField):
         if not FIRST_DATE <= result <= LAST_DATE:
             self.fail("out_of_range", first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
         return result
+
+
+class CommaSeparatedChoiceField(serializers.CharField):
+    """A query parameter listing known values, comma-separated (``?status=pending,confirmed``):
+    the list of values, each stripped of spaces around it.
+
+    The schema says exactly what is taken (``AutoSchema`` documents the ``pattern``): one
+    known value or several, a comma between two, spaces around each allowed; no empty item
+    (``a,,b``, a trailing comma), no other whitespace. An empty item is refused here (DRF's
+    ``invalid_choice``); an unknown value is left to the serializer's ``validate_<field>``,
+    which names it in its own message."""
+
+    default_error_messages = {"invalid_choice": serializers.ChoiceField.default_error_messages["invalid_choice"]}
+
+    def __init__(self, *, choices, **kwargs):
+        self.choices = tuple(choices)
+        kwargs["trim_whitespace"] = False
+        super().__init__(**kwargs)
+
+    def pattern(self) -> str:
+        one = "(?:" + "|".join(re.escape(choice) for choice in self.choices) + ")"
+        return rf"^ *{one} *(?:, *{one} *)*$"
+
+    def to_internal_value(self, data):
+        items = [item.strip(" ") for item in super().to_internal_value(data).split(",")]
+        for item in items:
+            if not item:
+                self.fail("invalid_choice", input=item)
+        return items

@@ -29,6 +29,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from apps.common.fields import CALENDAR_DATE_PATTERN, CalendarDateField, CommaSeparatedChoiceField
+
 _FIELD_ERRORS = {
     "type": "object",
     "description": "Field errors: field name -> messages (nested serializers give a nested object).",
@@ -142,6 +144,28 @@ class AutoSchema(SpectacularAutoSchema):
             # side of the point, a sign only where negative values are allowed.
             sign = "-?" if field.min_value is None or field.min_value < 0 else ""
             schema["pattern"] = rf"^{sign}\d{{1,{field.max_whole_digits}}}(?:\.\d{{1,{field.decimal_places}}})?$"
+        if direction == "request" and isinstance(field, serializers.CharField) and isinstance(schema, dict) \
+                and not field.allow_blank and field.trim_whitespace and schema.get("type") == "string" \
+                and not ({"pattern", "format", "enum"} & schema.keys()):
+            # DRF trims the spaces around a text before refusing it as blank: "   " is refused
+            # like "", so the schema asks for one character that is not whitespace
+            # (Python's strip() also drops U+001C..U+001F, which a schema's \s does not name)
+            schema["pattern"] = r"[^\s\x1c-\x1f]"
+        if direction == "request" and isinstance(field, serializers.ListField | serializers.MultipleChoiceField) \
+                and not field.allow_empty and isinstance(schema, dict) and schema.get("type") == "array":
+            schema.setdefault("minItems", 1)  # DRF refuses an empty list here
+        if direction == "request" and isinstance(field, serializers.DecimalField) and isinstance(schema, dict) \
+                and field.max_value == 100 and field.min_value is not None and field.min_value >= 0 and field.decimal_places:
+            # a percent: 0 to 100 (a string's pattern, the schema's maximum applies to numbers only)
+            places = field.decimal_places
+            schema["pattern"] = rf"^(?:100(?:\.0{{1,{places}}})?|[0-9]{{1,2}}(?:\.[0-9]{{1,{places}}})?)$"
+        if direction == "request" and isinstance(field, CalendarDateField) and isinstance(schema, dict) \
+                and schema.get("format") == "date":
+            # the dates the PMS computes with, 1900-01-01 to 9998-12-31 (400 otherwise)
+            schema["pattern"] = CALENDAR_DATE_PATTERN
+        if isinstance(field, CommaSeparatedChoiceField) and isinstance(schema, dict):
+            # the known values, comma-separated: what the field and its serializer take
+            schema["pattern"] = field.pattern()
         return schema
 
     def _needs_auth(self) -> bool:

@@ -59,6 +59,7 @@ TX_ID = OpenApiParameter("tx_id", OpenApiTypes.INT, OpenApiParameter.PATH, descr
 
 def _valid(serializer_class, data, **kwargs):
     serializer = serializer_class(data=data, **kwargs)
+    refuse_blank_query(serializer, data)  # ?lang= is a 400, as the schema says (docs/api.md, "Formats")
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 

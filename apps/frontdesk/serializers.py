@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.fields import CalendarDateField, WallClockTimeField
@@ -19,9 +20,15 @@ MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 # --- the room status grid ---------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 90})
+class GridDaysField(serializers.IntegerField):
+    """The grid's number of nights: the schema states the limit, the view refuses past it
+    with its own code (400 ``date_span_too_long``, documented)."""
+
+
 class GridQuerySerializer(serializers.Serializer):
     start = CalendarDateField(required=False, help_text=_("First night; default: today at the store."))
-    days = serializers.IntegerField(default=14, help_text=_("Number of nights, 1 to 90."))
+    days = GridDaysField(default=14, help_text=_("Number of nights, 1 to 90."))
 
 
 class GridBlockSerializer(serializers.Serializer):

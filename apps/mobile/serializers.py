@@ -7,11 +7,13 @@ the other apps' choices so that the schema names one enum per set of values
 """
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.common.fields import CalendarDateField, WallClockTimeField
+from apps.common.fields import CalendarDateField, CommaSeparatedChoiceField, WallClockTimeField
 from apps.common.serializers import OutputSerializer
 from apps.mobile.selectors import REMINDER_KINDS, REMINDERS_MAX_LIMIT, ROOM_STATUS_MAX_DAYS, TODAY_MAX_LIMIT
 from apps.orders.models import Order, OrderEvent
@@ -20,18 +22,24 @@ from apps.rooms.models import Room, RoomLock
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+STORE_CHOICE_PATTERN = r"^(?:all|[1-9][0-9]{0,17})$"
+
+
+@extend_schema_field({"type": "string", "pattern": STORE_CHOICE_PATTERN})
 class StoreChoiceField(serializers.CharField):
-    """``all`` or a store id."""
+    """``all`` or a store id (digits, no leading zero, no spaces: what the schema's pattern says)."""
 
     default_error_messages = {"invalid_store": _("Give a store id or \"all\".")}
 
+    def __init__(self, **kwargs):
+        kwargs["trim_whitespace"] = False
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
-        value = super().to_internal_value(data).strip()
-        if value == "all":
-            return value
+        value = super().to_internal_value(data)
         # ASCII only: "³".isdigit() is true and int("³") raises
-        if value.isascii() and value.isdigit() and len(value) <= 18 and int(value) > 0:
-            return int(value)
+        if re.fullmatch(r"all|[1-9][0-9]{0,17}", value, re.ASCII):
+            return value if value == "all" else int(value)
         self.fail("invalid_store")
 
 
@@ -221,13 +229,13 @@ class MobileRemindersQuerySerializer(serializers.Serializer):
         help_text="`next_cursor` of the previous answer. Without it: the newest events, and a cursor to poll with.",
     )
     limit = serializers.IntegerField(required=False, default=50, min_value=1, max_value=REMINDERS_MAX_LIMIT)
-    kinds = serializers.CharField(
-        required=False, max_length=300,
+    kinds = CommaSeparatedChoiceField(
+        choices=OrderEvent.Kind.values, required=False, max_length=300,
         help_text="Comma-separated event kinds. Default: " + ", ".join(REMINDER_KINDS) + ".",
     )
 
     def validate_kinds(self, value):
-        kinds = [k.strip() for k in value.split(",") if k.strip()]
+        kinds = list(dict.fromkeys(value))
         unknown = [k for k in kinds if k not in OrderEvent.Kind.values]
         if unknown or not kinds:
             raise serializers.ValidationError(_("Unknown kind: %(k)s.") % {"k": ", ".join(unknown) or "-"})

@@ -57,6 +57,9 @@ REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 # Printable ASCII (a UUID, a ULID, "order-push-42"): what every HTTP stack carries as is.
 _KEY_RE = re.compile(r"[\x20-\x7e]{1,%d}" % MAX_KEY_LENGTH)
+# What the schema says of the header (the value as sent, spaces around it being the HTTP
+# layer's): 1 to 255 printable ASCII characters, neither the first nor the last a space.
+KEY_PATTERN = r"^[!-~](?:[ -~]{0,%d}[!-~])?$" % (MAX_KEY_LENGTH - 2)
 
 
 def ttl() -> timedelta:
@@ -238,7 +241,7 @@ class IdempotencyPolicy:
                     "Without it the request runs as it comes. ")
         return [
             OpenApiParameter(
-                HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=self.required,
+                HEADER, {"type": "string", "pattern": KEY_PATTERN}, OpenApiParameter.HEADER, required=self.required,
                 description=text + "Same key and body: the first answer is replayed (header `Idempotent-Replayed: true`) "
                 "and nothing is done again; same key with another body or path: 422 `idempotency_key_mismatch`; the first "
                 "request still running: 409 `idempotency_key_in_flight`. 1 to 255 printable ASCII characters "

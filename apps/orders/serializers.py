@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.common.fields import CalendarDateField, WallClockTimeField
+from apps.common.fields import CalendarDateField, CommaSeparatedChoiceField, WallClockTimeField
 from apps.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from apps.common.serializers import InputSerializer, OutputSerializer
 from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent, OrderItem
@@ -230,7 +230,8 @@ class OrderAssignRoomInSerializer(serializers.Serializer):
 
 
 class OrderFilterSerializer(serializers.Serializer):
-    status = serializers.CharField(required=False, help_text="One status or several, comma-separated.")
+    status = CommaSeparatedChoiceField(choices=Order.Status.values, required=False,
+                                       help_text="One status or several, comma-separated.")
     arrival_from = CalendarDateField(required=False)
     arrival_to = CalendarDateField(required=False)
     departure_from = CalendarDateField(required=False)
@@ -246,7 +247,7 @@ class OrderFilterSerializer(serializers.Serializer):
     channel = serializers.IntegerField(required=False)
 
     def validate_status(self, value):
-        statuses = [s.strip() for s in value.split(",") if s.strip()]
+        statuses = list(dict.fromkeys(value))
         unknown = [s for s in statuses if s not in Order.Status.values]
         if unknown:
             raise serializers.ValidationError(_("Unknown status: %(s)s.") % {"s": ", ".join(unknown)})

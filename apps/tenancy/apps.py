@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from apps.common import strict_input
+
 
 class TenancyConfig(AppConfig):
     """Tenant-schema half of tenancy: stores, staff, roles and settings."""
@@ -13,3 +15,5 @@ class TenancyConfig(AppConfig):
         from apps.tenancy import signals, wechat  # noqa: F401 - wechat registers the deploy check on the WeChat client
 
         signals.connect()
+        # apps.common is no app of its own: its JSON-type rule for request bodies is set here
+        strict_input.install()
