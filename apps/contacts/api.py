@@ -25,11 +25,11 @@ from apps.contacts.serializers import (
     ContactLookupInSerializer,
     ContactOutSerializer,
     ContactSearchOutSerializer,
-    ContactSearchQuerySerializer,
     ContactUpdateInSerializer,
     RevealInSerializer,
     RevealLogOutSerializer,
     RevealOutSerializer,
+    TenantContactSearchQuerySerializer,
 )
 from apps.contacts.services import (
     contact_create_or_reuse,
@@ -243,7 +243,7 @@ class TenantContactSearchApi(_TenantAdminApi):
         responses={200: ContactSearchOutSerializer(many=True)}, tags=TAGS,
     )
     def get(self, request):
-        params = ContactSearchQuerySerializer(data=request.query_params)
+        params = TenantContactSearchQuerySerializer(data=request.query_params)
         refuse_blank_query(params, request.query_params)
         params.is_valid(raise_exception=True)
         q = params.validated_data.get("q", "")

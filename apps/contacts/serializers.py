@@ -95,8 +95,15 @@ class ContactSearchQuerySerializer(serializers.Serializer):
 class ContactFilterSerializer(ContactSearchQuerySerializer):
     """The store's list filters (documented as ``LIST_PARAMETERS`` in the API)."""
 
-    contact_type = serializers.ChoiceField(choices=Contact.Type.choices, required=False, allow_blank=True)
-    status = serializers.ChoiceField(choices=Contact.Status.choices, required=False, allow_blank=True)
+    # an empty value (``?status=``) is a 400, as the schema's enum says (refuse_blank_query)
+    contact_type = serializers.ChoiceField(choices=Contact.Type.choices, required=False)
+    status = serializers.ChoiceField(choices=Contact.Status.choices, required=False)
+
+
+class TenantContactSearchQuerySerializer(ContactSearchQuerySerializer):
+    """The tenant-wide search: ``q`` is required, as documented (an empty ``q`` finds nobody)."""
+
+    q = serializers.CharField(required=True, allow_blank=True)
 
 
 class ContactLookupInSerializer(serializers.Serializer):

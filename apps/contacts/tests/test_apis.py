@@ -245,4 +245,10 @@ def test_search_text_with_a_nul_is_a_field_error_not_a_server_error(api, world):
         }
     unknown = admin.get(_url(world, "A1") + "?status=gone")
     assert (unknown.status_code, list(unknown.json()["extra"]["fields"])) == (400, ["status"])
-    assert admin.get(_url(world, "A1") + "?q=&status=&contact_type=").json()["count"] == 0
+    assert admin.get(_url(world, "A1") + "?q=").json()["count"] == 0  # a blank search: nobody
+    for blank in ("status=", "contact_type="):  # not in the schema's enum: a 400, not "no filter"
+        refused = admin.get(_url(world, "A1") + "?" + blank)
+        assert (refused.status_code, list(refused.json()["extra"]["fields"])) == (400, [blank[:-1]])
+    # the tenant-wide search requires q, as documented
+    missing = admin.get("/t/alpha/api/v1/contacts/")
+    assert (missing.status_code, missing.json()["extra"]["fields"]) == (400, {"q": ["This field is required."]})
