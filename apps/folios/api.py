@@ -8,10 +8,11 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.common.api import refuse_blank_query
@@ -224,6 +225,9 @@ class FolioViewSet(StoreScopedViewSet):
     )
     @action(detail=True, methods=["get"], url_path="print", renderer_classes=[StaticHTMLRenderer, JSONRenderer])
     def print_folio(self, request, store_id: int, pk: int):
+        if request.query_params.get(api_settings.URL_FORMAT_OVERRIDE) == "":
+            # DRF's renderer choice reads an empty ?format= as absent; the schema's enum has no ""
+            raise serializers.ValidationError({api_settings.URL_FORMAT_OVERRIDE: [_("This field may not be blank.")]})
         query = _valid(PrintQuerySerializer, request.query_params)
         folio = selectors.folio_get(store=self.store, folio_id=pk)
         html = folio_print_html(folio=folio, store=self.store, language=print_language(request, query.get("lang")))
