@@ -6,6 +6,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from apps.common.admin import ReadOnlyAdminMixin
 from apps.common.errors import DomainError
 from apps.contacts.documents import DocumentType, validate_document
 from apps.contacts.models import Contact, ContactLookupLog, ContactRevealLog
@@ -132,36 +133,18 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactRevealLog)
-class ContactRevealLogAdmin(admin.ModelAdmin):
+class ContactRevealLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "contact", "user", "action", "fields", "reason"]
     list_filter = ["action"]
     list_select_related = ["contact", "user"]
     readonly_fields = ["created_at", "contact", "user", "action", "fields", "reason"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ContactLookupLog)
-class ContactLookupLogAdmin(admin.ModelAdmin):
+class ContactLookupLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who looked contacts up by a phone or document number (never the number itself)."""
 
     list_display = ["created_at", "user", "store", "kind", "place", "matches", "throttled"]
     list_filter = ["kind", "place", "throttled"]
     list_select_related = ["user", "store"]
     readonly_fields = ["created_at", "user", "store", "kind", "place", "matches", "throttled"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,21 +10,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from apps.common.admin import ReadOnlyAdminMixin
 from apps.common.errors import DomainError
 from apps.common.fields import JSONObjectField
 from apps.folios import services
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TransactionInline(ReadOnlyAdminMixin, admin.TabularInline):

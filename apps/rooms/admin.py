@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
+from apps.common.admin import ReadOnlyAdminMixin
 from apps.common.errors import DomainError, DomainValidationError
 from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
@@ -191,26 +192,15 @@ class PricingRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
 # --- read-only views of what the desk does -----------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RoomLock)
-class RoomLockAdmin(ReadOnlyAdmin):
+class RoomLockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["room", "store", "lock_type", "start_date", "end_date", "released_at", "created_by"]
     list_filter = ["store", "lock_type"]
     list_select_related = ["room", "store", "created_by"]
 
 
 @admin.register(HousekeepingEvent)
-class HousekeepingEventAdmin(ReadOnlyAdmin):
+class HousekeepingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["room", "from_status", "to_status", "source", "actor", "created_at"]
     list_filter = ["store", "to_status", "source"]
     list_select_related = ["room", "actor"]
