@@ -15,6 +15,7 @@ from django.http import QueryDict
 from rest_framework import serializers
 
 from apps.common.fields import CommaSeparatedChoiceField
+from apps.common.schema import NON_BLANK_TEXT_PATTERN, TEXT_PATTERN
 from apps.folios.tests.factories import primary_folio
 from apps.orders.models import Channel
 from apps.orders.tests.factories import make_order, room_type_with_rooms
@@ -153,9 +154,15 @@ def test_the_schema_states_what_the_code_takes(client, db):
         if "ChannelInRequest" in schema["components"]["schemas"] else None
     patterns = [prop.get("pattern") for component in schema["components"]["schemas"].values()
                 for prop in component.get("properties", {}).values() if isinstance(prop, dict)]
-    blank = r"[^\s\x1c-\x1f]"
+    blank = NON_BLANK_TEXT_PATTERN
     assert blank in patterns and (name is None or name.get("pattern") == blank)
-    assert not re.search(blank, " \t\x1f") and re.search(blank, " x ")
+    assert [bool(re.search(blank, v)) for v in (" x ", "山景", "\U0001f600", " \t\x1f", "", "a\x00", "a\ud800b", "\udc00")] \
+        == [True, True, True, False, False, False, False, False]
+    reveal = schema["components"]["schemas"]["RevealInRequest"]["properties"]["fields"]
+    assert reveal["minItems"] == 1  # the reveal of nothing is refused
+    # a text that may be blank (the name search) still holds nothing PostgreSQL cannot store
+    assert [bool(re.search(TEXT_PATTERN, v)) for v in ("", " ", "x", "\x00", "x\ud83d")] == [True, True, True, False, False]
+    assert _parameter(schema, "/api/v1/contacts/", "get", "q")["pattern"] == TEXT_PATTERN
     percent = schema["components"]["schemas"]["PatchedCancellationPolicyInRequest"]["properties"]["cancel_fee_percent"]["pattern"]
     assert [bool(re.search(percent, v)) for v in ("0", "12.5", "100", "100.00", "100.01", "101", "-1")] \
         == [True, True, True, True, False, False, False]

@@ -131,6 +131,27 @@ def error_responses(*statuses: int, examples: Iterable[OpenApiExample] = ()) -> 
     return out
 
 
+# What a request's text may hold. PostgreSQL cannot store NUL (U+0000) and UTF-8 cannot
+# encode an unpaired surrogate (U+D800..U+DFFF), so every text field refuses both
+# (``apps.common.fields``, DRF's ``ProhibitNullCharactersValidator``); a required text is
+# trimmed before it is refused as blank, so it needs one character that is not whitespace
+# (Python's strip() also drops U+001C..U+001F, which a schema's \s does not name).
+# Read with Unicode semantics (JSON Schema 2020-12 asks for ECMA-262's "u" flag): a
+# character outside the BMP is one character, not a surrogate pair.
+_STORABLE = r"[^\x00\ud800-\udfff]"
+_NOT_BLANK = r"[^\s\x00\x1c-\x1f\ud800-\udfff]"
+TEXT_PATTERN = rf"^{_STORABLE}*$"
+NON_EMPTY_TEXT_PATTERN = rf"^{_STORABLE}+$"
+NON_BLANK_TEXT_PATTERN = rf"^{_STORABLE}*{_NOT_BLANK}{_STORABLE}*$"
+
+
+def text_pattern(*, blank: bool, trimmed: bool = True) -> str:
+    """The schema's pattern for a request text (a body field or a query parameter)."""
+    if blank:
+        return TEXT_PATTERN
+    return NON_BLANK_TEXT_PATTERN if trimmed else NON_EMPTY_TEXT_PATTERN
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema that documents the errors every operation can answer."""
 
@@ -145,12 +166,8 @@ class AutoSchema(SpectacularAutoSchema):
             sign = "-?" if field.min_value is None or field.min_value < 0 else ""
             schema["pattern"] = rf"^{sign}\d{{1,{field.max_whole_digits}}}(?:\.\d{{1,{field.decimal_places}}})?$"
         if direction == "request" and isinstance(field, serializers.CharField) and isinstance(schema, dict) \
-                and not field.allow_blank and field.trim_whitespace and schema.get("type") == "string" \
-                and not ({"pattern", "format", "enum"} & schema.keys()):
-            # DRF trims the spaces around a text before refusing it as blank: "   " is refused
-            # like "", so the schema asks for one character that is not whitespace
-            # (Python's strip() also drops U+001C..U+001F, which a schema's \s does not name)
-            schema["pattern"] = r"[^\s\x1c-\x1f]"
+                and schema.get("type") == "string" and not ({"pattern", "format", "enum"} & schema.keys()):
+            schema["pattern"] = text_pattern(blank=field.allow_blank, trimmed=field.trim_whitespace)
         if direction == "request" and isinstance(field, serializers.ListField | serializers.MultipleChoiceField) \
                 and not field.allow_empty and isinstance(schema, dict) and schema.get("type") == "array":
             schema.setdefault("minItems", 1)  # DRF refuses an empty list here

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from apps.common.api import refuse_blank_query
 from apps.common.errors import DomainError
 from apps.common.pagination import PageNumberPagination
-from apps.common.schema import RETRY_AFTER_HEADER, error_example, error_responses
+from apps.common.schema import RETRY_AFTER_HEADER, TEXT_PATTERN, error_example, error_responses
 from apps.contacts.error_codes import ContactErrorCode
 from apps.contacts.models import Contact
 from apps.contacts.selectors import (
@@ -43,7 +43,7 @@ from apps.tenancy.scope import StoreScopedViewSet
 
 TAGS = ["contacts"]
 LIST_PARAMETERS = [
-    OpenApiParameter("q", str, description="Name contains (numbers: use POST lookup/)."),
+    OpenApiParameter("q", str, pattern=TEXT_PATTERN, description="Name contains (numbers: use POST lookup/)."),
     OpenApiParameter("contact_type", str, enum=Contact.Type.values),
     OpenApiParameter("status", str, enum=Contact.Status.values),
 ]
@@ -239,7 +239,7 @@ class TenantContactSearchApi(_TenantAdminApi):
     pagination_class = PageNumberPagination
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="Name contains.")],
+        parameters=[OpenApiParameter("q", str, required=True, pattern=TEXT_PATTERN, description="Name contains.")],
         responses={200: ContactSearchOutSerializer(many=True)}, tags=TAGS,
     )
     def get(self, request):

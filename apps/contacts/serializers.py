@@ -123,6 +123,7 @@ class RevealInSerializer(serializers.Serializer):
     fields = serializers.MultipleChoiceField(
         choices=[(FIELD_ID_NUMBER, _("Document number")), (FIELD_PHONE, _("Phone")), (FIELD_BIRTH_DATE, _("Birth date"))],
         required=False, default=[FIELD_ID_NUMBER, FIELD_PHONE, FIELD_BIRTH_DATE],
+        allow_empty=False, error_messages={"empty": _("Choose what to reveal.")},
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 

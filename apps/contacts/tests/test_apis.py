@@ -118,6 +118,10 @@ def test_reveal_forbidden_for_front_desk_allowed_for_manager_and_logged(api, wor
     shown = api("alpha", "manager_a1").post(url, {"fields": ["id_number"], "reason": "公安登记"}, format="json")
     assert shown.status_code == 200
     assert shown.json() == {"id_number": ID_NUMBER}
+    # an empty choice is refused by the serializer, as the schema's minItems says, and nothing is logged
+    empty = api("alpha", "manager_a1", language="en").post(url, {"fields": []}, format="json")
+    assert empty.status_code == 400
+    assert (empty.json()["code"], empty.json()["extra"]["fields"]["fields"]) == ("invalid", ["Choose what to reveal."])
     log = api("alpha", "manager_a1").get(_url(world, "A1", f"{contact.pk}/reveal-log/")).json()["results"]
     assert [(r["username"], r["action"], r["fields"], r["reason"]) for r in log] == [("manager_a1", "reveal", "id_number", "公安登记")]
 
