@@ -324,6 +324,16 @@ def test_a_page_size_that_is_not_1_to_200_is_400(api, store, page_size):
     assert out["extra"]["fields"] == {"page_size": ["请填写 1 至 200 之间的整数。"]}
 
 
+@pytest.mark.parametrize("path", ["orders/", "pricing-rules/"])
+def test_an_empty_page_number_is_400_not_the_first_page(api, store, path):
+    client = api("alpha", "clerk_a1")
+
+    out = _error(client.get(url(store, path), {"page": ""}), 400, "invalid")
+
+    assert out["extra"]["fields"] == {"page": ["该字段不能为空。"]}
+    assert client.get(url(store, path), {"page": "1"}).status_code == 200
+
+
 def test_the_desk_form_refuses_an_arrival_past_the_horizon_and_long_notes(browser_login, store, rt, today):
     desk = browser_login("alpha", "clerk_a1")
     form = {"kind": "reservation", "room_type": rt.pk, "adults": 1, "children": 0, "guest_name": "赵六"}

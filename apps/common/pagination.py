@@ -20,6 +20,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_size_query_param: [message]})
         return int(raw)
 
+    def get_page_number(self, request, paginator):
+        # DRF reads ``?page=`` (present, empty) as the first page; the schema says a whole
+        # number from 1, so it is a 400 like every blank query value
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: [_("This field may not be blank.")]})
+        return super().get_page_number(request, paginator)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -131,15 +131,14 @@ def error_responses(*statuses: int, examples: Iterable[OpenApiExample] = ()) -> 
     return out
 
 
-# What a request's text may hold. PostgreSQL cannot store NUL (U+0000) and UTF-8 cannot
-# encode an unpaired surrogate (U+D800..U+DFFF), so every text field refuses both
-# (``apps.common.fields``, DRF's ``ProhibitNullCharactersValidator``); a required text is
-# trimmed before it is refused as blank, so it needs one character that is not whitespace
-# (Python's strip() also drops U+001C..U+001F, which a schema's \s does not name).
-# Read with Unicode semantics (JSON Schema 2020-12 asks for ECMA-262's "u" flag): a
-# character outside the BMP is one character, not a surrogate pair.
-_STORABLE = r"[^\x00\ud800-\udfff]"
-_NOT_BLANK = r"[^\s\x00\x1c-\x1f\ud800-\udfff]"
+# What a request's text may hold. PostgreSQL cannot store NUL (U+0000), so every text
+# field refuses it (``apps.common.fields``, DRF's ``ProhibitNullCharactersValidator``); a
+# required text is trimmed before it is refused as blank, so it needs one character that
+# is not whitespace (Python's strip() also drops U+001C..U+001F, which a schema's \s does
+# not name). An unpaired surrogate (which UTF-8 cannot encode, refused too) cannot be
+# named here: a Unicode regex has no surrogates, and validators refuse such a pattern.
+_STORABLE = r"[^\x00]"
+_NOT_BLANK = r"[^\s\x00\x1c-\x1f]"
 TEXT_PATTERN = rf"^{_STORABLE}*$"
 NON_EMPTY_TEXT_PATTERN = rf"^{_STORABLE}+$"
 NON_BLANK_TEXT_PATTERN = rf"^{_STORABLE}*{_NOT_BLANK}{_STORABLE}*$"
