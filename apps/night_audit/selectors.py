@@ -142,14 +142,23 @@ def daily_stats_list(*, store: Store, start: date, end: date) -> QuerySet[DailyS
 
 
 class AuditedNight(NamedTuple):
+    """A closed day's figures as its audit wrote them (``DailyStoreStats``; docs/reports.md)."""
+
     rooms_available: int
     rooms_sold: int
     room_revenue: Decimal
+    rooms_total: int = 0
+    rooms_out_of_order: int = 0
+    other_revenue: Decimal = Decimal("0.00")
+    arrivals: int = 0
+    departures: int = 0
+    no_shows: int = 0
 
 
 # The audit's rows of the nights of each period: set-based, over the audit's own table.
 _AUDITED_NIGHTS_SQL = """
-SELECT d.store_id, d.date, d.rooms_available, d.rooms_sold, d.room_revenue
+SELECT d.store_id, d.date, d.rooms_available, d.rooms_sold, d.room_revenue, d.rooms_total, d.rooms_out_of_order,
+       d.other_revenue, d.arrivals, d.departures, d.no_shows
   FROM unnest(%(stores)s::bigint[], %(firsts)s::date[], %(lasts)s::date[]) AS p(store_id, first, last)
   JOIN reports_dailystorestats d ON d.store_id = p.store_id AND d.date >= p.first AND d.date <= p.last
 """
@@ -163,3 +172,17 @@ def daily_stats_of(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], 
     with connection.cursor() as cursor:
         cursor.execute(_AUDITED_NIGHTS_SQL, unnest_params(periods))
         return {(store_id, night): AuditedNight(*figures) for store_id, night, *figures in cursor.fetchall()}
+
+
+def business_day_spans(*, store_ids: Sequence[int], day: date) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """When business day ``day`` of each store ran: from the end of the audit that closed
+    the day before (None if there was none) to the end of the audit that closed ``day``
+    (None while it is open). What happened in between (a cancellation at 01:00 before the
+    audit) belongs to ``day``. One query."""
+    spans: dict[int, list] = {s: [None, None] for s in store_ids}
+    rows = NightAudit.objects.filter(
+        store_id__in=list(store_ids), business_date__in=[day - timedelta(days=1), day], status=NightAudit.Status.DONE,
+    ).values_list("store_id", "business_date", "finished_at")
+    for store_id, closed, finished_at in rows:
+        spans[store_id][0 if closed < day else 1] = finished_at
+    return {s: (a, b) for s, (a, b) in spans.items()}
