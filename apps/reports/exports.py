@@ -51,9 +51,10 @@ def tables_daily(report: dict) -> list[Table]:
     figures = Table(title=_("Daily report"), headers=[_("Figure"), *names],
                     rows=[[label, *(get(e, path) for e in entries)] for label, path, _k in lines],
                     kinds=["text", *(["row"] * len(entries))], row_kinds=[k for _l, _p, k in lines])
-    revenue = Table(title=_("Revenue"), headers=[_("Store"), _("Category"), pgettext("report", "Amount")], rows=[],
+    amount = pgettext("report", "Amount")
+    revenue = Table(title=_("Revenue"), headers=[_("Store"), _("Category"), amount], rows=[],
                     kinds=["text", "text", "money"])
-    types = Table(title=_("Room types"), headers=[_("Store"), _("Room type"), _("Nights"), pgettext("report", "Amount"), _("ADR")], rows=[],
+    types = Table(title=_("Room types"), headers=[_("Store"), _("Room type"), _("Nights"), amount, _("ADR")], rows=[],
                   kinds=["text", "text", "int", "money", "money"])
     money = Table(title=_("Collections"), headers=[_("Store"), _("Payment method"), _("Payments"), _("Refunds"),
                                                   _("Deposits"), _("Deposits returned"), _("Net")], rows=[],
