@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -56,8 +56,7 @@ def money_ratio(num, den) -> Decimal | None:
 # --- nights: the one source of rooms and revenue figures ---------------------------------
 
 
-@dataclass(frozen=True)
-class NightFigures:
+class NightFigures(NamedTuple):
     """One store's figures of one night (docs/reports.md)."""
 
     rooms_total: int
@@ -80,17 +79,16 @@ def store_nights(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], Ni
     the night, else live ones. One query when every night is closed, four otherwise,
     whatever the number of stores and nights."""
     audited = daily_stats_of(periods=periods)
-    result: dict[tuple[int, date], NightFigures] = {}
+    result: dict[tuple[int, date], NightFigures] = {
+        key: NightFigures(row.rooms_total, row.rooms_out_of_order, row.rooms_available, row.rooms_sold,
+                          row.room_revenue, row.other_revenue, True)
+        for key, row in audited.items()
+    }
     live_periods = []
     for p in periods:
-        missing = [n for n in _days(p.first, p.last) if (p.store_id, n) not in audited]
+        missing = [n for n in _days(p.first, p.last) if (p.store_id, n) not in result]
         if missing:
             live_periods.append(StorePeriod(p.store_id, missing[0], missing[-1]))
-    for key, row in audited.items():
-        result[key] = NightFigures(
-            rooms_total=row.rooms_total, rooms_out_of_order=row.rooms_out_of_order, rooms_available=row.rooms_available,
-            rooms_sold=row.rooms_sold, room_revenue=row.room_revenue, other_revenue=row.other_revenue, audited=True,
-        )
     if not live_periods:
         return result
     rooms, locked = room_nights(periods=live_periods)
@@ -112,6 +110,13 @@ def store_nights(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], Ni
     return result
 
 
+def _sum_nights(rows: list[NightFigures]) -> NightFigures:
+    """Several stores' figures of one night as one (``audited``: how many came from the audit)."""
+    if len(rows) == 1:
+        return rows[0]
+    return NightFigures(*(sum(column) for column in zip(*rows)))
+
+
 def figures_of(nights: Iterable[NightFigures]) -> dict:
     """The figures of a set of store-nights (one store's period, several stores' day...)."""
     f = {"rooms_total": 0, "rooms_out_of_order": 0, "rooms_available": 0, "rooms_sold": 0,
@@ -124,7 +129,7 @@ def figures_of(nights: Iterable[NightFigures]) -> dict:
         f["room_revenue"] += n.room_revenue
         f["other_revenue"] += n.other_revenue
         f["nights"] += 1
-        f["audited_nights"] += n.audited
+        f["audited_nights"] += int(n.audited)
     f["room_revenue"] = quantize(f["room_revenue"])
     f["other_revenue"] = quantize(f["other_revenue"])
     f["total_revenue"] = quantize(f["room_revenue"] + f["other_revenue"])
@@ -341,22 +346,29 @@ def range_report(*, stores: Sequence[Store], start: date, end: date, granularity
     ly_start, ly_end = _year_back(start), _year_back(end)
     first, last = min(ly_start, prev_start), end
     nights = store_nights(periods=[StorePeriod(s.pk, first, last) for s in stores])
+    # one pass over the store-nights: the stores' sum per night, and each store's sum over the range
+    by_night: dict[date, list[NightFigures]] = {}
+    by_store: dict[int, list[NightFigures]] = {s.pk: [] for s in stores}
+    for (store_id, night), figures in nights.items():
+        by_night.setdefault(night, []).append(figures)
+        if start <= night <= end:
+            by_store[store_id].append(figures)
+    summed = {night: _sum_nights(rows) for night, rows in by_night.items()}
 
-    def span(a: date, b: date, store_ids) -> list[NightFigures]:
-        return [nights[(sid, d)] for sid in store_ids for d in _days(a, b) if (sid, d) in nights]
+    def span(a: date, b: date) -> dict:
+        return _range_figures(summed[d] for d in _days(a, b) if d in summed)
 
-    ids = [s.pk for s in stores]
-    total = _range_figures(span(start, end, ids))
-    previous = _range_figures(span(prev_start, prev_end, ids))
-    last_year = _range_figures(span(ly_start, ly_end, ids))
+    total = span(start, end)
+    previous = span(prev_start, prev_end)
+    last_year = span(ly_start, ly_end)
     buckets = []
     b = _bucket_start(start, granularity)
     while b <= end:
         b_end = _bucket_end(b, granularity)
         lo, hi = max(b, start), min(b_end, end)
-        buckets.append({"start": lo, "end": hi, **_range_figures(span(lo, hi, ids))})
+        buckets.append({"start": lo, "end": hi, **span(lo, hi)})
         b = b_end + timedelta(days=1)
-    by_store = [{"store_id": s.pk, "store_name": s.name, **_range_figures(span(start, end, [s.pk]))} for s in stores]
+    by_store_out = [{"store_id": s.pk, "store_name": s.name, **_range_figures(by_store[s.pk])} for s in stores]
     return {
         "start": start, "end": end, "granularity": granularity,
         "currency": stores[0].currency if stores else "CNY",
@@ -365,7 +377,7 @@ def range_report(*, stores: Sequence[Store], start: date, end: date, granularity
         "previous": {"start": prev_start, "end": prev_end, **previous, "change": _change(total, previous)},
         "last_year": {"start": ly_start, "end": ly_end, **last_year, "change": _change(total, last_year)},
         "buckets": buckets,
-        "by_store": by_store,
+        "by_store": by_store_out,
     }
 
 
