@@ -26,7 +26,7 @@ from apps.common.money import quantize
 from apps.common.periods import StorePeriod
 from apps.folios.figures import balances_as_of, charges_of_day, collections, revenue_by_day
 from apps.folios.models import ExtraChargeItem, PaymentMethod
-from apps.night_audit.selectors import business_day_spans, daily_stats_of
+from apps.night_audit.selectors import business_day_spans, daily_stats_of, daily_stats_sums
 from apps.orders.figures import channel_mix as orders_channel_mix
 from apps.orders.figures import day_orders, nights_sold
 from apps.orders.models import Channel, Order
@@ -89,24 +89,30 @@ def store_nights(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], Ni
         missing = [n for n in _days(p.first, p.last) if (p.store_id, n) not in result]
         if missing:
             live_periods.append(StorePeriod(p.store_id, missing[0], missing[-1]))
-    if not live_periods:
+    for key, figures in live_nights(periods=live_periods).items():
+        result.setdefault(key, figures)  # a gap's covering period: the closed nights in it stay the audit's
+    return result
+
+
+def live_nights(*, periods: Sequence[StorePeriod]) -> dict[tuple[int, date], NightFigures]:
+    """The nights of ``periods`` computed live (docs/reports.md: available from the rooms
+    and their locks, sold and room revenue from the lines of orders holding their nights,
+    other revenue from the ledger by business date). A store may have several periods, not
+    overlapping. Three queries, none without periods."""
+    result: dict[tuple[int, date], NightFigures] = {}
+    if not periods:
         return result
-    rooms, locked = room_nights(periods=live_periods)
-    sold = nights_sold(periods=live_periods)
-    revenue = revenue_by_day(periods=live_periods)
-    for p in live_periods:
+    rooms, locked = room_nights(periods=periods)
+    sold = nights_sold(periods=periods)
+    revenue = revenue_by_day(periods=periods)
+    for p in periods:
         total = rooms.get(p.store_id, 0)
         for night in _days(p.first, p.last):
             key = (p.store_id, night)
-            if key in result:
-                continue
             out = min(locked.get(key, 0), total)
             n, room_revenue = sold.get(key, (0, ZERO))
             day = revenue.get(key)
-            result[key] = NightFigures(
-                rooms_total=total, rooms_out_of_order=out, rooms_available=total - out, rooms_sold=n,
-                room_revenue=room_revenue, other_revenue=day.other if day else ZERO, audited=False,
-            )
+            result[key] = NightFigures(total, out, total - out, n, room_revenue, day.other if day else ZERO, False)
     return result
 
 
@@ -334,26 +340,60 @@ def _change(now: dict, before: dict) -> dict:
     return out
 
 
+def _not_closed(periods: Sequence[StorePeriod], extents: dict) -> list[StorePeriod]:
+    """The parts of ``periods`` the audit has not closed: before a store's first closed
+    night and after its last (closed nights are consecutive: the business date moves by
+    one day per audit); a store with a gap is read night by night (one more query)."""
+    out: list[StorePeriod] = []
+    gapped = []
+    for p in periods:
+        e = extents.get(p.store_id)
+        if e is None or not e.count:
+            out.append(p)
+        elif e.count == (e.last - e.first).days + 1:
+            if e.first > p.first:
+                out.append(StorePeriod(p.store_id, p.first, e.first - timedelta(days=1)))
+            if e.last < p.last:
+                out.append(StorePeriod(p.store_id, e.last + timedelta(days=1), p.last))
+        else:
+            gapped.append(p)
+    if gapped:
+        closed = daily_stats_of(periods=gapped)
+        for p in gapped:
+            run: list[date] = []
+            for night in [*_days(p.first, p.last), None]:
+                if night is not None and (p.store_id, night) not in closed:
+                    run.append(night)
+                elif run:
+                    out.append(StorePeriod(p.store_id, run[0], run[-1]))
+                    run = []
+    return out
+
+
 def range_report(*, stores: Sequence[Store], start: date, end: date, granularity: str = "day") -> dict:
     """Occupancy, ADR, RevPAR, room and total revenue of ``[start, end]`` over ``stores``,
     by day, week or month, with the previous period of the same length and the same dates
-    a year before (docs/reports.md, "Range reports"). One to four queries whatever the
-    number of stores and days."""
+    a year before (docs/reports.md, "Range reports"). The closed nights are added up in
+    SQL (one row per night and per store), the others computed live: one to four queries
+    whatever the number of stores and days."""
     range_check(start=start, end=end)
     stores = list(stores)
     length = (end - start).days + 1
     prev_start, prev_end = start - timedelta(days=length), start - timedelta(days=1)
     ly_start, ly_end = _year_back(start), _year_back(end)
     first, last = min(ly_start, prev_start), end
-    nights = store_nights(periods=[StorePeriod(s.pk, first, last) for s in stores])
-    # one pass over the store-nights: the stores' sum per night, and each store's sum over the range
-    by_night: dict[date, list[NightFigures]] = {}
+    periods = [StorePeriod(s.pk, first, last) for s in stores]
+    audited, extents = daily_stats_sums(periods=periods, start=start, end=end)
+    summed: dict[date, NightFigures] = {night: NightFigures(*sums) for night, sums in audited.items()}
     by_store: dict[int, list[NightFigures]] = {s.pk: [] for s in stores}
-    for (store_id, night), figures in nights.items():
-        by_night.setdefault(night, []).append(figures)
+    for s in stores:
+        extent = extents.get(s.pk)
+        if extent is not None and extent.count:
+            by_store[s.pk].append(NightFigures(*extent.in_range))
+    for (store_id, night), figures in live_nights(periods=_not_closed(periods, extents)).items():
+        summed[night] = _sum_nights([summed[night], figures]) if night in summed else figures
         if start <= night <= end:
             by_store[store_id].append(figures)
-    summed = {night: _sum_nights(rows) for night, rows in by_night.items()}
 
     def span(a: date, b: date) -> dict:
         return _range_figures(summed[d] for d in _days(a, b) if d in summed)

@@ -119,3 +119,24 @@ def test_report_operations_are_in_the_schema(client):
     for _url, op in ops.values():
         assert op["tags"] == ["reports"]
         assert op["responses"]["200"]["content"]["application/json"]["examples"]
+
+
+def test_range_report_reads_a_gap_in_the_closed_days_live(store, rt, day):
+    """Closed nights are normally consecutive; a gap (rows written around a missing day)
+    is computed live night by night, the closed nights around it stay the audit's."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.night_audit.models import DailyStoreStats
+    from apps.reports import selectors
+
+    for night, sold, revenue in ((day - timedelta(days=3), 4, "1200.00"), (day - timedelta(days=1), 5, "1500.00")):
+        DailyStoreStats.objects.create(store=store, date=night, rooms_total=6, rooms_out_of_order=0, rooms_available=6,
+                                       rooms_sold=sold, room_revenue=Decimal(revenue), other_revenue=Decimal("10.00"),
+                                       computed_at=timezone.now())
+    report = selectors.range_report(stores=[store], start=day - timedelta(days=3), end=day - timedelta(days=1))
+    sold = [(b["rooms_sold"], b["rooms_available"], b["room_revenue"], b["audited_nights"]) for b in report["buckets"]]
+    assert sold == [(4, 6, Decimal("1200.00"), 1), (0, 6, Decimal("0.00"), 0), (5, 6, Decimal("1500.00"), 1)]
+    assert report["total"]["total_revenue"] == Decimal("2720.00")
+    assert report["by_store"][0]["rooms_sold"] == 9
