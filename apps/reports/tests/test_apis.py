@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from apps.night_audit.models import DailyStoreStats
+from apps.reports import selectors
 from apps.reports.tests.scenario import build
 
 pytestmark = pytest.mark.django_db
@@ -124,13 +128,6 @@ def test_report_operations_are_in_the_schema(client):
 def test_range_report_reads_a_gap_in_the_closed_days_live(store, rt, day):
     """Closed nights are normally consecutive; a gap (rows written around a missing day)
     is computed live night by night, the closed nights around it stay the audit's."""
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from apps.night_audit.models import DailyStoreStats
-    from apps.reports import selectors
-
     for night, sold, revenue in ((day - timedelta(days=3), 4, "1200.00"), (day - timedelta(days=1), 5, "1500.00")):
         DailyStoreStats.objects.create(store=store, date=night, rooms_total=6, rooms_out_of_order=0, rooms_available=6,
                                        rooms_sold=sold, room_revenue=Decimal(revenue), other_revenue=Decimal("10.00"),
