@@ -180,7 +180,7 @@ def _add_money(target: dict, source: dict) -> None:
 def daily_report(*, stores: Sequence[Store], day: date) -> dict:
     """营业日报 of business day ``day`` for each store of ``stores`` whose audit closed it,
     and their total (docs/reports.md, "Daily report"). Stores that have not closed the day
-    are listed in ``not_audited``; if none has, 422 ``report_day_not_audited``. Seven
+    are listed in ``not_audited``; if none has, 422 ``report_day_not_audited``. Six
     queries whatever the number of stores."""
     stores = list(stores)
     periods = [StorePeriod(s.pk, day, day) for s in stores]

@@ -137,3 +137,19 @@ def test_range_report_reads_a_gap_in_the_closed_days_live(store, rt, day):
     assert sold == [(4, 6, Decimal("1200.00"), 1), (0, 6, Decimal("0.00"), 0), (5, 6, Decimal("1500.00"), 1)]
     assert report["total"]["total_revenue"] == Decimal("2720.00")
     assert report["by_store"][0]["rooms_sold"] == 9
+
+
+def test_report_query_counts_do_not_depend_on_the_number_of_stores(store, store2, day, built,
+                                                                    django_assert_num_queries):
+    start = day - timedelta(days=364)
+    with django_assert_num_queries(6):
+        selectors.daily_report(stores=[store], day=day)
+    with django_assert_num_queries(6):
+        selectors.daily_report(stores=[store, store2], day=day)
+    # a year: the closed nights added up in one statement, the open ones in three
+    with django_assert_num_queries(4):
+        selectors.range_report(stores=[store], start=start, end=day + timedelta(days=1), granularity="month")
+    with django_assert_num_queries(4):
+        selectors.range_report(stores=[store, store2], start=start, end=day + timedelta(days=1), granularity="week")
+    with django_assert_num_queries(1):
+        selectors.channel_mix(stores=[store, store2], start=start, end=day)

@@ -35,6 +35,9 @@ def test_report_pages_are_for_managers(browser_login, store, day, built):
     for name in ("range", "channels"):
         r = client.get(_url(store, name), {"start": (day - timedelta(days=1)).isoformat(), "end": day.isoformat()})
         assert r.status_code == 200, name
+    admin = browser_login("alpha", "admin_a")
+    both = admin.get(_url(store, "daily"), {"date": day.isoformat(), "scope": "all"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "1 家门店尚未关账，未计入。" in both.content.decode() and "我管理的所有门店" in both.content.decode()
     not_closed = client.get(_url(store, "daily"), {"date": (day + timedelta(days=1)).isoformat()})
     assert not_closed.status_code == 200 and 'data-testid="report-error"' in not_closed.content.decode()
 
