@@ -223,3 +223,39 @@ def balances_as_of(*, store_ids: Sequence[int], day: date, arrived: Sequence[str
     return {store_id: Balances(in_house=e.get("in_house", zero), departed=e.get("departed", zero),
                                other=e.get("other", zero), deposits_held=e.get("deposits", zero))
             for store_id, e in found.items()}
+
+
+@dataclass(frozen=True)
+class ExtraSold:
+    """Extras charged in a period, per store and item: the catalogue item, or the
+    description of an extra entered at the desk; voids and moves of the period included."""
+
+    store_id: int
+    item_id: int | None
+    name: str
+    category: str
+    quantity: int
+    amount: Decimal
+
+
+_EXTRAS_SQL = """
+WITH p AS (
+    SELECT * FROM unnest(%(stores)s::bigint[], %(firsts)s::date[], %(lasts)s::date[]) AS p(store_id, first, last)
+)
+SELECT t.store_id, t.extra_item_id, coalesce(x.name, t.description), coalesce(x.category, ''),
+       sum(sign(t.amount) * t.quantity)::int, sum(t.amount)
+  FROM p JOIN folios_foliotransaction t ON t.store_id = p.store_id AND t.business_date BETWEEN p.first AND p.last
+            AND t.posts_to = 'charges' AND t.charge_type = 'extra'
+  LEFT JOIN folios_extrachargeitem x ON x.id = t.extra_item_id
+ GROUP BY t.store_id, t.extra_item_id, coalesce(x.name, t.description), coalesce(x.category, '')
+"""
+
+
+def extras_sold(*, periods: Sequence[StorePeriod]) -> list[ExtraSold]:
+    """Extras charged per store and item over each period, by business date (consumption
+    analysis, docs/reports.md). One query."""
+    if not periods:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_EXTRAS_SQL, unnest_params(periods))
+        return [ExtraSold(*row) for row in cursor.fetchall()]

@@ -15,6 +15,8 @@ from apps.reports import selectors
 from apps.reports.serializers import (
     ChannelMixOutSerializer,
     ChannelMixQuerySerializer,
+    ConsumptionOutSerializer,
+    ConsumptionQuerySerializer,
     DailyReportOutSerializer,
     DailyReportQuerySerializer,
     DailyStatsOutSerializer,
@@ -170,3 +172,30 @@ class ChannelMixApi(APIView):
         selectors.range_check(start=q["start"], end=q["end"])
         stores = report_stores(request.user, q["store"])
         return Response(ChannelMixOutSerializer(selectors.channel_mix(stores=stores, start=q["start"], end=q["end"])).data)
+
+
+CONSUMPTION_EXAMPLE = {
+    "start": "2026-11-01", "end": "2026-11-30", "currency": "CNY", "store_count": 1,
+    "items": [{"item_id": 4, "name": "早餐", "category": "food", "label": "Food and drink", "quantity": 120,
+               "amount": "4560.00", "share": "0.7600"}],
+    "categories": [{"category": "food", "label": "Food and drink", "quantity": 120, "amount": "4560.00", "share": "0.7600"}],
+    "total": {"quantity": 150, "amount": "6000.00"},
+}
+
+
+class ConsumptionApi(APIView):
+    """Consumption analysis: extras charged by item and by category over a period."""
+
+    @extend_schema(
+        operation_id="reports_consumption_get", parameters=[ConsumptionQuerySerializer],
+        responses={200: ConsumptionOutSerializer, **error_responses(400, 403, 404, examples=[
+            BAD_RANGE, MANAGER_ONLY, NOT_FOUND,
+        ])},
+        examples=[OpenApiExample("Consumption", response_only=True, status_codes=["200"], value=CONSUMPTION_EXAMPLE)],
+        tags=[REPORTS_TAG],
+    )
+    def get(self, request):
+        q = _valid(ConsumptionQuerySerializer, request.query_params)
+        selectors.range_check(start=q["start"], end=q["end"])
+        stores = report_stores(request.user, q["store"])
+        return Response(ConsumptionOutSerializer(selectors.consumption(stores=stores, start=q["start"], end=q["end"])).data)

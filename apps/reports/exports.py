@@ -104,6 +104,18 @@ def tables_channels(report: dict) -> list[Table]:
     return [Table(title=_("Channel mix"), headers=headers, rows=rows, kinds=kinds)]
 
 
+def tables_consumption(report: dict) -> list[Table]:
+    amount = pgettext("report", "Amount")
+    kinds = ["text", "text", "int", "money", "ratio"]
+    items = Table(title=_("Consumption by item"), headers=[_("Item"), _("Category"), _("Quantity"), amount, _("Share")],
+                  kinds=kinds, rows=[[i["name"], i["label"], i["quantity"], i["amount"], i["share"]] for i in report["items"]])
+    categories = Table(title=_("Consumption by category"), headers=[_("Category"), "", _("Quantity"), amount, _("Share")],
+                       kinds=kinds, rows=[[c["label"], "", c["quantity"], c["amount"], c["share"]]
+                                          for c in report["categories"]])
+    categories.rows.append([pgettext("report", "Total"), "", report["total"]["quantity"], report["total"]["amount"], None])
+    return [items, categories]
+
+
 def xlsx_bytes(tables: list[Table]) -> bytes:
     """One sheet per table; money as numbers formatted ``0.00``, ratios as ``0.00%``."""
     out = io.BytesIO()

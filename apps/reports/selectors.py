@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from apps.common.errors import DomainValidationError
 from apps.common.money import quantize
 from apps.common.periods import StorePeriod
-from apps.folios.figures import balances_as_of, charges_of_day, collections, revenue_by_day
+from apps.folios.figures import balances_as_of, charges_of_day, collections, extras_sold, revenue_by_day
 from apps.folios.models import ExtraChargeItem, PaymentMethod
 from apps.night_audit.selectors import business_day_spans, daily_stats_of, daily_stats_sums
 from apps.orders.figures import channel_mix as orders_channel_mix
@@ -472,3 +472,36 @@ def channel_type_label(channel_type: str) -> str:
         return str(Channel.Type(channel_type).label)
     except ValueError:
         return channel_type
+
+
+# --- consumption analysis ---------------------------------------------------------------------
+
+
+def consumption(*, stores: Sequence[Store], start: date, end: date) -> dict:
+    """Extras charged over ``[start, end]`` (by business date, voids and moves of the period
+    included) by item and by category; several stores' items add up by name and category
+    (docs/reports.md, "Consumption analysis"). One query."""
+    range_check(start=start, end=end)
+    stores = list(stores)
+    several = len(stores) > 1
+    items: dict = {}
+    categories: dict[str, dict] = {}
+    total = {"quantity": 0, "amount": Decimal(0)}
+    for row in extras_sold(periods=[StorePeriod(s.pk, start, end) for s in stores]):
+        key = (row.name, row.category) if several else (row.item_id, row.name, row.category)
+        item = items.setdefault(key, {"item_id": None if several else row.item_id, "name": row.name,
+                                      "category": row.category, "label": _category_label(row.category),
+                                      "quantity": 0, "amount": Decimal(0)})
+        cat = categories.setdefault(row.category, {"category": row.category, "label": _category_label(row.category),
+                                                   "quantity": 0, "amount": Decimal(0)})
+        for target in (item, cat, total):
+            target["quantity"] += row.quantity
+            target["amount"] += row.amount
+    amount = quantize(total["amount"])
+    out_items = sorted(items.values(), key=lambda i: (-i["amount"], i["name"]))
+    out_categories = sorted(categories.values(), key=lambda c: (-c["amount"], c["category"]))
+    for entry in (*out_items, *out_categories):
+        entry["amount"] = quantize(entry["amount"])
+        entry["share"] = ratio(entry["amount"], amount)
+    return {"start": start, "end": end, "currency": stores[0].currency if stores else "CNY", "store_count": len(stores),
+            "items": out_items, "categories": out_categories, "total": {"quantity": total["quantity"], "amount": amount}}

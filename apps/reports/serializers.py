@@ -236,3 +236,39 @@ class ChannelMixOutSerializer(OutputSerializer):
     store_count = serializers.IntegerField()
     channels = ChannelFiguresSerializer(many=True)
     total = ChannelFiguresSerializer()
+
+
+# --- consumption analysis --------------------------------------------------------------------
+
+
+class ConsumptionQuerySerializer(ChannelMixQuerySerializer):
+    pass
+
+
+class ConsumptionCategorySerializer(OutputSerializer):
+    category = serializers.CharField(help_text="food, minibar, laundry, service, damage, other; empty: entered at the desk.")
+    label = serializers.CharField()
+    quantity = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+    share = serializers.DecimalField(**RATIO, allow_null=True, help_text="Of the period's extras.")
+
+
+class ConsumptionItemSerializer(ConsumptionCategorySerializer):
+    item_id = serializers.IntegerField(allow_null=True, help_text="The catalogue item; null for an extra entered at "
+                                       "the desk, and when several stores' items add up.")
+    name = serializers.CharField()
+
+
+class ConsumptionTotalSerializer(OutputSerializer):
+    quantity = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+class ConsumptionOutSerializer(OutputSerializer):
+    start = CalendarDateField()
+    end = CalendarDateField()
+    currency = serializers.CharField()
+    store_count = serializers.IntegerField()
+    items = ConsumptionItemSerializer(many=True)
+    categories = ConsumptionCategorySerializer(many=True)
+    total = ConsumptionTotalSerializer()

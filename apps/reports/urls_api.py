@@ -8,4 +8,5 @@ urlpatterns = [
     path("reports/daily/", api.DailyReportApi.as_view(), name="api-report-daily"),
     path("reports/range/", api.RangeReportApi.as_view(), name="api-report-range"),
     path("reports/channels/", api.ChannelMixApi.as_view(), name="api-report-channels"),
+    path("reports/consumption/", api.ConsumptionApi.as_view(), name="api-report-consumption"),
 ]

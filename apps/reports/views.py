@@ -127,3 +127,22 @@ class ChannelMixView(_ReportPage):
 
     def tables(self, report):
         return exports.tables_channels(report)
+
+
+class ConsumptionView(_ReportPage):
+    """Extras by item and category (default: the month to date)."""
+
+    template_name = "reports/consumption.html"
+    kind = "consumption"
+
+    def report(self) -> dict:
+        today = business_date(store=self.store)
+        start = _date(self.request.GET.get("start"), today.replace(day=1))
+        end = _date(self.request.GET.get("end"), today)
+        report = selectors.consumption(stores=self.stores(), start=start, end=end)
+        for c in report["categories"]:
+            c["bar"] = int((c["share"] or 0) * 100)
+        return {"start": start, "end": end, "filename": f"{start.isoformat()}-{end.isoformat()}", "report": report}
+
+    def tables(self, report):
+        return exports.tables_consumption(report)

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from apps.folios import services as folios
+from apps.folios.tests.factories import ExtraChargeItemFactory
 from apps.night_audit.models import DailyStoreStats
 from apps.reports import selectors
 from apps.reports.tests.scenario import build
@@ -118,7 +120,7 @@ def test_report_operations_are_in_the_schema(client):
     ops = {k: v for k, v in _ops(schema).items() if k.startswith("reports_")}
     assert {k: v[0] for k, v in ops.items()} == {
         "reports_daily_get": "/api/v1/reports/daily/", "reports_range_get": "/api/v1/reports/range/",
-        "reports_channels_get": "/api/v1/reports/channels/"}
+        "reports_channels_get": "/api/v1/reports/channels/", "reports_consumption_get": "/api/v1/reports/consumption/"}
     assert set(ops["reports_daily_get"][1]["responses"]) == {"200", "400", "401", "403", "404", "422"}
     for _url, op in ops.values():
         assert op["tags"] == ["reports"]
@@ -153,3 +155,20 @@ def test_report_query_counts_do_not_depend_on_the_number_of_stores(store, store2
         selectors.range_report(stores=[store, store2], start=start, end=day + timedelta(days=1), granularity="week")
     with django_assert_num_queries(1):
         selectors.channel_mix(stores=[store, store2], start=start, end=day)
+
+
+def test_consumption_by_item_and_category(api, store, day, built, clerk, manager):
+    folio = folios.folio_primary_for_order(order=built["a"])
+    laundry = ExtraChargeItemFactory(store=store, name="Laundry", default_price=Decimal("25.00"), category="laundry")
+    washed = folios.folio_post_charge(folio=folio, actor=clerk, extra_item=laundry, quantity=2)
+    folios.folio_transaction_void(tx=washed, actor=manager, reason="not ours")
+    folios.folio_post_charge(folio=folio, actor=clerk, charge_type="extra", description="Fruit", unit_price=Decimal("30.00"))
+    c = api("alpha", "manager_a1", language="en")
+    r = c.get(c.prefix + "/reports/consumption/", {"start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat(),
+                                                   "store": store.pk})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert [(i["name"], i["category"], i["quantity"], i["amount"], i["share"]) for i in body["items"]] == [
+        ("Breakfast", "food", 1, "50.00", "0.6250"), ("Fruit", "", 1, "30.00", "0.3750"), ("Laundry", "laundry", 0, "0.00", "0.0000")]
+    assert [(k["category"], k["amount"]) for k in body["categories"]] == [("food", "50.00"), ("", "30.00"), ("laundry", "0.00")]
+    assert body["total"] == {"quantity": 2, "amount": "80.00"}

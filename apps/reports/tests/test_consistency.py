@@ -387,6 +387,12 @@ def test_every_report_figure_equals_its_recomputation(seed, store, world):
         assert c["cancellation_rate"] == _ratio(e["cancelled"], e["orders"]), code
         lead = (D(sum(e["lead"])) / len(e["lead"])).quantize(D("0.1"), rounding=ROUND_HALF_UP) if e["lead"] else None
         assert c["avg_lead_days"] == lead, code
+    # consumption: the extras of the ledger over the walk
+    extras = FolioTransaction.objects.filter(store=store, posts_to="charges", charge_type="extra",
+                                             business_date__gte=first, business_date__lte=last)
+    eaten = selectors.consumption(stores=[store], start=first, end=last)
+    assert eaten["total"]["amount"] == _q(sum((t.amount for t in extras), ZERO))
+    assert eaten["total"]["quantity"] == sum(t.quantity if t.amount > 0 else -t.quantity for t in extras)
     # the walk did what it is meant to exercise
     statuses = {o.status for o in Order.objects.filter(store=store)}
     assert {S.CHECKED_OUT, S.NO_SHOW, S.CHECKED_IN} <= statuses

@@ -32,7 +32,7 @@ def test_report_pages_are_for_managers(browser_login, store, day, built):
     html = page.content.decode()
     assert "营业日报" in html and "1023.50" in html and "40.0%" in html
     assert f'href="/t/alpha/s/{store.pk}/reports/daily/"' in html  # the nav link
-    for name in ("range", "channels"):
+    for name in ("range", "channels", "consumption"):
         r = client.get(_url(store, name), {"start": (day - timedelta(days=1)).isoformat(), "end": day.isoformat()})
         assert r.status_code == 200, name
     admin = browser_login("alpha", "admin_a")
