@@ -96,7 +96,9 @@ class RangeReportView(_ReportPage):
         granularity = self.request.GET.get("granularity")
         granularity = granularity if granularity in selectors.GRANULARITIES else "day"
         out = {"start": start, "end": end, "granularity": granularity, "filename": f"{start.isoformat()}-{end.isoformat()}",
-               "granularities": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))]}
+               "granularities": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
+               # on the books: the coming nights as booked now (docs/reports.md)
+               "ahead": [(days, today, today + timedelta(days=days - 1)) for days in (30, 90)]}
         report = selectors.range_report(stores=self.stores(), start=start, end=end, granularity=granularity)
         comparisons = [(_("This period"), {**report["total"], "start": start, "end": end, "change": None}),
                        (_("Previous period"), report["previous"]), (_("Same period last year"), report["last_year"])]

@@ -35,6 +35,10 @@ def test_report_pages_are_for_managers(browser_login, store, day, built):
     for name in ("range", "channels", "consumption"):
         r = client.get(_url(store, name), {"start": (day - timedelta(days=1)).isoformat(), "end": day.isoformat()})
         assert r.status_code == 200, name
+    ahead = client.get(_url(store, "range"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    today = day + timedelta(days=1)  # the open business date after the audit of D
+    assert (f'href="?start={today.isoformat()}&amp;end={(today + timedelta(days=29)).isoformat()}&amp;granularity=week'
+            in ahead) and "未来 30 天" in ahead
     admin = browser_login("alpha", "admin_a")
     both = admin.get(_url(store, "daily"), {"date": day.isoformat(), "scope": "all"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "1 家门店尚未关账，未计入。" in both.content.decode() and "我管理的所有门店" in both.content.decode()
