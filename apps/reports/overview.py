@@ -27,7 +27,9 @@ number of queries does not depend on how many stores there are. Definitions
 
 Nights the night audit has closed (``night_audit.DailyStoreStats``) take their available,
 sold and revenue figures from the audit's row (revenue = room charges actually posted,
-net of voids); the other nights are computed live from orders as above.
+net of voids); the other nights are computed live from orders as above. Both come from
+``apps.reports.selectors.store_nights``, which the range reports read too
+(docs/reports.md: one definition of each figure).
 ``audited_nights`` says how many store-nights of a period came from the audit.
 """
 from __future__ import annotations
@@ -40,9 +42,8 @@ from apps.common.money import quantize
 from apps.common.periods import StorePeriod
 from apps.folios.figures import collections as ledger_collections
 from apps.folios.models import PaymentMethod
-from apps.night_audit.selectors import daily_stats_of
-from apps.orders.figures import movements, nights_sold
-from apps.rooms.figures import room_nights
+from apps.orders.figures import movements
+from apps.reports.selectors import store_nights
 from apps.tenancy.business_day import business_dates
 from apps.tenancy.models import Store
 
@@ -138,14 +139,13 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
     "month_to_date"}], "total": {"date", "currency", "store_count", "today",
     "month_to_date"}}``; each period holds the figures described in the module docstring.
     ``day``: the same date for every store (default: each store's open business date, one
-    more query). Six queries whatever the number of stores.
+    more query). Seven queries at most (four when every night is closed) whatever the number
+    of stores.
     """
     stores = list(stores)
     days = {s.pk: day for s in stores} if day else business_dates(stores=stores, now=now)
     periods = [StorePeriod(s.pk, days[s.pk].replace(day=1), days[s.pk]) for s in stores]
-    audited = daily_stats_of(periods=periods)
-    rooms, locked = room_nights(periods=periods)
-    sold = nights_sold(periods=periods)
+    nights = store_nights(periods=periods)
     moves = movements(periods=periods)
 
     collections: dict[int, dict[str, dict]] = {s.pk: {p: _empty_collections() for p in PERIODS} for s in stores}
@@ -169,22 +169,15 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
     revenue = {p: Decimal(0) for p in PERIODS}
     for store, period_of_store in zip(stores, periods):
         store_id, d, month_start = store.pk, period_of_store.last, period_of_store.first
-        store_rooms = rooms.get(store_id, 0)
-        figures = {"today": _figures(d, d), "month_to_date": _figures(month_start, d)}
-        for f in figures.values():
+        periods_of_store = {"today": _figures(d, d), "month_to_date": _figures(month_start, d)}
+        for f in periods_of_store.values():
             for night in _nights(f["start"], f["end"]):
                 key = (store_id, night)
-                if key in audited:
-                    stats = audited[key]
-                    f["available"] += stats.rooms_available
-                    f["sold"] += stats.rooms_sold
-                    f["revenue"] += stats.room_revenue
-                    f["audited_nights"] += 1
-                else:
-                    n, rev = sold.get(key, (0, ZERO))
-                    f["available"] += store_rooms - locked.get(key, 0)
-                    f["sold"] += n
-                    f["revenue"] += rev
+                figures = nights[key]
+                f["available"] += figures.rooms_available
+                f["sold"] += figures.rooms_sold
+                f["revenue"] += figures.room_revenue
+                f["audited_nights"] += figures.audited
                 moved = moves.get(key)
                 if moved is not None:
                     f["arrivals"] += moved.arrivals
@@ -192,7 +185,7 @@ def overview_figures(*, stores: Sequence[Store], day: date | None = None, now: d
                     f["departures"] += moved.departures
                     f["departures_out"] += moved.departures_checked_out
         entry = {"store_id": store_id, "store_name": store.name, "currency": store.currency, "date": d}
-        for period, f in figures.items():
+        for period, f in periods_of_store.items():
             entry[period] = _period(
                 start=f["start"], end=f["end"], available=max(f["available"], 0), sold=f["sold"], revenue=f["revenue"],
                 audited_nights=f["audited_nights"], arrivals=f["arrivals"], arrivals_in=f["arrivals_in"],

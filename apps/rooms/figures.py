@@ -22,15 +22,15 @@ def rooms_out_of_order_count(*, store, night: date) -> tuple[int, int]:
     return counts["total"], counts["locked"]
 
 
-# Per store: its active rooms (night NULL), then per night of the period the active rooms
-# locked that night. Locks hold room nights (``kind = 'lock'``), one per room and night.
+# Per store: its active rooms (night NULL; a store with several periods counted once), then
+# per night of its periods the active rooms locked that night. Locks hold room nights (``kind = 'lock'``), one per room and night.
 _ROOM_NIGHTS_SQL = """
 WITH p AS (
     SELECT * FROM unnest(%(stores)s::bigint[], %(firsts)s::date[], %(lasts)s::date[]) AS p(store_id, first, last)
 )
-SELECT p.store_id, NULL::date, count(r.id)
-  FROM p LEFT JOIN rooms_room r ON r.store_id = p.store_id AND r.is_active
- GROUP BY p.store_id
+SELECT ps.store_id, NULL::date, count(r.id)
+  FROM (SELECT DISTINCT store_id FROM p) ps LEFT JOIN rooms_room r ON r.store_id = ps.store_id AND r.is_active
+ GROUP BY ps.store_id
 UNION ALL
 SELECT rn.store_id, rn.night, count(*)
   FROM p JOIN rooms_roomnight rn ON rn.store_id = p.store_id AND rn.kind = 'lock' AND rn.night >= p.first AND rn.night <= p.last
