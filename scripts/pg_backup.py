@@ -103,8 +103,23 @@ def backups(root: Path) -> list[Path]:
                   and not p.name.endswith(".partial"))
 
 
+def write_textfile_metric(directory: Path, finished: datetime, size_bytes: int) -> None:
+    """``pms_backup.prom`` for node_exporter's textfile collector (alert BaseBackupTooOld)."""
+    directory = Path(directory)
+    tmp = directory / ".pms_backup.prom.tmp"
+    tmp.write_text(
+        "# HELP pms_backup_last_success_timestamp_seconds Unix time the last verified base backup finished.\n"
+        "# TYPE pms_backup_last_success_timestamp_seconds gauge\n"
+        f"pms_backup_last_success_timestamp_seconds {finished.timestamp():.0f}\n"
+        "# HELP pms_backup_last_size_bytes Size of the last base backup.\n"
+        "# TYPE pms_backup_last_size_bytes gauge\n"
+        f"pms_backup_last_size_bytes {size_bytes}\n"
+    )
+    tmp.replace(directory / "pms_backup.prom")
+
+
 def base_backup(*, dest: Path, keep: int = 7, wal_archive: Path | None = None, dbname: str | None = None,
-                env: dict | None = None) -> Path:
+                env: dict | None = None, textfile_dir: Path | None = None) -> Path:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     give_to_server_user(dest)
@@ -119,9 +134,9 @@ def base_backup(*, dest: Path, keep: int = 7, wal_archive: Path | None = None, d
     run([pg_bin("pg_verifybackup"), "--quiet", str(partial)], env=env)
     final = dest / name
     partial.rename(final)
+    finished = datetime.now(UTC)
     final.with_name(name + ".json").write_text(json.dumps({
-        "started": started.isoformat(), "finished": datetime.now(UTC).isoformat(),
-        "start_wal": start_wal_file(final),
+        "started": started.isoformat(), "finished": finished.isoformat(), "start_wal": start_wal_file(final),
     }) + "\n")
     kept = backups(dest)
     for old in kept[:-keep] if keep > 0 else []:
@@ -131,6 +146,9 @@ def base_backup(*, dest: Path, keep: int = 7, wal_archive: Path | None = None, d
     if wal_archive and kept:
         # WAL older than the oldest backup kept can restore nothing any more.
         run([pg_bin("pg_archivecleanup"), str(wal_archive), start_wal_file(kept[0])], env=env)
+    if textfile_dir:
+        size = sum(f.stat().st_size for f in final.rglob("*") if f.is_file())
+        write_textfile_metric(textfile_dir, finished, size)
     return final
 
 
@@ -195,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--keep", type=int, default=7)
     b.add_argument("--wal-archive", type=Path, help="prune segments older than the oldest backup kept")
     b.add_argument("--dbname", help="libpq connection string (else PGHOST, PGPORT, PGUSER, ...)")
+    b.add_argument("--textfile-dir", type=Path,
+                   help="write pms_backup.prom there (node_exporter's textfile collector) after a success")
     r = sub.add_parser("restore", help="prepare a data directory that recovers to a point in time")
     r.add_argument("--base", type=Path, required=True, help="a base backup, or the directory of them")
     r.add_argument("--wal-archive", type=Path, required=True)
@@ -204,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--port", type=int)
     args = parser.parse_args(argv)
     if args.command == "base-backup":
-        made = base_backup(dest=args.dest, keep=args.keep, wal_archive=args.wal_archive, dbname=args.dbname)
+        made = base_backup(dest=args.dest, keep=args.keep, wal_archive=args.wal_archive, dbname=args.dbname,
+                           textfile_dir=args.textfile_dir)
         print(f"base backup {made} (verified)")
     else:
         chosen = prepare_restore(base=args.base, wal_archive=args.wal_archive, pgdata=args.pgdata,

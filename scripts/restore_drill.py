@@ -190,7 +190,8 @@ def drill(workdir: Path, first_port: int) -> dict:
                "--admin", "admin", "--password", "drill-pass-1")
         step("cluster_and_tenants_s")
 
-        pg_backup.base_backup(dest=base_root, keep=2, wal_archive=archive, env=live.env())
+        pg_backup.base_backup(dest=base_root, keep=2, wal_archive=archive, env=live.env(), textfile_dir=workdir)
+        metric_written = "pms_backup_last_success_timestamp_seconds " in (workdir / "pms_backup.prom").read_text()
         step("base_backup_s")
 
         with live.connect() as c:
@@ -233,7 +234,8 @@ def drill(workdir: Path, first_port: int) -> dict:
 
         return {
             "drill": "restore",
-            "ok": not pitr_problems and not tenant_problems and not leftovers,
+            "ok": not pitr_problems and not tenant_problems and not leftovers and metric_written,
+            "backup_metric_written": metric_written,
             "target_time": target.astimezone(UTC).isoformat(),
             "wal_segments_archived": len([p for p in archive.iterdir() if not p.name.startswith(".")]),
             "demo_tables": len(good[demo]),
