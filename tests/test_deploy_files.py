@@ -277,3 +277,22 @@ def test_every_app_container_has_resources_and_runs_as_non_root():
         for c in spec["containers"]:
             assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"], name
             assert c["securityContext"]["readOnlyRootFilesystem"] is True, name
+
+
+def test_the_metrics_directory_is_a_writable_mount_wherever_it_is_set():
+    """prometheus-client's multiprocess mode writes its files into PROMETHEUS_MULTIPROC_DIR,
+    which must exist and be writable on a read-only root filesystem."""
+    set_in = []
+    for name, spec in _pod_specs().items():
+        for c in spec["containers"]:
+            env = {e["name"]: e.get("value") for e in c.get("env", [])}
+            if "PROMETHEUS_MULTIPROC_DIR" in env:
+                set_in.append(name)
+                assert env["PROMETHEUS_MULTIPROC_DIR"] in {m["mountPath"] for m in c["volumeMounts"]}, name
+        assert "PROMETHEUS_MULTIPROC_DIR" not in _container_env(spec, {"envFrom": spec["containers"][0]["envFrom"]})
+    assert sorted(set_in) == ["pms-web", "pms-worker"]
+    services = _compose()["services"]
+    for name in ("web", "worker"):
+        assert services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"] in services[name]["tmpfs"], name
+    for name in ("migrate", "beat"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in services[name]["environment"], name
