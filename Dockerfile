@@ -4,7 +4,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=config.settings.prod
 
-RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+# postgresql-client: pg_dump, pg_restore and psql of `manage.py tenant_export|tenant_restore`
+# (docs/operations.md, "Backups and restore"); Debian 12's is PostgreSQL 15's.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 pms
 

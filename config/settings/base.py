@@ -62,6 +62,9 @@ TENANT_MODEL = "tenancy_public.Tenant"
 TENANT_DOMAIN_MODEL = "tenancy_public.Domain"
 # The schema every new tenant is cloned from (see apps.tenancy.public.services).
 PMS_TEMPLATE_SCHEMA = "tpl_base"
+# Tenant schemas migrated at once by `setup_db` (only those behind the template are; see
+# apps/tenancy/public/schema_migrate.py). Each process holds one database connection.
+PMS_MIGRATE_PROCESSES = env.int("PMS_MIGRATE_PROCESSES", default=2)
 # Issue one `SET search_path` per request, not one per cursor.
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
