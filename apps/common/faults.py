@@ -79,8 +79,9 @@ def _log(request, exc: BaseException) -> None:
 
 
 def transient_fault_body() -> dict:
-    wait = retry_after_seconds()
-    return {"detail": _message(), "code": str(CommonErrorCode.SERVICE_UNAVAILABLE), "extra": {"retry_after_s": wait}}
+    from apps.common.exceptions import error_body  # it imports this module
+
+    return error_body(CommonErrorCode.SERVICE_UNAVAILABLE, _message(), {"retry_after_s": retry_after_seconds()})
 
 
 def transient_fault_api(request, exc: BaseException):

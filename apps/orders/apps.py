@@ -6,6 +6,9 @@ class OrdersConfig(AppConfig):
     name = "apps.orders"
 
     def ready(self) -> None:
+        from apps.common.metrics import scrape_collector_register
         from apps.orders import reference
+        from apps.orders.services.outbox import outbox_state_samples
 
         reference.connect()
+        scrape_collector_register(outbox_state_samples)
