@@ -1,4 +1,4 @@
-"""Liveness (``/healthz``) and readiness (``/readyz``).
+"""Liveness (``/healthz``), readiness (``/readyz``) and Prometheus' scrape (``/metrics``).
 
 - ``/healthz``: the process answers. Nothing else is asked, so that an outage of
   PostgreSQL or Redis never gets every web process restarted by its supervisor (they ride
@@ -17,6 +17,7 @@ probe never leaves a connection behind, nor uses one a request needs.
 """
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +25,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from apps.common import metrics
+from apps.common.error_codes import CommonErrorCode
+from apps.common.exceptions import error_body
 
 # The checks' threads: a check stuck past its timeout keeps its thread until its own
 # socket timeouts end it; a few threads are enough for the probes of one process.
@@ -124,3 +131,21 @@ def readyz(request):
     if not ready:
         response["Retry-After"] = str(getattr(settings, "PMS_RETRY_AFTER_SECONDS", 5))
     return response
+
+
+def _authorised(request) -> bool:
+    token = settings.PMS_METRICS_TOKEN
+    if not token:
+        return bool(settings.DEBUG)
+    scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def metrics_view(request):
+    """``GET /metrics``: Prometheus' text format, for a bearer of ``PMS_METRICS_TOKEN``."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if not _authorised(request):
+        # the same answer to a wrong token and to an installation without one
+        return JsonResponse(error_body(CommonErrorCode.NOT_FOUND, _("Not found.")), status=404)
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

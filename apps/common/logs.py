@@ -17,6 +17,7 @@ This module imports nothing from Django: the settings import it.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -39,23 +40,30 @@ _DIGITS = re.compile(r"(?<![\w])\+?\d(?:[\d \-]{5,}\d)[Xx]?(?![\w])|\d{7,}[Xx]?"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+_BIG_INT = 10**9
+_SUSPECT = re.compile(r"\d{7}|\d[\d \-]{5,}\d|@")
+
+
 def scrub(text: str) -> str:
     """``text`` with digit runs of seven or more and e-mail addresses masked."""
-    if not text or not any(c.isdigit() or c == "@" for c in text):
+    if not text or not _SUSPECT.search(text):
         return text
     return _EMAIL.sub("[email]", _DIGITS.sub("[number]", text))
 
 
+@functools.lru_cache(maxsize=1024)
 def _sensitive(key: str) -> bool:
     # a row's id or a count is never the data itself (token_id, document_count)
     return bool(_SENSITIVE_KEY.search(key)) and not key.endswith(("_id", "_ids", "_count", "_type", "_masked"))
 
 
 def _clean(key: str, value: Any, depth: int = 0) -> Any:
-    if key in _SAFE_KEYS:
+    if key in _SAFE_KEYS or value is None or isinstance(value, bool | float):
         return value
-    if _sensitive(key) and value not in (None, "", [], {}):
+    if _sensitive(key) and value not in ("", [], {}):
         return REDACTED
+    if isinstance(value, int):  # ids and counts pass; ten digits or more may be a phone or an ID number
+        return value if -_BIG_INT < value < _BIG_INT else "[number]"
     if isinstance(value, str):
         return scrub(value)
     if depth < 3 and isinstance(value, dict):

@@ -13,13 +13,12 @@ Processes: gunicorn runs several worker processes, each counting on its own. Wit
 scrape of any worker adds them all up (prometheus-client's multiprocess mode). Without
 it (``make run``, tests) the process's own values are served.
 
-``/metrics`` is not public: it answers only a request with
-``Authorization: Bearer <PMS_METRICS_TOKEN>``; with no token configured it answers 404,
-except with ``DEBUG`` on (development).
+``/metrics`` (``apps.common.health.metrics_view``) is not public: it answers only a
+request with ``Authorization: Bearer <PMS_METRICS_TOKEN>``; with no token configured it
+answers 404, except with ``DEBUG`` on (development).
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import threading
@@ -27,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
@@ -276,32 +275,6 @@ def exposition() -> bytes:
     state = CollectorRegistry()
     state.register(_StateCollector())
     return counted + generate_latest(state)
-
-
-def _authorised(request) -> bool:
-    from django.conf import settings
-
-    token = settings.PMS_METRICS_TOKEN
-    if not token:
-        return bool(settings.DEBUG)
-    scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-
-
-def metrics_view(request):
-    """``GET /metrics``: Prometheus' text format, for a bearer of ``PMS_METRICS_TOKEN``."""
-    from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
-    from django.utils.translation import gettext as _
-
-    from apps.common.error_codes import CommonErrorCode
-    from apps.common.exceptions import error_body
-
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    if not _authorised(request):
-        # the same answer to a wrong token and to an installation without one
-        return JsonResponse(error_body(CommonErrorCode.NOT_FOUND, _("Not found.")), status=404)
-    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 def worker_metrics_serve(*, port: int) -> None:

@@ -49,6 +49,14 @@ def request_id_get() -> str | None:
     return structlog.contextvars.get_contextvars().get("request_id")
 
 
+def with_request_id(body: dict) -> dict:
+    """An error body with the current request's id added (``request_id``), when there is one."""
+    request_id = request_id_get()
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
 def _route(request) -> str:
     match = getattr(request, "resolver_match", None)
     return (match.route or match.view_name or UNMATCHED_ROUTE) if match is not None else UNMATCHED_ROUTE

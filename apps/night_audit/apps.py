@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from apps.common.metrics import scrape_collector_register
+
 
 class NightAuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -7,7 +9,7 @@ class NightAuditConfig(AppConfig):
     verbose_name = "night audit"
 
     def ready(self) -> None:
-        from apps.common.metrics import scrape_collector_register
         from apps.night_audit.selectors import audit_state_samples
 
+        # the audit's gauges, read at each scrape of /metrics (docs/operations.md, "Metrics")
         scrape_collector_register(audit_state_samples)

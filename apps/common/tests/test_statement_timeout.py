@@ -51,3 +51,30 @@ def test_other_processes_have_none(db):
 
 def test_zero_turns_it_off_for_the_web_too(db):
     assert _run("config.wsgi", PMS_WEB_STATEMENT_TIMEOUT_MS="0") == ["0", "slept"]
+
+
+AUDIT_PROBE = """
+import config.wsgi
+from django.db import connection, transaction
+from apps.night_audit.services import _lock_timeout_set
+with transaction.atomic():
+    _lock_timeout_set("5000ms")  # what the audit's transaction does first
+    with connection.cursor() as c:
+        c.execute("SHOW statement_timeout")
+        print(c.fetchone()[0])
+        c.execute("SELECT pg_sleep(1.5)")
+        print("slept")
+with connection.cursor() as c:
+    c.execute("SHOW statement_timeout")
+    print(c.fetchone()[0])
+"""
+
+
+def test_the_night_audit_run_from_a_web_process_turns_it_off_for_its_transaction_only(db):
+    out = subprocess.run(
+        [sys.executable, "-c", AUDIT_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": database_url(),
+             "PMS_WEB_STATEMENT_TIMEOUT_MS": "1000", "LOG_LEVEL": "WARNING"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["0", "slept", "1s"]

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 
 from apps.common import logs
-from apps.common.tests.observe import api_booker, booking_body, json_log_lines
 from apps.contacts.tests.factories import resident_id
 from apps.tenancy.business_day import business_date
 from tests.celery_worker import celery_app_sending, wait_for
+from tests.observe import api_booker, booking_body, json_log_lines
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 

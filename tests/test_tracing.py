@@ -12,9 +12,9 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from apps.common import tracing
-from apps.common.tests.observe import api_booker, booking_body, json_log_lines
 from apps.tenancy.business_day import business_date
 from tests.celery_worker import celery_app_sending, wait_for
+from tests.observe import api_booker, booking_body, json_log_lines
 
 
 def test_tracing_is_off_unless_configured(monkeypatch):

@@ -81,14 +81,15 @@ def test_the_scraped_gauges_read_every_tenants_stores(world, settings):
     """Every store of both tenants, in one scrape: its business day against its local date."""
     from django_tenants.utils import tenant_context
 
-    from apps.tenancy.business_day import store_local_date
+    from apps.tenancy.business_day import business_day_get, store_local_date
 
     settings.PMS_METRICS_STATE_SECONDS = 0
     expected = {}
     for tw in (world.alpha, world.beta):
         with tenant_context(tw.tenant):
             for s in tw.stores.values():
-                expected[(tw.slug, str(s.pk))] = float((store_local_date(store=s) - business_date(store=s)).days)
+                day = business_day_get(store=s).business_date  # the store's row (made on first use)
+                expected[(tw.slug, str(s.pk))] = float((store_local_date(store=s) - day).days)
     samples = metrics.state_samples()
     lag = {(s.labels["tenant"], s.labels["store"]): s.value for s in samples if s.name == "pms_night_audit_business_date_lag_days"}
     assert {k: lag.get(k) for k in expected} == expected

@@ -20,11 +20,11 @@ import pytest
 from django_tenants.utils import tenant_context
 from prometheus_client.parser import text_string_to_metric_families
 
-from apps.common.tests.observe import api_booker, booking_body
 from apps.tenancy.business_day import business_date
 from tests.celery_worker import database_url
+from tests.observe import api_booker, booking_body
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "scrape-secret-0123456789"
 pytestmark = pytest.mark.slow
 
