@@ -29,3 +29,23 @@ limit_request_line = 8190
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(4 * (os.cpu_count() or 1), 16))
 threads = 1
 preload_app = True
+
+
+# Metrics in multiprocess mode (apps/common/metrics.py, docs/operations.md "Metrics"): with
+# PROMETHEUS_MULTIPROC_DIR set, every worker writes its counters to files there and a scrape
+# of any worker adds them up. The directory starts empty (values of a previous run would be
+# counted again), and a worker that exits leaves its counters but not its gauges.
+def on_starting(server):
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

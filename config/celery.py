@@ -14,13 +14,37 @@ an error state.
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init
+
+from apps.common.request_context import connect_celery_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("pms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The request id travels with each task queued and is bound in the worker for the task's
+# log lines; task failures are counted (apps/common/request_context.py).
+connect_celery_signals()
+
+
+@worker_init.connect
+def _serve_worker_metrics(**kwargs):
+    """``PMS_WORKER_METRICS_PORT``: the worker's metrics (its pool processes' too, through
+    ``PROMETHEUS_MULTIPROC_DIR``) on that port, for a worker on a host or pod of its own."""
+    from django.conf import settings
+
+    from apps.common.metrics import worker_metrics_serve
+
+    if settings.PMS_WORKER_METRICS_PORT:
+        worker_metrics_serve(port=settings.PMS_WORKER_METRICS_PORT)
+
+
+@worker_process_init.connect
+def _tracing_in_pool_process(**kwargs):
+    from apps.common.tracing import tracing_setup
+
+    tracing_setup(service="pms-worker")
 
 
 @task_prerun.connect

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.common.health import healthz
+from apps.common.health import healthz, readyz
 from apps.tenancy import views as tenancy_views
 
 handler404 = "apps.common.exceptions.json_or_html_404"
@@ -16,6 +16,7 @@ admin.site.site_header = "PMS"
 urlpatterns = [
     path("", include("config.urls_api")),
     path("healthz", healthz),
+    path("readyz", readyz),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_api"), name="tenant-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="tenant-schema"), name="tenant-swagger-ui"),
     path("admin/", admin.site.urls),

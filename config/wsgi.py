@@ -3,7 +3,16 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+# A web process: its database sessions get PMS_WEB_STATEMENT_TIMEOUT_MS (config/settings/base.py).
+os.environ.setdefault("PMS_PROCESS_ROLE", "web")
 application = get_wsgi_application()
+
+
+def _tracing() -> None:
+    """OpenTelemetry when PMS_TRACING is set (apps/common/tracing.py); else nothing."""
+    from apps.common.tracing import tracing_setup
+
+    tracing_setup(service="pms-web")
 
 
 def _import_urlconfs() -> None:
@@ -20,3 +29,5 @@ def _import_urlconfs() -> None:
 
 
 _import_urlconfs()
+
+_tracing()

@@ -22,6 +22,7 @@ from apps.orders.models import Order
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.models import PricingRule
 from apps.tenancy.models import Setting
+from tests.errors import error_json
 
 D = Decimal
 MAX = str(MAX_POSTING)  # 99999999.99
@@ -51,7 +52,7 @@ def url(store, path=""):
 def _error(response, status: int, code: str) -> dict:
     assert response.status_code == status, (response.status_code, response.content[:500])
     assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    body = error_json(response)
     assert set(body) == {"detail", "code", "extra"} and body["code"] == code, body
     return body
 

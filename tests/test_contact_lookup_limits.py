@@ -17,6 +17,7 @@ from apps.contacts.services.lookups import _take
 from apps.contacts.tests.factories import resident_id
 from apps.orders.services import PersonIn
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from tests.errors import error_json
 
 ID_NUMBER = resident_id("110105", "19900101", "123")  # 110105199001011232
 PHONE = "13812345678"
@@ -47,7 +48,7 @@ def test_the_31st_phone_lookup_answers_429_throttled_with_retry_after(api, world
     assert [row["id"] for row in found] == [guest.pk]
     refused = c.post(_url(world), {"phone": "13900009999"}, format="json")
     assert refused.status_code == 429
-    body = refused.json()
+    body = error_json(refused)
     assert body["code"] == "throttled" and set(body) == {"detail", "code", "extra"}
     assert "30" in body["detail"] and "分钟" in body["detail"]  # zh-Hans by default
     retry = int(refused["Retry-After"])

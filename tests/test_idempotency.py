@@ -28,6 +28,7 @@ from apps.orders.models import IdempotencyKey, Order, OrderEvent
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
 from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.scope import StoreScopedMixin
+from tests.errors import error_json
 from tests.fixtures import run_concurrently, unique_ip
 from tests.world import PASSWORD
 
@@ -79,7 +80,7 @@ def assert_replay(first, again):
 
 def assert_mismatch(response):
     assert response.status_code == 422
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "This Idempotency-Key was used with another request. Use a new key for a new request.",
         "code": "idempotency_key_mismatch", "extra": {},
     }
@@ -262,7 +263,7 @@ def test_a_key_that_is_empty_too_long_or_not_printable_ascii_is_400(clerk_api, s
                     key=key.encode().decode("latin-1"))
     assert response.status_code == 400
     message = "The Idempotency-Key header must be 1 to 255 printable ASCII characters, e.g. a UUID."
-    assert response.json() == {"detail": message, "code": "idempotency_key_invalid", "extra": {"fields": {"Idempotency-Key": [message]}}}
+    assert error_json(response) == {"detail": message, "code": "idempotency_key_invalid", "extra": {"fields": {"Idempotency-Key": [message]}}}
     assert payments(folio) == [] and not IdempotencyKey.objects.exists()
 
 

@@ -23,6 +23,7 @@ from apps.orders.tests.factories import room_type_with_rooms, stay
 from apps.rooms.models import PricingRule
 from apps.rooms.tests.factories import PricingRuleFactory
 from apps.tenancy.business_day import business_date, store_local_date
+from tests.errors import error_json
 from tests.fixtures import set_business_date
 
 S = Order.Status
@@ -264,7 +265,7 @@ def test_rates_endpoint_is_for_managers(api, store, rt, two_nights_posted):
     assert not OrderEvent.objects.filter(order=order, kind="rate_overridden").exists()
     manager = api("alpha", "manager_a1")
     posted = manager.post(path, {**body, "nights": [d0.isoformat()]}, format="json")
-    assert (posted.status_code, posted.json()) == (409, {
+    assert (posted.status_code, error_json(posted)) == (409, {
         "detail": f"{d0.isoformat()} 已在账单入账：请在账单上更正。", "code": "night_posted",
         "extra": {"nights": [d0.isoformat()]},
     })

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from apps.common.error_codes import CommonErrorCode
 from apps.common.errors import DomainError
 from apps.common.faults import transient_fault, transient_fault_api, transient_fault_json, transient_fault_page
+from apps.common.request_context import with_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ _DRF_CODES = {
 
 
 def error_body(code: str, detail: str, extra: dict | None = None) -> dict:
-    return {"detail": str(detail), "code": str(code), "extra": extra or {}}
+    """The shape, with the request's id (``X-Request-ID``) when there is one: the id a
+    client quotes to find its request in the logs (apps.common.request_context)."""
+    return with_request_id({"detail": str(detail), "code": str(code), "extra": extra or {}})
 
 
 # DRF messages that DRF itself does not mark for translation: ours, in our catalogue.

@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from apps.common.error_codes import CommonErrorCode
+from apps.common.request_context import with_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +80,9 @@ def _log(request, exc: BaseException) -> None:
 
 
 def transient_fault_body() -> dict:
-    wait = retry_after_seconds()
-    return {"detail": _message(), "code": str(CommonErrorCode.SERVICE_UNAVAILABLE), "extra": {"retry_after_s": wait}}
+    return with_request_id({
+        "detail": _message(), "code": str(CommonErrorCode.SERVICE_UNAVAILABLE), "extra": {"retry_after_s": retry_after_seconds()},
+    })
 
 
 def transient_fault_api(request, exc: BaseException):

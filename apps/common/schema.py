@@ -64,6 +64,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="Human-readable message in the request's language (zh-Hans by default).")
     code = serializers.CharField(help_text="Stable machine code, e.g. `not_found`, `invalid`, `throttled` (see docs/api.md).")
     extra = ErrorExtraField(help_text="Details of the error; `{}` when there are none.")
+    request_id = serializers.CharField(
+        required=False,
+        help_text="The request's id, also in the `X-Request-ID` response header: quote it when reporting a problem.",
+    )
 
     class Meta:
         ref_name = "Error"

@@ -44,6 +44,7 @@ from decimal import Decimal
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.common import metrics
 from apps.common.money import MAX_FOLIO_TOTAL, MAX_POSTING, quantize
 from apps.folios.error_codes import FolioErrorCode
 from apps.folios.models import Folio, FolioEvent, FolioTransaction
@@ -172,6 +173,7 @@ def post_room_nights(*, store_id: int, night: date, order_ids: list[int], actor=
         result.refused.extend((order_id, reason, "") for folio_id, (order_id, reason) in over.items() if folio_id not in posted_before)
     params = {"store": store_id, "night": night, "actor": user_id, "now": now}
     inserted, refused = _insert_all(params, rows)
+    metrics.folio_posted_on_commit(kind=FolioTransaction.Type.CHARGE, count=len(inserted))
     result.refused.extend((folio_order[folio_id], POSTING_REFUSED, detail) for folio_id, detail in refused)
     refused_folios = {folio_id for folio_id, _detail in refused}
     posted_folios = set()

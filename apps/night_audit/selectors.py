@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
+from apps.common.metrics import Sample, TenantRef, rows_per_tenant
 from apps.common.periods import StorePeriod, unnest_params
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
@@ -247,3 +248,29 @@ def daily_stats_sums(*, periods: Sequence[StorePeriod], start: date, end: date
             elif night is not None:
                 by_date[night] = AuditedSums(*sums[:6], count)
     return by_date, by_store
+
+
+# The store's open business day against its local date, and its last successful audit:
+# one row per active store (docs/operations.md, "Metrics").
+_AUDIT_STATE_SQL = """
+    SELECT %s, s.id,
+           (now() AT TIME ZONE s.time_zone)::date - bd.business_date,
+           (SELECT extract(epoch FROM max(a.finished_at)) FROM {schema}.reports_nightaudit a
+             WHERE a.store_id = s.id AND a.status = 'done')
+      FROM {schema}.tenancy_store s LEFT JOIN {schema}.reports_storebusinessday bd ON bd.store_id = s.id
+     WHERE s.is_active
+"""
+
+
+def audit_state_samples(tenants: list[TenantRef]) -> list[Sample]:
+    """The night audit's gauges at a scrape, every store of every tenant in a few statements:
+    ``pms_night_audit_business_date_lag_days`` and
+    ``pms_night_audit_last_success_timestamp_seconds`` (a store never audited has none)."""
+    samples = []
+    for tenant, store_id, lag, last_ok in rows_per_tenant(tenants, _AUDIT_STATE_SQL):
+        labels = {"tenant": tenant, "store": str(store_id)}
+        if lag is not None:
+            samples.append(Sample("pms_night_audit_business_date_lag_days", labels, float(lag)))
+        if last_ok is not None:
+            samples.append(Sample("pms_night_audit_last_success_timestamp_seconds", labels, float(last_ok)))
+    return samples

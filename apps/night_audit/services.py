@@ -47,6 +47,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.common import metrics
 from apps.common.errors import DomainError
 from apps.folios.figures import revenue_of_day
 from apps.folios.services import ROOM_NIGHT_REFUSALS, folio_fee_settlement, folio_post_room_nights
@@ -138,6 +139,7 @@ def _attempt_started(*, store: Store, day: date, trigger: str, actor) -> None:
 
 def _attempt_failed(*, store: Store, day: date, error: BaseException) -> None:
     label = error.code if isinstance(error, DomainError) else type(error).__name__
+    metrics.night_audit_finished(status="failed")
     with transaction.atomic():
         NightAudit.objects.filter(store=store, business_date=day).exclude(status=NightAudit.Status.DONE).update(
             status=NightAudit.Status.FAILED, last_error=f"{label}: {error}"[:2000]
@@ -145,9 +147,15 @@ def _attempt_failed(*, store: Store, day: date, error: BaseException) -> None:
 
 
 def _lock_timeout_set(value: str) -> str:
-    """``SET LOCAL lock_timeout`` (to the end of the transaction); returns the value before."""
+    """``SET LOCAL lock_timeout`` (to the end of the transaction); returns the value before.
+    The web processes' ``statement_timeout`` (``PMS_WEB_STATEMENT_TIMEOUT_MS``) is off for
+    the audit's transaction in the same statement: an audit run from a page or the API
+    takes as long as it needs, as in a worker."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [value])
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true), "
+            "set_config('statement_timeout', '0', true)", [value],
+        )
         return cursor.fetchone()[0]
 
 
@@ -289,6 +297,7 @@ def night_audit_run(*, store: Store, business_date: date | None = None, trigger:
     except Exception as exc:
         _attempt_failed(store=store, day=day, error=exc)
         raise
+    metrics.night_audit_finished(status="succeeded", seconds=systime.perf_counter() - started)
     logger.info(
         "night_audit.done",
         extra={"store_id": store.pk, "business_date": day.isoformat(), "trigger": trigger, "posted": audit.counts.get("posted"),

@@ -13,6 +13,7 @@ or ``failed`` after the last one.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import queue
@@ -107,14 +108,16 @@ class _BackgroundSender:
         self._pid: int | None = None
 
     def submit(self, send: Callable[[], None]) -> bool:
-        """Hand ``send`` to the thread; False if too many are pending (not sent)."""
+        """Hand ``send`` to the thread; False if too many are pending (not sent). It runs in
+        a copy of the caller's context: the message carries the request's id (and trace)."""
         with self._lock:
             if self._pid != os.getpid():
                 self._queue = queue.Queue(maxsize=self.MAX_PENDING)
                 threading.Thread(target=self._run, args=(self._queue,), name="outbox-kick", daemon=True).start()
                 self._pid = os.getpid()
+        context = contextvars.copy_context()
         try:
-            self._queue.put_nowait(send)
+            self._queue.put_nowait(lambda: context.run(send))
         except queue.Full:
             return False
         return True

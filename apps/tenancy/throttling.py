@@ -46,6 +46,8 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import Throttled
 
+from apps.common import metrics
+
 logger = logging.getLogger(__name__)
 
 DEVICE_SALT = "pms.login-device"
@@ -179,6 +181,7 @@ def login_attempt(*, username: str, ip: str | None, device_token: str | None = N
         until = [t for t in cache.get_many(refused).values() if t]
         wait = math.ceil(max(until) - time.time()) if until else settings.PMS_LOGIN_COOLOFF_SECONDS
         logger.info("auth.login_throttled", extra={"known_device": device is not None})
+        metrics.login_throttled()
         raise LoginThrottled(wait=max(1, wait))
     return attempt
 

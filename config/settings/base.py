@@ -9,6 +9,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
+from apps.common import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -78,6 +80,9 @@ PMS_TENANT_CACHE_MAX = env.int("PMS_TENANT_CACHE_MAX", default=1000)
 PMS_TENANT_CACHE_MISSES_MAX = env.int("PMS_TENANT_CACHE_MISSES_MAX", default=256)
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID), the request's JSON log line and its HTTP metrics
+    # (apps/common/request_context.py, docs/operations.md "Logs")
+    "apps.common.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response after the static files (CONTENT_SECURITY_POLICY)
@@ -160,6 +165,9 @@ DATABASES["default"]["OPTIONS"] = {
     **DATABASES["default"].get("OPTIONS", {}),
     "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
     "prepare_threshold": None if _prepare.lower() == "none" else int(_prepare),
+    # A PostgreSQL that accepts the connection and never answers (frozen, a full network
+    # buffer) fails a new connection after this long instead of holding it for ever.
+    "connect_timeout": env.int("DB_CONNECT_TIMEOUT_S", default=5),
 }
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -181,6 +189,9 @@ CACHES = {
         },
     }
 }
+# /readyz: each check (PostgreSQL with the migrations, Redis) answers within this or is
+# reported "timeout" (apps/common/health.py).
+PMS_READY_TIMEOUT_S = env.float("PMS_READY_TIMEOUT_S", default=2.0)
 # Transient faults (Redis or PostgreSQL unreachable, a connection lost) answer 503 with
 # this Retry-After (apps.common.faults).
 PMS_RETRY_AFTER_SECONDS = env.int("PMS_RETRY_AFTER_SECONDS", default=5)
@@ -245,6 +256,8 @@ REST_FRAMEWORK = {
     # than 500 to a document nested too deeply.
     "DEFAULT_PARSER_CLASSES": ["apps.common.input_guard.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per token and per tenant (apps/common/rate_limits.py): 429 throttled with Retry-After
+    "DEFAULT_THROTTLE_CLASSES": ["apps.common.rate_limits.ApiRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -299,6 +312,25 @@ PMS_WECHAT_CLIENT = env("PMS_WECHAT_CLIENT", default="")
 PMS_WECHAT_APPID = env("PMS_WECHAT_APPID", default="")
 PMS_WECHAT_SECRET = env("PMS_WECHAT_SECRET", default="")
 PMS_WECHAT_TIMEOUT_SECONDS = env.float("PMS_WECHAT_TIMEOUT_SECONDS", default=5.0)
+
+# --- Per-tenant limits (docs/operations.md, "Per-tenant limits") -------------------------
+# API requests per token (or signed-in user) and per tenant in each window; 0: no limit.
+# Over either: 429 throttled with Retry-After. Above what two cores serve (~115 bookings/s).
+PMS_API_RATE_WINDOW_SECONDS = env.int("PMS_API_RATE_WINDOW_SECONDS", default=60)
+PMS_API_RATE_PER_TOKEN = env.int("PMS_API_RATE_PER_TOKEN", default=10000)
+PMS_API_RATE_PER_TENANT = env.int("PMS_API_RATE_PER_TENANT", default=30000)
+# Redis away: requests are let through uncounted for this long (then counting is tried again).
+PMS_API_RATE_PAUSE_SECONDS = env.float("PMS_API_RATE_PAUSE_SECONDS", default=5.0)
+# Part of the counters' keys (tests give each test its own).
+PMS_API_RATE_NAMESPACE = env("PMS_API_RATE_NAMESPACE", default="")
+# PostgreSQL's statement_timeout for the web processes (config/wsgi.py marks them): a
+# request's statement running longer is cancelled (the request answers 503, its
+# transaction rolled back). 0: none. Migrations, Celery tasks (the night audit among them),
+# management commands are not web processes; the audit run from a page or the API turns it
+# off for its own transaction.
+PMS_WEB_STATEMENT_TIMEOUT_MS = env.int("PMS_WEB_STATEMENT_TIMEOUT_MS", default=5000)
+if env("PMS_PROCESS_ROLE", default="") == "web" and PMS_WEB_STATEMENT_TIMEOUT_MS > 0:
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={PMS_WEB_STATEMENT_TIMEOUT_MS}"
 
 # --- Idempotency-Key (docs/api.md, "Idempotency") --------------------------------------
 # How long a key's answer is kept and replayed; past it the key is new again.
@@ -410,15 +442,24 @@ PMS_OUTBOX_KICK_WINDOW_S = env.float("PMS_OUTBOX_KICK_WINDOW_S", default=0.5)
 PMS_CONTACT_LOOKUPS_PER_WINDOW = env.int("PMS_CONTACT_LOOKUPS_PER_WINDOW", default=30)
 PMS_CONTACT_LOOKUP_WINDOW_SECONDS = env.int("PMS_CONTACT_LOOKUP_WINDOW_SECONDS", default=3600)
 
-# --- Logging: events with fields, personal data never in clear ----------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Logging: JSON events with fields, personal data never in clear -------------------
+# One JSON object per line on stderr (apps/common/logs.py): the request's or task's id,
+# tenant, store, user and route are merged into every line. LOG_FORMAT=console: readable.
+LOGGING = logs.logging_config(level=env("LOG_LEVEL", default="INFO"), fmt=env("LOG_FORMAT", default="json"))
+logs.configure_structlog()
+# The worker logs through LOGGING too (JSON lines), not through Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics (docs/operations.md "Metrics") ----------------------------------------------
+# /metrics answers only `Authorization: Bearer <PMS_METRICS_TOKEN>`; unset: 404 (with
+# DEBUG on: open, for development). Multiprocess mode: PROMETHEUS_MULTIPROC_DIR.
+PMS_METRICS_TOKEN = env("PMS_METRICS_TOKEN", default="")
+# The gauges read from the database and the broker at a scrape are read at most this often.
+PMS_METRICS_STATE_SECONDS = env.float("PMS_METRICS_STATE_SECONDS", default=15.0)
+# Celery queues whose depth is reported (pms_celery_queue_depth); default: the default queue.
+PMS_METRICS_CELERY_QUEUES = env.list("PMS_METRICS_CELERY_QUEUES", default=[])
+# A Celery worker serves its own metrics on this port (0: not at all), docs/operations.md.
+PMS_WORKER_METRICS_PORT = env.int("PMS_WORKER_METRICS_PORT", default=0)
 
 # Without Redis (e.g. `make run` on a bare machine): in-process cache, tasks inline.
 if env.bool("PMS_NO_REDIS", default=False):

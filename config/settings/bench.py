@@ -8,3 +8,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Benchmarks and fault runs drive one tenant (often one token) at full speed: the API rate
+# limits (docs/operations.md, "Per-tenant limits") would measure themselves, so they are off
+# unless the run's environment sets them.
+PMS_API_RATE_PER_TOKEN = env.int("PMS_API_RATE_PER_TOKEN", default=0)  # noqa: F405
+PMS_API_RATE_PER_TENANT = env.int("PMS_API_RATE_PER_TENANT", default=0)  # noqa: F405

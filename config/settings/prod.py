@@ -28,9 +28,9 @@ _proxy_ssl = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARD
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) if _proxy_ssl else None
 # Plain HTTP is redirected to HTTPS by Django too (the proxy usually does it first).
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# The health and readiness checks are probed over plain HTTP by the load balancer, the
-# container runtime and Kubernetes (deploy/k8s/web.yaml): a redirect would count as a success.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^t/[a-z0-9-]+/healthz$", r"^readyz$", r"^t/[a-z0-9-]+/readyz$"]
+# The probes (liveness, readiness) and Prometheus' scrape come over plain HTTP from the load
+# balancer, the container runtime and the monitoring inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$", r"^t/[a-z0-9-]+/(healthz|readyz)$"]
 # security.W021 (no HSTS preload) is silenced while preloading is off, on purpose: the
 # `preload` token lets anyone submit the operator's domain, every subdomain included, to
 # the browsers' built-in list, which takes months to leave. The operator opts in with

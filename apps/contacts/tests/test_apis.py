@@ -5,6 +5,7 @@ from django_tenants.utils import tenant_context
 from apps.contacts.models import Contact, ContactRevealLog
 from apps.contacts.services import contact_find_or_create
 from apps.contacts.tests.factories import ContactFactory, resident_id
+from tests.errors import error_json
 from tests.sql import queries
 
 ID_NUMBER = resident_id("110105", "19900101", "123")  # 110105199001011232
@@ -38,7 +39,7 @@ def test_create_with_invalid_document_answers_a_field_error_in_the_users_languag
     en = api("alpha", "clerk_a1", language="en").post(_url(world, "A1"), body, format="json")
     zh = api("alpha", "clerk_a1").post(_url(world, "A1"), body, format="json")
     assert en.status_code == zh.status_code == 400
-    assert en.json() == {
+    assert error_json(en) == {
         "detail": "This ID number's check character is wrong; please re-check it.",
         "code": "document_checksum_invalid",
         "extra": {"fields": {"id_number": ["This ID number's check character is wrong; please re-check it."]}},
@@ -92,7 +93,7 @@ def test_other_store_contact_answers_404_like_a_missing_one(api, world):
     hidden = c.get(_url(world, "A1", f"{other.pk}/"))
     missing = c.get(_url(world, "A1", "999999/"))
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.json() == missing.json()
+    assert error_json(hidden) == error_json(missing)
     assert c.post(_url(world, "A1", f"{other.pk}/reveal/"), {}, format="json").status_code == 404
     assert c.get(_url(world, "A2", f"{other.pk}/")).status_code == 404  # store not granted
 
@@ -112,7 +113,7 @@ def test_reveal_forbidden_for_front_desk_allowed_for_manager_and_logged(api, wor
     url = _url(world, "A1", f"{contact.pk}/reveal/")
     refused = api("alpha", "clerk_a1", language="en").post(url, {}, format="json")
     assert refused.status_code == 403
-    assert refused.json() == {
+    assert error_json(refused) == {
         "detail": "You are not allowed to see ID documents and phone numbers in clear.", "code": "reveal_forbidden", "extra": {},
     }
     shown = api("alpha", "manager_a1").post(url, {"fields": ["id_number"], "reason": "公安登记"}, format="json")
@@ -168,7 +169,7 @@ def test_tenant_admin_searches_every_store_others_get_403(api, world):
     for user in ("manager_a1", "clerk_a1"):
         refused = api("alpha", user, language="en").get("/t/alpha/api/v1/contacts/?q=小明")
         assert refused.status_code == 403
-        assert refused.json() == {"detail": "Only a tenant admin can search every store.", "code": "tenant_admin_only", "extra": {}}
+        assert error_json(refused) == {"detail": "Only a tenant admin can search every store.", "code": "tenant_admin_only", "extra": {}}
         assert api("alpha", user).post("/t/alpha/api/v1/contacts/lookup/", {"id_number": ID_NUMBER}, format="json").status_code == 403
     # beta's admin sees none of alpha's contacts
     assert api("beta", "admin_b").get("/t/beta/api/v1/contacts/?q=小明").json()["count"] == 0
@@ -244,7 +245,7 @@ def test_search_text_with_a_nul_is_a_field_error_not_a_server_error(api, world):
     for url in (_url(world, "A1") + "?q=%C2%90%006", "/t/alpha/api/v1/contacts/?q=a%00b"):
         response = admin.get(url)
         assert response.status_code == 400, url
-        assert response.json() == {
+        assert error_json(response) == {
             "detail": "Some fields are not valid.", "code": "invalid", "extra": {"fields": {"q": ["Null characters are not allowed."]}},
         }
     unknown = admin.get(_url(world, "A1") + "?status=gone")

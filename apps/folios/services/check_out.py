@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.common import metrics
 from apps.common.errors import DomainError
 from apps.folios.error_codes import FolioErrorCode as Code
 from apps.folios.models import Folio, FolioEvent, FolioTransaction
@@ -74,7 +75,7 @@ def _charge_unposted(order: Order, folios: list[Folio], *, actor) -> list[dict[s
         return []
     day = posting_business_date(store_id=order.store_id)
     user = _user(actor)
-    FolioTransaction.objects.bulk_create([
+    posted = FolioTransaction.objects.bulk_create([
         FolioTransaction(
             folio=primary, store_id=primary.store_id, currency=primary.currency, transaction_type=FolioTransaction.Type.CHARGE,
             posts_to=FolioTransaction.PostsTo.CHARGES,
@@ -85,6 +86,8 @@ def _charge_unposted(order: Order, folios: list[Folio], *, actor) -> list[dict[s
         )
         for line in lines
     ], ignore_conflicts=True)  # a night posted meanwhile (unique per folio and night) stays as it was
+    # ignore_conflicts: the rows are not told apart (no ids back); counted as asked
+    metrics.folio_posted_on_commit(kind=FolioTransaction.Type.CHARGE, count=len(posted))
     order_items_posted(item_ids=[line.pk for line in lines])
     order_money_sync(order_ids=[order.pk])
     return [{"order_item_id": line.pk, "amount": _money(line.total_price),

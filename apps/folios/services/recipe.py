@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.common import metrics
 from apps.common.errors import DomainError, DomainValidationError
 from apps.common.money import MAX_FOLIO_TOTAL, MAX_POSTING, quantize
 from apps.folios.error_codes import FolioErrorCode as Code
@@ -131,6 +132,7 @@ def _insert(folio: Folio, transaction_type: str, amount: Decimal, *, actor, **fi
     refusal = _folio_limit_refusal(folio, posts_to, amount)
     if refusal is not None:
         raise refusal
+    metrics.folio_posted_on_commit(kind=transaction_type)
     return FolioTransaction.objects.create(
         folio=folio, store_id=folio.store_id, currency=folio.currency, transaction_type=transaction_type,
         posts_to=posts_to, amount=amount, actor=_user(actor), business_date=posting_business_date(store_id=folio.store_id),

@@ -20,6 +20,7 @@ from apps.folios.tests.factories import (
 from apps.orders.models import Order, OrderItem
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
 from apps.tenancy.business_day import business_date
+from tests.errors import error_json
 
 D = Decimal
 
@@ -111,7 +112,7 @@ def test_refund_beyond_paid_is_409_in_the_one_shape(api_clerk, store, folio, met
     body = {"amount": "50.01", "payment_method": methods["cash"].pk, "reason": "x"}
     response = api_clerk.post(url(store, f"folios/{folio.pk}/refunds/"), body, format="json")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "A refund cannot exceed what was paid on this folio (50.00).", "code": "refund_exceeds_paid",
         "extra": {"refundable": "50.00"},
     }
@@ -240,7 +241,7 @@ def test_payment_method_details_postgresql_cannot_store_answer_400(api_manager, 
     method = methods["cash"]
     response = api_manager.generic("PATCH", url(store, f"payment-methods/{method.pk}/"), raw, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Some fields are not valid.", "code": "invalid", "extra": {"fields": {"details": [message]}}}
+    assert error_json(response) == {"detail": "Some fields are not valid.", "code": "invalid", "extra": {"fields": {"details": [message]}}}
     method.refresh_from_db()
     assert method.details == {}
 

@@ -11,6 +11,7 @@ from apps.folios import services
 from apps.folios.models import Folio, FolioTransaction
 from apps.folios.tests.factories import charge, pay
 from apps.orders.models import Order
+from tests.errors import error_json
 
 D = Decimal
 
@@ -42,7 +43,7 @@ def test_a_posting_above_the_maximum_is_400_amount_too_large(api_clerk, store, o
     response = api_clerk.post(url(store, f"folios/{folio.pk}/payments/"),
                               {"amount": "100000000.00", "payment_method": methods["cash"].pk}, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "One posting is at most 99999999.99.", "code": "amount_too_large",
         "extra": {"fields": {"amount": ["One posting is at most 99999999.99."]}, "limit": "99999999.99"},
     }
@@ -65,7 +66,7 @@ def test_a_charge_past_the_folio_limit_is_400_folio_limit_exceeded(api_clerk, st
     response = post("0.01")
 
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "A folio's total is at most 999999999.99: this folio holds 999999999.99; settle it and open another folio.",
         "code": "folio_limit_exceeded",
         "extra": {"folio_id": folio.pk, "total": "charges", "current": "999999999.99", "amount": "0.01",
@@ -95,7 +96,7 @@ def test_a_payment_past_the_orders_paid_limit_is_400_order_limit_exceeded(api_cl
                               {"amount": "0.10", "payment_method": methods["cash"].pk}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "An order's total and what it is paid are each at most 999999999.99; this would come to 1000000000.00.",
         "code": "order_limit_exceeded", "extra": {"limit": "999999999.99", "paid_amount": "1000000000.00"},
     }

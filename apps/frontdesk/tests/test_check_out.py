@@ -15,6 +15,7 @@ from apps.frontdesk.services import stay_check_out
 from apps.orders.models import Order, OrderEvent
 from apps.orders.tests.factories import make_order
 from apps.rooms.models import Room
+from tests.errors import error_json
 
 S = Order.Status
 
@@ -30,7 +31,7 @@ def test_check_out_refused_while_the_guest_owes(api, store, order, folio):
     clerk = api("alpha", "clerk_a1", language="en")
     response = clerk.post(url(store, f"orders/{order.pk}/check-out/"), {}, format="json")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "The guest still owes 420.00: take the payment before check-out, or a manager overrides with a reason.",
         "code": "folio_balance_not_zero",
         "extra": {"balance": "420.00", "deposit_held": "0.00",

@@ -13,6 +13,7 @@ from apps.orders.models import Order, OrderEvent
 from apps.orders.services import PersonIn
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.models import HousekeepingEvent, Room
+from tests.errors import error_json
 
 S = Order.Status
 
@@ -70,13 +71,13 @@ def test_check_in_refusals_change_nothing(login, store, rt, today, tomorrow):
 
     response = c.post(m(store, f"orders/{early.pk}/check-in/"), {}, format="json")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": f"This stay starts on {tomorrow.isoformat()}.", "code": "too_early_to_check_in",
         "extra": {"arrival": tomorrow.isoformat(), "business_date": today.isoformat()},
     }
     no_room = c.post(m(store, f"orders/{typed.pk}/check-in/"), {}, format="json")
     assert no_room.status_code == 409
-    assert no_room.json() == {"detail": "Assign a room before checking in.", "code": "room_required", "extra": {}}
+    assert error_json(no_room) == {"detail": "Assign a room before checking in.", "code": "room_required", "extra": {}}
     zh, _ = login("alpha", "clerk_a1", language=None)
     assert zh.post(m(store, f"orders/{typed.pk}/check-in/"), {}, format="json").json()["code"] == "room_required"
     for order in (early, typed):
@@ -92,14 +93,14 @@ def test_check_in_scope(login, store, store2, rt, today, world):
     other = make_order(store2, room_type=other_type, room=other_rooms[0], arrival=today, nights=1)
     c, _body = login("alpha", "clerk_a1")
     # an order of A2 through A1's URL, and A2's URL: 404 like a missing one
-    assert c.post(m(store, f"orders/{other.pk}/check-in/"), {}, format="json").json() == {
+    assert error_json(c.post(m(store, f"orders/{other.pk}/check-in/"), {}, format="json")) == {
         "detail": "Not found.", "code": "not_found", "extra": {}}
     assert c.post(m(store2, f"orders/{other.pk}/check-in/"), {}, format="json").status_code == 404
     assert c.post(m(store, "orders/99999999/check-in/"), {}, format="json").status_code == 404
     # a room of A2 in the body is a field error
     response = c.post(m(store, f"orders/{order.pk}/check-in/"), {"room": other_rooms[0].pk}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Unknown room.", "code": "invalid", "extra": {"fields": {"room": ["Unknown room."]}}}
+    assert error_json(response) == {"detail": "Unknown room.", "code": "invalid", "extra": {"fields": {"room": ["Unknown room."]}}}
     other.refresh_from_db()
     order.refresh_from_db()
     assert other.status == order.status == S.CONFIRMED
@@ -127,7 +128,7 @@ def test_check_out_of_an_order_not_in_the_house_is_refused(login, store, rt, tod
     c, _body = login("alpha", "clerk_a1")
     response = c.post(m(store, f"orders/{order.pk}/check-out/"))
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "An order cannot go from Confirmed to Checked out.", "code": "illegal_transition",
         "extra": {"from": "confirmed", "to": "checked_out", "allowed": ["cancelled", "checked_in", "no_show"]},
     }
@@ -168,13 +169,13 @@ def test_housekeeping_refusals(login, store, store2, rt):
     c, _body = login("alpha", "clerk_a1")
     response = c.post(m(store, f"rooms/{room.pk}/housekeeping/"), {"status": "cleaning"}, format="json")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "A room cannot go from Inspected to Cleaning.", "code": "housekeeping_transition_not_allowed",
         "extra": {"from": "inspected", "to": "cleaning", "allowed": ["dirty"]},
     }
     bad = c.post(m(store, f"rooms/{room.pk}/housekeeping/"), {"status": "shiny"}, format="json")
     assert bad.status_code == 400
-    assert bad.json() == {"detail": "Some fields are not valid.", "code": "invalid",
+    assert error_json(bad) == {"detail": "Some fields are not valid.", "code": "invalid",
                           "extra": {"fields": {"status": ['"shiny" is not a valid choice.']}}}
     other_type, other_rooms = room_type_with_rooms(store2, 1)
     assert c.post(m(store, f"rooms/{other_rooms[0].pk}/housekeeping/"), {"status": "dirty"}, format="json").status_code == 404

@@ -8,6 +8,7 @@ from apps.folios.tests.factories import charge, methods_for, pay, primary_folio
 from apps.mobile.tests.conftest import m
 from apps.orders.models import Order, OrderEvent
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from tests.errors import error_json
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/overview/"
@@ -72,7 +73,7 @@ def test_check_out_needs_a_settled_bill_or_a_managers_override(login, store, rt,
 
     assert refused.status_code == 409
     # the night (300.00) is charged by the check-out itself: 345.00 owed
-    assert refused.json() == {
+    assert error_json(refused) == {
         "detail": "The guest still owes 345.00: take the payment before check-out, or a manager overrides with a reason.",
         "code": "folio_balance_not_zero",
         "extra": {"balance": "345.00", "deposit_held": "0.00",

@@ -14,6 +14,7 @@ from apps.reports.overview import overview_figures
 from apps.rooms.models import Room
 from apps.rooms.services import room_lock_create
 from apps.tenancy.services import store_create
+from tests.errors import error_json
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/overview/"
@@ -117,13 +118,13 @@ def test_overview_is_for_managers(login, store, store2):
     clerk, _ = login("alpha", "clerk_a1")
     response = clerk.get(URL)
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
+    assert error_json(response) == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
     assert clerk.get(URL, {"store": store.pk}).status_code == 403
     assert clerk.get(URL, {"store": store2.pk}).status_code == 404  # not even a store they work in
     manager, _ = login("alpha", "manager_a1")
-    assert manager.get(URL, {"store": store2.pk}).json() == {"detail": "Not found.", "code": "not_found", "extra": {}}
+    assert error_json(manager.get(URL, {"store": store2.pk})) == {"detail": "Not found.", "code": "not_found", "extra": {}}
     zh, _ = login("alpha", "clerk_a2", language=None)
-    assert zh.get(URL).json() == {"detail": "只有店长可以执行此操作。", "code": "manager_only", "extra": {}}
+    assert error_json(zh.get(URL)) == {"detail": "只有店长可以执行此操作。", "code": "manager_only", "extra": {}}
 
 
 def test_overview_input_errors_and_revoked_tokens(login, store):

@@ -16,6 +16,7 @@ from apps.orders.models import Order, OrderEvent
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.models import Room
 from apps.tenancy.business_day import business_date
+from tests.errors import error_json
 
 S = Order.Status
 URL = "/t/alpha/api/v1/m/reminders/"
@@ -107,7 +108,7 @@ def test_invalid_cursor_and_parameters_answer_400(login, store):
     c, _body = login("alpha", "clerk_a1")
     response = c.get(URL, {"cursor": "42"})
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "The cursor is not valid.", "code": "cursor_invalid",
         "extra": {"fields": {"cursor": ["Not a cursor from this API: send back the next_cursor of the previous answer."]}},
     }

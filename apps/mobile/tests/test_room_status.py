@@ -8,6 +8,7 @@ from apps.mobile.tests.conftest import m
 from apps.orders.models import Order
 from apps.orders.tests.factories import make_order, room_type_with_rooms
 from apps.rooms.services import room_lock_create
+from tests.errors import error_json
 
 S = Order.Status
 
@@ -56,7 +57,7 @@ def test_room_status_refuses_more_than_31_days(login, store, rt):
     c, _body = login("alpha", "clerk_a1")
     response = c.get(m(store, "room-status/?days=32"))
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "Some fields are not valid.", "code": "invalid",
         "extra": {"fields": {"days": ["Ensure this value is less than or equal to 31."]}},
     }
@@ -66,7 +67,7 @@ def test_room_status_refuses_more_than_31_days(login, store, rt):
 
 def test_room_status_of_another_store_or_tenant_is_not_found(login, store, store2, world):
     c, body = login("alpha", "clerk_a1")  # works in A1 only
-    assert c.get(m(store2, "room-status/")).json() == {"detail": "Not found.", "code": "not_found", "extra": {}}
+    assert error_json(c.get(m(store2, "room-status/"))) == {"detail": "Not found.", "code": "not_found", "extra": {}}
     assert c.get(m(store2, "room-status/")).status_code == 404
     assert c.get("/t/alpha/api/v1/stores/999999/m/room-status/").status_code == 404
     # alpha's token does not exist in beta; beta's own store ids are beta's
@@ -86,7 +87,7 @@ def test_room_status_after_logout_answers_401(login, store, rt):
     assert c.post(c.prefix + "/auth/logout/").status_code == 204
     response = c.get(m(store, "room-status/"))
     assert response.status_code == 401
-    assert response.json() == {"detail": "The token is not valid or was revoked.", "code": "authentication_failed", "extra": {}}
+    assert error_json(response) == {"detail": "The token is not valid or was revoked.", "code": "authentication_failed", "extra": {}}
 
 
 def test_room_status_without_credentials_answers_401(api, store):

@@ -12,6 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.common import metrics
+from apps.common.errors import DomainError
 from apps.common.money import quantize
 from apps.contacts.models import Contact
 from apps.contacts.services import DocumentBelongsToOtherContact, contact_find_or_create
@@ -136,7 +138,24 @@ def order_create(
     The checks, and the refusal of nights already gone, read before the transaction that
     writes: a refused booking ends no transaction of its own with a ROLLBACK, so the
     connection keeps its prepared statements (psycopg deallocates them all at any
-    ROLLBACK) for the next request. The hold inside the transaction still decides."""
+    ROLLBACK) for the next request. The hold inside the transaction still decides.
+
+    A refusal is counted by its code (``pms_booking_refusals_total``)."""
+    try:
+        return _order_create(
+            store=store, actor=actor, stay=stay, party=party, channel=channel, source=source, notes=notes,
+            external_ref=external_ref, extras=extras, confirm=confirm, allow_past_arrival=allow_past_arrival,
+            cancellation_policy=cancellation_policy,
+        )
+    except DomainError as exc:
+        metrics.booking_refused(code=exc.code)
+        raise
+
+
+def _order_create(
+    *, store: Store, actor, stay: StayIn, party: PartyIn, channel: Channel | None, source: str, notes: str,
+    external_ref: str | None, extras, confirm: bool, allow_past_arrival: bool, cancellation_policy: dict[str, Any] | None,
+) -> Order:
     room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
     adults, children = party.adults, party.children
     today = business_date(store=store)

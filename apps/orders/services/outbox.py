@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from apps.common import metrics
 from apps.orders.models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -48,10 +49,33 @@ def order_events_mark_published(*, event_ids: list[int], at) -> None:
     OrderEvent.objects.filter(pk__in=event_ids).update(published_at=at)
 
 
+# Committed changes counted in the metrics (apps/common/metrics.py), once each.
+_COUNTED: dict[str, Callable[[int], None]] = {
+    "order.created": lambda store_id: metrics.booking_created(store_id=store_id),
+    "order.checked_in": lambda store_id: metrics.checked_in(),
+    "order.checked_out": lambda store_id: metrics.checked_out(),
+}
+
+
 def _after_commit(event: str, order: Order, **fields: Any) -> None:
     # The commit is logged as an event with fields; outbox subscribers publish the
     # OrderEvent rows (a subscriber's failure never reaches the caller: robust).
     extra = {"order_id": order.pk, "store_id": order.store_id, **fields}
     transaction.on_commit(lambda: logger.info(event, extra=extra))
+    counted = _COUNTED.get(event)
+    if counted is not None:
+        transaction.on_commit(lambda: counted(order.store_id))
     for subscriber in _OUTBOX_SUBSCRIBERS:
         transaction.on_commit(lambda fn=subscriber: fn(event, **extra), robust=True)
+
+
+_OUTBOX_AGE_SQL = """
+    SELECT %s, extract(epoch FROM now() - min(e.at)) FROM {schema}.orders_orderevent e WHERE e.published_at IS NULL
+"""
+
+
+def outbox_state_samples(tenants: list[metrics.TenantRef]) -> list[metrics.Sample]:
+    """``pms_outbox_oldest_pending_age_seconds`` at a scrape: the oldest event not yet
+    published, over every tenant (0 when none waits)."""
+    ages = [age for _tenant, age in metrics.rows_per_tenant(tenants, _OUTBOX_AGE_SQL) if age is not None]
+    return [metrics.Sample("pms_outbox_oldest_pending_age_seconds", {}, max([0.0, *(float(a) for a in ages)]))]

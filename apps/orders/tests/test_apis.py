@@ -11,6 +11,7 @@ from apps.orders import services
 from apps.orders.models import Channel, Order
 from apps.orders.services import DEFAULT_CHANNELS, PersonIn
 from apps.orders.tests.factories import make_order, room_type_with_rooms
+from tests.errors import error_json
 
 S = Order.Status
 
@@ -106,7 +107,7 @@ def test_create_confirmed_on_a_taken_room_is_409_and_creates_nothing(clerk, stor
     body = {"room": room.pk, "arrival": tomorrow.isoformat(), "departure": (tomorrow + timedelta(days=1)).isoformat(), "confirm": True}
     response = clerk.post(url(store, "orders/"), body, format="json")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": f"The room is already taken on {tomorrow.isoformat()}.", "code": "room_unavailable",
         "extra": {"nights": [tomorrow.isoformat()], "room_id": room.pk},
     }
@@ -131,7 +132,7 @@ def test_transition_actions_and_refusal_shape(clerk, store, rt, today):
     assert clerk.post(base + "confirm/").json()["status"] == "confirmed"
     response = clerk.post(base + "confirm/")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "An order cannot go from Confirmed to Confirmed.", "code": "illegal_transition",
         "extra": {"from": "confirmed", "to": "confirmed", "allowed": ["cancelled", "checked_in", "no_show"]},
     }

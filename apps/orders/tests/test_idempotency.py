@@ -5,12 +5,13 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from apps.tenancy.auth_services import integration_token_create
 from rest_framework.test import APIClient
 
 from apps.orders.idempotency import request_fingerprint
 from apps.orders.models import IdempotencyKey, Order
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
+from apps.tenancy.auth_services import integration_token_create
+from tests.errors import error_json
 from tests.fixtures import run_concurrently
 
 
@@ -71,7 +72,7 @@ def test_same_key_other_body_is_422(clerk, store, rt, tomorrow, mall):
     post(clerk, store, body(rt, tomorrow), "k-1")
     response = post(clerk, store, body(rt, tomorrow, adults=1), "k-1")
     assert response.status_code == 422
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "This Idempotency-Key was used with another request. Use a new key for a new request.",
         "code": "idempotency_key_mismatch", "extra": {},
     }

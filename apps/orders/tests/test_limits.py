@@ -11,6 +11,7 @@ from apps.orders import services
 from apps.orders.models import Order, OrderItem
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
 from apps.rooms.models import RoomNight
+from tests.errors import error_json
 
 D = Decimal
 MAX_LINE = "99999999.99"
@@ -36,7 +37,7 @@ def test_a_booking_past_the_order_limit_is_400_and_creates_nothing(clerk, store,
     response = clerk.post(url(store, "orders/"), _booking(rt, tomorrow, extras), format="json")
 
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "An order's total and what it is paid are each at most 999999999.99; this would come to 1000000599.90.",
         "code": "order_limit_exceeded", "extra": {"limit": "999999999.99", "total_amount": "1000000599.90"},
     }

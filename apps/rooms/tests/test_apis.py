@@ -8,6 +8,7 @@ from apps.rooms import services
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
 from apps.rooms.tests.factories import PricingRuleFactory, RoomFactory, RoomTypeFactory
 from apps.tenancy.business_day import store_local_date
+from tests.errors import error_json
 from tests.sql import queries
 
 
@@ -150,7 +151,7 @@ def test_front_desk_cannot_do_manager_actions(api, a1, method, path, body):
     c = api("alpha", "clerk_a1", language="en")
     response = getattr(c, method)(url(c, a1, path), body, format="json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
+    assert error_json(response) == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
     assert _snapshot() == before
 
 
@@ -263,7 +264,7 @@ def test_front_desk_locks_and_releases_a_room(api, a1, today):
     overlap = c.post(url(c, a1, "locks/"), {**body, "lock_type": "hold", "start_date": (today + timedelta(days=2)).isoformat(),
                                              "end_date": (today + timedelta(days=4)).isoformat()}, format="json")
     assert overlap.status_code == 409
-    assert overlap.json() == {
+    assert error_json(overlap) == {
         "detail": f"The room is already locked on {(today + timedelta(days=2)).isoformat()}.", "code": "room_lock_overlap",
         "extra": {"nights": [(today + timedelta(days=2)).isoformat()], "room_id": room.pk, "lock_ids": [lock["id"]]},
     }
@@ -358,7 +359,7 @@ def test_price_quote_refuses_a_span_longer_than_a_stay_with_400_like_orders(api,
     for departure in ["2027-04-02", "5257-01-06"]:
         refused = c.get(url(c, a1, f"room-types/{rt.pk}/price-quote/"), {"arrival": "2027-01-01", "departure": departure})
         assert refused.status_code == 400
-        assert refused.json() == {
+        assert error_json(refused) == {
             "detail": "A stay is at most 90 nights.", "code": "stay_too_long",
             "extra": {"fields": {"departure": ["A stay is at most 90 nights."]}, "max_nights": 90},
         }

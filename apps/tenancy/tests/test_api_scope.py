@@ -3,6 +3,7 @@ from django_tenants.utils import tenant_context
 
 from apps.tenancy.models import Setting, Store
 from apps.tenancy.services import setting_set
+from tests.errors import error_json
 
 
 def test_tenant_admin_sees_all_and_only_own_tenants_stores(api, world):
@@ -38,7 +39,7 @@ def test_tenant_a_admin_cannot_read_or_write_tenant_b_store_by_crafted_id(api, w
     assert c.get(f"{c.prefix}/stores/{hidden_id}/settings/").status_code == 404
     response = c.put(f"{c.prefix}/stores/{hidden_id}/settings/general/x/", {"value": "1"}, format="json")
     assert response.status_code == 404
-    assert response.json() == {"detail": response.json()["detail"], "code": "not_found", "extra": {}}
+    assert error_json(response) == {"detail": response.json()["detail"], "code": "not_found", "extra": {}}
     with tenant_context(world.beta.tenant):
         assert not Setting.objects.filter(store_id=hidden_id).exists()
 
@@ -52,7 +53,7 @@ def test_store_a_staff_cannot_reach_store_b_objects(api, world):
     missing = c.get(f"{c.prefix}/stores/999999/")
     forbidden = c.get(f"{c.prefix}/stores/{a2.pk}/")
     assert missing.status_code == forbidden.status_code == 404
-    assert missing.json() == forbidden.json()
+    assert error_json(missing) == error_json(forbidden)
     switch = c.put(f"{c.prefix}/me/current-store/", {"store_id": a2.pk}, format="json")
     assert switch.status_code == 404
 

@@ -13,6 +13,7 @@ from apps.tenancy.auth_selectors import token_hash
 from apps.tenancy.auth_services import auth_refresh, token_pair_issue
 from apps.tenancy.models import ApiToken, UserDevice
 from apps.tenancy.reference_cache import cache_clear
+from tests.errors import error_json
 from tests.fixtures import run_concurrently
 from tests.sql import queries
 
@@ -55,9 +56,9 @@ def test_login_with_a_wrong_password_answers_401_and_issues_nothing(app_client, 
     c = app_client("alpha")
     response = c.post(c.prefix + "/auth/login/", {"username": "clerk_a1", "password": "nope"}, format="json")
     assert response.status_code == 401
-    assert response.json() == {"detail": "用户名或密码错误。", "code": "invalid_credentials", "extra": {}}
+    assert error_json(response) == {"detail": "用户名或密码错误。", "code": "invalid_credentials", "extra": {}}
     en = app_client("alpha", language="en").post(c.prefix + "/auth/login/", {"username": "clerk_a1", "password": "x"}, format="json")
-    assert en.json() == {"detail": "Wrong user name or password.", "code": "invalid_credentials", "extra": {}}
+    assert error_json(en) == {"detail": "Wrong user name or password.", "code": "invalid_credentials", "extra": {}}
     assert not ApiToken.objects.exclude(kind="integration").exists()
 
 
@@ -65,7 +66,7 @@ def test_login_validates_its_input(app_client, world):
     c = app_client("alpha", language="en")
     response = c.post(c.prefix + "/auth/login/", {"username": "clerk_a1"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "Some fields are not valid.", "code": "invalid",
         "extra": {"fields": {"password": ["This field is required."]}},
     }
@@ -132,7 +133,7 @@ def test_reusing_a_refresh_token_revokes_the_whole_family(login, app_client, wor
     # the stolen copy of the first refresh token is presented again
     reused = _refresh(app_client("alpha", language="en"), first["refresh"])
     assert reused.status_code == 401
-    assert reused.json() == {
+    assert error_json(reused) == {
         "detail": "This refresh token was already used; every session of this log-in is now closed. Log in again.",
         "code": "refresh_token_reused", "extra": {},
     }
@@ -141,7 +142,7 @@ def test_reusing_a_refresh_token_revokes_the_whole_family(login, app_client, wor
     assert again.status_code == 401 and again.json()["code"] == "refresh_token_invalid"
     victim = app_client("alpha")
     victim.credentials(HTTP_AUTHORIZATION=f"Bearer {second['access']}")
-    assert victim.get(victim.prefix + "/me/").json() == REVOKED_ZH
+    assert error_json(victim.get(victim.prefix + "/me/")) == REVOKED_ZH
     assert c.get(c.prefix + "/me/").status_code == 401
     family = ApiToken.objects.get(key_hash=token_hash(first["refresh"])).family
     assert set(ApiToken.objects.filter(family=family).values_list("revoke_reason", flat=True)) == {"rotated", "reuse"}
@@ -153,7 +154,7 @@ def test_unknown_and_expired_refresh_tokens_are_refused(login, app_client, world
     _c, body = login("alpha", "clerk_a1")
     unknown = _refresh(app_client("alpha"), "rt_nothing")
     assert unknown.status_code == 401
-    assert unknown.json() == {"detail": "刷新令牌无效，请重新登录。", "code": "refresh_token_invalid", "extra": {}}
+    assert error_json(unknown) == {"detail": "刷新令牌无效，请重新登录。", "code": "refresh_token_invalid", "extra": {}}
     ApiToken.objects.filter(key_hash=token_hash(body["refresh"])).update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = _refresh(app_client("alpha"), body["refresh"])
     assert expired.status_code == 401 and expired.json()["code"] == "refresh_token_invalid"
@@ -167,7 +168,7 @@ def test_logout_revokes_the_access_token_and_its_refresh_family(login, app_clien
     assert response.status_code == 204
     after = c.get(c.prefix + "/me/")
     assert after.status_code == 401
-    assert after.json() == REVOKED_EN
+    assert error_json(after) == REVOKED_EN
     assert after["WWW-Authenticate"] == 'Bearer realm="api"'
     refresh = _refresh(app_client("alpha"), body["refresh"])
     assert refresh.status_code == 401 and refresh.json()["code"] == "refresh_token_invalid"
@@ -197,7 +198,7 @@ def test_token_of_tenant_alpha_is_unknown_in_beta(login, app_client, world):
     c.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
     response = c.get(c.prefix + "/me/")
     assert response.status_code == 401
-    assert response.json() == REVOKED_ZH
+    assert error_json(response) == REVOKED_ZH
     assert _refresh(app_client("beta"), body["refresh"]).json()["code"] == "refresh_token_invalid"
 
 
@@ -206,7 +207,7 @@ def test_expired_access_token_answers_401(login, world, in_alpha):
     ApiToken.objects.filter(key_hash=token_hash(body["access"])).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = c.get(c.prefix + "/me/")
     assert response.status_code == 401
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "The access token has expired. Refresh it or log in again.", "code": "authentication_failed", "extra": {},
     }
 

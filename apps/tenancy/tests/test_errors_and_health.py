@@ -1,17 +1,18 @@
 import socket
 
 from apps.common import health
+from tests.errors import error_json
 
 
 def test_error_shape_in_chinese_by_default(api, world):
     response = api("alpha").get("/t/alpha/api/v1/me/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "身份认证信息未提供。", "code": "not_authenticated", "extra": {}}
+    assert error_json(response) == {"detail": "身份认证信息未提供。", "code": "not_authenticated", "extra": {}}
 
 
 def test_error_shape_in_english_on_request(api, world):
     response = api("alpha", language="en").get("/t/alpha/api/v1/me/")
-    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated", "extra": {}}
+    assert error_json(response) == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated", "extra": {}}
 
 
 def test_validation_errors_list_fields(api, world):
@@ -39,15 +40,19 @@ def test_unknown_api_path_answers_json_404(client, world):
     assert response.json()["code"] == "not_found"
 
 
-def test_healthz_reports_database_and_redis(client, db):
+def test_healthz_answers_alive_and_readyz_reports_database_redis_and_migrations(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok", "migrations": "ok"}
 
 
-def test_healthz_says_degraded_while_redis_is_unreachable_and_recovers(client, db, settings):
+def test_readyz_says_unavailable_while_redis_is_unreachable_and_recovers(client, db, settings):
     """The probe's Redis client is kept per process; pointed at a port nothing listens
-    on it answers 503, and with the real URL back it is healthy again."""
+    on it answers 503, and with the real URL back it is ready again. Liveness does not
+    depend on Redis."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
@@ -55,13 +60,14 @@ def test_healthz_says_degraded_while_redis_is_unreachable_and_recovers(client, d
     try:
         settings.REDIS_URL = f"redis://127.0.0.1:{closed_port}/0"
         health._redis.cache_clear()
-        down = client.get("/healthz")
+        down = client.get("/readyz")
         assert down.status_code == 503
-        assert down.json() == {"status": "degraded", "database": "ok", "redis": "error: ConnectionError"}
+        assert down.json() == {"status": "unavailable", "database": "ok", "redis": "error: ConnectionError", "migrations": "ok"}
+        assert client.get("/healthz").status_code == 200
     finally:
         settings.REDIS_URL = real_url
         health._redis.cache_clear()
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "redis": "ok", "migrations": "ok"}
     assert health._redis() is health._redis()
 
 
@@ -80,8 +86,8 @@ def test_domain_error_message_follows_accept_language(api, world):
     store = world.alpha.stores["A1"].pk
     zh = api("alpha", "clerk_a1").put(f"/t/alpha/api/v1/stores/{store}/settings/a/b/", {"value": "1"}, format="json")
     en = api("alpha", "clerk_a1", language="en").put(f"/t/alpha/api/v1/stores/{store}/settings/a/b/", {"value": "1"}, format="json")
-    assert zh.json() == {"detail": "只有店长可以执行此操作。", "code": "manager_only", "extra": {}}
-    assert en.json() == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
+    assert error_json(zh) == {"detail": "只有店长可以执行此操作。", "code": "manager_only", "extra": {}}
+    assert error_json(en) == {"detail": "Only a store manager can do this.", "code": "manager_only", "extra": {}}
 
 
 def test_back_office_is_chinese_by_default_and_switches_to_english(client, world):

@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from tests.errors import error_json
+
 NESTED = "[" * 100_000 + "]" * 100_000
 
 
@@ -47,7 +49,7 @@ def test_json_nested_too_deeply_is_a_parse_error_not_a_500(api, world, language,
         json.loads(NESTED)  # what DRF's own parser let through as a 500
     response = c.generic("PUT", f"{c.prefix}/stores/{a1}/settings/a/b/", NESTED, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": detail, "code": "parse_error", "extra": {}}
+    assert error_json(response) == {"detail": detail, "code": "parse_error", "extra": {}}
 
 
 def test_the_login_api_nested_too_deeply_is_a_parse_error_too(client, world):

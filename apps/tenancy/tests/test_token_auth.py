@@ -11,6 +11,7 @@ from apps.tenancy.auth_selectors import integration_token_get, token_hash
 from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.models import ApiToken, StaffProfile
 from apps.tenancy.reference_cache import cache_clear
+from tests.errors import error_json
 from tests.world import PASSWORD
 
 INVALID_EN = {"detail": "Invalid token.", "code": "authentication_failed", "extra": {}}
@@ -67,13 +68,13 @@ def test_me_reads_the_profile_from_the_token_query(api, world):
 @pytest.mark.parametrize(("language", "body"), [("en", INVALID_EN), ("zh-hans", INVALID_ZH)])
 def test_unknown_key_is_refused(api, world, language, body):
     response = _with_key(api, "0" * 40, language).get(_channels(world))
-    assert (response.status_code, response.json()) == (401, body)
+    assert (response.status_code, error_json(response)) == (401, body)
 
 
 def test_key_of_another_tenant_is_refused(api, world):
     beta_key = world.beta.tokens["clerk_b1"]
     response = _with_key(api, beta_key, "en").get(_channels(world))
-    assert (response.status_code, response.json()) == (401, INVALID_EN)
+    assert (response.status_code, error_json(response)) == (401, INVALID_EN)
 
 
 @pytest.mark.parametrize(("language", "body"), [("en", INACTIVE_EN), ("zh-hans", INACTIVE_ZH)])
@@ -83,7 +84,7 @@ def test_key_of_an_inactive_user_is_refused(api, world, language, body):
         user = get_user_model().objects.create_user(username=f"inactive_{language}", password=PASSWORD, is_active=False)
         key = integration_token_create(user=user)[1]
     response = _with_key(api, key, language).get(_channels(world))
-    assert (response.status_code, response.json()) == (401, body)
+    assert (response.status_code, error_json(response)) == (401, body)
 
 
 @pytest.mark.parametrize(("header", "detail"), [
@@ -94,7 +95,7 @@ def test_malformed_header_answers_as_drf_does(api, world, header, detail):
     client = api("alpha", language="en")
     client.credentials(HTTP_AUTHORIZATION=header, HTTP_ACCEPT_LANGUAGE="en")
     response = client.get(_channels(world))
-    assert (response.status_code, response.json()) == (401, {"detail": detail, "code": "authentication_failed", "extra": {}})
+    assert (response.status_code, error_json(response)) == (401, {"detail": detail, "code": "authentication_failed", "extra": {}})
 
 
 def test_user_without_staff_profile_works(api, world):

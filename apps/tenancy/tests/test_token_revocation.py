@@ -21,6 +21,7 @@ from apps.tenancy.auth_selectors import token_hash
 from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.models import ApiToken, StaffProfile
 from apps.tenancy.services import staff_create
+from tests.errors import error_json
 from tests.fixtures import unique_ip
 from tests.world import PASSWORD
 
@@ -152,7 +153,7 @@ def test_integration_tokens_are_stored_as_hashes_named_and_expire(world, api):
     with tenant_context(world.alpha.tenant):
         ApiToken.objects.filter(pk=body["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = Client().get(c.prefix + "/me/", HTTP_AUTHORIZATION=f"Token {body['token']}", HTTP_ACCEPT_LANGUAGE="en")
-    assert (expired.status_code, expired.json()) == (
+    assert (expired.status_code, error_json(expired)) == (
         401, {"detail": "The token has expired. Ask for a new one.", "code": "authentication_failed", "extra": {}}
     )
 

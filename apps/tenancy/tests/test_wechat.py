@@ -8,6 +8,7 @@ import pytest
 
 from apps.tenancy.models import ApiToken, WeChatBinding
 from apps.tenancy.wechat import FakeWeChatClient, HttpWeChatClient, WeChatError
+from tests.errors import error_json
 
 
 def _code() -> tuple[str, str]:
@@ -49,7 +50,7 @@ def test_wechat_login_of_an_unbound_account_answers_wechat_not_bound(app_client,
     code, _openid = _code()
     response = _wx_login(app_client("alpha", language="en"), code)
     assert response.status_code == 401
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "This WeChat account is not linked to a staff account. "
                   "Log in with your user name and password, then link it.",
         "code": "wechat_not_bound", "extra": {},
@@ -61,12 +62,12 @@ def test_bad_and_reused_codes_are_refused(login, app_client, world):
     c, _body = login("alpha", "clerk_a1")
     bad = _bind(c, "bad-code")
     assert bad.status_code == 400
-    assert bad.json() == {"detail": "微信登录凭证无效。", "code": "wechat_code_invalid", "extra": {}}
+    assert error_json(bad) == {"detail": "微信登录凭证无效。", "code": "wechat_code_invalid", "extra": {}}
     code, _openid = _code()
     assert _wx_login(app_client("alpha"), code).json()["code"] == "wechat_not_bound"
     reused = _wx_login(app_client("alpha"), code)
     assert reused.status_code == 400
-    assert reused.json() == {"detail": "微信登录凭证已被使用。", "code": "wechat_code_used", "extra": {}}
+    assert error_json(reused) == {"detail": "微信登录凭证已被使用。", "code": "wechat_code_used", "extra": {}}
 
 
 def test_an_openid_bound_to_another_account_cannot_be_bound_again(login, world, in_alpha):
@@ -76,7 +77,7 @@ def test_an_openid_bound_to_another_account_cannot_be_bound_again(login, world, 
     thief, _ = login("alpha", "clerk_a2", language="en")
     response = _bind(thief, code + "~2")  # the same WeChat account, a new code
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "This WeChat account is already linked to another staff account.",
         "code": "wechat_openid_taken", "extra": {},
     }
@@ -100,7 +101,7 @@ def test_unbind(login, app_client, world, in_alpha):
     assert not WeChatBinding.objects.exists()
     again = c.delete(c.prefix + "/auth/wechat/bind/")
     assert again.status_code == 404
-    assert again.json() == {"detail": "No WeChat account is linked to this staff account.", "code": "wechat_not_bound", "extra": {}}
+    assert error_json(again) == {"detail": "No WeChat account is linked to this staff account.", "code": "wechat_not_bound", "extra": {}}
 
 
 def test_wechat_binding_of_alpha_is_unknown_in_beta(login, app_client, world):
@@ -138,7 +139,7 @@ def test_unconfigured_http_client_answers_wechat_unavailable(login, settings, wo
     c, _ = login("alpha", "clerk_a1", language="en")
     response = _bind(c, "anything")
     assert response.status_code == 503
-    assert response.json() == {
+    assert error_json(response) == {
         "detail": "WeChat log-in is not available right now. Try again later.",
         "code": "wechat_unavailable", "extra": {"wechat_errcode": -1},
     }
