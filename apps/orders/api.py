@@ -21,12 +21,15 @@ from apps.common.schema import RETRY_AFTER_HEADER, ErrorSerializer
 from apps.orders import selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.idempotency import idempotency_note_order, idempotent, jsonable
-from apps.orders.models import Channel, Order
+from apps.orders.models import Channel, ChannelMapping, Order
 from apps.orders.policy import cancellation_fee_quote, policy_lines
 from apps.orders.serializers import (
     AvailabilityOutSerializer,
     AvailabilityQuerySerializer,
     CancellationFeeOutSerializer,
+    ChannelMappingFilterSerializer,
+    ChannelMappingInSerializer,
+    ChannelMappingOutSerializer,
     CancellationFeeQuerySerializer,
     CancellationPolicyInSerializer,
     CancellationPolicyOutSerializer,
@@ -367,6 +370,54 @@ class ChannelViewSet(StoreScopedViewSet):
         data = valid(ChannelInSerializer, request.data, partial=True)
         channel = services.channel_update(channel=channel, **data)
         return Response(ChannelOutSerializer(channel).data)
+
+
+class ChannelMappingViewSet(StoreScopedViewSet):
+    """A channel's room-type and rate codes mapped to the store's room types (docs/orders.md,
+    "Channel mappings"). Read: the store's staff; writes: managers."""
+
+    queryset = ChannelMapping.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+    pagination_class = None
+    manager_actions = frozenset({"create", "partial_update", "destroy"})
+
+    def get_queryset(self):
+        filters = valid(ChannelMappingFilterSerializer, self.request.query_params) if self.action == "list" else {}
+        return self.scope_queryset(selectors.channel_mapping_list(store=self.store, channel_id=filters.get("channel_id")))
+
+    @extend_schema(parameters=[ChannelMappingFilterSerializer], responses=ChannelMappingOutSerializer(many=True), tags=[TAG],
+                   operation_id="channel_mappings_list")
+    def list(self, request, store_id: int):
+        return Response(ChannelMappingOutSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(responses=ChannelMappingOutSerializer, tags=[TAG], operation_id="channel_mappings_retrieve")
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(ChannelMappingOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=ChannelMappingInSerializer, responses={201: ChannelMappingOutSerializer}, tags=[TAG],
+                   operation_id="channel_mappings_create",
+                   description="Manager only. `channel_mapping_taken` (400) when the channel maps these codes already.")
+    def create(self, request, store_id: int):
+        data = ChannelMappingInSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        mapping = services.channel_mapping_create(store=self.store, **data.validated_data)
+        return Response(ChannelMappingOutSerializer(mapping).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChannelMappingInSerializer(partial=True), responses=ChannelMappingOutSerializer, tags=[TAG],
+                   operation_id="channel_mappings_update", description="Manager only.")
+    def partial_update(self, request, store_id: int, pk: int):
+        mapping = self.get_object()
+        data = ChannelMappingInSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("channel", None)  # a mapping stays with its channel
+        return Response(ChannelMappingOutSerializer(services.channel_mapping_update(mapping=mapping, **values)).data)
+
+    @extend_schema(responses={204: None}, tags=[TAG], operation_id="channel_mappings_delete", description="Manager only.")
+    def destroy(self, request, store_id: int, pk: int):
+        services.channel_mapping_delete(mapping=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CancellationPolicyApi(StoreScopedMixin, APIView):
