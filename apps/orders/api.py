@@ -471,7 +471,7 @@ class AvailabilityApi(StoreScopedMixin, APIView):
 
 INTAKE_RESPONSES = {
     201: OpenApiResponse(IntakeOutSerializer, description="Created and confirmed (`outcome: confirmed`)."),
-    202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone (`outcome: conflict`, `is_conflict: true`)."),
+    202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone, or the stay breaks a restriction (`outcome: conflict`, `is_conflict: true`, `conflict_reason` the code)."),
     200: OpenApiResponse(IntakeOutSerializer, description="This channel's `external_ref` was already received: the existing order (`outcome: duplicate`)."),
     # 400 (`idempotency_key_required`, ...), 409 and 422 of the key: documented by the schema
     # from @idempotent (apps.common.schema.AutoSchema)
@@ -494,7 +494,10 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
         if channel is None:
             raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
-        room_type = room_type_lookup(store=self.store, ref=data["room_type"])
+        # the channel's own code first (its mapping: docs/orders.md, "Channel mappings"), then our id or name
+        room_type = selectors.channel_mapping_resolve(
+            channel=channel, room_code=data["room_type"], rate_code=data.get("rate_code") or "",
+        ) or room_type_lookup(store=self.store, ref=data["room_type"])
         if room_type is None:
             raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, _("Unknown room type."), extra={"fields": {"room_type": [_("Unknown room type.")]}})
         guests = [_person(g) for g in data["guests"]] or [_person({**data["guest"], "is_primary": True})]

@@ -305,7 +305,9 @@ class AvailabilityOutSerializer(serializers.Serializer):
 class ExternalOrderInSerializer(serializers.Serializer):
     channel = serializers.CharField(max_length=100, help_text="Channel id, code (e.g. ctrip, mall) or name.")
     external_ref = serializers.CharField(max_length=100, help_text="The sender's order number; one order per channel and reference.")
-    room_type = serializers.CharField(max_length=255, help_text="Room type id or exact name.")
+    room_type = serializers.CharField(max_length=255, help_text="The channel's room code (its mapping), or our room type id or exact name.")
+    rate_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                      help_text="The channel's rate code, for a mapping by rate.")
     arrival = serializers.DateField()
     departure = serializers.DateField()
     adults = serializers.IntegerField(min_value=1, max_value=50, default=1)

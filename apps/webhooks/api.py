@@ -2,6 +2,7 @@
 their deliveries with the log of attempts, and the manual re-send."""
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -13,6 +14,7 @@ from apps.common.errors import NotFoundError
 from apps.common.schema import error_example, error_responses
 from apps.tenancy.scope import StoreScopedViewSet
 from apps.webhooks import services
+from apps.webhooks.tasks import enqueue_deliveries
 from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 from apps.webhooks.serializers import (
     DeliveryFilterSerializer,
@@ -91,4 +93,6 @@ class SubscriptionViewSet(StoreScopedViewSet):
         if delivery is None:
             raise NotFoundError("not_found", _("Not found."))
         delivery = services.delivery_resend(delivery=delivery)
+        pair = (delivery.subscription_id, delivery.order_id)
+        transaction.on_commit(lambda: enqueue_deliveries([pair]))
         return Response(DeliveryOutSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -10,6 +10,6 @@ class WebhooksConfig(AppConfig):
         # pump is one (an explicit registry, not a signal). The beat sweep covers whatever a
         # kick missed, every minute.
         from apps.orders.services import order_outbox_subscribe
-        from apps.webhooks.services import outbox_kick
+        from apps.webhooks.tasks import outbox_kick
 
         order_outbox_subscribe(outbox_kick)

@@ -39,17 +39,20 @@ class WebhookSubscription(models.Model):
         return not self.event_types or event_type in self.event_types
 
 
+class DeliveryStatus(models.TextChoices):
+    # Waiting for its turn or its next attempt.
+    PENDING = "pending", _("Pending")
+    # The receiver answered 2xx.
+    DELIVERED = "delivered", _("Delivered")
+    # Given up after the last attempt (can be re-sent by hand).
+    FAILED = "failed", _("Failed")
+
+
 class WebhookDelivery(models.Model):
     """One order event for one subscription: delivered once, in order per order
     (``UNIQUE (subscription, event_id)``: the pump never makes two)."""
 
-    class Status(models.TextChoices):
-        # Waiting for its turn or its next attempt.
-        PENDING = "pending", _("Pending")
-        # The receiver answered 2xx.
-        DELIVERED = "delivered", _("Delivered")
-        # Given up after the last attempt (can be re-sent by hand).
-        FAILED = "failed", _("Failed")
+    Status = DeliveryStatus
 
     DONE: ClassVar[frozenset[str]] = frozenset({Status.DELIVERED, Status.FAILED})
 

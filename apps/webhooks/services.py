@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
 
@@ -277,8 +276,6 @@ def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
         raise DomainError(WebhookErrorCode.DELIVERY_NOT_RESENDABLE, _("This delivery is still being attempted."))
     delivery.status, delivery.attempts, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, 0, timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    pair = (delivery.subscription_id, delivery.order_id)
-    transaction.on_commit(lambda: _enqueue_deliveries([pair]))
     return delivery
 
 
@@ -289,48 +286,3 @@ def due_pairs() -> set[tuple[int, int]]:
                                        subscription__is_active=True)
         .values_list("subscription_id", "order_id").distinct()
     )
-
-
-def _enqueue_deliveries(pairs) -> None:
-    from apps.webhooks.tasks import deliver  # (tasks import this module)
-
-    schema = connection.schema_name
-    for sub_id, order_id in sorted(pairs):
-        try:
-            deliver.delay(schema_name=schema, subscription_id=sub_id, order_id=order_id)
-        except Exception:  # noqa: BLE001 - the broker is away: the sweep delivers within a minute
-            logger.exception("webhook.enqueue_failed", extra={"subscription_id": sub_id, "order_id": order_id})
-
-
-# --- the kick after an order change ------------------------------------------------------------
-
-_kick_lock = threading.Lock()
-_kick_pending_until: dict[str, float] = {}
-_kick_thread: dict[int, threading.Thread] = {}
-
-
-def outbox_kick(event: str, **fields) -> None:
-    """Orders' outbox subscriber (after the commit of an order change): have the pump run
-    in a worker soon, at most one message per tenant and ``PMS_WEBHOOK_KICK_WINDOW_S`` per
-    process, sent from a daemon thread (a request never waits for the broker). Never
-    raises. With tasks run eagerly (tests), nothing: the tests drive the pump and the sweep
-    covers everything within a minute."""
-    from apps.webhooks.tasks import pump
-
-    if pump.app.conf.task_always_eager:
-        return
-    schema = connection.schema_name
-    window = float(_setting("PMS_WEBHOOK_KICK_WINDOW_S", 0.2))
-    now = time.monotonic()
-    with _kick_lock:
-        if _kick_pending_until.get(schema, 0) > now:
-            return
-        _kick_pending_until[schema] = now + window
-
-    def send() -> None:
-        try:
-            pump.apply_async(kwargs={"schema_name": schema}, countdown=window)
-        except Exception:  # noqa: BLE001 - the sweep covers it
-            logger.exception("webhook.kick_failed")
-
-    threading.Thread(target=send, name="webhook-kick", daemon=True).start()

@@ -1,10 +1,21 @@
-"""Celery tasks of webhooks (thin: tenant-aware, idempotent)."""
+"""Celery tasks of webhooks (thin: tenant-aware, idempotent), and how they are queued:
+after an order change (``outbox_kick``, orders' outbox subscriber) and for the pairs of a
+pump or a re-send (``enqueue_deliveries``)."""
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from celery import shared_task
+from django.conf import settings
+from django.db import connection
 from django_tenants.utils import get_tenant_model, tenant_context
 
 from apps.common.tasks import active_tenants
+from apps.webhooks.services import deliveries_run, due_pairs, webhooks_pump
+
+logger = logging.getLogger(__name__)
 
 
 def _tenant(schema_name: str):
@@ -14,22 +25,18 @@ def _tenant(schema_name: str):
 @shared_task(name="webhooks.pump", acks_late=True)
 def pump(*, schema_name: str) -> int:
     """The feed into deliveries, then a delivery task per (subscription, order) touched."""
-    from apps.webhooks.services import _enqueue_deliveries, webhooks_pump
-
     tenant = _tenant(schema_name)
     if tenant is None:
         return 0
     with tenant_context(tenant):
         pairs = webhooks_pump()
-        _enqueue_deliveries(pairs)
+        enqueue_deliveries(pairs)
     return len(pairs)
 
 
 @shared_task(name="webhooks.deliver", acks_late=True)
 def deliver(*, schema_name: str, subscription_id: int, order_id: int) -> None:
     """Post the pair's due deliveries in order; if one must wait, come back then."""
-    from apps.webhooks.services import deliveries_run
-
     tenant = _tenant(schema_name)
     if tenant is None:
         return
@@ -44,12 +51,51 @@ def deliver(*, schema_name: str, subscription_id: int, order_id: int) -> None:
 def sweep() -> int:
     """Celery beat, every minute: in every tenant, pump the feed and queue every pair with
     a delivery due (what a kick or a retry message missed)."""
-    from apps.webhooks.services import _enqueue_deliveries, due_pairs, webhooks_pump
-
     queued = 0
     for tenant in active_tenants():
         with tenant_context(tenant):
             pairs = webhooks_pump() | due_pairs()
-            _enqueue_deliveries(pairs)
+            enqueue_deliveries(pairs)
             queued += len(pairs)
     return queued
+
+
+def enqueue_deliveries(pairs) -> None:
+    """Queue a delivery task per (subscription, order) pair (never raises: the sweep covers a refusal)."""
+    schema = connection.schema_name
+    for sub_id, order_id in sorted(pairs):
+        try:
+            deliver.delay(schema_name=schema, subscription_id=sub_id, order_id=order_id)
+        except Exception:  # noqa: BLE001 - the broker is away: the sweep delivers within a minute
+            logger.exception("webhook.enqueue_failed", extra={"subscription_id": sub_id, "order_id": order_id})
+
+
+# --- the kick after an order change ------------------------------------------------------------
+
+_kick_lock = threading.Lock()
+_kick_pending_until: dict[str, float] = {}
+
+
+def outbox_kick(event: str, **fields) -> None:
+    """Orders' outbox subscriber (after the commit of an order change): have the pump run
+    in a worker soon, at most one message per tenant and ``PMS_WEBHOOK_KICK_WINDOW_S`` per
+    process, sent from a daemon thread (a request never waits for the broker). Never
+    raises. With tasks run eagerly (tests), nothing: the tests drive the pump and the sweep
+    covers everything within a minute."""
+    if pump.app.conf.task_always_eager:
+        return
+    schema = connection.schema_name
+    window = float(getattr(settings, "PMS_WEBHOOK_KICK_WINDOW_S", 0.2))
+    now = time.monotonic()
+    with _kick_lock:
+        if _kick_pending_until.get(schema, 0) > now:
+            return
+        _kick_pending_until[schema] = now + window
+
+    def send() -> None:
+        try:
+            pump.apply_async(kwargs={"schema_name": schema}, countdown=window)
+        except Exception:  # noqa: BLE001 - the sweep covers it
+            logger.exception("webhook.kick_failed")
+
+    threading.Thread(target=send, name="webhook-kick", daemon=True).start()

@@ -1,6 +1,7 @@
 """Channel mappings: a channel's room and rate codes to the store's room types; one room
 type per (channel, codes), inside the store (the table's constraints), managed through the
 API by managers, resolved rate-specific first."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,9 +9,10 @@ from django.db import IntegrityError, transaction
 
 from apps.common.errors import DomainValidationError
 from apps.orders import selectors, services
-from apps.orders.models import ChannelMapping
+from apps.orders.models import ChannelMapping, Order
 from apps.orders.tests.factories import ChannelFactory
 from apps.rooms.models import RoomType
+from apps.rooms.services import stay_restrictions_set
 
 
 @pytest.fixture
@@ -63,3 +65,22 @@ def test_managers_map_codes_through_the_api_clerks_read_them(store, rt, ctrip, a
     assert (off.status_code, off.json()["is_active"]) == (200, False)
     assert manager.delete(f"{url}{mapping_id}/").status_code == 204
     assert ChannelMapping.objects.count() == 0
+
+
+def test_an_ota_pushes_its_own_room_code_and_a_closed_night_keeps_the_order_as_a_conflict(store, rt, ctrip, tomorrow, manager, api):
+    services.channel_mapping_create(store=store, channel=ctrip, room_type=rt, external_room_code="DLX-KING", external_rate_code="BAR")
+    clerk = api("alpha", "clerk_a1", language="en")
+    body = {"channel": "ctrip", "external_ref": "C-1", "room_type": "DLX-KING", "rate_code": "BAR",
+            "arrival": tomorrow.isoformat(), "departure": (tomorrow + timedelta(days=2)).isoformat(),
+            "guest": {"full_name": "陈晨"}, "amount": "600.00"}
+    url = f"/t/alpha/api/v1/stores/{store.pk}/external-orders/"
+    first = clerk.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="c-1")
+    assert (first.status_code, first.json()["outcome"]) == (201, "confirmed"), first.json()
+    assert Order.objects.get(pk=first.json()["id"]).room_type_id == rt.pk
+    stay_restrictions_set(store=store, room_type=rt, start=tomorrow, end=tomorrow + timedelta(days=1), actor=manager,
+                          closed_to_arrival=True)
+    second = clerk.post(url, {**body, "external_ref": "C-2"}, format="json", HTTP_IDEMPOTENCY_KEY="c-2")
+    assert (second.status_code, second.json()["outcome"], second.json()["conflict_reason"]) == (
+        202, "conflict", "stay_closed_to_arrival")
+    unknown = clerk.post(url, {**body, "external_ref": "C-3", "room_type": "STD"}, format="json", HTTP_IDEMPOTENCY_KEY="c-3")
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "room_type_unknown")

@@ -13,7 +13,8 @@ from apps.common.errors import DomainValidationError
 from apps.orders import services as orders
 from apps.orders.models import Order
 from apps.orders.services import PersonIn
-from apps.orders.tests.factories import booking
+from apps.orders.tests.factories import booking, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 from apps.webhooks import services
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from apps.webhooks.tests.receiver import Receiver
@@ -177,9 +178,6 @@ def test_public_addresses_pass(settings):
 def test_per_order_order_holds_under_concurrent_changes_and_flaky_answers(committed_tenant, settings):
     # the receiver's 500s go to whichever delivery asks: one could draw many in a row
     settings.PMS_WEBHOOK_MAX_ATTEMPTS = 100
-    from apps.orders.tests.factories import room_type_with_rooms
-    from apps.tenancy.business_day import business_date
-
     tenant, store = committed_tenant.tenant, committed_tenant.store
     with Receiver(answers=[500, 200, 500, 500, 200, 500] * 5) as receiver:
         with tenant_context(tenant):
