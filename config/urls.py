@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("apps.folios.urls")),
     path("", include("apps.frontdesk.urls")),
     path("", include("apps.night_audit.urls")),
+    path("", include("apps.ical.urls")),
 ]

@@ -81,4 +81,5 @@ def test_the_measure_sees_a_two_way_pair_and_a_hidden_import(tree_copy):
     figures = measure(tree_copy)
     assert figures["two_way_pairs"] == ["orders<->rooms"]
     assert "apps.rooms.selectors -> apps.orders.selectors" in figures["function_level_cross_app_imports"]
-    assert ["apps.orders.selectors", "apps.rooms.selectors"] in figures["file_circles"]
+    # (through apps.rooms.quote, which orders' selectors read: the circle may pass by it)
+    assert any({"apps.orders.selectors", "apps.rooms.selectors"} <= set(circle) for circle in figures["file_circles"])

@@ -524,12 +524,13 @@ def scratch_url():
 
 
 def _check_channels(conn) -> None:
-    """rooms.0006, orders.0011/0012, webhooks.0001: the new tables are in every tenant
+    """rooms.0006, orders.0011/0012, webhooks.0001, ical.0001: the new tables are in every tenant
     schema, empty; the ARI triggers log a change of the old rows (a default price, a
     counter of the old inventory), rolled back afterwards."""
     for schema in TENANT_SCHEMAS:
         for table in ("rooms_stayrestriction", "rooms_arichange", "orders_channelmapping", "webhooks_webhooksubscription",
-                      "webhooks_webhookdelivery", "webhooks_webhookattempt", "webhooks_webhookcursor"):
+                      "webhooks_webhookdelivery", "webhooks_webhookattempt", "webhooks_webhookcursor", "ical_icalexport",
+                      "ical_icalimport", "ical_icalimportedstay"):
             assert conn.execute("SELECT to_regclass(%s)", [f"{schema}.{table}"]).fetchone()[0], (schema, table)
             assert conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
                                 ).fetchone()[0] == 0, (schema, table)

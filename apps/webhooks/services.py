@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import secrets
+import threading
 import time
 from datetime import timedelta
 
@@ -35,7 +36,7 @@ from apps.orders.models import OrderEvent
 from apps.webhooks.error_codes import WebhookErrorCode
 from apps.webhooks.models import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookSubscription
 from apps.webhooks.signing import HEADER, signature
-from apps.webhooks.urlguard import url_check
+from apps.common.outbound import url_check
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def _check_types(event_types) -> list[str]:
 def subscription_create(*, store, url: str, event_types=(), is_active: bool = True) -> WebhookSubscription:
     """A new subscription with a fresh secret (the caller shows it once). The URL is
     checked (``webhook_url_not_allowed``)."""
-    url_check(url)
+    url_check(url, code=WebhookErrorCode.URL_NOT_ALLOWED)
     return WebhookSubscription.objects.create(
         store=store, url=url, secret=secrets.token_hex(32), event_types=_check_types(event_types), is_active=is_active,
     )
@@ -74,7 +75,7 @@ def subscription_update(*, subscription: WebhookSubscription, **values) -> Webho
     failure count and the reason it was switched off."""
     fields = []
     if "url" in values:
-        subscription.url = url_check(values["url"])
+        subscription.url = url_check(values["url"], code=WebhookErrorCode.URL_NOT_ALLOWED)
         fields.append("url")
     if "event_types" in values:
         subscription.event_types = _check_types(values["event_types"])
@@ -178,15 +179,26 @@ def _pair_key(subscription_id: int, order_id: int) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One HTTP session per thread (a worker process has one): connections to a receiver are
+    kept alive between posts."""
+    if getattr(_local, "session", None) is None:
+        _local.session = requests.Session()
+    return _local.session
+
+
 def _post(sub: WebhookSubscription, delivery: WebhookDelivery, *, manual: bool) -> bool:
     """One attempt: guard the URL again, sign, POST (no redirect followed), log it. True if 2xx."""
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     started = time.monotonic()
     status_code, error = None, ""
     try:
-        url_check(sub.url)
+        url_check(sub.url, code=WebhookErrorCode.URL_NOT_ALLOWED)
         ts = int(time.time())
-        response = requests.post(
+        response = _session().post(
             sub.url, data=body, timeout=(3, float(_setting("PMS_WEBHOOK_TIMEOUT_S", 10))), allow_redirects=False,
             headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, HEADER: signature(secret=sub.secret, timestamp=ts, body=body),
                      "X-PMS-Event": delivery.event_type, "X-PMS-Event-Id": delivery.payload["id"],
@@ -207,7 +219,7 @@ def _post(sub: WebhookSubscription, delivery: WebhookDelivery, *, manual: bool) 
     delivery.last_status_code = status_code
     if ok:
         delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, now
-        WebhookSubscription.objects.filter(pk=sub.pk).update(consecutive_failures=0)
+        WebhookSubscription.objects.filter(pk=sub.pk, consecutive_failures__gt=0).update(consecutive_failures=0)
     else:
         if delivery.attempts >= int(_setting("PMS_WEBHOOK_MAX_ATTEMPTS", 8)):
             delivery.status = WebhookDelivery.Status.FAILED
@@ -248,21 +260,27 @@ def deliveries_run(*, subscription_id: int, order_id: int) -> float | None:
         if not cursor.fetchone()[0]:
             return None
     try:
+        sub = WebhookSubscription.objects.filter(pk=subscription_id, is_active=True).first()
+        if sub is None:
+            return None
         while True:
-            sub = WebhookSubscription.objects.filter(pk=subscription_id, is_active=True).first()
-            if sub is None:
-                return None
-            delivery = (
+            # the pair's pending deliveries in event order, read again once these are done
+            # (the pump may have added some meanwhile)
+            batch = list(
                 WebhookDelivery.objects.filter(subscription_id=subscription_id, order_id=order_id, status=WebhookDelivery.Status.PENDING)
-                .order_by("event_id").first()
+                .order_by("event_id")[:50]
             )
-            if delivery is None:
+            if not batch:
                 return None
-            wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
-            if wait > 0:
-                return wait
-            if not _post(sub, delivery, manual=False) and delivery.status == WebhookDelivery.Status.PENDING:
-                return max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0.0)
+            for delivery in batch:
+                wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+                if wait > 0:
+                    return wait
+                if not _post(sub, delivery, manual=False):
+                    if delivery.status == WebhookDelivery.Status.PENDING:
+                        return max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0.0)
+                    if not WebhookSubscription.objects.filter(pk=subscription_id, is_active=True).exists():
+                        return None  # switched off by this failure
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -35,16 +35,21 @@ def pump(*, schema_name: str) -> int:
 
 
 @shared_task(name="webhooks.deliver", acks_late=True)
-def deliver(*, schema_name: str, subscription_id: int, order_id: int) -> None:
-    """Post the pair's due deliveries in order; if one must wait, come back then."""
+def deliver(*, schema_name: str, pairs: list[list[int]]) -> None:
+    """Post the due deliveries of each (subscription, order) pair, each pair in event
+    order; the pairs that must wait come back in one message when the first is due."""
     tenant = _tenant(schema_name)
     if tenant is None:
         return
+    waiting: list[tuple[list[int], float]] = []
     with tenant_context(tenant):
-        wait = deliveries_run(subscription_id=subscription_id, order_id=order_id)
-    if wait is not None and not deliver.app.conf.task_always_eager:
-        deliver.apply_async(kwargs={"schema_name": schema_name, "subscription_id": subscription_id, "order_id": order_id},
-                            countdown=max(wait, 0.05))
+        for subscription_id, order_id in pairs:
+            wait = deliveries_run(subscription_id=subscription_id, order_id=order_id)
+            if wait is not None:
+                waiting.append(([subscription_id, order_id], wait))
+    if waiting and not deliver.app.conf.task_always_eager:
+        deliver.apply_async(kwargs={"schema_name": schema_name, "pairs": [p for p, _w in waiting]},
+                            countdown=max(min(w for _p, w in waiting), 0.05))
 
 
 @shared_task(name="webhooks.sweep", acks_late=True)
@@ -60,14 +65,20 @@ def sweep() -> int:
     return queued
 
 
+# Pairs per delivery message: one task posts many (a message per pair costs more than the post).
+PAIRS_PER_TASK = 100
+
+
 def enqueue_deliveries(pairs) -> None:
-    """Queue a delivery task per (subscription, order) pair (never raises: the sweep covers a refusal)."""
+    """Queue the delivery of (subscription, order) pairs, ``PAIRS_PER_TASK`` a message (never
+    raises: the sweep covers a refusal)."""
     schema = connection.schema_name
-    for sub_id, order_id in sorted(pairs):
+    ordered = [list(p) for p in sorted(pairs)]
+    for i in range(0, len(ordered), PAIRS_PER_TASK):
         try:
-            deliver.delay(schema_name=schema, subscription_id=sub_id, order_id=order_id)
+            deliver.delay(schema_name=schema, pairs=ordered[i:i + PAIRS_PER_TASK])
         except Exception:  # noqa: BLE001 - the broker is away: the sweep delivers within a minute
-            logger.exception("webhook.enqueue_failed", extra={"subscription_id": sub_id, "order_id": order_id})
+            logger.exception("webhook.enqueue_failed", extra={"pairs": len(ordered[i:i + PAIRS_PER_TASK])})
 
 
 # --- the kick after an order change ------------------------------------------------------------

@@ -56,6 +56,7 @@ TENANT_APPS = [
     "apps.mobile",
     "apps.notifications",
     "apps.webhooks",
+    "apps.ical",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -367,6 +368,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-pending-orders": {"task": "orders.expire_pending", "schedule": crontab(minute="*/5"), "options": {"expires": 280}},
     # webhooks: the order feed into deliveries, and deliveries a message missed (docs/webhooks.md)
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": crontab(minute="*"), "options": {"expires": 55}},
+    # iCal calendars imported into rooms (docs/ical.md)
+    "ical-import": {"task": "ical.import_all", "schedule": crontab(minute="*/15"), "options": {"expires": 840}},
 }
 
 # --- Night audit (docs/night_audit.md) ---------------------------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from apps.common.errors import DomainError, DomainValidationError
 from apps.orders import services
@@ -60,9 +61,9 @@ def test_invalid_restrictions_are_field_errors_and_write_nothing(store, rt, tomo
 
 
 def test_a_span_longer_than_a_year_is_refused(store, rt, tomorrow, manager):
-    with pytest.raises(DomainValidationError) as exc:
+    with pytest.raises(DomainValidationError) as exc, translation.override("zh-hans"):
         stay_restrictions_set(store=store, room_type=rt, start=tomorrow, end=tomorrow + timedelta(days=367), actor=manager, closed=True)
-    assert exc.value.extra["fields"]["end"] == ["一次最多 366 晚。"]  # zh-Hans, the default language
+    assert exc.value.extra["fields"]["end"] == ["一次最多 366 晚。"]
 
 
 @pytest.mark.parametrize("values, constraint", [
