@@ -74,7 +74,8 @@ def start_worker() -> subprocess.Popen:
     log = open(Path(tempfile.gettempdir()) / f"{QUEUE}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=2", "-Q", QUEUE,
-         "-n", f"{QUEUE}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+         "-n", f"{QUEUE}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle",
+         f"--loglevel={os.environ.get('BENCH_WORKER_LOGLEVEL', 'WARNING')}"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
 
