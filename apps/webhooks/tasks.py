@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import get_tenant_model, tenant_context
 
 from apps.common.tasks import active_tenants
@@ -34,19 +35,28 @@ def pump(*, schema_name: str) -> int:
     return len(pairs)
 
 
+def _run_pair(tenant, subscription_id: int, order_id: int) -> float | None:
+    """One pair in a thread of its own, on its own connection (closed at the end)."""
+    try:
+        connection.set_tenant(tenant)
+        return deliveries_run(subscription_id=subscription_id, order_id=order_id)
+    finally:
+        connections.close_all()
+
+
 @shared_task(name="webhooks.deliver", acks_late=True)
 def deliver(*, schema_name: str, pairs: list[list[int]]) -> None:
     """Post the due deliveries of each (subscription, order) pair, each pair in event
-    order; the pairs that must wait come back in one message when the first is due."""
+    order under its advisory lock, ``PMS_WEBHOOK_DELIVERY_THREADS`` pairs at a time (a
+    post mostly waits on the receiver and the database); the pairs that must wait come back
+    in one message when the first is due."""
     tenant = _tenant(schema_name)
     if tenant is None:
         return
-    waiting: list[tuple[list[int], float]] = []
-    with tenant_context(tenant):
-        for subscription_id, order_id in pairs:
-            wait = deliveries_run(subscription_id=subscription_id, order_id=order_id)
-            if wait is not None:
-                waiting.append(([subscription_id, order_id], wait))
+    threads = max(1, int(getattr(settings, "PMS_WEBHOOK_DELIVERY_THREADS", 8)))
+    with ThreadPoolExecutor(max_workers=min(threads, len(pairs) or 1)) as pool:
+        waits = list(pool.map(lambda pair: _run_pair(tenant, pair[0], pair[1]), pairs))
+    waiting = [(pair, wait) for pair, wait in zip(pairs, waits) if wait is not None]
     if waiting and not deliver.app.conf.task_always_eager:
         deliver.apply_async(kwargs={"schema_name": schema_name, "pairs": [p for p, _w in waiting]},
                             countdown=max(min(w for _p, w in waiting), 0.05))

@@ -398,6 +398,8 @@ PMS_WEBHOOK_MAX_ATTEMPTS = env.int("PMS_WEBHOOK_MAX_ATTEMPTS", default=8)
 PMS_WEBHOOK_DISABLE_AFTER = env.int("PMS_WEBHOOK_DISABLE_AFTER", default=50)
 PMS_WEBHOOK_TIMEOUT_S = env.float("PMS_WEBHOOK_TIMEOUT_S", default=10)
 PMS_WEBHOOK_KICK_WINDOW_S = env.float("PMS_WEBHOOK_KICK_WINDOW_S", default=0.2)
+# Pairs (subscription, order) a delivery task posts at once, each on its own connection.
+PMS_WEBHOOK_DELIVERY_THREADS = env.int("PMS_WEBHOOK_DELIVERY_THREADS", default=8)
 
 # --- Notifications (docs/notifications.md) -----------------------------------------------
 # Channel code -> adapter class. The sms and wechat adapters shipped here are development
