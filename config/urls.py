@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("apps.frontdesk.urls")),
     path("", include("apps.night_audit.urls")),
     path("", include("apps.reports.urls")),
+    path("", include("apps.ical.urls")),
 ]

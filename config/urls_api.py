@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("apps.folios.urls_api")),
     path("api/v1/", include("apps.frontdesk.urls_api")),
     path("api/v1/", include("apps.night_audit.urls_api")),
+    path("api/v1/", include("apps.webhooks.urls_api")),
+    path("api/v1/", include("apps.ical.urls_api")),
     path("api/v1/", include("apps.reports.urls_api")),
     path("api/v1/", include("apps.notifications.urls_api")),
 ]

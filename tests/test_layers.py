@@ -68,7 +68,9 @@ def test_no_two_apps_import_each_other_and_no_import_hides_in_a_function():
     assert figures["two_way_pairs"] == []
     # Django imports models only after every app's module is loaded: a signal wired in
     # AppConfig.ready() is the one place an import inside a function is the rule.
-    assert figures["function_level_cross_app_imports"] == ["apps.notifications.apps -> apps.orders.services"]
+    assert figures["function_level_cross_app_imports"] == [
+        "apps.notifications.apps -> apps.orders.services", "apps.webhooks.apps -> apps.orders.services",
+    ]
     assert figures["file_circles"] == [["apps.notifications.services", "apps.notifications.tasks"]]
 
 
@@ -79,4 +81,5 @@ def test_the_measure_sees_a_two_way_pair_and_a_hidden_import(tree_copy):
     figures = measure(tree_copy)
     assert figures["two_way_pairs"] == ["orders<->rooms"]
     assert "apps.rooms.selectors -> apps.orders.selectors" in figures["function_level_cross_app_imports"]
-    assert ["apps.orders.selectors", "apps.rooms.selectors"] in figures["file_circles"]
+    # (through apps.rooms.quote, which orders' selectors read: the circle may pass by it)
+    assert any({"apps.orders.selectors", "apps.rooms.selectors"} <= set(circle) for circle in figures["file_circles"])

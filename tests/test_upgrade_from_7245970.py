@@ -161,6 +161,11 @@ NEW_TRIGGERS = {
     ("rooms_pricingrule", "reference_room_catalog"),
     ("rooms_room", "reference_room_catalog"),
     ("orders_cancellationpolicy", "reference_cancellation_policy"),
+    # rooms.0006: the ARI change log's triggers
+    ("rooms_roomtypenight", "ari_change"),
+    ("rooms_pricingrule", "ari_change"),
+    ("rooms_roomtype", "ari_change"),
+    ("rooms_stayrestriction", "ari_change"),
 }
 
 # Idempotency keys as that release's intake left them (orders.0009 gives each key its
@@ -518,6 +523,29 @@ def scratch_url():
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def _check_channels(conn) -> None:
+    """rooms.0006, orders.0011/0012, webhooks.0001, ical.0001: the new tables are in every tenant
+    schema, empty; the ARI triggers log a change of the old rows (a default price, a
+    counter of the old inventory), rolled back afterwards."""
+    for schema in TENANT_SCHEMAS:
+        for table in ("rooms_stayrestriction", "rooms_arichange", "orders_channelmapping", "webhooks_webhooksubscription",
+                      "webhooks_webhookdelivery", "webhooks_webhookattempt", "webhooks_webhookcursor", "ical_icalexport",
+                      "ical_icalimport", "ical_icalimportedstay"):
+            assert conn.execute("SELECT to_regclass(%s)", [f"{schema}.{table}"]).fetchone()[0], (schema, table)
+            assert conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+                                ).fetchone()[0] == 0, (schema, table)
+    assert conn.execute("SELECT to_regprocedure('public.pms_rooms_ari_inventory()')").fetchone()[0]
+    with conn.transaction():
+        conn.execute("SET LOCAL search_path = t_upg, public")
+        type_id = conn.execute("SELECT min(id) FROM rooms_roomtype").fetchone()[0]
+        conn.execute("UPDATE rooms_roomtype SET default_price = default_price + 1 WHERE id = %s", [type_id])
+        night_row = conn.execute("SELECT room_type_id, night FROM rooms_roomtypenight WHERE held > 0 ORDER BY id LIMIT 1").fetchone()
+        conn.execute("UPDATE rooms_roomtypenight SET held = held - 1 WHERE room_type_id = %s AND night = %s", list(night_row))
+        logged = conn.execute("SELECT kind, room_type_id, first_night, last_night FROM rooms_arichange ORDER BY id").fetchall()
+        assert logged == [("price", type_id, None, None), ("availability", night_row[0], night_row[1], night_row[1])], logged
+        raise psycopg.Rollback()  # leave the upgraded rows as they were
+
+
 @pytest.mark.slow
 def test_upgrade_from_7245970(scratch_url):
     psql = shutil.which("psql")
@@ -632,6 +660,7 @@ def test_upgrade_from_7245970(scratch_url):
         _check_api_keys(conn)
         _check_rate_source(conn)
         _check_contacts(conn, old_contacts)
+        _check_channels(conn)
         after_objects = _objects(conn)
         missing_objects = sorted(before_objects - after_objects - set(REPLACED))
         assert not missing_objects, missing_objects

@@ -21,12 +21,15 @@ from apps.common.schema import RETRY_AFTER_HEADER, ErrorSerializer
 from apps.orders import selectors, services
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.idempotency import idempotency_note_order, idempotent, jsonable
-from apps.orders.models import Channel, Order
+from apps.orders.models import Channel, ChannelMapping, Order
 from apps.orders.policy import cancellation_fee_quote, policy_lines
 from apps.orders.serializers import (
     AvailabilityOutSerializer,
     AvailabilityQuerySerializer,
     CancellationFeeOutSerializer,
+    ChannelMappingFilterSerializer,
+    ChannelMappingInSerializer,
+    ChannelMappingOutSerializer,
     CancellationFeeQuerySerializer,
     CancellationPolicyInSerializer,
     CancellationPolicyOutSerializer,
@@ -369,6 +372,54 @@ class ChannelViewSet(StoreScopedViewSet):
         return Response(ChannelOutSerializer(channel).data)
 
 
+class ChannelMappingViewSet(StoreScopedViewSet):
+    """A channel's room-type and rate codes mapped to the store's room types (docs/orders.md,
+    "Channel mappings"). Read: the store's staff; writes: managers."""
+
+    queryset = ChannelMapping.objects.all()
+    lookup_value_converter = "int"
+    filter_backends: list = []
+    pagination_class = None
+    manager_actions = frozenset({"create", "partial_update", "destroy"})
+
+    def get_queryset(self):
+        filters = valid(ChannelMappingFilterSerializer, self.request.query_params) if self.action == "list" else {}
+        return self.scope_queryset(selectors.channel_mapping_list(store=self.store, channel_id=filters.get("channel_id")))
+
+    @extend_schema(parameters=[ChannelMappingFilterSerializer], responses=ChannelMappingOutSerializer(many=True), tags=[TAG],
+                   operation_id="channel_mappings_list")
+    def list(self, request, store_id: int):
+        return Response(ChannelMappingOutSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(responses=ChannelMappingOutSerializer, tags=[TAG], operation_id="channel_mappings_retrieve")
+    def retrieve(self, request, store_id: int, pk: int):
+        return Response(ChannelMappingOutSerializer(self.get_object()).data)
+
+    @extend_schema(request=ChannelMappingInSerializer, responses={201: ChannelMappingOutSerializer}, tags=[TAG],
+                   operation_id="channel_mappings_create",
+                   description="Manager only. `channel_mapping_taken` (400) when the channel maps these codes already.")
+    def create(self, request, store_id: int):
+        data = ChannelMappingInSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        mapping = services.channel_mapping_create(store=self.store, **data.validated_data)
+        return Response(ChannelMappingOutSerializer(mapping).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChannelMappingInSerializer(partial=True), responses=ChannelMappingOutSerializer, tags=[TAG],
+                   operation_id="channel_mappings_update", description="Manager only.")
+    def partial_update(self, request, store_id: int, pk: int):
+        mapping = self.get_object()
+        data = ChannelMappingInSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("channel", None)  # a mapping stays with its channel
+        return Response(ChannelMappingOutSerializer(services.channel_mapping_update(mapping=mapping, **values)).data)
+
+    @extend_schema(responses={204: None}, tags=[TAG], operation_id="channel_mappings_delete", description="Manager only.")
+    def destroy(self, request, store_id: int, pk: int):
+        services.channel_mapping_delete(mapping=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class CancellationPolicyApi(StoreScopedMixin, APIView):
     """The store's cancellation and no-show terms and how long an unconfirmed order waits.
     Everyone working in the store reads them; managers change them (orders booked before
@@ -420,7 +471,7 @@ class AvailabilityApi(StoreScopedMixin, APIView):
 
 INTAKE_RESPONSES = {
     201: OpenApiResponse(IntakeOutSerializer, description="Created and confirmed (`outcome: confirmed`)."),
-    202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone (`outcome: conflict`, `is_conflict: true`)."),
+    202: OpenApiResponse(IntakeOutSerializer, description="Kept pending and flagged for the front desk: the inventory is gone, or the stay breaks a restriction (`outcome: conflict`, `is_conflict: true`, `conflict_reason` the code)."),
     200: OpenApiResponse(IntakeOutSerializer, description="This channel's `external_ref` was already received: the existing order (`outcome: duplicate`)."),
     # 400 (`idempotency_key_required`, ...), 409 and 422 of the key: documented by the schema
     # from @idempotent (apps.common.schema.AutoSchema)
@@ -443,7 +494,10 @@ class ExternalOrderApi(StoreScopedMixin, APIView):
         channel = selectors.channel_lookup(store=self.store, ref=data["channel"])
         if channel is None:
             raise DomainValidationError(OrderErrorCode.CHANNEL_UNKNOWN, _("Unknown channel."), extra={"fields": {"channel": [_("Unknown channel.")]}})
-        room_type = room_type_lookup(store=self.store, ref=data["room_type"])
+        # the channel's own code first (its mapping: docs/orders.md, "Channel mappings"), then our id or name
+        room_type = selectors.channel_mapping_resolve(
+            channel=channel, room_code=data["room_type"], rate_code=data.get("rate_code") or "",
+        ) or room_type_lookup(store=self.store, ref=data["room_type"])
         if room_type is None:
             raise DomainValidationError(OrderErrorCode.ROOM_TYPE_UNKNOWN, _("Unknown room type."), extra={"fields": {"room_type": [_("Unknown room type.")]}})
         guests = [_person(g) for g in data["guests"]] or [_person({**data["guest"], "is_primary": True})]

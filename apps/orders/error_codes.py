@@ -52,5 +52,7 @@ class OrderErrorCode(StrEnum):
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
     # cancellation policy
     POLICY_VALUE_INVALID = "policy_value_invalid"
+    # a channel's codes mapped twice (ChannelMapping)
+    CHANNEL_MAPPING_TAKEN = "channel_mapping_taken"
     # the change feed
     CURSOR_INVALID = "cursor_invalid"

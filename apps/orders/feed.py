@@ -1,114 +1,23 @@
 """The order change feed: every change of an order (its ``OrderEvent`` rows, the outbox)
 read in order with a polling cursor that never skips a change. The owner's app reads it
-for its reminders (``apps.mobile``); webhooks and the desk's live view read the same
-feed.
+for its reminders (``apps.mobile``); webhooks read the same feed; the desk's live view
+reads its version (``store_feed_version``), which also covers rooms' ARI change log
+(``apps.rooms.ari``: bookings, locks, prices, restrictions).
 
-**The outbox gap.** Event ids come from a sequence when the row is inserted, but rows
-become visible when their transaction commits, in any order: a poll that returned id 11
-could later miss id 10, committed after it. So a poll returns only ids up to a bound
-every lower id of which is *settled* (committed, or rolled back for good); see
-``order_changes_poll``. The bound is read from PostgreSQL's catalog (the event id
-sequence, and the transactions holding a write lock on the event table): hand-written
-SQL, because it is the guarantee.
+**The outbox gap** (a poll never skips a row committed late) is ``apps.common.feed``'s:
+the same cursor machinery serves rooms' ARI changes.
 """
 from __future__ import annotations
 
-import re
-import time as systime
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
 
 from django.db import connection
-from django.utils.translation import gettext as _
 
-from apps.common.errors import DomainValidationError
-from apps.orders.error_codes import OrderErrorCode
+from apps.common.feed import CLOCK_MARGIN, FIRST_POLL_WAIT_S, FeedCursor, feed_poll
 from apps.orders.models import OrderEvent
+from apps.rooms.models import AriChange
 
-# A first poll waits this long at most for the writes in flight to end (usually none).
-FIRST_POLL_WAIT_S = 0.05
-# First poll only, when writes are still in flight after the wait: events older than
-# the oldest of them by this margin are surely settled (app and DB clocks may differ).
-CLOCK_MARGIN = timedelta(seconds=5)
-
-_CURSOR_RE = re.compile(r"^v1\.(\d{1,18})\.(\d{1,18})\.(\d{1,18})$")
-
-# One statement, in this order: forget the statistics snapshot (a transaction keeps the
-# first one it reads), read the event id sequence and the clock, then find the start of
-# the oldest transaction that holds a write lock on this tenant's event table. Any
-# transaction that inserts an event takes that lock (RowExclusiveLock, when its INSERT is
-# parsed, before the id is drawn) and keeps it to its end. The sub-select is correlated
-# to ``seq`` so that it runs after the sequence was read.
-_HORIZON_SQL = """
-WITH clear AS MATERIALIZED (SELECT pg_stat_clear_snapshot()),
-seq AS MATERIALIZED (
-    SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(%(table)s, 'id')::regclass), 0) AS last_id,
-           clock_timestamp() AS read_at
-      FROM clear
-)
-SELECT seq.last_id, seq.read_at,
-       (SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-         WHERE seq.read_at IS NOT NULL AND l.locktype = 'relation' AND l.relation = %(table)s::regclass
-           AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid())
-  FROM seq
-"""
-_OLDEST_SQL = """
-SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
- WHERE l.locktype = 'relation' AND l.relation = %(table)s::regclass AND l.mode = 'RowExclusiveLock'
-   AND l.pid <> pg_backend_pid()
-"""
-
-
-@dataclass(frozen=True)
-class FeedCursor:
-    """Where a client is: events with ``id <= last_id`` were delivered; those in
-    ``(last_id, pending_id]`` will be as soon as every transaction that started at or
-    before ``pending_at`` (µs since the epoch, database clock) has ended."""
-
-    last_id: int
-    pending_id: int = 0
-    pending_at: int = 0
-
-    def encode(self) -> str:
-        return f"v1.{self.last_id}.{max(self.pending_id, self.last_id)}.{self.pending_at if self.pending_id > self.last_id else 0}"
-
-    @classmethod
-    def decode(cls, raw: str) -> FeedCursor:
-        match = _CURSOR_RE.match(raw or "")
-        if not match:
-            message = _("Not a cursor from this API: send back the next_cursor of the previous answer.")
-            raise DomainValidationError(
-                OrderErrorCode.CURSOR_INVALID, _("The cursor is not valid."), extra={"fields": {"cursor": [message]}},
-            )
-        last_id, pending_id, pending_at = (int(g) for g in match.groups())
-        return cls(last_id=last_id, pending_id=max(pending_id, last_id), pending_at=pending_at)
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _horizon() -> tuple[int, int, datetime | None]:
-    with connection.cursor() as cursor:
-        cursor.execute(_HORIZON_SQL, {"table": OrderEvent._meta.db_table})
-        last_id, read_at, oldest = cursor.fetchone()
-    return int(last_id), _micros(read_at), oldest
-
-
-def _oldest_running() -> datetime | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(_OLDEST_SQL, {"table": OrderEvent._meta.db_table})
-        return cursor.fetchone()[0]
-
-
-def _settled(oldest: datetime | None, at_us: int) -> bool:
-    """Has every event writer that started at or before ``at_us`` ended?"""
-    return oldest is None or _micros(oldest) > at_us
-
+__all__ = ["CLOCK_MARGIN", "EVENT_FIELDS", "FIRST_POLL_WAIT_S", "FeedCursor", "order_changes_poll", "store_feed_version"]
 
 # What a change shows of its order, as ``OrderEvent.objects.values()`` names it.
 EVENT_FIELDS = (
@@ -137,61 +46,31 @@ def order_changes_poll(*, store_ids: Sequence[int], cursor: FeedCursor | None, l
     """Order events of the stores ``store_ids`` newer than ``cursor``, of ``kinds``, oldest
     first, at most ``limit``, each a dict of ``EVENT_FIELDS``; and the cursor to send next
     time. Without a cursor: the newest ``limit`` events. Returns ``{"events",
-    "next_cursor", "has_more"}``.
-
-    **The outbox gap.** Event ids come from a sequence when the row is inserted, but
-    rows become visible when their transaction commits, in any order: a poll that
-    returned id 11 could later miss id 10, committed after it. So a poll returns only
-    ids up to a bound every lower id of which is *settled* (committed, or rolled back
-    for good): the sequence's last value M read at time t is settled once every
-    transaction that started at or before t and writes to the event table has ended (an
-    id is drawn inside its transaction, after the transaction started and took its
-    write lock on the table, which it holds to its end). A poll reads (M, t) and the
-    start of the oldest transaction holding that lock: if it started after t, M is
-    settled now; else (M, t) goes into the cursor and is checked at the next poll.
-    Two queries (horizon, events; more on a first poll while writes are in flight).
-    """
+    "next_cursor", "has_more"}``. Never skips an event committed late
+    (``apps.common.feed.feed_poll``). Two queries."""
     store_ids = list(store_ids)
-    last_id, read_at, oldest = _horizon()
 
-    if cursor is None:
-        deadline = systime.monotonic() + FIRST_POLL_WAIT_S
-        while not _settled(oldest, read_at) and systime.monotonic() < deadline:
-            systime.sleep(0.01)
-            oldest = _oldest_running()
-        if _settled(oldest, read_at):
-            upto, following = last_id, FeedCursor(last_id)
-        else:
-            # A long transaction runs: deliver the history up to events older than it
-            # (by a margin for clock differences); the rest comes with the next polls.
-            horizon = (
-                OrderEvent.objects.filter(id__lte=last_id, at__lt=oldest - CLOCK_MARGIN).order_by("-id").values_list("id", flat=True).first()
-                or 0
-            )
-            upto, following = horizon, FeedCursor(horizon, last_id, read_at)
-        rows = _events(store_ids, kinds, after=0, upto=upto, limit=limit, newest=True)
-        return {"events": rows, "next_cursor": following.encode(), "has_more": False}
+    def fetch(*, after: int, upto: int, limit: int, newest: bool) -> list[dict]:
+        return _events(store_ids, kinds, after=after, upto=upto, limit=limit, newest=newest)
 
-    fresh_settled = _settled(oldest, read_at)
-    pending_settled = cursor.pending_id > cursor.last_id and _settled(oldest, cursor.pending_at)
-    upto = cursor.last_id
-    if pending_settled:
-        upto = cursor.pending_id
-    if fresh_settled:
-        upto = max(upto, last_id)
-    rows = _events(store_ids, kinds, after=cursor.last_id, upto=upto, limit=limit + 1)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    if has_more:
-        # Everything up to ``upto`` is settled already: say so with a moment that is.
-        settled_at = read_at if fresh_settled else cursor.pending_at
-        following = FeedCursor(rows[-1]["id"], upto, settled_at)
-    elif fresh_settled:
-        following = FeedCursor(upto)
-    elif pending_settled:
-        following = FeedCursor(upto, last_id, read_at)
-    elif cursor.pending_id > cursor.last_id:
-        following = cursor  # still waiting for the same transactions
-    else:
-        following = FeedCursor(cursor.last_id, last_id, read_at)
-    return {"events": rows, "next_cursor": following.encode(), "has_more": has_more}
+    polled = feed_poll(model=OrderEvent, time_field="at", fetch=fetch, cursor=cursor, limit=limit)
+    return {"events": polled["rows"], "next_cursor": polled["next_cursor"], "has_more": polled["has_more"]}
+
+
+_VERSION_SQL = f"""
+SELECT (SELECT coalesce(max(id), 0) FROM {OrderEvent._meta.db_table} WHERE store_id = %(store)s),
+       (SELECT coalesce(max(id), 0) FROM {AriChange._meta.db_table} WHERE store_id = %(store)s)
+"""
+
+
+def store_feed_version(*, store_id: int) -> str:
+    """A cheap version of everything the store's feeds carry: ``"<order event id>.<ARI
+    change id>"``, the newest committed row of each for the store. It changes whenever an
+    order of the store changes (an event) or what a channel reads of it does (a booking,
+    a lock, a price, a restriction: ``apps.rooms.ari``); a client (the desk's live grid)
+    compares it with the one it rendered and reloads when it moved. One statement, two
+    index scans (``orderevent_store_id``, ``arichange_store_id``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL, {"store": store_id})
+        event_id, ari_id = cursor.fetchone()
+    return f"{event_id}.{ari_id}"

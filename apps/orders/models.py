@@ -62,6 +62,35 @@ class Channel(models.Model):
         return self.name
 
 
+class ChannelMapping(models.Model):
+    """A channel's room-type and rate codes mapped to one of the store's room types: how
+    an OTA's or the mall's "DLX-KING" / "BAR" reaches our 山景大床房 (in ARI out and in
+    the orders it pushes). One room type per (channel, room code, rate code); a blank
+    rate code maps the room code whatever the rate."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="mappings")
+    room_type = models.ForeignKey("rooms.RoomType", on_delete=models.PROTECT, related_name="+")
+    external_room_code = models.CharField(_("channel room code"), max_length=64)
+    external_rate_code = models.CharField(_("channel rate code"), max_length=64, blank=True, default="")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel mapping")
+        verbose_name_plural = _("channel mappings")
+        ordering = ["channel_id", "external_room_code", "external_rate_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_room_code", "external_rate_code"], name="channelmapping_codes_unique_per_channel"
+            ),
+            models.CheckConstraint(condition=~Q(external_room_code=""), name="channelmapping_room_code_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_room_code}/{self.external_rate_code} -> {self.room_type_id}"
+
+
 class Order(models.Model):
     """A reservation of one room (type) for a span of nights, from booking to departure."""
 
@@ -434,6 +463,8 @@ class OrderEvent(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="orderevent_unpublished"),
+            # a store's newest event (``apps.orders.feed.store_feed_version``) and its feed
+            models.Index(fields=["store", "id"], name="orderevent_store_id"),
         ]
 
     def __str__(self) -> str:

@@ -15,10 +15,11 @@ from apps.common.errors import DomainValidationError, NotFoundError
 from apps.common.money import quantize
 from apps.common.queries import one_or_none
 from apps.orders.error_codes import OrderErrorCode
-from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent, OrderGuest, OrderItem
+from apps.orders.models import CancellationPolicy, Channel, ChannelMapping, Order, OrderEvent, OrderGuest, OrderItem
 from apps.orders.reference import CANCELLATION_POLICY, CHANNELS
 from apps.rooms.inventory import free_counts, nights_between
-from apps.rooms.selectors import room_get_with_type, room_type_get, room_types_on_sale, stay_price_nights_many
+from apps.rooms.quote import stay_quotes_many
+from apps.rooms.selectors import room_get_with_type, room_type_get, room_types_on_sale
 from apps.tenancy.models import Store
 from apps.tenancy.reference_cache import cached_copy
 
@@ -205,6 +206,27 @@ def channel_list(*, store: Store, active_only: bool = False) -> QuerySet[Channel
     return qs.filter(is_active=True) if active_only else qs
 
 
+def channel_mapping_list(*, store: Store, channel_id: int | None = None) -> QuerySet[ChannelMapping]:
+    """The store's channel mappings (of one channel when given), by channel and codes."""
+    qs = ChannelMapping.objects.filter(store=store).select_related("channel", "room_type")
+    if channel_id is not None:
+        qs = qs.filter(channel_id=channel_id)
+    return qs.order_by("channel_id", "external_room_code", "external_rate_code", "id")
+
+
+def channel_mapping_resolve(*, channel: Channel, room_code: str, rate_code: str = ""):
+    """The room type ``channel``'s codes stand for: the active mapping of the room code
+    with this rate code, else with a blank rate code (any rate); None if unmapped. One query."""
+    rows = {
+        m.external_rate_code: m
+        for m in ChannelMapping.objects.filter(
+            channel=channel, external_room_code=room_code, external_rate_code__in={rate_code or "", ""}, is_active=True,
+        ).select_related("room_type")
+    }
+    mapping = rows.get(rate_code or "") or rows.get("")
+    return mapping.room_type if mapping else None
+
+
 def channel_of_type(*, store: Store, channel_type: str) -> Channel | None:
     """The store's first active channel of ``channel_type`` (by sort order), or None.
     Reference data (area ``channels``): one query, none while the process holds it."""
@@ -321,8 +343,10 @@ def today_lists(*, store: Store, day: date) -> dict[str, Any]:
 
 def availability_search(*, store: Store, arrival: date, departure: date, adults: int = 1, children: int = 0) -> list[dict]:
     """Per active room type that sleeps the party: rooms free for the whole stay (the
-    lowest nightly count), each night's free count and price, and the stay's total.
-    Three queries: the room types, the free counts, the pricing rules of every type."""
+    lowest nightly count), each night's free count and price, the stay's total, and the
+    restrictions the stay breaks (``bookable`` False then), all from the one stay quote
+    (``apps.rooms.quote.stay_quotes_many``). Four queries: the room types, the free
+    counts, the pricing rules of every type, their restrictions."""
 
     if departure <= arrival:
         raise DomainValidationError(
@@ -338,18 +362,21 @@ def availability_search(*, store: Store, arrival: date, departure: date, adults:
     types = room_types_on_sale(store=store, guests=adults + children)
     free = free_counts(store_id=store.pk, start=arrival, end=departure)
     types = [t for t in types if t.pk in free]  # active when the counts were read
-    prices = stay_price_nights_many(store=store, room_types=types, arrival=arrival, departure=departure)
+    quotes = stay_quotes_many(store=store, room_types=types, arrival=arrival, departure=departure)
     result = []
     for room_type in types:
         per_night = free[room_type.pk]
-        type_prices = dict(prices[room_type.pk])
+        quote = quotes[room_type.pk]
+        type_prices = quote.prices()
         result.append({
             "room_type_id": room_type.pk,
             "name": room_type.name,
             "capacity": room_type.capacity,
             "free": max(0, min(per_night[n] for n in nights)),
             "nights": [{"date": n, "free": max(0, per_night[n]), "price": type_prices[n]} for n in nights],
-            "total": quantize(sum(type_prices.values(), Decimal(0))),
+            "total": quote.total,
+            "bookable": quote.bookable,
+            "violations": [v.as_dict() for v in quote.violations],
         })
     return result
 

@@ -7,7 +7,9 @@ from rest_framework import serializers
 from apps.common.fields import CalendarDateField, CommaSeparatedChoiceField, WallClockTimeField
 from apps.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from apps.common.serializers import InputSerializer, OutputSerializer
-from apps.orders.models import CancellationPolicy, Channel, Order, OrderEvent, OrderItem
+from apps.orders.models import CancellationPolicy, Channel, ChannelMapping, Order, OrderEvent, OrderItem
+from apps.rooms.models import RoomType
+from apps.rooms.serializers import StoreScopedPrimaryKeyRelatedField, ViolationSerializer
 
 MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 
@@ -285,6 +287,8 @@ class AvailabilityRoomTypeSerializer(serializers.Serializer):
     free = serializers.IntegerField(help_text="Rooms free on every night of the stay.")
     nights = AvailabilityNightSerializer(many=True)
     total = serializers.DecimalField(**MONEY)
+    bookable = serializers.BooleanField(help_text="False when the stay breaks a restriction of the type (see violations).")
+    violations = ViolationSerializer(many=True)
 
 
 class AvailabilityOutSerializer(serializers.Serializer):
@@ -301,7 +305,9 @@ class AvailabilityOutSerializer(serializers.Serializer):
 class ExternalOrderInSerializer(serializers.Serializer):
     channel = serializers.CharField(max_length=100, help_text="Channel id, code (e.g. ctrip, mall) or name.")
     external_ref = serializers.CharField(max_length=100, help_text="The sender's order number; one order per channel and reference.")
-    room_type = serializers.CharField(max_length=255, help_text="Room type id or exact name.")
+    room_type = serializers.CharField(max_length=255, help_text="The channel's room code (its mapping), or our room type id or exact name.")
+    rate_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                      help_text="The channel's rate code, for a mapping by rate.")
     arrival = serializers.DateField()
     departure = serializers.DateField()
     adults = serializers.IntegerField(min_value=1, max_value=50, default=1)
@@ -408,3 +414,30 @@ class OrderRateInSerializer(serializers.Serializer):
         child=CalendarDateField(), required=False, allow_empty=False,
         help_text=_("The nights to set; omitted: every night not yet charged."),
     )
+
+
+# --- channel mappings ----------------------------------------------------------------------------
+
+
+class ChannelMappingOutSerializer(serializers.ModelSerializer):
+    channel_code = serializers.CharField(source="channel.code")
+    room_type_name = serializers.CharField(source="room_type.name")
+
+    class Meta:
+        model = ChannelMapping
+        fields = ["id", "channel_id", "channel_code", "external_room_code", "external_rate_code", "room_type_id",
+                  "room_type_name", "is_active"]
+        read_only_fields = fields
+
+
+class ChannelMappingInSerializer(serializers.Serializer):
+    channel = StoreScopedPrimaryKeyRelatedField(queryset=Channel.objects.all())
+    room_type = StoreScopedPrimaryKeyRelatedField(queryset=RoomType.objects.all())
+    external_room_code = serializers.CharField(max_length=64, help_text="The channel's code of the room type.")
+    external_rate_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                               help_text="The channel's rate plan code; blank: any rate.")
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class ChannelMappingFilterSerializer(serializers.Serializer):
+    channel = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, source="channel_id")

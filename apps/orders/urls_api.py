@@ -8,6 +8,7 @@ router = SimpleRouter(use_regex_path=False)
 # orders/ itself is registered by the front desk (apps.frontdesk.urls_api): its create takes
 # a prepayment and a deposit with the booking.
 router.register("channels", api.ChannelViewSet, basename="api-channel")
+router.register("channel-mappings", api.ChannelMappingViewSet, basename="api-channel-mapping")
 
 urlpatterns = [
     path("stores/<int:store_id>/", include(router.urls)),

@@ -9,8 +9,6 @@ Who may do what (docs/rooms.md):
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -20,13 +18,19 @@ from rest_framework.response import Response
 
 from apps.common.api import refuse_blank_query
 from apps.common.errors import DomainValidationError
-from apps.common.money import quantize
+from apps.common.feed import FeedCursor
 from apps.common.schema import error_example, error_responses
 from apps.rooms import selectors, services
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import MAX_STAY_NIGHTS
+from apps.rooms.quote import stay_quote
 from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.rooms.ari import ari_changes_poll, ari_read
 from apps.rooms.serializers import (
+    AriChangesOutSerializer,
+    AriChangesQuerySerializer,
+    AriOutSerializer,
+    AriQuerySerializer,
     HousekeepingEventOutSerializer,
     HousekeepingInSerializer,
     PriceCalendarOutSerializer,
@@ -35,6 +39,10 @@ from apps.rooms.serializers import (
     PriceQuoteQuerySerializer,
     PricingRuleInSerializer,
     PricingRuleOutSerializer,
+    RestrictionInSerializer,
+    RestrictionOutSerializer,
+    RestrictionQuerySerializer,
+    RestrictionSetOutSerializer,
     RoomCreateSerializer,
     RoomLockInSerializer,
     RoomLockOutSerializer,
@@ -151,7 +159,9 @@ class RoomTypeViewSet(StoreScopedViewSet):
                            "max_nights": PRICE_QUOTE_MAX_NIGHTS}),
         ])},
         tags=[TAG],
-        description="The price of a stay, night by night, with every rule including length-of-stay ones. "
+        description="The quote of a stay (the one every booking uses): the price night by night, with every rule "
+        "including length-of-stay ones, the total, and the restrictions the stay breaks (`bookable` false, "
+        "`violations`: `stay_closed`, `stay_closed_to_arrival`, `stay_below_min_stay`). "
         f"At most {PRICE_QUOTE_MAX_NIGHTS} nights, the longest stay an order may have (400 `stay_too_long`).",
     )
     @action(detail=True, methods=["get"], url_path="price-quote")
@@ -159,10 +169,11 @@ class RoomTypeViewSet(StoreScopedViewSet):
         room_type = self.get_object()
         q = _query(PriceQuoteQuerySerializer, request)
         _quote_span_check(arrival=q["arrival"], departure=q["departure"])
-        nights = selectors.stay_price_nights_detail(room_type=room_type, arrival=q["arrival"], departure=q["departure"])
+        quote = stay_quote(room_type=room_type, arrival=q["arrival"], departure=q["departure"])
         payload = {
-            "room_type_id": room_type.pk, "arrival": q["arrival"], "departure": q["departure"],
-            "nights": _nights_json(nights), "total": quantize(sum((n.price for n in nights), Decimal(0))),
+            "room_type_id": room_type.pk, "arrival": q["arrival"], "departure": q["departure"], "los": quote.los,
+            "nights": _nights_json(quote.nights), "total": quote.total, "bookable": quote.bookable,
+            "violations": [v.as_dict() for v in quote.violations],
         }
         return Response(PriceQuoteOutSerializer(payload).data)
 
@@ -396,3 +407,88 @@ class PricingRuleViewSet(StoreScopedViewSet):
     def destroy(self, request, store_id: int, pk: int):
         services.pricing_rule_delete(rule=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- restrictions -----------------------------------------------------------------------
+
+
+class RestrictionViewSet(StoreScopedViewSet):
+    """Stay restrictions per room type and night (closed, closed to arrival, minimum stay):
+    what every booking obeys (docs/rooms.md, "Restrictions"). Reading: the store's staff;
+    setting: managers."""
+
+    filter_backends: list = []
+    pagination_class = None
+    manager_actions = frozenset({"create"})
+
+    @extend_schema(
+        parameters=[RestrictionQuerySerializer], responses=RestrictionOutSerializer(many=True), tags=[TAG],
+        operation_id="restrictions_list",
+        description="The nights of `[start, end)` (at most 366) that carry a restriction, by room type and night; "
+        "a night left out has none.",
+    )
+    def list(self, request, store_id: int):
+        q = _query(RestrictionQuerySerializer, request)
+        rows = selectors.restriction_list(store=self.store, start=q["start"], end=q["end"], room_type_id=q.get("room_type_id"))
+        return Response(RestrictionOutSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=RestrictionInSerializer,
+        responses={200: RestrictionSetOutSerializer, **error_responses(400, examples=[
+            error_example(400, "restriction_invalid", "The restriction is not valid.",
+                          {"fields": {"end": ["At most 366 nights at a time."]}}),
+        ])},
+        tags=[TAG], operation_id="restrictions_set",
+        description="Manager only. Sets closed / closed_to_arrival / min_stay on every night of `[start, end)` "
+        "(of `weekdays` if given); a field left out is left as it is; `min_stay` null or 1 clears it.",
+    )
+    def create(self, request, store_id: int):
+        data = RestrictionInSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        kwargs = {k: v[k] for k in ("closed", "closed_to_arrival", "min_stay") if k in v}
+        nights = services.stay_restrictions_set(
+            store=self.store, room_type=v["room_type"], start=v["start"], end=v["end"], actor=request.user,
+            weekdays=v.get("weekdays"), **kwargs,
+        )
+        return Response(RestrictionSetOutSerializer({"nights": nights}).data)
+
+
+# --- ARI for channels --------------------------------------------------------------------
+
+
+class AriViewSet(StoreScopedViewSet):
+    """Availability, rates and restrictions for a channel (docs/rooms.md, "ARI for
+    channels"): read by the store's staff or an integration token of the store."""
+
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[AriQuerySerializer], responses=AriOutSerializer, tags=[TAG], operation_id="ari_read",
+        description="Per active room type and night of `[start, end)` (at most 366): rooms free, the night's price "
+        "(rules without a length-of-stay bound; a stay's price is its quote), closed, closed to arrival, minimum stay.",
+    )
+    def list(self, request, store_id: int):
+        q = _query(AriQuerySerializer, request)
+        type_ids = [q["room_type_id"]] if q.get("room_type_id") else None
+        room_types = ari_read(store=self.store, start=q["start"], end=q["end"], room_type_ids=type_ids)
+        payload = {"start": q["start"], "end": q["end"], "currency": self.store.currency, "room_types": room_types}
+        return Response(AriOutSerializer(payload).data)
+
+    @extend_schema(
+        parameters=[AriChangesQuerySerializer],
+        responses={200: AriChangesOutSerializer, **error_responses(400, examples=[
+            error_example(400, "cursor_invalid", "The cursor is not valid.", {"fields": {"cursor": [
+                "Not a cursor from this API: send back the next_cursor of the previous answer."]}}),
+        ])},
+        tags=[TAG], operation_id="ari_changes",
+        description="What changed since `cursor`, oldest first: each change names a room type, its kind "
+        "(availability, lock, capacity, price, restriction) and the nights it touched; read them again with `ari/`. "
+        "Without a cursor: the newest changes and a cursor from there. A change committed late is never skipped.",
+    )
+    @action(detail=False, methods=["get"], url_path="changes")
+    def changes(self, request, store_id: int):
+        q = _query(AriChangesQuerySerializer, request)
+        cursor = FeedCursor.decode(q["cursor"]) if q.get("cursor") else None
+        return Response(AriChangesOutSerializer(ari_changes_poll(store=self.store, cursor=cursor, limit=q["limit"])).data)

@@ -23,3 +23,8 @@ class RoomsErrorCode(StrEnum):
     PRICING_RULE_INVALID = "pricing_rule_invalid"
     # a night priced past one posting (apps.common.money.MAX_POSTING; the orders' and folios' code)
     AMOUNT_TOO_LARGE = "amount_too_large"
+    # restrictions a stay breaks (apps.rooms.quote; refused by bookings, kept as a conflict by the intake)
+    STAY_CLOSED = "stay_closed"
+    STAY_CLOSED_TO_ARRIVAL = "stay_closed_to_arrival"
+    STAY_BELOW_MIN_STAY = "stay_below_min_stay"
+    RESTRICTION_INVALID = "restriction_invalid"

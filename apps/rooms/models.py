@@ -296,3 +296,84 @@ class PricingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StayRestriction(models.Model):
+    """What a room type's night allows a booking (the rate calendar's restrictions):
+    ``closed`` (no stay may include the night: stop-sell), ``closed_to_arrival`` (no stay
+    may start on it) and ``min_stay`` (a stay arriving that night must be at least that
+    many nights). One row per room type and night; a night without a row has none, and a
+    row always carries at least one restriction (``stayrestriction_not_empty``): clearing
+    the last one deletes the row. Written only by ``apps.rooms.services.restrictions``;
+    read by ``apps.rooms.quote`` (docs/rooms.md, "Restrictions")."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="restrictions")
+    night = models.DateField(_("night"))
+    closed = models.BooleanField(_("closed"), default=False)
+    closed_to_arrival = models.BooleanField(_("closed to arrival"), default=False)
+    min_stay = models.PositiveSmallIntegerField(_("minimum stay"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    # The longest minimum stay: the longest stay one can book (apps.rooms.inventory.MAX_STAY_NIGHTS).
+    MIN_STAY_MAX: ClassVar[int] = 90
+
+    class Meta:
+        verbose_name = _("stay restriction")
+        verbose_name_plural = _("stay restrictions")
+        constraints = [
+            models.UniqueConstraint(fields=["room_type", "night"], name="stayrestriction_one_per_type_night"),
+            models.CheckConstraint(
+                condition=Q(min_stay__isnull=True) | Q(min_stay__gte=1, min_stay__lte=90), name="stayrestriction_min_stay_1_to_90"
+            ),
+            models.CheckConstraint(
+                # min_stay NULL must not make the CHECK unknown (= passed): IS NOT NULL first
+                condition=Q(closed=True) | Q(closed_to_arrival=True) | Q(min_stay__isnull=False, min_stay__gte=2),
+                name="stayrestriction_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "night"], name="stayrestriction_store_night")]
+
+    def __str__(self) -> str:
+        return f"{self.room_type_id} {self.night}"
+
+
+class AriChange(models.Model):
+    """One change of what a channel reads of a room type (availability, rates,
+    restrictions) over a span of nights: the ARI change log a channel polls with a
+    cursor (``apps.rooms.ari``). Written only by PostgreSQL triggers (migration
+    ``rooms.0006``) on the inventory counters, pricing rules, room types and
+    restrictions, whatever path made the change; one row per transaction, room type and
+    kind (``xact``: the writing transaction), its span widened by every row the
+    transaction touches. ``first_night``/``last_night`` NULL: open (a rule without
+    dates, a type's default price)."""
+
+    class Kind(models.TextChoices):
+        # Stays held or released (a booking, a change, a cancellation).
+        AVAILABILITY = "availability", _("Availability")
+        # Rooms locked or unlocked.
+        LOCK = "lock", _("Lock")
+        # Rooms of the type added or taken out of service.
+        CAPACITY = "capacity", _("Capacity")
+        # A pricing rule or the type's default price.
+        PRICE = "price", _("Price")
+        # Closed dates or minimum stay.
+        RESTRICTION = "restriction", _("Restriction")
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    first_night = models.DateField(null=True)
+    last_night = models.DateField(null=True)
+    at = models.DateTimeField()
+    xact = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["xact", "store", "room_type", "kind"], name="arichange_one_per_xact_type_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["availability", "lock", "capacity", "price", "restriction"]), name="arichange_kind_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "id"], name="arichange_store_id")]

@@ -31,7 +31,7 @@ from apps.common.errors import DomainValidationError
 from apps.common.money import MAX_POSTING, quantize
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import nights_between
-from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType, StayRestriction
 from apps.rooms.reference import ROOM_CATALOG, ROOM_IDENTITY
 from apps.tenancy.business_day import store_local_date
 from apps.tenancy.reference_cache import cached, cached_copies, cached_copy
@@ -184,21 +184,26 @@ def stay_price_nights(*, room_type: RoomType, arrival: date, departure: date) ->
     return [(p.night, p.price) for p in stay_price_nights_detail(room_type=room_type, arrival=arrival, departure=departure)]
 
 
-def stay_price_nights_many(
+def stay_price_nights_many_detail(
     *, store, room_types: Iterable[RoomType], arrival: date, departure: date
-) -> dict[int, list[tuple[date, Decimal]]]:
-    """``stay_price_nights`` of several room types of ``store`` (the availability search
-    prices every type it shows): ``{room type id: [(night, price), ...]}``, the same
+) -> dict[int, list[NightPrice]]:
+    """``stay_price_nights_detail`` of several room types of ``store`` (the availability
+    search prices every type it shows): ``{room type id: [NightPrice, ...]}``, the same
     prices as one call per type, in one query. Takes the room types, not their ids:
     each night starts from the type's ``default_price``, which the caller has read."""
     _check_span(arrival, departure, field_start="arrival", field_end="departure")
     room_types = list(room_types)
     nights = nights_between(arrival, departure)
     rules = pricing_rules_many(store=store, room_type_ids=[t.pk for t in room_types], start=arrival, end=departure)
-    return {
-        t.pk: [(p.night, p.price) for p in _night_prices(room_type=t, nights=nights, los=len(nights), rules=rules[t.pk])]
-        for t in room_types
-    }
+    return {t.pk: _night_prices(room_type=t, nights=nights, los=len(nights), rules=rules[t.pk]) for t in room_types}
+
+
+def stay_price_nights_many(
+    *, store, room_types: Iterable[RoomType], arrival: date, departure: date
+) -> dict[int, list[tuple[date, Decimal]]]:
+    """``stay_price_nights_many_detail`` as ``{room type id: [(night, price), ...]}``."""
+    detail = stay_price_nights_many_detail(store=store, room_types=room_types, arrival=arrival, departure=departure)
+    return {type_id: [(p.night, p.price) for p in prices] for type_id, prices in detail.items()}
 
 
 def stay_price_total(*, room_type: RoomType, arrival: date, departure: date) -> Decimal:
@@ -302,6 +307,16 @@ def pricing_rule_list(*, store, filters: dict | None = None) -> QuerySet[Pricing
     if filters.get("is_active") is not None:
         qs = qs.filter(is_active=filters["is_active"])
     return qs
+
+
+def restriction_list(*, store, start: date, end: date, room_type_id: int | None = None) -> list[StayRestriction]:
+    """The store's restriction rows on the nights ``[start, end)`` (at most 366), by room
+    type and night. One query."""
+    _check_span(start, end, field_start="start", field_end="end", max_days=PRICE_CALENDAR_MAX_DAYS)
+    qs = StayRestriction.objects.filter(store=store, night__gte=start, night__lt=end)
+    if room_type_id is not None:
+        qs = qs.filter(room_type_id=room_type_id)
+    return list(qs.order_by("room_type_id", "night"))
 
 
 # --- what the room status grid shows of rooms (composed by apps.frontdesk) ------------------

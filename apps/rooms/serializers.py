@@ -91,12 +91,24 @@ class PriceCalendarOutSerializer(serializers.Serializer):
     nights = NightPriceSerializer(many=True)
 
 
+class ViolationSerializer(serializers.Serializer):
+    """A restriction a stay breaks (``apps.rooms.quote.Violation``)."""
+
+    code = serializers.ChoiceField(choices=["stay_closed", "stay_closed_to_arrival", "stay_below_min_stay"])
+    message = serializers.CharField()
+    nights = serializers.ListField(child=CalendarDateField())
+    min_stay = serializers.IntegerField(required=False, help_text=_("For stay_below_min_stay: the nights required."))
+
+
 class PriceQuoteOutSerializer(serializers.Serializer):
     room_type_id = serializers.IntegerField()
     arrival = CalendarDateField()
     departure = CalendarDateField()
+    los = serializers.IntegerField(help_text=_("Nights of the stay: the length of stay the rules were applied with."))
     nights = NightPriceSerializer(many=True)
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    bookable = serializers.BooleanField(help_text=_("False when the stay breaks a restriction (see violations)."))
+    violations = ViolationSerializer(many=True)
 
 
 # --- rooms --------------------------------------------------------------------------
@@ -214,3 +226,95 @@ class PricingRuleInSerializer(serializers.Serializer):
     adjustment_value = serializers.DecimalField(max_digits=10, decimal_places=2)
     priority = serializers.IntegerField(default=0, min_value=-1000, max_value=1000)
     is_active = serializers.BooleanField(default=True)
+
+
+# --- restrictions -----------------------------------------------------------------------
+
+
+class RestrictionQuerySerializer(serializers.Serializer):
+    start = CalendarDateField(help_text=_("First night."))
+    end = CalendarDateField(help_text=_("Night after the last one (exclusive); at most 366 days after start."))
+    room_type = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, source="room_type_id")
+
+
+class RestrictionOutSerializer(serializers.Serializer):
+    room_type_id = serializers.IntegerField()
+    night = CalendarDateField()
+    closed = serializers.BooleanField()
+    closed_to_arrival = serializers.BooleanField()
+    min_stay = serializers.IntegerField(allow_null=True)
+
+
+class RestrictionInSerializer(serializers.Serializer):
+    """Set restrictions over ``[start, end)``; a field left out is left as it is on every night."""
+
+    room_type = StoreScopedPrimaryKeyRelatedField(queryset=RoomType.objects.all())
+    start = CalendarDateField(help_text=_("First night."))
+    end = CalendarDateField(help_text=_("Night after the last one (exclusive); at most 366 nights."))
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, min_length=1, max_length=7,
+        help_text=_("Only these weekdays of the span (0 = Monday .. 6 = Sunday); every night when left out."),
+    )
+    closed = serializers.BooleanField(required=False, help_text=_("No stay may include the night (stop-sell)."))
+    closed_to_arrival = serializers.BooleanField(required=False, help_text=_("No stay may start on the night."))
+    min_stay = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=90,
+        help_text=_("A stay arriving on the night is at least this many nights; null or 1 clears it."),
+    )
+
+
+class RestrictionSetOutSerializer(serializers.Serializer):
+    nights = serializers.IntegerField(help_text=_("Nights set."))
+
+
+# --- ARI for channels --------------------------------------------------------------------
+
+
+class AriQuerySerializer(serializers.Serializer):
+    start = CalendarDateField(help_text=_("First night."))
+    end = CalendarDateField(help_text=_("Night after the last one (exclusive); at most 366 days after start."))
+    room_type = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, source="room_type_id")
+
+
+class AriNightSerializer(serializers.Serializer):
+    date = CalendarDateField()
+    free = serializers.IntegerField(help_text=_("Rooms of the type left to sell that night."))
+    price = serializers.DecimalField(max_digits=12, decimal_places=2,
+                                     help_text=_("The night's price by the rules without a length-of-stay bound."))
+    closed = serializers.BooleanField()
+    closed_to_arrival = serializers.BooleanField()
+    min_stay = serializers.IntegerField(help_text=_("Nights a stay arriving that night needs at least (1: no minimum)."))
+
+
+class AriRoomTypeSerializer(serializers.Serializer):
+    room_type_id = serializers.IntegerField()
+    name = serializers.CharField()
+    nights = AriNightSerializer(many=True)
+
+
+class AriOutSerializer(serializers.Serializer):
+    start = CalendarDateField()
+    end = CalendarDateField()
+    currency = serializers.CharField()
+    room_types = AriRoomTypeSerializer(many=True)
+
+
+class AriChangesQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=80,
+                                   help_text=_("The next_cursor of the previous answer; none on the first call."))
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
+
+
+class AriChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["availability", "lock", "capacity", "price", "restriction"])
+    room_type_id = serializers.IntegerField()
+    first_night = CalendarDateField(allow_null=True, help_text=_("First night touched; null: open (every night before)."))
+    last_night = CalendarDateField(allow_null=True, help_text=_("Last night touched (inclusive); null: open."))
+    at = serializers.DateTimeField()
+
+
+class AriChangesOutSerializer(serializers.Serializer):
+    changes = AriChangeSerializer(many=True)
+    next_cursor = serializers.CharField()
+    has_more = serializers.BooleanField()

@@ -9,6 +9,8 @@ router.register("room-types", api.RoomTypeViewSet, basename="api-room-type")
 router.register("rooms", api.RoomViewSet, basename="api-room")
 router.register("locks", api.RoomLockViewSet, basename="api-room-lock")
 router.register("pricing-rules", api.PricingRuleViewSet, basename="api-pricing-rule")
+router.register("ari", api.AriViewSet, basename="api-ari")
+router.register("restrictions", api.RestrictionViewSet, basename="api-restriction")
 
 housekeeping = api.RoomHousekeepingViewSet.as_view({"get": "list", "post": "create"})
 

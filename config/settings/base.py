@@ -57,6 +57,8 @@ TENANT_APPS = [
     "apps.reports",
     "apps.mobile",
     "apps.notifications",
+    "apps.webhooks",
+    "apps.ical",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -399,6 +401,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": crontab(minute=17), "options": {"expires": 3000}},
     # pending orders past their store's time (超时未确认) are cancelled
     "expire-pending-orders": {"task": "orders.expire_pending", "schedule": crontab(minute="*/5"), "options": {"expires": 280}},
+    # webhooks: the order feed into deliveries, and deliveries a message missed (docs/webhooks.md)
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": crontab(minute="*"), "options": {"expires": 55}},
+    # iCal calendars imported into rooms (docs/ical.md)
+    "ical-import": {"task": "ical.import_all", "schedule": crontab(minute="*/15"), "options": {"expires": 840}},
 }
 
 # --- Night audit (docs/night_audit.md) ---------------------------------------------------
@@ -415,6 +421,20 @@ PMS_AUDIT_LEASE_SECONDS = env.int("PMS_AUDIT_LEASE_SECONDS", default=60)
 # A queued audit that finds its day held by another attempt tries again after this long
 # (then longer), until the day is closed: the holder may be a worker that was killed.
 PMS_AUDIT_BUSY_RETRY_SECONDS = env.int("PMS_AUDIT_BUSY_RETRY_SECONDS", default=5)
+
+# --- Webhooks (docs/webhooks.md) -------------------------------------------------------
+# Hosts an outbound URL (webhook, iCal feed) may name although they are loopback or private
+# (tests, a development receiver); none in production.
+PMS_OUTBOUND_ALLOWED_HOSTS = env.list("PMS_OUTBOUND_ALLOWED_HOSTS", default=[])
+# A failed attempt waits base x 2^(attempts - 1) seconds (at most an hour) before the next.
+PMS_WEBHOOK_BACKOFF_S = env.float("PMS_WEBHOOK_BACKOFF_S", default=10)
+PMS_WEBHOOK_MAX_ATTEMPTS = env.int("PMS_WEBHOOK_MAX_ATTEMPTS", default=8)
+# Failed attempts in a row after which a subscription is switched off.
+PMS_WEBHOOK_DISABLE_AFTER = env.int("PMS_WEBHOOK_DISABLE_AFTER", default=50)
+PMS_WEBHOOK_TIMEOUT_S = env.float("PMS_WEBHOOK_TIMEOUT_S", default=10)
+PMS_WEBHOOK_KICK_WINDOW_S = env.float("PMS_WEBHOOK_KICK_WINDOW_S", default=0.2)
+# Pairs (subscription, order) a delivery task posts at once, each on its own connection.
+PMS_WEBHOOK_DELIVERY_THREADS = env.int("PMS_WEBHOOK_DELIVERY_THREADS", default=8)
 
 # --- Notifications (docs/notifications.md) -----------------------------------------------
 # Channel code -> adapter class. The sms and wechat adapters shipped here are development

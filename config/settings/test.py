@@ -20,3 +20,5 @@ WHITENOISE_AUTOREFRESH = True
 # single-use WeChat codes), kept by subprocesses through the environment.
 CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault("PMS_TEST_CACHE_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
 PMS_WECHAT_CLIENT = "apps.tenancy.wechat.FakeWeChatClient"
+# The tests' webhook receivers listen on loopback (apps/webhooks/tests).
+PMS_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]

@@ -30,7 +30,15 @@ from apps.orders.services.changes import (
     order_money_set,
     order_update,
 )
-from apps.orders.services.channels import DEFAULT_CHANNELS, channel_create, channel_defaults_ensure, channel_update
+from apps.orders.services.channels import (
+    DEFAULT_CHANNELS,
+    channel_create,
+    channel_defaults_ensure,
+    channel_mapping_create,
+    channel_mapping_delete,
+    channel_mapping_update,
+    channel_update,
+)
 from apps.orders.services.guests import order_guest_add, order_guest_remove
 from apps.orders.services.search import order_search_filters
 from apps.orders.services.inputs import ExtraIn, PartyIn, PersonIn, StayIn
@@ -67,6 +75,9 @@ __all__ = [
     "channel_create",
     "channel_defaults_ensure",
     "channel_for_type",
+    "channel_mapping_create",
+    "channel_mapping_delete",
+    "channel_mapping_update",
     "channel_update",
     "order_assign_room",
     "order_cancel",

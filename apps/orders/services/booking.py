@@ -35,8 +35,9 @@ from apps.orders.services.stay import (
     _check_room_type,
     _check_stay_dates,
     _night_description,
-    _prices,
+    _quote_prices,
 )
+from apps.rooms.quote import stay_quote
 from apps.rooms import inventory
 from apps.rooms.inventory import nights_between
 from apps.rooms.models import Room
@@ -121,6 +122,7 @@ def order_create(
     confirm: bool = False,
     allow_past_arrival: bool = False,
     cancellation_policy: dict[str, Any] | None = None,
+    check_restrictions: bool = True,
 ) -> Order:
     """A new order for ``stay`` and ``party``, pending confirmation, or confirmed at once
     (``confirm``: holds its nights; refused with ``room_unavailable`` /
@@ -140,12 +142,18 @@ def order_create(
     connection keeps its prepared statements (psycopg deallocates them all at any
     ROLLBACK) for the next request. The hold inside the transaction still decides.
 
+    The stay is priced and checked by the one quote (``apps.rooms.quote.stay_quote``): a
+    stay that breaks a restriction (closed night, closed to arrival, minimum stay) is
+    refused, 409 ``stay_closed`` / ``stay_closed_to_arrival`` / ``stay_below_min_stay``,
+    unless ``check_restrictions`` is False (the intake, which keeps such an order as a
+    conflict).
+
     A refusal is counted by its code (``pms_booking_refusals_total``)."""
     try:
         return _order_create(
             store=store, actor=actor, stay=stay, party=party, channel=channel, source=source, notes=notes,
             external_ref=external_ref, extras=extras, confirm=confirm, allow_past_arrival=allow_past_arrival,
-            cancellation_policy=cancellation_policy,
+            cancellation_policy=cancellation_policy, check_restrictions=check_restrictions,
         )
     except DomainError as exc:
         metrics.booking_refused(code=exc.code)
@@ -155,6 +163,7 @@ def order_create(
 def _order_create(
     *, store: Store, actor, stay: StayIn, party: PartyIn, channel: Channel | None, source: str, notes: str,
     external_ref: str | None, extras, confirm: bool, allow_past_arrival: bool, cancellation_policy: dict[str, Any] | None,
+    check_restrictions: bool,
 ) -> Order:
     room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
     adults, children = party.adults, party.children
@@ -177,6 +186,10 @@ def _order_create(
             cancellation_policy = channel_snapshot(None, time_zone=store.time_zone)
         else:
             cancellation_policy = store_snapshot(cancellation_policy_get(store=store), time_zone=store.time_zone)
+    quote = stay_quote(room_type=room_type, arrival=arrival, departure=departure)
+    if check_restrictions and (refusal := quote.refusal()) is not None:
+        raise refusal
+    prices = stay.nightly_prices or _quote_prices(quote)
     if confirm:  # nights already gone: refused before anything is written (the hold below still decides)
         refusal = inventory.stay_refusal(room_type_id=room_type.pk, nights=nights, room_id=room.pk if room else None)
         if refusal is not None:
@@ -185,20 +198,20 @@ def _order_create(
         return _order_write(
             store=store, actor=actor, stay=stay, party=party, channel=channel, source=source, notes=notes,
             external_ref=external_ref, extras=extras, confirm=confirm, today=today, nights=nights,
-            cancellation_policy=cancellation_policy,
+            cancellation_policy=cancellation_policy, prices=prices,
         )
 
 
 def _order_write(
     *, store: Store, actor, stay: StayIn, party: PartyIn, channel: Channel, source: str, notes: str,
     external_ref: str | None, extras, confirm: bool, today: date, nights: list[date], cancellation_policy: dict[str, Any],
+    prices: dict[date, Decimal],
 ) -> Order:
     """The writes of ``order_create``, in its transaction."""
     room_type, room, arrival, departure = stay.room_type, stay.room, stay.arrival, stay.departure
     adults, children = party.adults, party.children
     booker_contact, guest_rows = _contacts(store=store, booker=party.booker, guests=list(party.guests), actor=actor)
     primary = next((c for c, p in guest_rows if p), None) or booker_contact
-    prices = stay.nightly_prices or _prices(room_type=room_type, arrival=arrival, departure=departure)
     # A price given by the caller (a channel's) is kept when the stay is re-priced later.
     rate_source = OrderItem.RateSource.CHANNEL if stay.nightly_prices else OrderItem.RateSource.RULES
     now = timezone.now()

@@ -1,5 +1,7 @@
 """Orders pushed by external systems (the mall, a channel manager): created and confirmed;
-if the inventory is gone, kept pending and flagged as a conflict, never dropped. One
+if the inventory is gone, or the stay breaks a restriction (closed night, closed to
+arrival, minimum stay: ``apps.rooms.quote``), kept pending and flagged as a conflict
+with that code as its reason, never dropped. One
 order per (channel, external reference)."""
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from apps.orders.services.inputs import PartyIn, StayIn
 from apps.orders.services.lifecycle import order_confirm
 from apps.orders.services.recipe import _invalid
 from apps.rooms.inventory import nights_between
+from apps.rooms.quote import stay_quote
 from apps.tenancy.models import Store
 
 
@@ -55,7 +58,14 @@ def order_intake_external(
                 store=store, actor=actor, stay=stay, party=party, channel=channel, source=Order.Source.EXTERNAL,
                 external_ref=external_ref, notes=notes,
                 cancellation_policy=channel_snapshot(cancellation_fee, time_zone=store.time_zone, currency=store.currency),
+                check_restrictions=False,
             )
+            broken = stay_quote(room_type=stay.room_type, arrival=stay.arrival, departure=stay.departure).refusal()
+            if broken is not None:
+                # Sold by the channel on a closed night or under the minimum stay (it had
+                # not seen the restriction yet): kept, pending, for the desk to decide.
+                order = order_flag_conflict(order=order, actor=actor, reason=broken.code, data={"nights": broken.extra["nights"]})
+                return IntakeResult(order, "conflict")
             try:
                 with transaction.atomic():
                     order = order_confirm(order=order, actor=actor)

@@ -26,7 +26,7 @@ from apps.orders.services.recipe import _check_line_amount, _check_order_total, 
 from apps.rooms import inventory
 from apps.rooms.inventory import MAX_STAY_NIGHTS, nights_between
 from apps.rooms.models import Room, RoomType
-from apps.rooms.selectors import stay_price_nights, stay_price_nights_many
+from apps.rooms.quote import StayQuote, stay_quote, stay_quotes_many
 from apps.tenancy.business_day import business_date
 from apps.tenancy.models import Store
 from apps.tenancy.selectors import setting_value
@@ -126,12 +126,18 @@ def _night_description(room_type: RoomType, night: date) -> str:
     return f"{room_type.name} {night.isoformat()}"
 
 
-def _prices(*, room_type: RoomType, arrival: date, departure: date) -> dict[date, Decimal]:
-    """Nightly prices by the rooms app's pricing rules (LOS = the whole stay). One query."""
-    prices = dict(stay_price_nights(room_type=room_type, arrival=arrival, departure=departure))
+def _quote_prices(quote: StayQuote) -> dict[date, Decimal]:
+    """A quote's nightly prices, each within one posting (a percentage rule can price a
+    night past it)."""
+    prices = quote.prices()
     for price in prices.values():
-        _check_line_amount(price, "room_type")  # a percentage rule can price a night past one posting
+        _check_line_amount(price, "room_type")
     return prices
+
+
+def _prices(*, room_type: RoomType, arrival: date, departure: date) -> dict[date, Decimal]:
+    """Nightly prices of the stay quote (``apps.rooms.quote``: LOS = the whole stay)."""
+    return _quote_prices(stay_quote(room_type=room_type, arrival=arrival, departure=departure))
 
 
 def _night_lines(order: Order) -> dict[date, OrderItem]:
@@ -307,11 +313,9 @@ def _reprice(
         prices[room_type.pk] = _prices(room_type=room_type, arrival=arrival, departure=departure)
     elif to_price:  # nights of the stay in other types (a guest moved in the house): one query for all
         types = list(RoomType.objects.filter(pk__in=to_price))
-        for type_id, rows in stay_price_nights_many(store=order.store, room_types=types, arrival=arrival,
-                                                    departure=departure).items():
-            prices[type_id] = dict(rows)
-            for price in prices[type_id].values():
-                _check_line_amount(price, "room_type")
+        for type_id, quote in stay_quotes_many(store=order.store, room_types=types, arrival=arrival,
+                                               departure=departure).items():
+            prices[type_id] = _quote_prices(quote)
     out = []
     for night, type_id, item in plan:
         if item is None:

@@ -1,6 +1,7 @@
 """Writes of rooms, one module per concern: ``housekeeping`` (a room's cleaning status and its
 history), ``rooms`` (room types and rooms: capacity changes reach inventory), ``locks``
-(rooms taken out of sale for some nights), ``pricing`` (pricing rules); ``checks``: the
+(rooms taken out of sale for some nights), ``pricing`` (pricing rules), ``restrictions``
+(closed dates and minimum stay); ``checks``: the
 field errors they share. Inventory itself (holds of stays and locks) is
 ``apps.rooms.inventory``.
 
@@ -16,6 +17,7 @@ from apps.rooms.services.pricing import (
     pricing_rule_update,
     pricing_rule_validate,
 )
+from apps.rooms.services.restrictions import UNSET, stay_restrictions_set
 from apps.rooms.services.rooms import (
     ROOM_FIELDS,
     ROOM_TYPE_FIELDS,
@@ -36,6 +38,7 @@ __all__ = [
     "ROOM_TYPE_FIELDS",
     "RoomLockOverStay",
     "RoomLockOverlap",
+    "UNSET",
     "housekeeping_allowed_from",
     "pricing_rule_create",
     "pricing_rule_delete",
@@ -53,4 +56,5 @@ __all__ = [
     "room_type_validate",
     "room_update",
     "room_validate",
+    "stay_restrictions_set",
 ]
