@@ -161,6 +161,8 @@ NEW_TRIGGERS = {
     ("rooms_pricingrule", "reference_room_catalog"),
     ("rooms_room", "reference_room_catalog"),
     ("orders_cancellationpolicy", "reference_cancellation_policy"),
+    # tenancy.0006: the back office's change records are append-only
+    ("tenancy_changerecord", "changerecord_append_only"),
 }
 
 # Idempotency keys as that release's intake left them (orders.0009 gives each key its

@@ -4,6 +4,8 @@ Who may do what (docs/rooms.md):
 - anyone working in the store (front desk included): read everything, change
   housekeeping, create and release locks of every type (a temporary hold, and
   reporting a broken room, are desk actions);
+- housekeeping (``clean_store``, docs/tenancy.md): list and read rooms, change
+  housekeeping, create and release locks; nothing else;
 - managers only (403 ``manager_only`` otherwise): create or change room types, rooms
   and pricing rules, activate or deactivate rooms.
 """
@@ -184,6 +186,7 @@ class RoomViewSet(StoreScopedViewSet):
     lookup_value_converter = "int"
     filter_backends: list = []
     manager_actions = frozenset({"create", "partial_update", "activate", "deactivate"})
+    housekeeping_actions = frozenset({"list", "retrieve"})
 
     def get_queryset(self):
         filters = _query(RoomFilterSerializer, self.request) if self.action == "list" else {}
@@ -243,6 +246,7 @@ class RoomViewSet(StoreScopedViewSet):
 class RoomHousekeepingViewSet(StoreScopedViewSet):
     """A room's housekeeping: its history (GET) and a change of status (POST, front desk allowed)."""
 
+    housekeeping_actions = frozenset({"list", "retrieve", "create", "release"})  # cleaning, maintenance
     queryset = HousekeepingEvent.objects.all()
     filter_backends: list = []
 
@@ -290,6 +294,7 @@ class RoomLockFilterSerializer(serializers.Serializer):
 class RoomLockViewSet(StoreScopedViewSet):
     """Room locks (maintenance, out of order, temporary hold). Front desk allowed."""
 
+    housekeeping_actions = frozenset({"list", "retrieve", "create", "release"})  # cleaning, maintenance
     queryset = RoomLock.objects.all()
     lookup_value_converter = "int"
     filter_backends: list = []
