@@ -1,6 +1,8 @@
 """Forms of the back office: they parse and show; the owners' services decide."""
 from __future__ import annotations
 
+import json
+from datetime import datetime, time
 from decimal import Decimal
 
 from django import forms
@@ -9,9 +11,10 @@ from django.utils.translation import pgettext_lazy
 
 from apps.folios.models import ExtraChargeItem, PaymentMethod
 from apps.orders.models import CancellationPolicy, Channel
-from apps.tenancy.models import StaffProfile
+from apps.tenancy.models import Setting, StaffProfile
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+SLUG_INVALID = _("Use Latin letters, digits, - and _ only.")
 CURRENCIES = [("CNY", _("Chinese yuan (CNY)")), ("HKD", _("Hong Kong dollar (HKD)")), ("MOP", _("Macanese pataca (MOP)")),
               ("TWD", _("New Taiwan dollar (TWD)")), ("USD", _("US dollar (USD)"))]
 
@@ -55,7 +58,8 @@ class PasswordForm(forms.Form):
 
 class StoreCreateForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=200)
-    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Letters, digits and - only, e.g. lijiang-2."))
+    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Letters, digits and - only, e.g. lijiang-2."),
+                           error_messages={"invalid": SLUG_INVALID})
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
 
@@ -161,7 +165,71 @@ class ExtraItemForm(forms.Form):
 
 class ChannelForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
-    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("The name external systems use, e.g. ctrip."))
+    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("The name external systems use, e.g. ctrip."),
+                           error_messages={"invalid": SLUG_INVALID})
     channel_type = forms.ChoiceField(label=_("Type"), choices=Channel.Type.choices)
     description = forms.CharField(label=_("Description"), required=False)
     sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=32767, initial=0)
+
+
+# --- typed settings (pms_tenant_settings; pms_mp_settings as the group "mp") ---------------
+
+
+class SettingForm(forms.Form):
+    """One setting's value, checked against its type before the service sees it."""
+
+    group = forms.SlugField(label=_("Group"), max_length=100, error_messages={"invalid": SLUG_INVALID})
+    key = forms.SlugField(label=_("Key"), max_length=100, error_messages={"invalid": SLUG_INVALID})
+    value_type = forms.ChoiceField(label=_("Type"), choices=Setting.ValueType.choices)
+    value = forms.CharField(label=_("Value"), required=False, max_length=10000)
+    all_stores = forms.BooleanField(label=_("For all stores"), required=False)
+
+    def __init__(self, *args, may_set_tenant_wide: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_set_tenant_wide:
+            del self.fields["all_stores"]
+
+    def clean(self):
+        data = super().clean()
+        kind, value = data.get("value_type"), (data.get("value") or "").strip()
+        if kind is None:
+            return data
+        try:
+            if kind == Setting.ValueType.INT:
+                value = str(int(value))
+            elif kind == Setting.ValueType.DECIMAL:
+                value = str(Decimal(value))
+                if not Decimal(value).is_finite():
+                    raise ValueError
+            elif kind == Setting.ValueType.BOOL:
+                if value.lower() not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+                    raise ValueError
+                value = "true" if value.lower() in {"true", "1", "yes", "on"} else "false"
+            elif kind == Setting.ValueType.TIME:
+                value = _time_of_day(value).strftime("%H:%M")
+            elif kind == Setting.ValueType.JSON:
+                value = json.dumps(json.loads(value), ensure_ascii=False)
+        except (ValueError, ArithmeticError, TypeError):
+            self.add_error("value", VALUE_MESSAGES[kind])
+        data["value"] = value
+        return data
+
+
+def _time_of_day(text: str) -> time:
+    """14:00, 9:30 or 14:00:00."""
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+VALUE_MESSAGES = {
+    Setting.ValueType.INT: _("Enter a whole number."),
+    Setting.ValueType.DECIMAL: _("Enter a number."),
+    Setting.ValueType.BOOL: _("Enter true or false."),
+    Setting.ValueType.TIME: _("Enter a time of day, e.g. 14:00."),
+    Setting.ValueType.JSON: _("Enter valid JSON, e.g. [\"sms\", \"email\"]."),
+    Setting.ValueType.STRING: "",
+}

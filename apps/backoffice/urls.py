@@ -18,6 +18,7 @@ urlpatterns = [
     path(S + "rooms/", views.RoomListView.as_view(), name="bo-rooms"),
     path(S + "rooms/<int:pk>/", views.RoomEditView.as_view(), name="bo-room-edit"),
     path(S + "changes/", views.ChangeListView.as_view(), name="bo-changes"),
+    path(S + "other/", views.SettingListView.as_view(), name="bo-settings"),
     path(S + "<slug:kind>/", views.CatalogueListView.as_view(), name="bo-catalogue"),
     path(S + "<slug:kind>/new/", views.CatalogueEditView.as_view(), name="bo-catalogue-new"),
     path(S + "<slug:kind>/<int:pk>/", views.CatalogueEditView.as_view(), name="bo-catalogue-edit"),

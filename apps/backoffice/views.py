@@ -77,9 +77,10 @@ class SettingsPage(StoreScopedPageMixin, TemplateView):
     def url(self, name: str, *args) -> str:
         return reverse(name, args=[self.store.pk, *args])
 
-    def record(self, *, area: str, action: str, obj=None, before=None, after=None, label: str = "", store=...):
+    def record(self, *, area: str, action: str, obj=None, before=None, after=None, label: str = "", store=..., object_id=""):
         tenancy_services.change_record(
             store=self.store if store is ... else store, actor=self.request.user, area=area, obj=obj, object_label=label,
+            object_id=object_id,
             action=action, before=_snapshot(before or {}), after=_snapshot(after or {}),
         )
 
@@ -124,9 +125,17 @@ class StoreProfileView(SettingsPage):
                 values[name] = defaults[name]
         return values
 
+    GROUPS = (
+        (gettext_lazy("The store"), ("name", "address", "phone", "logo", "currency")),
+        (gettext_lazy("Times"), ("check_in_time", "check_out_time", "audit_time", "booking_horizon_days")),
+        (gettext_lazy("Deposit and cancellation"), ("default_deposit", "free_cancel_hours", "cancel_fee", "cancel_fee_percent",
+                                                   "no_show_fee", "pending_expiry_minutes")),
+    )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", f.StoreProfileForm(initial=self.current()))
+        form = context.setdefault("form", f.StoreProfileForm(initial=self.current()))
+        context["groups"] = [(title, [form[name] for name in names]) for title, names in self.GROUPS]
         return context
 
     def post(self, request, *args, **kwargs):
@@ -331,7 +340,7 @@ class StoreListView(TenantAdminOnly, SettingsPage):
             try:
                 with transaction.atomic():
                     tenancy_services.store_set_active(store=target, active=active)
-                    self.record(area="store", action="reopen" if active else "retire", obj=target, store=target,
+                    self.record(area="store", action="reopen" if active else "retire", obj=target, store=None,
                                 before={"active": not active}, after={"active": active})
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -344,7 +353,7 @@ class StoreListView(TenantAdminOnly, SettingsPage):
         try:
             with transaction.atomic():
                 store = tenancy_services.store_create(**form.cleaned_data)
-                self.record(area="store", action="create", obj=store, store=store, after=form.cleaned_data)
+                self.record(area="store", action="create", obj=store, store=None, after=form.cleaned_data)
         except DomainError as exc:
             return self.refused(form, exc)
         messages.success(request, _("%(store)s is open, with its channels and payment methods.") % {"store": store})
@@ -645,6 +654,64 @@ class CatalogueEditView(CatalogueMixin, SettingsPage):
             return self.render_to_response(self.get_context_data(form=form, obj=obj))
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(self.url("bo-catalogue", self.kind))
+
+
+# --- other settings: typed (pms_tenant_settings; the owner app's as the group "mp") -------
+
+MASK = "******"
+
+
+class SettingListView(SettingsPage):
+    """Every setting that applies to the store, with its type; set a value (checked against
+    its type) for this store or, by a tenant admin, for all stores."""
+
+    template_name = "backoffice/settings_list.html"
+    section = "other"
+
+    def form(self, data=None):
+        initial = None
+        group, key = self.request.GET.get("group"), self.request.GET.get("key")
+        if data is None and group and key:
+            row = next((r for r in self.rows() if (r.group, r.key) == (group, key)), None)
+            if row is not None:
+                initial = {"group": row.group, "key": row.key, "value_type": row.value_type,
+                           "value": "" if row.is_sensitive else row.value, "all_stores": row.store_id is None}
+        return f.SettingForm(data, initial=initial, may_set_tenant_wide=self.request.user.is_superuser)
+
+    def rows(self):
+        if not hasattr(self, "_rows"):
+            self._rows = tenancy_selectors.setting_list_effective(store=self.store)
+        return self._rows
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = self.rows()
+        context.setdefault("form", self.form())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        d = form.cleaned_data
+        store = None if d.get("all_stores") else self.store
+        old = next((r for r in self.rows() if (r.group, r.key) == (d["group"], d["key"])
+                    and (r.store_id is None) == (store is None)), None)
+        sensitive = bool(old and old.is_sensitive)
+        try:
+            with transaction.atomic():
+                tenancy_services.setting_set(
+                    store=store, group=d["group"], key=d["key"], value=d["value"], value_type=d["value_type"],
+                    description=old.description if old else "", is_sensitive=sensitive,
+                )
+                show = (lambda v: MASK) if sensitive else (lambda v: v)
+                self.record(area="setting", action="update" if old else "create", label=f"{d['group']}.{d['key']}",
+                            store=store, object_id=f"{d['group']}.{d['key']}",
+                            before={"value": show(old.value)} if old else {}, after={"value": show(d["value"])})
+        except DomainError as exc:
+            return self.refused(form, exc)
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(self.url("bo-settings"))
 
 
 # --- who changed what ---------------------------------------------------------------------

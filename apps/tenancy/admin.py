@@ -2,8 +2,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
+from apps.common.admin import ReadOnlyAdminMixin
 from apps.tenancy.auth_services import integration_token_revoke, token_family_revoke
-from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, StoreBusinessDay, UserDevice, WeChatBinding
+from apps.tenancy.models import (
+    ApiToken,
+    ChangeRecord,
+    Setting,
+    StaffProfile,
+    Store,
+    StoreBusinessDay,
+    UserDevice,
+    WeChatBinding,
+)
 from apps.tenancy.services import store_setup
 
 
@@ -96,3 +106,12 @@ class StoreBusinessDayAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: written by the back office's settings pages, append-only in the database."""
+
+    list_display = ["created_at", "store", "actor", "area", "object_label", "action"]
+    list_filter = ["area", "store"]
+    list_select_related = ["store", "actor"]

@@ -13,6 +13,7 @@ from apps.backoffice.tests.conftest import png_bytes
 from apps.folios.models import PaymentMethod
 from apps.rooms.models import Room, RoomType
 from apps.tenancy.models import ChangeRecord, StaffProfile, Store
+from apps.tenancy.selectors import setting_value
 from apps.tenancy.services import staff_create
 from tests.browser import login, screenshot
 from tests.world import PASSWORD
@@ -89,7 +90,7 @@ def test_a_clerk_reaches_no_settings_page(page, committed_tenant):
     login(page, w.slug, "clerk_c", PASSWORD)
     assert page.locator("nav.nav >> text=设置").count() == 0
     for path in ("", "profile/", "staff/", "staff/new/", "stores/", "room-types/", "room-types/new/", "rooms/",
-                 "payment-methods/", "extras/new/", "channels/", "changes/"):
+                 "payment-methods/", "extras/new/", "channels/", "changes/", "other/"):
         response = page.goto(w.url(page, path))
         assert response.status == 403, path
 
@@ -210,7 +211,7 @@ def test_stores_open_and_retire(page, committed_tenant):
     form.locator("input[name=name]").fill("洱海二店")
     form.locator("input[name=code]").fill("洱海")
     form.locator("button[type=submit]").click()
-    assert "输入由字母、数字、下划线或连字符号组成的有效“slug”。" in _field_error(page, "code")
+    assert _field_error(page, "code") == "只能使用英文字母、数字、- 和 _。"
     assert page.locator("input[name=name]").input_value() == "洱海二店"
     page.fill("[data-testid=store-form] input[name=code]", "erhai-2")
     page.click("[data-testid=store-form] button[type=submit]")
@@ -224,3 +225,30 @@ def test_stores_open_and_retire(page, committed_tenant):
     table = page.locator("[data-testid=change-table]").inner_text()
     assert "洱海二店" in table and "admin_c" in table
     screenshot(page, "bo-changes")
+
+
+def test_other_settings_typed(page, committed_tenant):
+    w = _world(committed_tenant)
+    login(page, w.slug, "admin_c", PASSWORD)
+    page.goto(w.url(page, "other/"))
+    form = page.locator("[data-testid=setting-form]")
+    form.locator("input[name=group]").fill("orders")
+    form.locator("input[name=key]").fill("booking_horizon_days")
+    form.locator("select[name=value_type]").select_option("int")
+    form.locator("input[name=value]").fill("一年")
+    form.locator("button[type=submit]").click()
+    assert _field_error(page, "value") == "请输入整数。"
+    assert page.locator("input[name=key]").input_value() == "booking_horizon_days"
+    assert page.locator("input[name=value]").input_value() == "一年"
+    page.fill("[data-testid=setting-form] input[name=value]", "400")
+    page.click("[data-testid=setting-form] button[type=submit]")
+    row = page.locator("[data-testid=setting-orders-booking_horizon_days]")
+    assert "400" in row.inner_text() and "本门店" in row.inner_text()
+    row.locator("text=编辑").click()
+    assert page.locator("[data-testid=setting-form] input[name=value]").input_value() == "400"
+    page.fill("[data-testid=setting-form] input[name=value]", "500")
+    page.check("[data-testid=setting-form] input[name=all_stores]")
+    page.click("[data-testid=setting-form] button[type=submit]")
+    screenshot(page, "bo-other-settings")
+    assert _in(w, lambda: setting_value(store=w.store, group="orders", key="booking_horizon_days")) == 400  # the store's own wins
+    assert _in(w, lambda: setting_value(store=None, group="orders", key="booking_horizon_days")) == 500

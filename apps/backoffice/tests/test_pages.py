@@ -37,7 +37,7 @@ def _url(world, path: str, store="A1") -> str:
 
 
 PAGES = ["", "profile/", "staff/", "staff/new/", "room-types/", "room-types/new/", "rooms/", "payment-methods/",
-         "payment-methods/new/", "extras/", "extras/new/", "channels/", "channels/new/", "changes/"]
+         "payment-methods/new/", "extras/", "extras/new/", "channels/", "channels/new/", "changes/", "other/"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -213,7 +213,9 @@ def test_a_tenant_admin_opens_a_store_with_its_defaults_and_retires_it(as_user, 
     store.refresh_from_db()
     assert not store.is_active
     assert client.get(f"/t/alpha/s/{store.pk}/settings/").status_code == 404
-    assert list(ChangeRecord.objects.filter(store=store).values_list("action", flat=True).order_by("id")) == ["create", "retire"]
+    # tenant-wide records: on every store's change log
+    records = ChangeRecord.objects.filter(area="store", object_id=str(store.pk)).order_by("id")
+    assert [(r.action, r.store_id) for r in records] == [("create", None), ("retire", None)]
 
 
 # --- store profile ---------------------------------------------------------------------------
@@ -421,3 +423,29 @@ def test_list_pages_cost_the_same_queries_for_1_and_20_rows(as_user, world, in_a
         Store.objects.create(name=f"S{i}", code=f"s{i}")
     second = {p: _queries(client, _url(world, p)) for p in pages}
     assert second == first
+
+
+# --- other settings (typed) ---------------------------------------------------------------------
+
+
+def test_typed_settings_refuse_a_bad_value_set_per_store_or_for_all(as_user, world, in_alpha):
+    a1, a2 = world.alpha.stores["A1"], world.alpha.stores["A2"]
+    manager = as_user("manager_a1")
+    bad = manager.post(_url(world, "other/"), {"group": "mp", "key": "show_revenue", "value_type": "bool", "value": "maybe"})
+    assert bad.status_code == 200
+    html = bad.content.decode()
+    assert "请输入 true 或 false。" in html and 'value="show_revenue"' in html and 'value="maybe"' in html
+    assert setting_value(store=a1, group="mp", key="show_revenue") is None
+    # a manager's value is this store's, even if he ticks "all stores" (the field is not his)
+    assert manager.post(_url(world, "other/"), {"group": "mp", "key": "show_revenue", "value_type": "bool", "value": "yes",
+                                                "all_stores": "on"}).status_code == 302
+    assert setting_value(store=a1, group="mp", key="show_revenue") is True
+    assert setting_value(store=a2, group="mp", key="show_revenue") is None
+    admin = as_user("admin_a")
+    assert admin.post(_url(world, "other/"), {"group": "notify", "key": "reminder_time", "value_type": "time", "value": "9:30",
+                                              "all_stores": "on"}).status_code == 302
+    assert str(setting_value(store=a2, group="notify", key="reminder_time")) == "09:30:00"
+    records = list(ChangeRecord.objects.filter(area="setting").order_by("id").values_list("object_label", "store_id", "after"))
+    assert records == [("mp.show_revenue", a1.pk, {"value": "true"}), ("notify.reminder_time", None, {"value": "09:30"})]
+    page = manager.get(_url(world, "other/")).content.decode()
+    assert 'data-testid="setting-mp-show_revenue"' in page and 'data-testid="setting-notify-reminder_time"' in page
