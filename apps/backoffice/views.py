@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 from apps.backoffice import forms as f
 from apps.common.errors import DomainError
 from apps.common.forms import add_domain_error
-from apps.common.uploads import image_save, media_response
+from apps.common.uploads import NAME_RE, image_save, media_response
 from apps.folios import selectors as folio_selectors
 from apps.folios import services as folio_services
 from apps.folios.models import ExtraChargeItem, PaymentMethod
@@ -60,6 +60,12 @@ def _text(value) -> str:
 
 def _snapshot(values: dict) -> dict:
     return {k: _text(v) for k, v in values.items()}
+
+
+def _image_url(name: str) -> str | None:
+    """The page's URL of an uploaded image; None for anything else a room type's list holds
+    (an address typed through the API: the pages' CSP shows only our own images)."""
+    return reverse("media", args=[name]) if NAME_RE.match(name or "") else None
 
 
 class SettingsPage(StoreScopedPageMixin, TemplateView):
@@ -290,6 +296,9 @@ class StaffEditView(StaffMixin, SettingsPage):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(profile=profile, form=form))
         d = form.cleaned_data
+        if user.pk == request.user.pk and d["role"] != profile.role:
+            form.add_error("role", _("You cannot change your own role."))
+            return self.render_to_response(self.get_context_data(profile=profile, form=form))
         before = self._summary(profile)
         try:
             with transaction.atomic():
@@ -371,6 +380,8 @@ class RoomTypeListView(SettingsPage):
         context = super().get_context_data(**kwargs)
         context["room_types"] = list(room_selectors.room_type_list(store=self.store).annotate(
             active_rooms=Count("rooms", filter=Q(rooms__is_active=True))))
+        for room_type in context["room_types"]:
+            room_type.thumbnail = next(filter(None, map(_image_url, room_type.images)), None)
         return context
 
 
@@ -389,6 +400,7 @@ class RoomTypeEditView(SettingsPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         room_type = context.setdefault("room_type", self.room_type())
+        context["images"] = [(name, _image_url(name)) for name in (room_type.images if room_type else [])]
         if "form" not in context:
             initial = {k: getattr(room_type, k) for k in ROOM_TYPE_VALUES} if room_type else {}
             if room_type:

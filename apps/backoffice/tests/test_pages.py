@@ -159,6 +159,17 @@ def test_reset_password_signs_the_employee_out(as_user, world, in_alpha):
     assert (record.before, record.after) == ({}, {})  # never the password
 
 
+def test_nobody_changes_their_own_role_nor_deactivates_themselves(as_user, world, in_alpha):
+    admin = world.alpha.users["admin_a"]
+    client = as_user("admin_a")
+    response = client.post(_url(world, f"staff/{admin.pk}/"), {
+        "form": "details", "display_name": "老板", "phone": "", "role": "front_desk", "stores": [_a1(world)]})
+    assert response.status_code == 200 and "不能修改自己的角色。" in response.content.decode()
+    client.post(_url(world, f"staff/{admin.pk}/"), {"form": "deactivate"})
+    admin.refresh_from_db()
+    assert admin.is_superuser and admin.is_active
+
+
 def test_roles_are_explained_on_the_page(as_user, world):
     html = as_user("manager_a1").get(_url(world, "staff/new/")).content.decode()
     for role in ("租户管理员", "店长", "前台", "客房"):
