@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from apps.common.api import refuse_blank_query
@@ -45,6 +46,7 @@ from apps.rooms.serializers import (
     RoomTypeOutSerializer,
     RoomUpdateSerializer,
 )
+from apps.tenancy.roles import ACCESS
 from apps.tenancy.scope import StoreScopedViewSet
 
 TAG = "rooms"
@@ -336,6 +338,9 @@ class RoomLockViewSet(StoreScopedViewSet):
     def create(self, request, store_id: int):
         data = RoomLockInSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
+        if ACCESS not in self.store_perms and data.validated_data["lock_type"] == RoomLock.LockType.HOLD:
+            # a housekeeper (clean_store only) takes rooms out for maintenance or repair, never holds them for guests
+            raise PermissionDenied(_("Housekeeping may lock a room for maintenance or repair only."))
         lock = services.room_lock_create(store=self.store, actor=request.user, **data.validated_data)
         return Response(RoomLockOutSerializer(self.get_queryset().get(pk=lock.pk)).data, status=status.HTTP_201_CREATED)
 

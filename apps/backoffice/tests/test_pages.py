@@ -3,6 +3,7 @@ each write does, that a refusal changes nothing and keeps what was typed, query 
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -196,6 +197,11 @@ def test_housekeeping_reaches_rooms_and_cleaning_only(world, in_alpha, client):
     assert changed.status_code == 200, changed.content
     room.refresh_from_db()
     assert room.housekeeping == "clean"
+    # maintenance, not holding rooms for guests
+    lock = {"room": room.pk, "start_date": str(store_local_date(store=a1)), "end_date": str(store_local_date(store=a1) + timedelta(days=1))}
+    held = api.post(f"{base}/locks/", {**lock, "lock_type": "hold"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert held.status_code == 403 and held.json()["detail"] == "客房人员只能因维修或保养锁房。"
+    assert api.post(f"{base}/locks/", {**lock, "lock_type": "maintenance"}, format="json").status_code == 201
     # no money, no guests, no orders, no figures, no room-type prices to change
     for path in ("/orders/", "/contacts/", "/folios/", "/payment-methods/", "/room-types/", "/grid/"):
         assert api.get(base + path).status_code == 404, path
