@@ -466,3 +466,12 @@ def test_typed_settings_refuse_a_bad_value_set_per_store_or_for_all(as_user, wor
     assert records == [("mp.show_revenue", a1.pk, {"value": "true"}), ("notify.reminder_time", None, {"value": "09:30"})]
     page = manager.get(_url(world, "other/")).content.decode()
     assert 'data-testid="setting-mp-show_revenue"' in page and 'data-testid="setting-notify-reminder_time"' in page
+
+
+def test_django_admin_speaks_chinese(as_user, world):
+    client = as_user("admin_a")
+    index = client.get("/t/alpha/admin/").content.decode()
+    for heading in ("客人", "账单", "订单", "房间", "通知", "夜审", "门店与员工"):
+        assert heading in index, heading
+    rule = client.get("/t/alpha/admin/rooms/pricingrule/add/").content.decode()
+    assert "适用星期" in rule and "星期一" in rule and "Days of week" not in rule
