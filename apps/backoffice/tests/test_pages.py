@@ -475,3 +475,11 @@ def test_django_admin_speaks_chinese(as_user, world):
         assert heading in index, heading
     rule = client.get("/t/alpha/admin/rooms/pricingrule/add/").content.decode()
     assert "适用星期" in rule and "星期一" in rule and "Days of week" not in rule
+
+
+def test_django_admin_hides_internals(as_user, world, in_alpha):
+    client = as_user("admin_a")
+    token = ApiToken.objects.filter(user=world.alpha.users["clerk_a1"]).first()
+    page = client.get(f"/t/alpha/admin/tenancy/apitoken/{token.pk}/change/").content.decode()
+    assert client.get(f"/t/alpha/admin/tenancy/apitoken/{token.pk}/change/").status_code == 200
+    assert token.key_hash not in page and str(token.family) not in page
