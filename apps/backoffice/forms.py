@@ -64,6 +64,10 @@ class StoreCreateForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
 
 
+class TenantForm(forms.Form):
+    tenant_name = forms.CharField(label=_("Business name"), max_length=200)
+
+
 class StoreProfileForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=200)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)

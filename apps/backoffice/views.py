@@ -40,6 +40,7 @@ from apps.rooms.models import Room, RoomType
 from apps.tenancy import selectors as tenancy_selectors
 from apps.tenancy import services as tenancy_services
 from apps.tenancy.models import Setting, StaffProfile, Store
+from apps.tenancy.public.services import tenant_rename
 from apps.tenancy.roles import ROLE_DESCRIPTIONS
 from apps.tenancy.scope import StoreScopedPageMixin
 
@@ -339,10 +340,22 @@ class StoreListView(TenantAdminOnly, SettingsPage):
         context = super().get_context_data(**kwargs)
         context["stores"] = list(Store.objects.order_by("-is_active", "id"))
         context.setdefault("form", f.StoreCreateForm())
+        context.setdefault("tenant_form", f.TenantForm(initial={"tenant_name": self.request.tenant.name}))
         return context
 
     def post(self, request, *args, **kwargs):
         self._admin_only()
+        if "tenant_name" in request.POST:  # the tenant's own name
+            tenant_form = f.TenantForm(request.POST)
+            if not tenant_form.is_valid():
+                return self.render_to_response(self.get_context_data(tenant_form=tenant_form))
+            before = request.tenant.name
+            with transaction.atomic():
+                tenant_rename(tenant=request.tenant, name=tenant_form.cleaned_data["tenant_name"])
+                self.record(area="tenant", action="update", label=before, store=None,
+                            before={"name": before}, after={"name": request.tenant.name})
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(self.url("bo-stores"))
         if "store" in request.POST:  # retire / reopen
             target = get_object_or_404(Store, pk=request.POST.get("store"))
             active = request.POST.get("action") == "reopen"
@@ -729,7 +742,7 @@ class SettingListView(SettingsPage):
 # --- who changed what ---------------------------------------------------------------------
 
 AREAS = {
-    "store": gettext_lazy("Store"), "staff": gettext_lazy("Staff"), "room_type": gettext_lazy("Room type"),
+    "tenant": gettext_lazy("Business"), "store": gettext_lazy("Store"), "staff": gettext_lazy("Staff"), "room_type": gettext_lazy("Room type"),
     "room": gettext_lazy("Room"), "payment_method": gettext_lazy("Payment method"),
     "extra_item": gettext_lazy("Extra charge"), "channel": gettext_lazy("Channel"), "setting": gettext_lazy("Setting"),
 }

@@ -22,6 +22,7 @@ from apps.rooms.models import Room, RoomNight, RoomType
 from apps.tenancy.auth_services import integration_token_create
 from apps.tenancy.business_day import store_local_date
 from apps.tenancy.models import ApiToken, ChangeRecord, StaffProfile, Store
+from apps.tenancy.public.models import Tenant
 from apps.tenancy.selectors import setting_value, store_perms_for_user
 from apps.tenancy.services import staff_create
 from tests.world import PASSWORD
@@ -483,3 +484,15 @@ def test_django_admin_hides_internals(as_user, world, in_alpha):
     page = client.get(f"/t/alpha/admin/tenancy/apitoken/{token.pk}/change/").content.decode()
     assert client.get(f"/t/alpha/admin/tenancy/apitoken/{token.pk}/change/").status_code == 200
     assert token.key_hash not in page and str(token.family) not in page
+
+
+def test_a_tenant_admin_renames_the_business(as_user, world, in_alpha):
+    client = as_user("admin_a")
+    blank = client.post(_url(world, "stores/"), {"tenant_name": "  "})
+    assert blank.status_code == 200 and "该字段是必填项。" in blank.content.decode()
+    assert client.post(_url(world, "stores/"), {"tenant_name": "阿尔法客栈"}).status_code == 302
+    assert Tenant.objects.get(slug="alpha").name == "阿尔法客栈"
+    assert "PMS · 阿尔法客栈" in client.get(_url(world, "")).content.decode()
+    record = ChangeRecord.objects.get(area="tenant")
+    assert (record.store_id, record.before, record.after) == (None, {"name": "Alpha Inns"}, {"name": "阿尔法客栈"})
+    assert as_user("manager_a1").post(_url(world, "stores/"), {"tenant_name": "x"}).status_code == 403
