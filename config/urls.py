@@ -27,7 +27,6 @@ urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("switch-store/", tenancy_views.store_switch, name="store-switch"),
     path("s/<int:store_id>/", tenancy_views.StoreHomeView.as_view(), name="store-home"),
-    path("s/<int:store_id>/settings/", tenancy_views.StoreSettingsView.as_view(), name="store-settings"),
     path("", include("apps.rooms.urls")),
     path("", include("apps.contacts.urls")),
     path("", include("apps.orders.urls")),
@@ -36,4 +35,5 @@ urlpatterns = [
     path("", include("apps.night_audit.urls")),
     path("", include("apps.reports.urls")),
     path("", include("apps.ical.urls")),
+    path("", include("apps.backoffice.urls")),
 ]

@@ -166,6 +166,8 @@ NEW_TRIGGERS = {
     ("rooms_pricingrule", "ari_change"),
     ("rooms_roomtype", "ari_change"),
     ("rooms_stayrestriction", "ari_change"),
+    # tenancy.0006: the back office's change records are append-only
+    ("tenancy_changerecord", "changerecord_append_only"),
 }
 
 # Idempotency keys as that release's intake left them (orders.0009 gives each key its

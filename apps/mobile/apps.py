@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MobileConfig(AppConfig):
@@ -7,4 +8,4 @@ class MobileConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.mobile"
-    verbose_name = "Owner app API"
+    verbose_name = _("Owner app API")

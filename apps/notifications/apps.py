@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.notifications"
+    verbose_name = _("Notifications")  # the Django admin's heading
 
     def ready(self):
         # Orders call their outbox subscribers on commit of an order change: the

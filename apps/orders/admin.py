@@ -70,8 +70,11 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_display = ["key", "store", "user", "status", "response_status", "order", "created_at", "expires_at"]
     list_filter = ["store", "status"]
 
+    # the request's fingerprint and the stored answer (it may name a guest) stay out of sight
+    exclude = ["fingerprint", "response_body"]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in IdempotencyKey._meta.fields]
+        return [f.name for f in IdempotencyKey._meta.fields if f.name not in self.exclude]
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.admin import ReadOnlyAdminMixin
 from apps.common.errors import DomainError, DomainValidationError
@@ -135,8 +136,8 @@ class RoomAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 class PricingRuleForm(forms.ModelForm):
     days_of_week = forms.TypedMultipleChoiceField(
-        choices=[(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")],
-        coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(0, _("Mon")), (1, _("Tue")), (2, _("Wed")), (3, _("Thu")), (4, _("Fri")), (5, _("Sat")), (6, _("Sun"))],
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label=_("Days of week"),
     )
 
     class Meta:

@@ -4,6 +4,8 @@ Who may do what (docs/rooms.md):
 - anyone working in the store (front desk included): read everything, change
   housekeeping, create and release locks of every type (a temporary hold, and
   reporting a broken room, are desk actions);
+- housekeeping (``clean_store``, docs/tenancy.md): list and read rooms, change
+  housekeeping, create and release locks; nothing else;
 - managers only (403 ``manager_only`` otherwise): create or change room types, rooms
   and pricing rules, activate or deactivate rooms.
 """
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from apps.common.api import refuse_blank_query
@@ -51,6 +54,7 @@ from apps.rooms.serializers import (
     RoomTypeOutSerializer,
     RoomUpdateSerializer,
 )
+from apps.tenancy.roles import ACCESS
 from apps.tenancy.scope import StoreScopedViewSet
 
 TAG = "rooms"
@@ -195,6 +199,7 @@ class RoomViewSet(StoreScopedViewSet):
     lookup_value_converter = "int"
     filter_backends: list = []
     manager_actions = frozenset({"create", "partial_update", "activate", "deactivate"})
+    housekeeping_actions = frozenset({"list", "retrieve"})
 
     def get_queryset(self):
         filters = _query(RoomFilterSerializer, self.request) if self.action == "list" else {}
@@ -254,6 +259,7 @@ class RoomViewSet(StoreScopedViewSet):
 class RoomHousekeepingViewSet(StoreScopedViewSet):
     """A room's housekeeping: its history (GET) and a change of status (POST, front desk allowed)."""
 
+    housekeeping_actions = frozenset({"list", "retrieve", "create", "release"})  # cleaning, maintenance
     queryset = HousekeepingEvent.objects.all()
     filter_backends: list = []
 
@@ -301,6 +307,7 @@ class RoomLockFilterSerializer(serializers.Serializer):
 class RoomLockViewSet(StoreScopedViewSet):
     """Room locks (maintenance, out of order, temporary hold). Front desk allowed."""
 
+    housekeeping_actions = frozenset({"list", "retrieve", "create", "release"})  # cleaning, maintenance
     queryset = RoomLock.objects.all()
     lookup_value_converter = "int"
     filter_backends: list = []
@@ -342,6 +349,9 @@ class RoomLockViewSet(StoreScopedViewSet):
     def create(self, request, store_id: int):
         data = RoomLockInSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
+        if ACCESS not in self.store_perms and data.validated_data["lock_type"] == RoomLock.LockType.HOLD:
+            # a housekeeper (clean_store only) takes rooms out for maintenance or repair, never holds them for guests
+            raise PermissionDenied(_("Housekeeping may lock a room for maintenance or repair only."))
         lock = services.room_lock_create(store=self.store, actor=request.user, **data.validated_data)
         return Response(RoomLockOutSerializer(self.get_queryset().get(pk=lock.pk)).data, status=status.HTTP_201_CREATED)
 

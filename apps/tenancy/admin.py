@@ -2,8 +2,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
+from apps.common.admin import ReadOnlyAdminMixin
 from apps.tenancy.auth_services import integration_token_revoke, token_family_revoke
-from apps.tenancy.models import ApiToken, Setting, StaffProfile, Store, StoreBusinessDay, UserDevice, WeChatBinding
+from apps.tenancy.models import (
+    ApiToken,
+    ChangeRecord,
+    Setting,
+    StaffProfile,
+    Store,
+    StoreBusinessDay,
+    UserDevice,
+    WeChatBinding,
+)
 from apps.tenancy.services import store_setup
 
 
@@ -40,7 +50,8 @@ class UserDeviceAdmin(admin.ModelAdmin):
     list_filter = ["device_type", "status"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    readonly_fields = ["user", "device_type", "device_token", "app_version", "last_login_at", "created_at"]
+    readonly_fields = ["user", "device_type", "app_version", "last_login_at", "created_at"]
+    exclude = ["device_token"]  # the push service's token: an internal
 
 
 @admin.register(ApiToken)
@@ -49,6 +60,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     change and deactivation revoke tokens (apps/tenancy/auth_services.py)."""
 
     list_display = ["user", "kind", "name", "created_at", "expires_at", "last_used_at", "revoked_at", "revoke_reason"]
+    # internals an operator needs no sight of: the key's hash and its family's id
+    exclude = ["key_hash", "family"]
     list_filter = ["kind", "revoke_reason"]
     list_select_related = ["user"]
     search_fields = ["user__username", "name"]
@@ -76,7 +89,8 @@ class WeChatBindingAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "last_login_at"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    readonly_fields = ["user", "openid", "unionid", "created_at", "last_login_at"]
+    readonly_fields = ["user", "created_at", "last_login_at"]
+    exclude = ["openid", "unionid"]  # WeChat's identifiers of the person: not shown
 
     def has_add_permission(self, request):
         return False
@@ -96,3 +110,12 @@ class StoreBusinessDayAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: written by the back office's settings pages, append-only in the database."""
+
+    list_display = ["created_at", "store", "actor", "area", "object_label", "action"]
+    list_filter = ["area", "store"]
+    list_select_related = ["store", "actor"]

@@ -8,6 +8,12 @@ class TenancyErrorCode(StrEnum):
     TENANT_SLUG_TAKEN = "tenant_slug_taken"
     SETTING_VALUE_INVALID = "setting_value_invalid"
     MANAGER_ONLY = "manager_only"
+    # the back office's staff and store pages (docs/backoffice.md)
+    PASSWORD_INVALID = "password_invalid"
+    STAFF_NOT_MANAGEABLE = "staff_not_manageable"
+    STORE_REQUIRED = "store_required"
+    STORE_LAST_ACTIVE = "store_last_active"
+    UPLOAD_INVALID = "upload_invalid"
     # owner app auth (docs/api.md)
     INVALID_CREDENTIALS = "invalid_credentials"
     REFRESH_TOKEN_INVALID = "refresh_token_invalid"

@@ -3,6 +3,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -16,6 +17,8 @@ class Store(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    # A name in the default storage (``apps.tenancy.uploads``), never a URL typed by a user.
+    logo = models.CharField(_("logo"), max_length=300, blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -27,6 +30,7 @@ class Store(models.Model):
         permissions = [
             ("access_store", _("Work in the store (front desk operations)")),
             ("manage_store", _("Manage the store (manager-only actions)")),
+            ("clean_store", _("Housekeeping in the store (rooms, cleaning, maintenance)")),
         ]
 
     def __str__(self) -> str:
@@ -43,6 +47,8 @@ class StaffProfile(models.Model):
         STORE_MANAGER = "store_manager", _("Store manager")
         # Day-to-day front-desk work in the stores granted to them.
         FRONT_DESK = "front_desk", _("Front desk")
+        # Rooms, cleaning and maintenance in the stores granted to them; no money, no guests.
+        HOUSEKEEPING = "housekeeping", pgettext_lazy("role", "Housekeeping")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.FRONT_DESK)
@@ -100,6 +106,34 @@ class Setting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}.{self.key}"
+
+
+class ChangeRecord(models.Model):
+    """Who changed which setting of the tenant or a store, when, from what to what
+    (the back office's 变更记录). Append-only: written by ``change_record`` only.
+
+    ``before`` and ``after`` hold the changed fields' values as shown to a manager (text),
+    never a password or a document number."""
+
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # what was changed: "store", "room_type", "room", "payment_method", "extra_item", "channel", "staff", "setting"
+    area = models.CharField(_("area"), max_length=40)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=40)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("changed at"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "-created_at"], name="changerecord_store_created")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.object_label}: {self.action}"
 
 
 class UserDevice(models.Model):

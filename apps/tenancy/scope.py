@@ -18,7 +18,7 @@ from rest_framework import viewsets
 from apps.common.errors import DomainError
 from apps.tenancy.error_codes import TenancyErrorCode
 from apps.tenancy.models import Store
-from apps.tenancy.roles import ACCESS, MANAGE
+from apps.tenancy.roles import ACCESS, CLEAN, MANAGE
 from apps.tenancy.selectors import store_get_with_perms
 
 
@@ -31,7 +31,9 @@ class ManagerOnly(DomainError):
 
 def store_resolve(*, user, store_id, need: str = ACCESS) -> tuple[Store, frozenset[str]]:
     """The store ``store_id`` if ``user`` may work in it, else Http404; ManagerOnly if
-    ``need`` is MANAGE. One query: the store with the user's grants on it."""
+    ``need`` is MANAGE. ``need=CLEAN``: housekeeping work, which ``access_store`` or
+    ``clean_store`` allows; any other need requires ``access_store`` (a housekeeper's
+    grant answers 404 there, like no grant). One query: the store with the user's grants on it."""
     try:
         store_id = int(store_id)
     except (TypeError, ValueError):
@@ -39,7 +41,7 @@ def store_resolve(*, user, store_id, need: str = ACCESS) -> tuple[Store, frozens
     if not -(2**63) <= store_id < 2**63:
         raise Http404
     store, perms = store_get_with_perms(user=user, store_id=store_id)
-    if store is None or ACCESS not in perms:
+    if store is None or not (ACCESS in perms or (need == CLEAN and CLEAN in perms)):
         raise Http404
     if need == MANAGE and MANAGE not in perms:
         raise ManagerOnly()
@@ -55,12 +57,16 @@ class StoreScopedMixin:
 
     store_field = "store"
     manager_actions: frozenset[str] = frozenset()
+    # actions (or methods) a housekeeper (``clean_store``) may also call: rooms, cleaning, maintenance
+    housekeeping_actions: frozenset[str] = frozenset()
     store: Store
     store_perms: frozenset[str]
 
     def required_store_perm(self, request) -> str:
         action = getattr(self, "action", None) or request.method.lower()
-        return MANAGE if action in self.manager_actions or request.method.lower() in self.manager_actions else ACCESS
+        if action in self.manager_actions or request.method.lower() in self.manager_actions:
+            return MANAGE
+        return CLEAN if action in self.housekeeping_actions else ACCESS
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
@@ -94,13 +100,16 @@ class StoreScopedPageMixin(LoginRequiredMixin):
 
     store_field = "store"
     manager_only = False
+    # a housekeeper (``clean_store``) may open this page too
+    housekeeping_ok = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         try:
             self.store, self.store_perms = store_resolve(
-                user=request.user, store_id=kwargs.get("store_id"), need=MANAGE if self.manager_only else ACCESS
+                user=request.user, store_id=kwargs.get("store_id"),
+                need=MANAGE if self.manager_only else CLEAN if self.housekeeping_ok else ACCESS,
             )
         except ManagerOnly as exc:
             raise PermissionDenied(exc.message) from exc

@@ -11,10 +11,10 @@ from django.db.models.functions import Cast
 from guardian.models import UserObjectPermission
 
 from apps.common.queries import one_or_none
-from apps.tenancy.models import Setting, StaffProfile, Store
+from apps.tenancy.models import ChangeRecord, Setting, StaffProfile, Store
 from apps.tenancy.reference_cache import ACCESS as REFERENCE_ACCESS
 from apps.tenancy.reference_cache import cached, cached_copies
-from apps.tenancy.roles import ACCESS, MANAGE
+from apps.tenancy.roles import ACCESS, ALL_STORE_PERMS, MANAGE
 
 
 # A user's grants on stores (django-guardian object permissions). Roles are granted to
@@ -29,7 +29,7 @@ def _grants(user: AbstractBaseUser, perms: list[str]) -> QuerySet[UserObjectPerm
 
 def _with_perms(stores: QuerySet[Store], user: AbstractBaseUser) -> QuerySet[Store]:
     """``stores`` annotated with ``granted``: the user's codenames on each (one query)."""
-    granted = _grants(user, [ACCESS, MANAGE]).filter(object_pk=Cast(OuterRef("pk"), output_field=CharField()))
+    granted = _grants(user, list(ALL_STORE_PERMS)).filter(object_pk=Cast(OuterRef("pk"), output_field=CharField()))
     return stores.annotate(granted=ArraySubquery(granted.values("permission__codename")))
 
 
@@ -70,7 +70,7 @@ def store_list_for_user(*, user: AbstractBaseUser, perm: str = ACCESS) -> QueryS
 # The store scope runs on every request: the stores and grants are kept in this process
 # (``apps.tenancy.reference_cache``, area ``access``: a change of a store, a grant, a user
 # or a profile bumps it) as rows, rebuilt into fresh instances for each caller.
-_EVERYTHING = frozenset((ACCESS, MANAGE))
+_EVERYTHING = frozenset(ALL_STORE_PERMS)
 
 
 def _store_rows(stores: QuerySet[Store], user: AbstractBaseUser) -> tuple[tuple[tuple, frozenset[str]], ...]:
@@ -109,7 +109,7 @@ def store_list_with_perms(*, user: AbstractBaseUser) -> list[Store]:
 
 def store_get_with_perms(*, user: AbstractBaseUser, store_id: int) -> tuple[Store | None, frozenset[str]]:
     """The active store ``store_id`` (None if there is none) and the permissions ``user``
-    holds on it (a subset of {access_store, manage_store}; both for a tenant admin). Cached;
+    holds on it (a subset of {access_store, manage_store, clean_store}; all for a tenant admin). Cached;
     else one query."""
     if not user.is_authenticated:
         return one_or_none(Store.objects.filter(pk=store_id, is_active=True)), frozenset()
@@ -129,10 +129,10 @@ def store_perms_for_user(*, user: AbstractBaseUser, store: Store) -> set[str]:
     if not user.is_authenticated:
         return set()
     if user.is_superuser:
-        return {ACCESS, MANAGE}
+        return set(ALL_STORE_PERMS)
 
     def load():
-        return frozenset(_grants(user, [ACCESS, MANAGE]).filter(object_pk=str(store.pk)).values_list("permission__codename", flat=True))
+        return frozenset(_grants(user, list(ALL_STORE_PERMS)).filter(object_pk=str(store.pk)).values_list("permission__codename", flat=True))
 
     return set(cached(REFERENCE_ACCESS, ("perms", user.pk, store.pk), load))
 
@@ -180,3 +180,69 @@ def setting_value(*, store: Store | None, group: str, key: str, default=None):
         return default
     row = rows[0]
     return _parse(row.value, row.value_type)
+
+
+# --- the back office's staff page -------------------------------------------------------
+
+
+def staff_stores_by_user(*, user_ids) -> dict[int, set[int]]:
+    """user id -> ids of the stores they hold any grant on (one query)."""
+    found: dict[int, set[int]] = {}
+    rows = _grants_all().filter(user_id__in=list(user_ids)).values_list("user_id", "object_pk")
+    for user_id, object_pk in rows:
+        found.setdefault(user_id, set()).add(int(object_pk))
+    return found
+
+
+def _grants_all() -> QuerySet[UserObjectPermission]:
+    return UserObjectPermission.objects.filter(
+        content_type__app_label="tenancy", content_type__model="store", permission__codename__in=list(ALL_STORE_PERMS),
+    )
+
+
+def staff_manageable_store_ids(*, user: AbstractBaseUser) -> set[int] | None:
+    """The stores whose staff ``user`` manages: None for a tenant admin (every store and
+    every employee), else the active stores they hold ``manage_store`` on."""
+    if user.is_superuser:
+        return None
+    return set(store_list_for_user(user=user, perm=MANAGE).values_list("pk", flat=True))
+
+
+def staff_list_manageable(*, user: AbstractBaseUser) -> list[StaffProfile]:
+    """The employees ``user`` may manage, each with ``store_ids`` (a set): every one for a
+    tenant admin; for a store manager, those whose stores are all among the stores he
+    manages (never a tenant admin). Two queries whatever the number of employees."""
+    manageable = staff_manageable_store_ids(user=user)
+    profiles = list(StaffProfile.objects.select_related("user", "current_store").order_by("user__username"))
+    stores_of = staff_stores_by_user(user_ids=[p.user_id for p in profiles])
+    found = []
+    for profile in profiles:
+        profile.store_ids = stores_of.get(profile.user_id, set())
+        if manageable is None or (
+            profile.role != StaffProfile.Role.TENANT_ADMIN and not profile.user.is_superuser
+            and profile.store_ids and profile.store_ids <= manageable
+        ):
+            found.append(profile)
+    return found
+
+
+def staff_get_manageable(*, user: AbstractBaseUser, user_id: int) -> StaffProfile | None:
+    """The employee ``user_id`` if ``user`` may manage them, else None (pages answer 404)."""
+    profile = one_or_none(StaffProfile.objects.select_related("user").filter(user_id=user_id))
+    if profile is None:
+        return None
+    profile.store_ids = staff_stores_by_user(user_ids=[profile.user_id]).get(profile.user_id, set())
+    manageable = staff_manageable_store_ids(user=user)
+    if manageable is None:
+        return profile
+    if profile.role == StaffProfile.Role.TENANT_ADMIN or profile.user.is_superuser:
+        return None
+    return profile if profile.store_ids and profile.store_ids <= manageable else None
+
+
+def change_list(*, store: Store, limit: int = 200):
+    """The latest change records of ``store`` and the tenant-wide ones, with their actors (one query)."""
+    return list(
+        ChangeRecord.objects.filter(Q(store=store) | Q(store__isnull=True))
+        .select_related("actor", "actor__staff").order_by("-created_at", "-id")[:limit]
+    )

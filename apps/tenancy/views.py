@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from apps.tenancy.login import ThrottledLoginMixin
 from apps.tenancy.models import StaffProfile
 from apps.tenancy.scope import StoreScopedPageMixin, store_resolve
-from apps.tenancy.selectors import setting_list_effective, staff_role, store_list_for_user
+from apps.tenancy.selectors import staff_role, store_list_for_user
 from apps.tenancy.services import staff_set_current_store
 
 
@@ -47,16 +47,6 @@ class StoreHomeView(StoreScopedPageMixin, TemplateView):
     """Landing page of a store; the room status grid replaces it (issue 8)."""
 
     template_name = "tenancy/store_home.html"
-
-
-class StoreSettingsView(StoreScopedPageMixin, TemplateView):
-    manager_only = True
-    template_name = "tenancy/store_settings.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["settings_rows"] = setting_list_effective(store=self.store)
-        return context
 
 
 class LoginView(ThrottledLoginMixin, auth_views.LoginView):

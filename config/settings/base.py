@@ -59,6 +59,7 @@ TENANT_APPS = [
     "apps.notifications",
     "apps.webhooks",
     "apps.ical",
+    "apps.backoffice",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -74,7 +75,7 @@ TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls"
 # What every new store starts with (apps.tenancy.services.store_setup): callables taking store=.
-PMS_STORE_SETUP = ["apps.orders.services.channel_defaults_ensure"]
+PMS_STORE_SETUP = ["apps.orders.services.channel_defaults_ensure", "apps.folios.services.payment_methods_ensure"]
 # Seconds a resolved tenant stays in the per-process cache (see docs/tenancy.md).
 PMS_TENANT_CACHE_SECONDS = env.int("PMS_TENANT_CACHE_SECONDS", default=60)
 # At most this many tenants found, and names that found none, in that cache (LRU).
@@ -237,6 +238,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (logos, room photos) of STORAGES["default"] on local disk; served by
+# the tenant's media/ view, never by a web server's directory (apps/common/uploads.py).
+MEDIA_ROOT = env("PMS_MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,4 +1,5 @@
 import os
+import tempfile
 import uuid
 
 from .base import *  # noqa: F401,F403
@@ -14,6 +15,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+MEDIA_ROOT = os.path.join(tempfile.gettempdir(), f"pms-test-media-{os.environ.get('PMS_TEST_CACHE_PREFIX', 'x')}")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Each test run gets its own cache namespace in the shared Redis (log-in throttle counters,

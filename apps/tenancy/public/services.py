@@ -90,3 +90,14 @@ def tenant_drop(*, tenant: Tenant) -> None:
     """Delete a tenant row and drop its schema (used by tests and benches)."""
     connection.set_schema_to_public()
     tenant.delete(force_drop=True)
+
+
+def tenant_rename(*, tenant: Tenant, name: str) -> Tenant:
+    """The tenant's display name (its 商户名称), set by its tenant admin in the back office.
+    The slug, and so every URL, stays."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("a tenant's name may not be blank")
+    tenant.name = name
+    tenant.save(update_fields=["name"])  # the per-process tenant cache is cleared by its signal
+    return tenant
