@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFoundError
@@ -151,6 +151,21 @@ def folio_order_money(*, order_ids: list[int]) -> dict[int, tuple[Decimal, Decim
         .values_list("order_id", "charged", "paid")
     }
     return {oid: rows.get(oid, (Decimal("0.00"), Decimal("0.00"))) for oid in order_ids}
+
+
+def folio_room_revenue(*, order_id: int) -> tuple[Decimal, int]:
+    """The room revenue the order's folios hold, net of voids and moves (the room-night
+    charges and their corrections, wherever the rows now are), and the number of nights
+    charged and not voided. What a member earns points and qualifying spend on (apps.members).
+    One query."""
+    row = FolioTransaction.objects.filter(
+        folio__order_id=order_id, posts_to=FolioTransaction.PostsTo.CHARGES, charge_type=FolioTransaction.ChargeType.ROOM_NIGHT,
+    ).aggregate(
+        amount=Sum("amount"),
+        nights=Count("id", filter=Q(transaction_type=FolioTransaction.Type.CHARGE))
+        - Count("id", filter=Q(transaction_type=FolioTransaction.Type.REVERSAL)),
+    )
+    return (row["amount"] or Decimal("0.00")), max(row["nights"] or 0, 0)
 
 
 # --- reconciliation -------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ TENANT_APPS = [
     "apps.contacts",
     "apps.orders",
     "apps.folios",
+    "apps.members",
     "apps.frontdesk",
     "apps.night_audit",
     "apps.reports",
