@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -141,13 +142,9 @@ def _save_level(level: MemberLevel) -> MemberLevel:
         if "memberlevel_rank_unique" in str(exc):
             raise _invalid(Code.LEVEL_RANK_TAKEN, _("Another level has this rank."), "rank") from exc
         raise _invalid(Code.LEVEL_INVALID, _("Check the level's values."), "level") from exc
-    except Exception as exc:  # django ValidationError from full_clean
-        from django.core.exceptions import ValidationError
-
-        if isinstance(exc, ValidationError):
-            field = next(iter(getattr(exc, "message_dict", {}) or {"level": None}))
-            raise _invalid(Code.LEVEL_INVALID, _("Check the level's values."), field) from exc
-        raise
+    except ValidationError as exc:  # from full_clean: a value out of its field's range
+        field = next(iter(getattr(exc, "message_dict", {}) or {"level": None}))
+        raise _invalid(Code.LEVEL_INVALID, _("Check the level's values."), field) from exc
     return level
 
 

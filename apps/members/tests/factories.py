@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apps.contacts.selectors import contact_phone_for_sending
 from apps.contacts.services import contact_create_or_reuse
 from apps.contacts.tests.factories import unique_mobile
 from apps.folios.models import PaymentMethod
@@ -30,8 +31,6 @@ def top_up(member, store, amount: str, bonus: str = "0", *, actor=None):
 
 def member_stay(store, member, *, room_type, room, nights: int = 2, status=Order.Status.CHECKED_IN, arrival=None) -> Order:
     """A stay booked by the member (the booker's profile is the member's, by phone)."""
-    from apps.contacts.selectors import contact_phone_for_sending
-
     phone = contact_phone_for_sending(contact=member.contact)
     booker = PersonIn(full_name=member.contact.full_name, phone=phone)
     return make_order(store, room_type=room_type, room=room, nights=nights, status=status, booker=booker, arrival=arrival)

@@ -9,7 +9,8 @@ from django.db import IntegrityError, connection, transaction
 
 from apps.contacts.services import contact_erase
 from apps.members.models import Member, PointsEntry, StoredValueEntry, StoredValuePocket
-from apps.members.tests.factories import top_up
+from apps.members import services
+from apps.members.tests.factories import folio_of, member_stay, top_up
 
 D = Decimal
 
@@ -93,9 +94,6 @@ def test_points_rows_are_append_only_and_the_balance_never_negative(member, stor
 
 
 def test_a_spend_voided_must_give_back_exactly_its_spend(member, store, rt):
-    from apps.members import services
-    from apps.members.tests.factories import folio_of, member_stay
-
     top_up(member, store, "300.00")
     folio = folio_of(member_stay(store, member, room_type=rt, room=rt.rooms_list[0]))
     paid = services.stored_value_spend(member=member, folio=folio, amount=D("100.00"), actor=None)

@@ -1,8 +1,10 @@
 """Stored value (储值): top-up with bonus, spend on a folio of the tenant (the folio and the
 order move as for any payment), voids, refunds of principal only, pockets by store."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.common.errors import DomainError
 from apps.contacts.services import contact_create_or_reuse
@@ -10,7 +12,8 @@ from apps.folios.models import FolioTransaction, PaymentMethod
 from apps.folios.services import folio_post_payment, folio_post_refund, folio_transaction_void
 from apps.members import selectors, services
 from apps.members.models import StoredValueEntry, StoredValuePocket
-from apps.members.tests.factories import cash, folio_of, make_member, member_stay, top_up
+from apps.members.tests.factories import cash, folio_of, member_stay, top_up
+from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
 
 D = Decimal
 
@@ -116,10 +119,6 @@ def test_spend_at_another_store_draws_from_its_own_pocket_first_then_settles(mem
         (store.pk, store.pk, D("-200.00"), D("0.00")),
         (store.pk, store2.pk, D("-45.45"), D("-4.55")),
     ]
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     now = timezone.now()
     assert selectors.stored_value_settlement(start=now - timedelta(days=1), end=now + timedelta(days=1)) == [
         {"owed_by_id": store2.pk, "owed_by": store2.name, "owed_to_id": store.pk, "owed_to": store.name,
@@ -153,8 +152,6 @@ def test_refund_returns_principal_only_and_forfeits_the_bonus(member, store, sto
 
 def test_a_member_of_the_tenant_pays_at_any_store(store2, clerk, member, store):
     top_up(member, store, "300.00")
-    from apps.orders.tests.factories import ChannelFactory, room_type_with_rooms
-
     ChannelFactory(store=store2, code="direct", name="Direct", channel_type="direct")
     rt2, rooms = room_type_with_rooms(store2, 1)
     folio = folio_of(member_stay(store2, member, room_type=rt2, room=rooms[0]))

@@ -1,23 +1,40 @@
 """Points earned once per stay at the level's rate, redeemed on a folio, expiring; levels
-reached at check-out and set again at each period's end (a simulated year)."""
+reached at check-out and set again at each period's end (a simulated year). Here rather
+than in apps/members/tests: the stays are checked out by the desk (apps.frontdesk, a layer
+above members)."""
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from apps.common.errors import DomainError
 from apps.folios.tests.factories import pay_due, post_nights
 from apps.frontdesk.services import stay_check_out
 from apps.members import selectors, services
 from apps.members.models import LevelChange, MemberStay, PointsEntry
-from apps.members.tests.factories import folio_of, member_stay
+from apps.members.tests.factories import folio_of, make_member, member_stay
 from apps.orders.models import Order, OrderEvent
 from apps.orders.services import PersonIn
-from apps.orders.tests.factories import make_order
+from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
 from apps.tenancy.business_day import business_date
 from tests.fixtures import set_business_date
 
 D = Decimal
+
+
+@pytest.fixture
+def rt(store):
+    """A room type of A1 with four rooms at 300.00 (``rt.rooms_list``), and the direct channel."""
+    ChannelFactory(store=store, code="direct", name="Direct", channel_type="direct")
+    room_type, rooms = room_type_with_rooms(store, 4)
+    room_type.rooms_list = rooms
+    return room_type
+
+
+@pytest.fixture
+def member(store, clerk):
+    return make_member(store, full_name="王芳", phone="13912345678", actor=clerk)
 
 
 @pytest.fixture
@@ -55,8 +72,6 @@ def test_points_earned_exactly_once_however_often_check_out_or_the_audit_is_retr
 
 
 def test_the_database_refuses_a_second_earn_for_a_stay(member, store, rt, clerk, levels):
-    from django.db import IntegrityError, transaction
-
     order = _checked_out(store, member, rt, clerk)
     with pytest.raises(IntegrityError) as err, transaction.atomic():
         PointsEntry.objects.create(member=member, store=store, kind="earn", points=5, order=order, expires_on=date(2030, 1, 1))
