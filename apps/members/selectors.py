@@ -166,9 +166,11 @@ def member_figures(*, start: datetime, end: datetime) -> dict[str, Any]:
     """会员统计: members by level, members who joined in [start, end), the stored-value
     liability (principal and bonus still held) and the points liability (points
     outstanding and what they would pay at the programme's point value). Four queries."""
-    by_level = list(
-        MemberLevel.objects.order_by("rank").annotate(members=Count("members")).values("id", "name", "rank", "members")
-    )
+    by_level = [
+        {"id": i, "name": name, "rank": rank, "members": n}
+        for i, name, rank, n in MemberLevel.objects.order_by("rank").annotate(n=Count("members"))
+        .values_list("id", "name", "rank", "n")
+    ]
     new_members = Member.objects.filter(created_at__gte=start, created_at__lt=end).count()
     totals = Member.objects.aggregate(principal=Sum("sv_principal"), bonus=Sum("sv_bonus"), points=Sum("points"),
                                       members=Count("id"))
