@@ -255,3 +255,57 @@ class MemberSettlementApi(StoreScopedMixin, APIView):
         start, end = _bounds(self.store, valid(FiguresQuerySerializer, request.query_params))
         body = {"settlement": selectors.stored_value_settlement(start=start, end=end), "liability": selectors.stored_value_by_store()}
         return Response(SettlementOutSerializer(body).data)
+
+
+class BlacklistOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    contact_id = serializers.IntegerField()
+    name = serializers.CharField(source="contact.full_name")
+    phone_masked = serializers.CharField(source="contact.phone_masked")
+    store = serializers.IntegerField(source="store_id")
+    reason = serializers.CharField()
+    by = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+    lifted_at = serializers.DateTimeField(allow_null=True)
+    lift_reason = serializers.CharField()
+
+
+class BlacklistInSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(help_text="A contact (guest profile) of this store.")
+    reason = serializers.CharField(max_length=1000)
+
+
+class BlacklistLiftInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class BlacklistApi(StoreScopedMixin, APIView):
+    """The tenant's blacklist (黑名单): warned at booking and check-in. Writes: managers."""
+
+    manager_actions = frozenset({"post"})
+
+    @extend_schema(responses={200: BlacklistOutSerializer(many=True)}, tags=[TAG], operation_id="members_blacklist_list",
+                   description="Active entries, newest first. Phones masked.")
+    def get(self, request, store_id: int):
+        return Response(BlacklistOutSerializer(selectors.blacklist_list()[:500], many=True).data)
+
+    @extend_schema(request=BlacklistInSerializer, responses={201: BlacklistOutSerializer, **CONFLICTS}, tags=[TAG],
+                   operation_id="members_blacklist_add", description="Manager only. 409 `already_blacklisted`.")
+    def post(self, request, store_id: int):
+        data = valid(BlacklistInSerializer, request.data)
+        contact = contact_get(store=self.store, contact_id=data["contact"])
+        entry = services.blacklist_add(contact=contact, store=self.store, reason=data["reason"], actor=request.user)
+        return Response(BlacklistOutSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class BlacklistLiftApi(StoreScopedMixin, APIView):
+    manager_actions = frozenset({"post"})
+
+    @extend_schema(request=BlacklistLiftInSerializer, responses={200: BlacklistOutSerializer}, tags=[TAG],
+                   operation_id="members_blacklist_lift", description="Manager only. The entry stays, lifted.")
+    def post(self, request, store_id: int, entry_id: int):
+        data = valid(BlacklistLiftInSerializer, request.data)
+        entry = selectors.blacklist_list(active_only=False).filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFoundError("not_found", _("No such blacklist entry."))
+        return Response(BlacklistOutSerializer(services.blacklist_lift(entry=entry, reason=data["reason"], actor=request.user)).data)

@@ -17,4 +17,6 @@ urlpatterns = [
          name="api-folio-member-void"),
     path(S + "member-figures/", api.MemberFiguresApi.as_view(), name="api-member-figures"),
     path(S + "member-settlement/", api.MemberSettlementApi.as_view(), name="api-member-settlement"),
+    path(S + "blacklist/", api.BlacklistApi.as_view(), name="api-blacklist"),
+    path(S + "blacklist/<int:entry_id>/lift/", api.BlacklistLiftApi.as_view(), name="api-blacklist-lift"),
 ]
