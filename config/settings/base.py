@@ -365,6 +365,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": crontab(minute=17), "options": {"expires": 3000}},
     # pending orders past their store's time (超时未确认) are cancelled
     "expire-pending-orders": {"task": "orders.expire_pending", "schedule": crontab(minute="*/5"), "options": {"expires": 280}},
+    # members: points past their day expire, level periods that ended close (docs/members.md)
+    "members-daily": {"task": "members.daily", "schedule": crontab(minute=40, hour=3), "options": {"expires": 3000}},
 }
 
 # --- Night audit (docs/night_audit.md) ---------------------------------------------------
