@@ -4,7 +4,9 @@ Thin: parse the form, call one service, redirect or re-render with the error. Ph
 shown masked; the phone typed at enrolment is posted, never put in a URL."""
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,6 +23,7 @@ from apps.folios.models import PaymentMethod
 from apps.folios.selectors import folio_for_update, folio_list, payment_method_list
 from apps.folios.services import payment_methods_ensure
 from apps.members import selectors, services
+from apps.tenancy.business_day import business_date
 from apps.tenancy.roles import MANAGE
 from apps.tenancy.scope import StoreScopedPageMixin
 
@@ -152,3 +155,29 @@ class LevelSettingsView(StoreScopedPageMixin, TemplateView):
             return self.render_to_response(self.get_context_data(error=exc.message, **kwargs), status=400)
         messages.success(request, _("Saved."))
         return redirect("member-levels", store_id=self.store.pk)
+
+
+class MemberReportView(StoreScopedPageMixin, TemplateView):
+    """会员统计 for a period (default: this month to the business date), the stored value
+    each store holds, and the settlement between stores. Managers."""
+
+    template_name = "members/report.html"
+    manager_only = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = business_date(store=self.store)
+        start = _date(self.request.GET.get("start")) or today.replace(day=1)
+        end = _date(self.request.GET.get("end")) or today
+        zone = ZoneInfo(self.store.time_zone)
+        lo, hi = datetime.combine(start, time.min, zone), datetime.combine(end + timedelta(days=1), time.min, zone)
+        context.update(start=start, end=end, here="member-report", figures=selectors.member_figures(start=lo, end=hi),
+                       liability=selectors.stored_value_by_store(), settlement=selectors.stored_value_settlement(start=lo, end=hi))
+        return context
+
+
+def _date(value: str | None):
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
