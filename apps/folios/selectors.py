@@ -110,8 +110,12 @@ def transaction_get(*, tx_id: int) -> FolioTransaction:
 # --- payment methods and extras ---------------------------------------------------------------
 
 
-def payment_method_list(*, store: Store, active_only: bool = False) -> QuerySet[PaymentMethod]:
+def payment_method_list(*, store: Store, active_only: bool = False, desk_only: bool = False) -> QuerySet[PaymentMethod]:
+    """The store's methods; ``desk_only``: without stored value and points, which are taken
+    on the member's page (apps.members), not on the folio's forms."""
     qs = PaymentMethod.objects.filter(store=store)
+    if desk_only:
+        qs = qs.exclude(method_type__in=PaymentMethod.MEMBER_TYPES)
     return qs.filter(is_active=True) if active_only else qs
 
 

@@ -29,6 +29,7 @@ from apps.common.pages import next_url, write_done, write_refused
 from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_can_reveal, contact_get, contact_reveal_log
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
+from apps.folios.models import PaymentMethod
 from apps.folios.services import payment_methods_ensure
 from apps.frontdesk.forms import BookingForm, CheckInForm, GridQueryForm, desk_money_from
 from apps.frontdesk.selectors import room_grid
@@ -251,7 +252,8 @@ class TodayView(StoreScopedPageMixin, TemplateView):
 
 def desk_methods(store) -> list:
     """The store's payment methods the desk takes money by (active; not the OTA's prepaid)."""
-    return [m for m in payment_methods_ensure(store=store) if m.is_active and m.method_type != "ota_prepaid"]
+    return [m for m in payment_methods_ensure(store=store)
+            if m.is_active and m.method_type != "ota_prepaid" and m.method_type not in PaymentMethod.MEMBER_TYPES]
 
 
 class BookingView(OrderCreateView):
