@@ -2,6 +2,8 @@
 same person (profile, phone or document, any store of the tenant) as an active entry;
 entries carry reason, who and when, and are lifted, never deleted. Here rather than in
 apps/members/tests: the check-in page is the desk's (a layer above members)."""
+from datetime import timedelta
+
 import pytest
 
 from apps.contacts.services import contact_create_or_reuse
@@ -10,6 +12,7 @@ from apps.members.models import BlacklistEntry
 from apps.orders.models import Order
 from apps.orders.services import PersonIn
 from apps.orders.tests.factories import ChannelFactory, make_order, room_type_with_rooms
+from apps.tenancy.business_day import business_date
 
 
 @pytest.fixture
@@ -50,3 +53,20 @@ def test_blacklist_api_managers_write_everyone_reads(api, order, store):
     lifted = manager.post(f"{base}{r.json()['id']}/lift/", {"reason": "已赔偿"}, format="json")
     assert lifted.status_code == 200 and lifted.json()["lift_reason"] == "已赔偿"
     assert clerk.get(base).json() == [] and BlacklistEntry.objects.count() == 1
+
+
+def test_a_booking_at_the_desk_warns_of_a_blacklisted_guest(store, manager, browser_login):
+    ChannelFactory(store=store, code="direct", name="Direct", channel_type="direct")
+    room_type, rooms = room_type_with_rooms(store, 1)
+    known = contact_create_or_reuse(store=store, full_name="钱七", phone="13600006666").contact
+    services.blacklist_add(contact=known, store=store, reason="吸烟被投诉", actor=manager)
+    client = browser_login("alpha", "clerk_a1")
+    day = business_date(store=store)
+    response = client.post(f"/t/alpha/s/{store.pk}/orders/new/", {
+        "kind": "reservation", "room_type": room_type.pk, "room": rooms[0].pk, "arrival": day + timedelta(days=1),
+        "departure": day + timedelta(days=2), "adults": 1, "children": 0, "guest_name": "钱七", "guest_phone": "13600006666",
+        "confirm": "on",
+    }, follow=True)
+    page = response.content.decode()
+    assert Order.objects.filter(store=store).count() == 1  # warned, not refused
+    assert "吸烟被投诉" in page and "manager_a1" in page and "13600006666" not in page

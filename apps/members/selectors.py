@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 
 from apps.common.errors import NotFoundError
 from apps.contacts.models import Contact
@@ -52,15 +52,17 @@ def member_for_contacts(*, contacts: Iterable[Contact]) -> Member | None:
 
 
 def member_for_order(*, order: Order) -> Member | None:
-    """The member a stay counts for: the booker's membership, else the first guest's."""
-    contacts = []
-    if order.booker_id:
-        contacts.append(Contact.objects.get(pk=order.booker_id))
-    member = member_for_contacts(contacts=contacts) if contacts else None
-    if member is not None:
-        return member
-    guests = Contact.objects.filter(pk__in=OrderGuest.objects.filter(order=order).values("contact_id")).order_by("pk")
-    return member_for_contacts(contacts=list(guests))
+    """The member a stay counts for: the booker's membership (by profile or phone), else a
+    guest's. One query whatever the party (the check-out's cost does not grow with it)."""
+    party = Contact.objects.filter(Q(pk=order.booker_id) | Q(pk__in=OrderGuest.objects.filter(order=order).values("contact_id")))
+    phones = party.exclude(phone_blind_index=None).values("phone_blind_index")
+    booker_phone = Contact.objects.filter(pk=order.booker_id, phone_blind_index=OuterRef("contact__phone_blind_index"))
+    return (
+        Member.objects.filter(Q(contact__in=party.values("pk"))
+                              | Q(contact__phone_blind_index__in=phones, contact__status=Contact.Status.ACTIVE))
+        .annotate(is_booker=ExpressionWrapper(Q(contact_id=order.booker_id) | Exists(booker_phone), output_field=BooleanField()))
+        .select_related("level", "contact").order_by("-is_booker", "pk").first()
+    )
 
 
 def member_get(*, member_id: int) -> Member:
