@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,8 +36,8 @@ from apps.members.serializers import (
     MemberPaymentInSerializer,
     MemberPaymentVoidInSerializer,
     PointsEntryOutSerializer,
-    StoredValueRefundInSerializer,
     StoredValueEntryOutSerializer,
+    StoredValueRefundInSerializer,
     TopUpInSerializer,
 )
 from apps.orders.idempotency import idempotent

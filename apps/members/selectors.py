@@ -4,7 +4,7 @@ settlement between stores) the reports read."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,15 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, 
 
 from apps.common.errors import NotFoundError
 from apps.contacts.models import Contact
-from apps.members.models import BlacklistEntry, Member, MemberLevel, MemberProgram, PointsEntry, StoredValueEntry, StoredValuePocket
+from apps.members.models import (
+    BlacklistEntry,
+    Member,
+    MemberLevel,
+    MemberProgram,
+    PointsEntry,
+    StoredValueEntry,
+    StoredValuePocket,
+)
 from apps.orders.models import Order, OrderGuest
 
 ZERO = Decimal("0.00")

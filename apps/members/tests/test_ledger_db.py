@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from apps.contacts.services import contact_erase
-from apps.members.models import Member, PointsEntry, StoredValueEntry, StoredValuePocket
 from apps.members import services
+from apps.members.models import Member, PointsEntry, StoredValueEntry, StoredValuePocket
 from apps.members.tests.factories import folio_of, member_stay, top_up
 
 D = Decimal
