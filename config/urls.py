@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("apps.contacts.urls")),
     path("", include("apps.orders.urls")),
     path("", include("apps.folios.urls")),
+    path("", include("apps.members.urls")),
     path("", include("apps.frontdesk.urls")),
     path("", include("apps.night_audit.urls")),
     path("", include("apps.reports.urls")),

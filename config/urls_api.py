@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("apps.rooms.urls_api")),
     path("api/v1/", include("apps.contacts.urls_api")),
     path("api/v1/", include("apps.folios.urls_api")),
+    path("api/v1/", include("apps.members.urls_api")),
     path("api/v1/", include("apps.frontdesk.urls_api")),
     path("api/v1/", include("apps.night_audit.urls_api")),
     path("api/v1/", include("apps.webhooks.urls_api")),

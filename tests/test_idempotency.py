@@ -437,6 +437,8 @@ IDEMPOTENT = {
     "folios/{id}/charges/", "folios/{id}/payments/", "folios/{id}/deposits/", "folios/{id}/deposit-returns/",
     "folios/{id}/refunds/", "folios/{id}/discounts/", "folios/{id}/transactions/{tx_id}/void/",
     "folios/{id}/transactions/{tx_id}/move/", "m/orders/{order_id}/check-in/", "m/orders/{order_id}/check-out/",
+    "members/{id}/top-ups/", "members/{id}/refund/", "folios/{folio_id}/member-payments/",
+    "folios/{folio_id}/member-payments/{tx_id}/void/",
 }
 
 

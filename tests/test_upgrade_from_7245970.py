@@ -147,7 +147,7 @@ UPG_GRID = {
     "201": "vvvvvvv",  # cancelled
     "204": "vvvvvvx",  # maintenance lock from D + 6
 }
-# Triggers tenancy.0004, rooms.0005, orders.0004 and orders.0006 add to every tenant schema: (table, trigger).
+# Triggers tenancy.0004, rooms.0005, orders.0004, orders.0006 and members.0002 add to every tenant schema: (table, trigger).
 NEW_TRIGGERS = {
     ("auth_user", "reference_access"),
     ("tenancy_staffprofile", "reference_access"),
@@ -168,6 +168,12 @@ NEW_TRIGGERS = {
     ("rooms_stayrestriction", "ari_change"),
     # tenancy.0006: the back office's change records are append-only
     ("tenancy_changerecord", "changerecord_append_only"),
+    # members.0002: the members' ledgers are append-only and keep the balances
+    ("members_storedvalueentry", "storedvalueentry_append_only"),
+    ("members_storedvalueentry", "sventry_apply"),
+    ("members_pointsentry", "pointsentry_apply"),
+    ("members_member", "member_balance_guard"),
+    ("members_storedvaluepocket", "svpocket_guard"),
 }
 
 # Idempotency keys as that release's intake left them (orders.0009 gives each key its
@@ -178,7 +184,12 @@ NEW_TRIGGERS = {
 UPG_KEY = {"key": "mall-push-1", "path": "/t/upg/api/v1/stores/1/external-orders/",
            "body": {"channel": "mall", "external_ref": "M-77", "room_type": "2", "amount": "796.00"},
            "answer": {"id": 4, "code": UPG_CHANNEL_ORDER, "outcome": "confirmed"}}
-# The objects orders.0009 replaces on purpose, in every tenant schema, and what replaces them.
+_OLD_TYPES = ", ".join(f"('{t}'::character varying)::text" for t in ("cash", "wechat", "alipay", "bank_card", "ota_prepaid", "other"))
+PAYMENT_TYPES_CHECK = "CHECK (((method_type)::text = ANY (ARRAY[{types}])))"
+PAYMENT_TYPES_NEW_CHECK = "CHECK (((method_type)::text = ANY ((ARRAY[" + ", ".join(
+    f"'{t}'::character varying" for t in ("cash", "wechat", "alipay", "bank_card", "ota_prepaid", "other", "stored_value", "points")
+) + "])::text[])))"
+# The objects orders.0009 (and folios.0005) replace on purpose, in every tenant schema, and what replaces them.
 REPLACED = {
     (kind, schema, name, definition): (kind, schema, new_name, new_definition)
     for schema in TENANT_SCHEMAS
@@ -186,6 +197,9 @@ REPLACED = {
         ("con", "orders_idempotencykey.idempotencykey_unique_per_store", "UNIQUE (store_id, key)",
          "orders_idempotencykey.idempotencykey_unique_per_principal", "UNIQUE (store_id, user_id, key)"),
         ("rel", "idempotencykey_unique_per_store", "i", "idempotencykey_unique_per_principal", "i"),
+        # folios.0005 (issue 23): the member's stored value and points become payment methods
+        ("con", "folios_paymentmethod.paymentmethod_type_valid", PAYMENT_TYPES_CHECK.format(types=_OLD_TYPES),
+         "folios_paymentmethod.paymentmethod_type_valid", PAYMENT_TYPES_NEW_CHECK),
     )
 }
 

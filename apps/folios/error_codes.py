@@ -7,6 +7,8 @@ class FolioErrorCode(StrEnum):
     CURRENCY_MISMATCH = "currency_mismatch"
     PAYMENT_METHOD_UNKNOWN = "payment_method_unknown"
     PAYMENT_METHOD_INACTIVE = "payment_method_inactive"
+    # stored value and points are posted and given back through apps.members only
+    PAYMENT_METHOD_MEMBERS_ONLY = "payment_method_members_only"
     PAYMENT_METHOD_NAME_TAKEN = "payment_method_name_taken"
     EXTRA_ITEM_UNKNOWN = "extra_item_unknown"
     EXTRA_ITEM_INACTIVE = "extra_item_inactive"

@@ -11,6 +11,7 @@ refunded than paid, ...). See docs/folios.md and ``migrations/0002_ledger_sql.py
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -36,6 +37,13 @@ class PaymentMethod(models.Model):
         # Paid to the OTA by the guest; the OTA settles with the store later.
         OTA_PREPAID = "ota_prepaid", _("OTA prepaid")
         OTHER = "other", _("Other")
+        # The member's stored value (储值) and points: posted, refunded and voided through
+        # apps.members' services only, which keep the member's own ledger in step.
+        STORED_VALUE = "stored_value", _("Stored value")
+        POINTS = "points", _("Member points")
+
+    # Methods whose rows only apps.members may post, refund or void (its ledgers follow).
+    MEMBER_TYPES: ClassVar[frozenset[str]] = frozenset({Type.STORED_VALUE, Type.POINTS})
 
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="payment_methods")
     name = models.CharField(_("name"), max_length=100)
@@ -54,7 +62,9 @@ class PaymentMethod(models.Model):
             # target of the (payment_method, store) composite FK from the ledger
             models.UniqueConstraint(fields=["id", "store"], name="paymentmethod_id_store_unique"),
             models.CheckConstraint(
-                condition=Q(method_type__in=["cash", "wechat", "alipay", "bank_card", "ota_prepaid", "other"]),
+                condition=Q(method_type__in=[
+                    "cash", "wechat", "alipay", "bank_card", "ota_prepaid", "other", "stored_value", "points",
+                ]),
                 name="paymentmethod_type_valid",
             ),
         ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFoundError
@@ -110,8 +110,12 @@ def transaction_get(*, tx_id: int) -> FolioTransaction:
 # --- payment methods and extras ---------------------------------------------------------------
 
 
-def payment_method_list(*, store: Store, active_only: bool = False) -> QuerySet[PaymentMethod]:
+def payment_method_list(*, store: Store, active_only: bool = False, desk_only: bool = False) -> QuerySet[PaymentMethod]:
+    """The store's methods; ``desk_only``: without stored value and points, which are taken
+    on the member's page (apps.members), not on the folio's forms."""
     qs = PaymentMethod.objects.filter(store=store)
+    if desk_only:
+        qs = qs.exclude(method_type__in=PaymentMethod.MEMBER_TYPES)
     return qs.filter(is_active=True) if active_only else qs
 
 
@@ -151,6 +155,21 @@ def folio_order_money(*, order_ids: list[int]) -> dict[int, tuple[Decimal, Decim
         .values_list("order_id", "charged", "paid")
     }
     return {oid: rows.get(oid, (Decimal("0.00"), Decimal("0.00"))) for oid in order_ids}
+
+
+def folio_room_revenue(*, order_id: int) -> tuple[Decimal, int]:
+    """The room revenue the order's folios hold, net of voids and moves (the room-night
+    charges and their corrections, wherever the rows now are), and the number of nights
+    charged and not voided. What a member earns points and qualifying spend on (apps.members).
+    One query."""
+    row = FolioTransaction.objects.filter(
+        folio__order_id=order_id, posts_to=FolioTransaction.PostsTo.CHARGES, charge_type=FolioTransaction.ChargeType.ROOM_NIGHT,
+    ).aggregate(
+        amount=Sum("amount"),
+        nights=Count("id", filter=Q(transaction_type=FolioTransaction.Type.CHARGE))
+        - Count("id", filter=Q(transaction_type=FolioTransaction.Type.REVERSAL)),
+    )
+    return (row["amount"] or Decimal("0.00")), max(row["nights"] or 0, 0)
 
 
 # --- reconciliation -------------------------------------------------------------------------------

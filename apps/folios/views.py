@@ -144,10 +144,10 @@ class FolioDetailView(FolioPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         folio = selectors.folio_get(store=self.store, folio_id=self.kwargs["folio_id"])
-        methods = list(selectors.payment_method_list(store=self.store, active_only=True))
+        methods = list(selectors.payment_method_list(store=self.store, active_only=True, desk_only=True))
         if not methods:  # a new store: the default methods, as the API's list creates them
             services.payment_methods_ensure(store=self.store)
-            methods = list(selectors.payment_method_list(store=self.store, active_only=True))
+            methods = list(selectors.payment_method_list(store=self.store, active_only=True, desk_only=True))
         items = list(selectors.extra_item_list(store=self.store, active_only=True))
         siblings = selectors.folios_for_order(store=self.store, order_id=folio.order_id)
         targets = self.move_targets(folio)
@@ -219,7 +219,7 @@ class FolioPostView(FolioDetailView):
             return ChargeForm(data, items=list(selectors.extra_item_list(store=self.store, active_only=True)))
         if self.kind == "discount":
             return DiscountForm(data, prefix="discount")
-        methods = list(selectors.payment_method_list(store=self.store, active_only=True))
+        methods = list(selectors.payment_method_list(store=self.store, active_only=True, desk_only=True))
         if self.kind == "refund":
             return RefundForm(data, methods=methods, prefix="refund")
         return MoneyForm(data, methods=methods, prefix=None if self.kind == "payment" else self.kind)

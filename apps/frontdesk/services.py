@@ -41,6 +41,7 @@ from apps.folios.services import (
     folio_primary_for_order,
     folio_reprice_settlement,
 )
+from apps.members.services import member_stay_checked_out
 from apps.orders.models import Order
 from apps.orders.policy import FeeKind
 from apps.orders.services import (
@@ -145,6 +146,10 @@ def stay_check_out(*, order: Order, actor, override_reason: str | None = None) -
             data["charged"] = settlement["charged"]
         if settlement["refundable"] != "0.00":
             data["refundable"] = settlement["refundable"]
+        # The stay counts for its member (points, nights, an upgrade), once per order.
+        counted = member_stay_checked_out(order=locked, actor=actor)
+        if counted is not None:
+            data["member"] = {k: counted[k] for k in ("member_id", "points", "upgraded")}
         return data
 
     order = order_check_out(order=order, actor=actor, settle=settle)

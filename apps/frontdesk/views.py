@@ -29,6 +29,7 @@ from apps.common.pages import next_url, write_done, write_refused
 from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_can_reveal, contact_get, contact_reveal_log
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
+from apps.folios.models import PaymentMethod
 from apps.folios.services import payment_methods_ensure
 from apps.frontdesk.forms import BookingForm, CheckInForm, GridQueryForm, desk_money_from
 from apps.frontdesk.selectors import room_grid
@@ -41,6 +42,7 @@ from apps.frontdesk.services import (
     stay_extend,
     stay_no_show,
 )
+from apps.members.selectors import blacklist_for_order
 from apps.orders.forms import ExtendForm
 from apps.orders.models import Order, OrderItem
 from apps.orders.selectors import (
@@ -250,7 +252,8 @@ class TodayView(StoreScopedPageMixin, TemplateView):
 
 def desk_methods(store) -> list:
     """The store's payment methods the desk takes money by (active; not the OTA's prepaid)."""
-    return [m for m in payment_methods_ensure(store=store) if m.is_active and m.method_type != "ota_prepaid"]
+    return [m for m in payment_methods_ensure(store=store)
+            if m.is_active and m.method_type != "ota_prepaid" and m.method_type not in PaymentMethod.MEMBER_TYPES]
 
 
 class BookingView(OrderCreateView):
@@ -265,8 +268,19 @@ class BookingView(OrderCreateView):
 
     def create(self, data) -> Order:
         methods = {m.pk: m for m in self.methods}
-        return stay_book(lambda: super(BookingView, self).create(data), actor=self.request.user,
-                         payment=desk_money_from(data, methods, "pay"), deposit=desk_money_from(data, methods, "deposit"))
+        order = stay_book(lambda: super(BookingView, self).create(data), actor=self.request.user,
+                          payment=desk_money_from(data, methods, "pay"), deposit=desk_money_from(data, methods, "deposit"))
+        _warn_blacklisted(self.request, order)
+        return order
+
+
+def _warn_blacklisted(request, order: Order) -> None:
+    """The desk is warned (not stopped) when a guest or the booker is on the tenant's
+    blacklist (apps.members): the reason, who put them there and when."""
+    for entry in blacklist_for_order(order=order):
+        messages.warning(request, _("Blacklisted guest %(name)s: %(reason)s (%(by)s, %(at)s)") % {
+            "name": entry.contact.full_name, "reason": entry.reason, "by": entry.actor.username if entry.actor else "—",
+            "at": entry.created_at.date().isoformat()})
 
 
 class OrderPageMixin(StoreScopedPageMixin):
@@ -296,7 +310,7 @@ class CheckInView(OrderPageMixin, TemplateView):
         order = kwargs.get("order") or self.get_order()
         today = business_date(store=self.store)
         context.update(order=order, today=today, form=kwargs.get("form") or self.make_form(order),
-                       actions=order_actions(order=order, today=today))
+                       actions=order_actions(order=order, today=today), blacklisted=blacklist_for_order(order=order))
         return context
 
     def post(self, request, *args, **kwargs):

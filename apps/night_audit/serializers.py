@@ -43,7 +43,7 @@ class NightAuditDetailSerializer(NightAuditRowSerializer):
         help_text="`posted` [{order_id, code, transaction_id, amount}], `already_posted`, `not_posted` "
         "[{order_id, code, reason, detail?}] (reason: `zero_rate`, `folio_closed`, `no_line`, `amount_too_large`, "
         "`folio_limit_exceeded`, `posting_refused` with the database's SQLSTATE in `detail`), `no_shows`, "
-        "`no_show_refused`, `arrivals_pending`, `departures_pending`.",
+        "`no_show_refused`, `arrivals_pending`, `departures_pending`, `member_stays` (stays checked out that day counted for their member by the audit, apps.members).",
     )
 
 

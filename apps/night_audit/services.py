@@ -51,6 +51,7 @@ from apps.common import metrics
 from apps.common.errors import DomainError
 from apps.folios.figures import revenue_of_day
 from apps.folios.services import ROOM_NIGHT_REFUSALS, folio_fee_settlement, folio_post_room_nights
+from apps.members.services import members_count_checked_out
 from apps.night_audit.error_codes import NightAuditErrorCode
 from apps.night_audit.models import DailyStoreStats, NightAudit
 from apps.night_audit.selectors import NO_SHOW_MARK, audit_due_at, audit_settings
@@ -326,6 +327,8 @@ def _work(store: Store, day: date, conf, *, trigger: str, actor, started: float)
     codes = {o.pk: o.code for o in orders}
     marked, refused, kept = _no_shows(store, confirmed, conf.no_show_policy, actor)
     posting = folio_post_room_nights(store_id=store.pk, night=day, order_ids=in_house, actor=actor)
+    # Stays checked out on D that no check-out counted for their member (idempotent: once per order).
+    member_stays = members_count_checked_out(store=store, day=day, actor=actor)
     business_day_gate_close(store_id=store.pk)
     now = timezone.now()
     _daily_stats(store, day, now)
@@ -336,7 +339,7 @@ def _work(store: Store, day: date, conf, *, trigger: str, actor, started: float)
         "zero_rate": len(posting.zero_rate), "folio_closed": len(posting.folio_closed), "no_line": len(posting.no_line),
         "folios_opened": posting.folios_opened, "no_shows": len(marked), "no_show_refused": len(refused),
         **{reason: sum(1 for _o, r, _d in posting.refused if r == reason) for reason in ROOM_NIGHT_REFUSALS},
-        "arrivals_pending": len(kept), "departures_pending": len(due_out),
+        "arrivals_pending": len(kept), "departures_pending": len(due_out), "member_stays": member_stays,
     }
     details = {
         "posted": [{"order_id": o, "code": codes.get(o, ""), "transaction_id": t, "amount": str(a)} for o, t, a in posting.posted],

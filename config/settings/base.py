@@ -52,6 +52,7 @@ TENANT_APPS = [
     "apps.contacts",
     "apps.orders",
     "apps.folios",
+    "apps.members",
     "apps.frontdesk",
     "apps.night_audit",
     "apps.reports",
@@ -409,6 +410,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": crontab(minute="*"), "options": {"expires": 55}},
     # iCal calendars imported into rooms (docs/ical.md)
     "ical-import": {"task": "ical.import_all", "schedule": crontab(minute="*/15"), "options": {"expires": 840}},
+    # members: points past their day expire, level periods that ended close (docs/members.md)
+    "members-daily": {"task": "members.daily", "schedule": crontab(minute=40, hour=3), "options": {"expires": 3000}},
 }
 
 # --- Night audit (docs/night_audit.md) ---------------------------------------------------

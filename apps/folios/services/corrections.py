@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError
 from apps.folios.error_codes import FolioErrorCode as Code
-from apps.folios.models import Folio, FolioTransaction
+from apps.folios.models import Folio, FolioTransaction, PaymentMethod
 from apps.folios.services.recipe import (
     ChargeType,
     PostsTo,
@@ -21,6 +21,7 @@ from apps.folios.services.recipe import (
     _insert,
     _invalid,
     _lock_folios,
+    _members_only,
     _money,
     _reason,
     order_money_sync,
@@ -93,12 +94,17 @@ def _copy(original: FolioTransaction) -> dict[str, Any]:
 
 
 @transaction.atomic
-def folio_transaction_void(*, tx: FolioTransaction, actor, reason: str) -> FolioTransaction:
+def folio_transaction_void(*, tx: FolioTransaction, actor, reason: str, member_service: bool = False) -> FolioTransaction:
     """Void a posted row: a ``reversal`` row of the opposite amount on the same folio, with
     who, when and why. A row is taken back at most once (UNIQUE ``reverses``). Voiding an
-    extra also drops its line from the order (while the order is open)."""
+    extra also drops its line from the order (while the order is open). A stored-value or
+    points payment is voided by apps.members (``member_service``), which gives the member
+    the value back in the same transaction."""
     reason = _reason(reason)
-    original = FolioTransaction.objects.select_related("folio").get(pk=tx.pk)
+    original = FolioTransaction.objects.select_related("folio", "payment_method").get(pk=tx.pk)
+    if original.payment_method is not None and original.payment_method.method_type in PaymentMethod.MEMBER_TYPES \
+            and not member_service:
+        raise _members_only()
     item_order_id = None
     if original.charge_type == ChargeType.EXTRA and original.order_item_id:
         item = order_item_get(item_id=original.order_item_id)

@@ -105,9 +105,10 @@ def folio_post_discount(*, folio: Folio, actor, amount: Decimal, reason: str, de
 def _post_money(
     *, folio: Folio, actor, transaction_type: str, amount: Decimal, payment_method: PaymentMethod,
     gateway_txn_id: str = "", description: str = "", reason: str = "", allow_closed: bool = True,
+    member_service: bool = False,
 ) -> FolioTransaction:
     amount = _amount(amount, folio.currency)
-    _check_method(folio, payment_method)
+    _check_method(folio, payment_method, member_service=member_service)
     folio = _lock_one(folio)
     if not allow_closed:
         _check_open(folio)
@@ -158,11 +159,14 @@ def _confirm_on_prepayment(order: Order, amount: Decimal, *, actor) -> bool:
 @transaction.atomic
 def folio_post_payment(
     *, folio: Folio, actor, amount: Decimal, payment_method: PaymentMethod, gateway_txn_id: str = "", description: str = "",
+    member_service: bool = False,
 ) -> FolioTransaction:
-    """Money received towards the bill (also after check-out: settling a closed folio)."""
+    """Money received towards the bill (also after check-out: settling a closed folio).
+    Stored value and points (``PaymentMethod.MEMBER_TYPES``) only with ``member_service``:
+    apps.members' services, which move the member's ledger in the same transaction."""
     return _post_money(
         folio=folio, actor=actor, transaction_type=Type.PAYMENT, amount=amount, payment_method=payment_method,
-        gateway_txn_id=gateway_txn_id, description=description,
+        gateway_txn_id=gateway_txn_id, description=description, member_service=member_service,
     )
 
 

@@ -98,11 +98,22 @@ def _check_open(folio: Folio) -> None:
         )
 
 
-def _check_method(folio: Folio, method: PaymentMethod) -> None:
+def _check_method(folio: Folio, method: PaymentMethod, *, member_service: bool = False) -> None:
     if method is None or method.store_id != folio.store_id:
         raise _invalid(Code.PAYMENT_METHOD_UNKNOWN, _("Unknown payment method."), "payment_method")
+    if method.method_type in PaymentMethod.MEMBER_TYPES and not member_service:
+        raise _members_only()
     if not method.is_active:
         raise _invalid(Code.PAYMENT_METHOD_INACTIVE, _("This payment method is switched off."), "payment_method")
+
+
+def _members_only() -> DomainValidationError:
+    """Stored value and points move the member's own ledger too: only apps.members' services
+    post, refund or void them (``payment_method_members_only``)."""
+    return _invalid(
+        Code.PAYMENT_METHOD_MEMBERS_ONLY, _("Stored value and points are taken and given back on the member's page."),
+        "payment_method",
+    )
 
 
 def _folio_limit_refusal(folio: Folio, posts_to: str, amount: Decimal) -> DomainError | None:

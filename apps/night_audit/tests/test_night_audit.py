@@ -213,7 +213,7 @@ def test_audit_record_contents(store, rt, day, manager):
     assert audit.attempts == 1 and audit.finished_at is not None and audit.duration_ms is not None
     assert audit.counts == {
         "in_house": 1, "posted": 1, "already_posted": 0, "zero_rate": 0, "folio_closed": 0, "no_line": 0,
-        "folios_opened": 1, "no_shows": 0, "no_show_refused": 0, "arrivals_pending": 0, "departures_pending": 0,
+        "folios_opened": 1, "no_shows": 0, "no_show_refused": 0, "arrivals_pending": 0, "departures_pending": 0, "member_stays": 0,
         "amount_too_large": 0, "folio_limit_exceeded": 0, "posting_refused": 0, "not_posted": 0,
     }
     posted = audit.details["posted"]
