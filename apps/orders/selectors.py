@@ -12,7 +12,6 @@ from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError, NotFoundError
-from apps.common.money import quantize
 from apps.common.queries import one_or_none
 from apps.orders.error_codes import OrderErrorCode
 from apps.orders.models import CancellationPolicy, Channel, ChannelMapping, Order, OrderEvent, OrderGuest, OrderItem

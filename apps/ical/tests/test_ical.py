@@ -65,7 +65,7 @@ def _calendar(*events: str) -> bytes:
 
 
 def _vevent(uid: str, start: str, end: str | None = None, extra: str = "") -> str:
-    lines = [f"BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261201T000000Z", start]
+    lines = ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261201T000000Z", start]
     if end:
         lines.append(end)
     return "\r\n".join(lines) + "\r\n" + extra + "END:VEVENT\r\n"
