@@ -171,6 +171,8 @@ export function roleLabel(role: Me["role"]): string {
       return "店长";
     case "front_desk":
       return "前台";
+    case "housekeeping":
+      return "客房";
   }
 }
 

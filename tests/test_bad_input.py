@@ -335,6 +335,15 @@ def test_an_empty_page_number_is_400_not_the_first_page(api, store, path):
     assert client.get(url(store, path), {"page": "1"}).status_code == 200
 
 
+def test_a_query_value_given_twice_is_400_not_the_last_one(api, store):
+    client = api("alpha", "clerk_a1")
+
+    out = _error(client.get(url(store, "room-types/") + "?is_active=true&is_active="), 400, "invalid")
+
+    assert out["extra"]["fields"] == {"is_active": ["此参数只能提供一次。"]}
+    assert client.get(url(store, "room-types/"), {"is_active": "true"}).status_code == 200
+
+
 def test_the_desk_form_refuses_an_arrival_past_the_horizon_and_long_notes(browser_login, store, rt, today):
     desk = browser_login("alpha", "clerk_a1")
     form = {"kind": "reservation", "room_type": rt.pk, "adults": 1, "children": 0, "guest_name": "赵六"}

@@ -38,7 +38,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 });
 """
 # Links not followed: they change something on GET, leave the back office, or repeat a kind.
-SKIP = re.compile(r"/logout/|/i18n/|/jsi18n/|/api/v1/|/healthz|\.json$|/export")
+SKIP = re.compile(r"/logout/|/i18n/|/jsi18n/|/api/v1/|/healthz|\.json$|/export|[?&]export=|/logo/|/images/")
 
 
 def walk_world(committed_tenant) -> SimpleNamespace:

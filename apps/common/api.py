@@ -22,14 +22,19 @@ def valid(serializer_class: type[serializers.Serializer], data: Any, *, partial:
 def refuse_blank_query(serializer: serializers.Serializer, data: Any) -> None:
     """``?start=`` is a 400 like any other bad value, as the schema says (``minLength``,
     ``format``): DRF reads an empty value of a query string (a ``QueryDict``) as absent,
-    so the default was used silently. Fields that allow blank (a search ``q``) keep it."""
+    so the default was used silently. Fields that allow blank (a search ``q``) keep it.
+    A parameter of one value given twice is a 400 too (DRF read the last one only)."""
     if not isinstance(data, QueryDict):
         return
-    blank = {
-        name: [_("This field may not be blank.")]
-        for name, field in serializer.fields.items()
-        if not field.read_only and not getattr(field, "allow_blank", False) and name in data
-        and all(value == "" for value in data.getlist(name))
-    }
-    if blank:
-        raise serializers.ValidationError(blank)
+    errors = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data:
+            continue
+        values = data.getlist(name)
+        if len(values) > 1 and not isinstance(field, serializers.ListField | serializers.MultipleChoiceField):
+            # DRF would read the last one and ignore the others (``?is_active=x&is_active=``)
+            errors[name] = [_("Give this parameter once.")]
+        elif not getattr(field, "allow_blank", False) and any(value == "" for value in values):
+            errors[name] = [_("This field may not be blank.")]
+    if errors:
+        raise serializers.ValidationError(errors)

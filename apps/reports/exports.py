@@ -30,7 +30,7 @@ def tables_daily(report: dict) -> list[Table]:
     entries = [*report["stores"], report["total"]] if len(report["stores"]) > 1 else report["stores"]
     names = [e["store_name"] for e in entries]
     lines = [
-        (_("Rooms"), "rooms_total", "int"), (_("Out of order"), "rooms_out_of_order", "int"),
+        (pgettext("report", "Rooms"), "rooms_total", "int"), (_("Out of order"), "rooms_out_of_order", "int"),
         (_("Rooms available"), "rooms_available", "int"), (_("Rooms sold"), "rooms_sold", "int"),
         (_("Occupancy"), "occupancy", "ratio"), (_("ADR"), "adr", "money"), (_("RevPAR"), "revpar", "money"),
         (_("Room revenue"), ("revenue", "rooms"), "money"), (_("Extras"), ("revenue", "extras_total"), "money"),
@@ -60,7 +60,7 @@ def tables_daily(report: dict) -> list[Table]:
                                                   _("Deposits"), _("Deposits returned"), _("Net")], rows=[],
                   kinds=["text", "text", "money", "money", "money", "money", "money"])
     for e in entries:
-        revenue.rows.append([e["store_name"], _("Rooms"), e["revenue"]["rooms"]])
+        revenue.rows.append([e["store_name"], pgettext("report", "Rooms"), e["revenue"]["rooms"]])
         for x in e["revenue"]["extras"]:
             revenue.rows.append([e["store_name"], x["label"], x["amount"]])
         revenue.rows.append([e["store_name"], _("Fees and manual charges"), e["revenue"]["fees_and_manual"]])

@@ -24,6 +24,9 @@ search_path is.
 """
 from django.db import migrations
 
+from apps.common.migration_sql import in_public
+
+
 FKS = [
     ("folios_folio", "folio_order_same_store", "order_id, store_id", "orders_order", "id, store_id"),
     ("folios_foliotransaction", "ledger_folio_same_store_currency", "folio_id, store_id, currency", "folios_folio", "id, store_id, currency"),
@@ -122,7 +125,7 @@ class Migration(migrations.Migration):
             for table, name, cols, target, target_cols in FKS
         ],
         # Shared by every tenant schema; never dropped by a reverse migration (other schemas use them).
-        migrations.RunSQL(sql=FUNCTIONS, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(sql=in_public(FUNCTIONS), reverse_sql=migrations.RunSQL.noop),
         *[
             migrations.RunSQL(
                 sql=f"CREATE TRIGGER {name} {definition}",

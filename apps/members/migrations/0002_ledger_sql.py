@@ -20,6 +20,9 @@ triggers are per table and cloned with the schema):
 """
 from django.db import migrations
 
+from apps.common.migration_sql import in_public
+
+
 FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION public.pms_member_balance_guard() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -129,7 +132,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Shared by every tenant schema; never dropped by a reverse migration (other schemas use them).
-        migrations.RunSQL(sql=FUNCTIONS, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(sql=in_public(FUNCTIONS), reverse_sql=migrations.RunSQL.noop),
         *[
             migrations.RunSQL(sql=f"CREATE TRIGGER {name} {definition}", reverse_sql=f"DROP TRIGGER {name} ON {table}")
             for table, name, definition in TRIGGERS

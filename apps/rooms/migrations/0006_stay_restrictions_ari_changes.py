@@ -14,6 +14,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from apps.common.migration_sql import in_public
+
 
 LOG_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION public.pms_rooms_ari_log(
@@ -170,7 +172,7 @@ class Migration(migrations.Migration):
             for table, name in FKS
         ],
         # Shared by every tenant schema (in public, like tenancy.0004's): never dropped by a reverse migration.
-        *[migrations.RunSQL(sql=body, reverse_sql=migrations.RunSQL.noop) for _name, body in FUNCTIONS],
+        *[migrations.RunSQL(sql=in_public(body), reverse_sql=migrations.RunSQL.noop) for _name, body in FUNCTIONS],
         *[
             migrations.RunSQL(
                 sql=f"CREATE TRIGGER ari_change {events} ON {table} FOR EACH ROW {when} EXECUTE FUNCTION {function}",

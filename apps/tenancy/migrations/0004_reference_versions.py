@@ -17,6 +17,9 @@ qualifies the table with ``TG_TABLE_SCHEMA``.
 """
 from django.db import migrations, models
 
+from apps.common.migration_sql import in_public
+
+
 FUNCTION = r"""
 CREATE SEQUENCE IF NOT EXISTS public.pms_reference_version;
 CREATE OR REPLACE FUNCTION public.pms_reference_changed() RETURNS trigger
@@ -69,7 +72,7 @@ class Migration(migrations.Migration):
             },
         ),
         # Shared by every tenant schema; never dropped by a reverse migration (other schemas use them).
-        migrations.RunSQL(sql=FUNCTION, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(sql=in_public(FUNCTION), reverse_sql=migrations.RunSQL.noop),
         *[
             migrations.RunSQL(
                 sql=f"CREATE TRIGGER reference_{area} AFTER {events} ON {table} "

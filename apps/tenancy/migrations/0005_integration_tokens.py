@@ -20,6 +20,9 @@ qualify the tables with ``TG_TABLE_SCHEMA``.
 from django.conf import settings
 from django.db import migrations, models
 
+from apps.common.migration_sql import in_public
+
+
 FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION public.pms_refuse_clear_token() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -98,7 +101,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(hash_clear_keys, migrations.RunPython.noop),
         # Shared by every tenant schema; never dropped by a reverse migration (other schemas use them).
-        migrations.RunSQL(sql=FUNCTIONS, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(sql=in_public(FUNCTIONS), reverse_sql=migrations.RunSQL.noop),
         migrations.RunSQL(
             sql="CREATE TRIGGER refuse_clear_keys BEFORE INSERT OR UPDATE ON authtoken_token "
             "FOR EACH ROW EXECUTE FUNCTION public.pms_refuse_clear_token()",

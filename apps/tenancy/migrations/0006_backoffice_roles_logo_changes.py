@@ -11,6 +11,9 @@ import django.db.models.functions.datetime
 from django.conf import settings
 from django.db import migrations, models
 
+from apps.common.migration_sql import in_public
+
+
 FUNCTION = r"""
 CREATE OR REPLACE FUNCTION public.pms_changerecord_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -68,7 +71,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['store', '-created_at'], name='changerecord_store_created')],
             },
         ),
-        migrations.RunSQL(sql=FUNCTION, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(sql=in_public(FUNCTION), reverse_sql=migrations.RunSQL.noop),
         migrations.RunSQL(
             sql="CREATE TRIGGER changerecord_append_only BEFORE UPDATE OR DELETE ON tenancy_changerecord"
                 " FOR EACH ROW EXECUTE FUNCTION public.pms_changerecord_append_only()",
