@@ -206,3 +206,16 @@ def folio_reconcile(*, store: Store | None = None) -> dict[str, Any]:
         "diff": quantize(Decimal(folio_diff + order_diff)),
         "folios": folios, "folios_off": folios_off, "orders_off": orders_off,
     }
+
+
+def deposits_held(*, order_ids: list[int]) -> dict[int, Decimal]:
+    """The security deposits held per order (its folios' deposits less those returned, the
+    totals the ledger's trigger keeps), only orders holding one. One query."""
+    if not order_ids:
+        return {}
+    rows = (
+        Folio.objects.filter(order_id__in=order_ids).values("order_id")
+        .annotate(held=Sum(F("total_deposits") - F("total_deposit_returns")))
+        .values_list("order_id", "held")
+    )
+    return {order_id: held for order_id, held in rows if held}

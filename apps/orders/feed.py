@@ -195,3 +195,12 @@ def order_changes_poll(*, store_ids: Sequence[int], cursor: FeedCursor | None, l
     else:
         following = FeedCursor(cursor.last_id, last_id, read_at)
     return {"events": rows, "next_cursor": following.encode(), "has_more": has_more}
+
+
+def order_change_seen(*, store_id: int, cursor: FeedCursor | None) -> tuple[bool, FeedCursor]:
+    """Has any order of the store changed since ``cursor`` (None: the current position)?
+    ``(changed, next cursor)``: the change feed's own polling (``order_changes_poll``,
+    which never skips a change committed late), asked for one event of any kind. What
+    the desk's live grid and today lists poll; two small queries."""
+    result = order_changes_poll(store_ids=[store_id], cursor=cursor, limit=1, kinds=OrderEvent.Kind.values)
+    return cursor is not None and bool(result["events"]), FeedCursor.decode(result["next_cursor"])
