@@ -216,9 +216,10 @@ def test_drag_select_booking_drop_preview_and_undo(page, committed_tenant):
     page.mouse.move(target["x"] + 10, target["y"] + target["height"] / 2, steps=6)
     assert ghost.get_attribute("data-refused") == "locked" and "维修" in ghost.inner_text()
     screenshot(page, "desk-v2-drop-preview")
-    page.keyboard.press("Escape")
-    page.mouse.up()
+    page.mouse.up()  # dropped on the lock: refused, back in 101
+    page.locator("#messages .toast.error").last.wait_for()
     assert order_row(w, w.zhang.pk).room_id == w.room["101"].pk
+    page.reload()
 
     # a move to 201 (two nights later) is committed at once and can be undone (a move back)
     later = w.tomorrow + timedelta(days=2)
@@ -246,6 +247,7 @@ def test_phone_layout(browser, live_server, committed_tenant):
         assert all(sh <= ch + 1 for _t, sh, ch in widths), widths
         # the first room row within 200 px of the top, no sideways page overflow
         top = page.locator(".rk-row[data-room]").first.evaluate("r => r.getBoundingClientRect().top + window.scrollY")
+        screenshot(page, "desk-v2-grid-phone")
         assert top <= 200, top
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "desk-v2-grid-phone")
