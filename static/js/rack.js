@@ -232,6 +232,9 @@
   function drop(d) {
     var room = (d.target || d.row0).dataset.room;
     if (room === d.row0.dataset.room && d.delta === 0) { snapBack(d); return; }
+    // a room of another type changes the order's room type (re-priced): ask first
+    var fromType = d.row0.dataset.type || d.row0.dataset.lane, toType = (d.target || d.row0).dataset.type;
+    if (room && fromType && toType && fromType !== toType && !window.confirm(rack.dataset.msgOtherType || "")) { snapBack(d); return; }
     // show it where it was dropped, snapped to the night, until the server answers
     var rowShift = (d.target || d.row0).getBoundingClientRect().top - d.row0.getBoundingClientRect().top;
     d.blk.style.transform = "translate(" + d.delta * d.dw + "px," + rowShift + "px)";

@@ -81,12 +81,19 @@ def test_lane_pending_conflict_money_marks_and_a_drag_from_the_lane(page, commit
     assert block(page, w.zhang.pk).locator(".mk").count() == 0
     screenshot(page, "desk-v2-grid-states")
 
+    # drag 王五 from the lane onto 202 (双床房): the type would change, the clerk is asked and says no
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    drag(page, block(page, w.wang.pk), cell(page, w, "202", w.today))
+    page.wait_for_selector(f".blk[data-order='{w.wang.pk}'][data-returned]")
+    assert asked and "另一房型" in asked[0]
+    assert order_row(w, w.wang.pk).room_id is None
     # drag 王五 from the lane onto 101 tomorrow, 张三's night: refused by the server, back in the lane
     wang = block(page, w.wang.pk)
     drag(page, wang, cell(page, w, "101", w.tomorrow))
     page.locator("#messages .toast.error").last.wait_for()
     assert order_row(w, w.wang.pk).room_id is None
-    page.wait_for_selector(f".blk[data-order='{w.wang.pk}'][data-returned]")
+    page.wait_for_selector(f".blk[data-order='{w.wang.pk}'][data-returned]:not(.returning)")
     # onto 101 (free tonight): assigned by the server's checks, now in row 101
     drag(page, block(page, w.wang.pk), cell(page, w, "101", w.today))
     page.wait_for_selector(f".rk-row[data-number='101'] .blk[data-order='{w.wang.pk}']")
@@ -256,3 +263,44 @@ def test_phone_layout(browser, live_server, committed_tenant):
         screenshot(page, "desk-v2-today-phone")
     finally:
         context.close()
+
+
+def test_search_by_id_number_and_ota_reference_and_a_dirty_room_asks_at_check_in(page, committed_tenant):
+    from apps.contacts.tests.factories import resident_id
+
+    w = money_world(committed_tenant)
+    id_number = resident_id("330106", "19880808", "321")
+    with tenant_context(w.tenant):
+        make_order(w.store, room_type=w.king, arrival=w.today, nights=1,
+                           guests=[PersonIn(full_name="冯二", id_type="resident_id", id_number=id_number, is_primary=True)])
+        Order.objects.filter(pk=w.wang.pk).update(external_ref="CTRIP-889900")
+    connection.set_schema_to_public()
+    login(page, w.slug, "clerk_c", PASSWORD)
+    orders = f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/orders/"
+    page.goto(orders)
+    page.fill('[data-testid="order-filter"] input[name=q]', id_number)
+    page.locator("#order-results").get_by_text("冯二").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert "王五" not in page.locator("#order-results").inner_text()
+    page.fill('[data-testid="order-filter"] input[name=q]', "CTRIP-889900")
+    page.locator("#order-results").get_by_text("王五").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert "冯二" not in page.locator("#order-results").inner_text()
+
+    # check 王五 in: the picker lists free rooms first, marked; the dirty 102 asks first
+    page.goto(f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/orders/{w.wang.pk}/check-in/")
+    options = page.locator("select[name=room] option").evaluate_all("os => os.map(o => o.textContent)")
+    assert options[1].startswith("101 · 净") and any(o.startswith("102 · 脏") for o in options)
+    page.select_option("select[name=room]", str(w.room["102"].pk))
+    page.fill("input[data-testid^=doc-]", resident_id("110105", "19900101", "123"))
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("[data-testid=check-in-submit]")
+    page.wait_for_timeout(300)
+    assert asked and "还未清洁" in asked[0]
+    assert order_row(w, w.wang.pk).status == "confirmed"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=check-in-submit]")
+    page.wait_for_url(f"**/orders/{w.wang.pk}/")
+    order = order_row(w, w.wang.pk)
+    assert (order.status, order.room_id) == ("checked_in", w.room["102"].pk)

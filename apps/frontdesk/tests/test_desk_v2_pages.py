@@ -94,21 +94,25 @@ def test_fifty_idle_polls_cost(store, rt, clerk, base, capsys):
     version = _version(clerk.get(f"{base}/today/").content.decode())
     url = f"{base}/changes/"
     version = _settle(clerk, url, version)  # and warm caches
-    samples, counts = [], []
+    samples, cpu, counts = [], [], []
     for _ in range(50):
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = clerk.get(url, HTTP_IF_NONE_MATCH=f'"{version}"')
             samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 304 or response.json()["changed"] is False
         version = response.json()["version"] if response.status_code == 200 else version
         counts.append(len(queries))
     samples.sort()
+    cpu.sort()
     p50, p95 = samples[24], samples[47]
     with capsys.disabled():
-        print(f"\n50 idle polls: p50 {p50:.1f} ms, p95 {p95:.1f} ms, total {sum(samples):.0f} ms, queries {counts[0]}")
-    assert max(counts) <= 8, counts
-    assert p95 < 100
+        print(f"\n50 idle polls: p50 {p50:.1f} ms, p95 {p95:.1f} ms, total {sum(samples):.0f} ms, "
+              f"cpu p50 {cpu[24]:.1f} ms, queries {counts[0]}")
+    # wall time depends on how busy the machine is; the work per poll is what is pinned
+    assert max(counts) <= 6, counts
+    assert cpu[24] < 40 and p95 < 500
 
 
 def test_grid_lane_money_marks_and_constant_queries(store, rt, clerk, base, today):
