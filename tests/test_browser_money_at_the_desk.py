@@ -143,7 +143,7 @@ def test_wang_fang_figures_agree_to_the_cent_everywhere(page, browser, committed
     form = page.locator("[data-testid=order-form]")
     assert form.locator("input[name=arrival]").input_value() == day.isoformat()  # the business date
     form.locator("select[name=room_type]").select_option(label="大床房")
-    form.locator("select[name=room]").select_option(label="101")
+    form.locator("select[name=room]").select_option(label="101 · 净 · 大床房")  # free rooms first, marked
     form.locator("input[name=departure]").fill((day + timedelta(days=2)).isoformat())
     form.locator("input[name=guest_name]").fill("王芳")
     form.locator("input[name=guest_phone]").fill("13800138000")

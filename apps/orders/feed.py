@@ -201,6 +201,7 @@ def order_change_seen(*, store_id: int, cursor: FeedCursor | None) -> tuple[bool
     """Has any order of the store changed since ``cursor`` (None: the current position)?
     ``(changed, next cursor)``: the change feed's own polling (``order_changes_poll``,
     which never skips a change committed late), asked for one event of any kind. What
-    the desk's live grid and today lists poll; two small queries."""
-    result = order_changes_poll(store_ids=[store_id], cursor=cursor, limit=1, kinds=OrderEvent.Kind.values)
+    the desk's live grid and today lists poll; one or two small queries."""
+    # without a cursor only the position matters: no event is read (limit 0 runs no query)
+    result = order_changes_poll(store_ids=[store_id], cursor=cursor, limit=1 if cursor else 0, kinds=OrderEvent.Kind.values)
     return cursor is not None and bool(result["events"]), FeedCursor.decode(result["next_cursor"])

@@ -1,9 +1,9 @@
 /* Live desk pages (房态实时同步): the grid and today's lists ask the server every 2 s
  * whether anything changed since they were drawn (GET data-live-url with If-None-Match:
  * the page's data-live-version, then the last ETag; 304 when nothing did). On a change
- * the page re-reads its rows through the same "desk-changed" event as the desk's own
- * actions (htmx swaps the rack or the today board; the side panel is not swapped, so
- * what is typed there stays). While a stay is dragged or a move waits for the server,
+ * the page re-reads its rows ("desk-live": htmx swaps the rack or the today board; the
+ * side panel, refreshed only by the clerk's own actions, is not, so what is typed there
+ * stays). While a stay is dragged or a move waits for the server,
  * the refresh waits. A hidden tab does not poll.
  */
 (function () {
@@ -17,7 +17,9 @@
   function refresh() {
     if (busy()) { owed = true; return; }
     owed = false;
-    if (window.htmx) window.htmx.trigger(document.body, "desk-changed");
+    // "desk-live", not "desk-changed": the grid and the today board re-read their rows, the
+    // side panel (which re-reads itself on the clerk's own actions) keeps what is typed in it
+    if (window.htmx) window.htmx.trigger(document.body, "desk-live");
   }
   function poll() {
     if (owed) refresh();
