@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
-from apps.folios.selectors import deposits_held
+from apps.folios.selectors import deposits_held_between
 from apps.orders.models import Order
 from apps.orders.selectors import desk_stays, stay_blocks
 from apps.rooms.error_codes import RoomsErrorCode
@@ -43,8 +43,9 @@ def room_grid(*, store: Store, start: date, days: int, desk: bool = False, today
     A constant number of queries (rooms, types, locks, free counts, stays), whatever the
     rooms and days.
 
-    With ``desk`` (the grid page), two queries more for what the desk sees on it
-    (``apps.orders.selectors.desk_stays``, ``apps.folios.selectors.deposits_held``):
+    With ``desk`` (the grid page), the stays come from ``apps.orders.selectors.desk_stays``
+    (the same query with the money figures, pending, unassigned and due-out orders) and
+    one query more reads the deposits held (``apps.folios.selectors.deposits_held_between``):
     every stay block gets ``due``, ``paid``, ``deposit`` and ``is_conflict``; pending
     orders with a room are blocks of their room (``status`` pending_confirmation; they
     hold nothing, so occupancy is unchanged); ``unassigned`` lists per room type id the
@@ -64,7 +65,8 @@ def room_grid(*, store: Store, start: date, days: int, desk: bool = False, today
     types = grid_room_types(store=store)
     locks = lock_blocks(store=store, start=start, end=end)
     free = free_counts(store_id=store.pk, start=start, end=end)
-    stays = stay_blocks(store=store, start=start, end=end)
+    extra = desk_stays(store=store, start=start, end=end) if desk else None
+    stays = extra["stays"] if desk else stay_blocks(store=store, start=start, end=end)
 
     blocks: dict[int, list[dict]] = {room["id"]: [] for room in rooms}
     occupancy: dict[int, list[str]] = {room["id"]: [VACANT] * days for room in rooms}
@@ -94,16 +96,17 @@ def room_grid(*, store: Store, start: date, days: int, desk: bool = False, today
         room_blocks = blocks[room_id]
         if room_blocks and room_blocks[-1]["start"] > first:
             unsorted.add(room_id)  # e.g. a stay that moved room in the house
-        room_blocks.append({
+        blk = {
             "kind": "stay", "start": first, "end": after, "order_id": stay["order_id"], "arrival": arrival,
             "departure": departure, "status": status, "guest_name": stay["guest_name"] or "", "channel": stay["channel"] or "",
-        })
+        }
+        if desk:
+            blk.update(due=stay["due"], paid=stay["paid"], is_conflict=stay["is_conflict"])
+        room_blocks.append(blk)
         occupancy[room_id][i:j] = [OCCUPIED if status in Order.ARRIVED else RESERVED] * (j - i)
     unassigned: dict[int, list[dict]] = {}
     if desk:
-        extra = desk_stays(store=store, start=start, end=end)
-        money = extra["money"]
-        deposits = deposits_held(order_ids=list(money))
+        deposits = deposits_held_between(store=store, start=start, end=end)
         for stay in extra["pending"]:
             if stay["room_id"] in blocks:
                 blocks[stay["room_id"]].append(_desk_block(stay, start, end))
@@ -117,15 +120,12 @@ def room_grid(*, store: Store, start: date, days: int, desk: bool = False, today
                 unsorted.add(stay["room_id"])
         for stay in extra["unassigned"]:
             unassigned.setdefault(stay["room_type_id"], []).append(_desk_block(stay, start, end))
+        in_house = Order.IN_HOUSE
         for room_blocks in blocks.values():
             for blk in room_blocks:
                 if blk["kind"] == "stay":
-                    figures = money.get(blk["order_id"]) or {}
-                    blk.setdefault("due", figures.get("due"))
-                    blk.setdefault("paid", figures.get("paid"))
-                    blk.setdefault("is_conflict", figures.get("is_conflict", False))
                     blk["deposit"] = deposits.get(blk["order_id"])
-                    if shown_today and blk["status"] in Order.IN_HOUSE and blk["departure"] <= today:
+                    if shown_today and blk["status"] in in_house and blk["departure"] <= today:
                         blk["due_out"] = True
                         blk["end"] = max(blk["end"], today + one_day)
         for lane in unassigned.values():

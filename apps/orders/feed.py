@@ -202,6 +202,11 @@ def order_change_seen(*, store_id: int, cursor: FeedCursor | None) -> tuple[bool
     ``(changed, next cursor)``: the change feed's own polling (``order_changes_poll``,
     which never skips a change committed late), asked for one event of any kind. What
     the desk's live grid and today lists poll; one or two small queries."""
-    # without a cursor only the position matters: no event is read (limit 0 runs no query)
-    result = order_changes_poll(store_ids=[store_id], cursor=cursor, limit=1 if cursor else 0, kinds=OrderEvent.Kind.values)
-    return cursor is not None and bool(result["events"]), FeedCursor.decode(result["next_cursor"])
+    if cursor is None:
+        # Only the position, without waiting for writes in flight (a page being drawn): if
+        # some are, nothing is claimed as delivered yet, and the first poll after they end
+        # reports a change (one refresh too many at worst, never one missed). One query.
+        last_id, read_at, oldest = _horizon()
+        return False, FeedCursor(last_id) if _settled(oldest, read_at) else FeedCursor(0, last_id, read_at)
+    result = order_changes_poll(store_ids=[store_id], cursor=cursor, limit=1, kinds=OrderEvent.Kind.values)
+    return bool(result["events"]), FeedCursor.decode(result["next_cursor"])

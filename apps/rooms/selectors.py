@@ -31,7 +31,7 @@ from apps.common.errors import DomainValidationError
 from apps.common.money import MAX_POSTING, quantize
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import nights_between
-from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType
 from apps.rooms.reference import ROOM_CATALOG, ROOM_IDENTITY
 from apps.tenancy.business_day import store_local_date
 from apps.tenancy.reference_cache import cached, cached_copies, cached_copy
@@ -383,8 +383,6 @@ def rooms_taken(*, store, start: date, end: date, order_id: int | None = None) -
     """Rooms of ``store`` held on any night of ``[start, end)``: room id -> ``"lock"`` (out
     of order, maintenance or held) or ``"stay"`` (another order's; ``order_id``'s own nights
     do not count). What the desk's room pickers sort and mark by. One query."""
-    from apps.rooms.models import RoomNight
-
     rows = (
         RoomNight.objects.filter(store=store, night__gte=start, night__lt=end)
         .exclude(kind=RoomNight.Kind.STAY, order_id=order_id)

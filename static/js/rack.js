@@ -326,7 +326,7 @@
     d.ghost.className = "drop-ghost";
     d.ghost.style.setProperty("--n", d.n);
     blk.classList.add("kbd-moving");
-    kbd = { d: d, rows: rows, i: rows.indexOf(row0) };
+    kbd = { d: d, rows: rows, i: Math.max(0, rows.indexOf(row0)) }; // from the 未排房 lane: the first room
     kbdShow();
   }
   function kbdEnd(commit) {

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from apps.contacts.tests.factories import resident_id
 from apps.folios.services import folio_post_deposit
 from apps.folios.tests.factories import methods_for, pay, primary_folio
 from apps.frontdesk.tests.test_browser_grid import block, cell, desk_world, drag, grid_url, order_row
@@ -269,8 +270,6 @@ def test_phone_layout(browser, live_server, committed_tenant):
 
 
 def test_search_by_id_number_and_ota_reference_and_a_dirty_room_asks_at_check_in(page, committed_tenant):
-    from apps.contacts.tests.factories import resident_id
-
     w = money_world(committed_tenant)
     id_number = resident_id("330106", "19880808", "321")
     with tenant_context(w.tenant):
