@@ -143,7 +143,7 @@ def test_wang_fang_figures_agree_to_the_cent_everywhere(page, browser, committed
     form = page.locator("[data-testid=order-form]")
     assert form.locator("input[name=arrival]").input_value() == day.isoformat()  # the business date
     form.locator("select[name=room_type]").select_option(label="大床房")
-    form.locator("select[name=room]").select_option(label="101")
+    form.locator("select[name=room]").select_option(label="101 · 净 · 大床房")  # free rooms first, marked
     form.locator("input[name=departure]").fill((day + timedelta(days=2)).isoformat())
     form.locator("input[name=guest_name]").fill("王芳")
     form.locator("input[name=guest_phone]").fill("13800138000")
@@ -201,7 +201,11 @@ def test_wang_fang_figures_agree_to_the_cent_everywhere(page, browser, committed
     assert back.locator("select[name=deposit_return-payment_method] option:checked").inner_text() == "现金"
     submit(page, "[data-testid=deposit-return-form] button[type=submit]")
     assert folio_figures(page) == ("76.00", "936.00", "0.00", "0.00", "已结清")
+    # a 2-night stay checked out on its first day: the page asks first (an early check-out)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     submit(page, "[data-testid=folio-check-out]")
+    assert asked and "提前退房" in asked[0]
     # one night charged (by the check-out), the other released: 468.00 owed back
     assert folio_figures(page) == ("544.00", None, "-468.00", "0.00", "退款中")
     assert page.locator("[data-testid=folio-closed]").is_visible()

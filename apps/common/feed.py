@@ -50,12 +50,14 @@ seq AS MATERIALIZED (
 SELECT seq.last_id, seq.read_at,
        (SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          WHERE seq.read_at IS NOT NULL AND l.locktype = 'relation' AND l.relation = %(table)s::regclass
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
            AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid())
   FROM seq
 """
 _OLDEST_SQL = """
 SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
  WHERE l.locktype = 'relation' AND l.relation = %(table)s::regclass AND l.mode = 'RowExclusiveLock'
+   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND l.pid <> pg_backend_pid()
 """
 
@@ -105,6 +107,15 @@ def _oldest_running(table: str) -> datetime | None:
 def _settled(oldest: datetime | None, at_us: int) -> bool:
     """Has every writer that started at or before ``at_us`` ended?"""
     return oldest is None or _micros(oldest) > at_us
+
+
+def feed_position(*, model: type[Model]) -> FeedCursor:
+    """Where a client that wants only what comes next stands now, without waiting for the
+    writes in flight (a page being drawn): while some are, nothing is claimed as delivered
+    yet, so the first poll after they end reports a change (one refresh too many at worst,
+    never one missed). One query."""
+    last_id, read_at, oldest = _horizon(model._meta.db_table)
+    return FeedCursor(last_id) if _settled(oldest, read_at) else FeedCursor(0, last_id, read_at)
 
 
 # fetch(after, upto, limit, newest) -> rows (dicts with "id"), oldest first: the rows with

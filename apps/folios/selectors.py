@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from apps.common.errors import NotFoundError
 from apps.common.money import quantize
 from apps.folios.models import ExtraChargeItem, Folio, FolioEvent, FolioTransaction, PaymentMethod
+from apps.orders.models import Order
 from apps.orders.selectors import unposted_lines
 from apps.tenancy.models import Store
 
@@ -225,3 +226,30 @@ def folio_reconcile(*, store: Store | None = None) -> dict[str, Any]:
         "diff": quantize(Decimal(folio_diff + order_diff)),
         "folios": folios, "folios_off": folios_off, "orders_off": orders_off,
     }
+
+
+def deposits_held(*, order_ids: list[int]) -> dict[int, Decimal]:
+    """The security deposits held per order (its folios' deposits less those returned, the
+    totals the ledger's trigger keeps), only orders holding one. One query."""
+    if not order_ids:
+        return {}
+    rows = (
+        Folio.objects.filter(order_id__in=order_ids).values("order_id")
+        .annotate(held=Sum(F("total_deposits") - F("total_deposit_returns")))
+        .values_list("order_id", "held")
+    )
+    return {order_id: held for order_id, held in rows if held}
+
+
+def deposits_held_between(*, store: Store, start, end) -> dict[int, Decimal]:
+    """``deposits_held`` for the orders of ``store`` whose stay overlaps ``[start, end)``
+    or that are in the house (the grid's window), found by a join instead of a list of
+    ids. One query."""
+    rows = (
+        Folio.objects.filter(store=store, total_deposits__gt=F("total_deposit_returns"), order__arrival__lt=end)
+        .filter(Q(order__departure__gt=start) | Q(order__status__in=list(Order.IN_HOUSE)))
+        .values("order_id").annotate(held=Sum(F("total_deposits") - F("total_deposit_returns")))
+        .values_list("order_id", "held")
+    )
+    return {order_id: held for order_id, held in rows if held}
+

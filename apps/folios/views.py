@@ -22,6 +22,7 @@ from apps.folios.models import FolioTransaction
 from apps.folios.printing import folio_print_html, print_language
 from apps.orders.models import Order
 from apps.orders.selectors import order_for_update
+from apps.tenancy.business_day import business_date
 from apps.tenancy.scope import StoreScopedPageMixin
 
 ChargeType = FolioTransaction.ChargeType
@@ -58,6 +59,8 @@ class ChargeForm(forms.Form):
     )
 
     def __init__(self, *args, items=(), **kwargs):
+        # its own ids: the payment form on the same page has a "description" too
+        kwargs.setdefault("auto_id", "id_charge-%s")
         super().__init__(*args, **kwargs)
         self.items = {i.pk: i for i in items}
         self.fields["extra_item"].choices = [("", "—")] + [(i.pk, f"{i.name} · {i.default_price}") for i in items]
@@ -177,6 +180,7 @@ class FolioDetailView(FolioPageMixin, TemplateView):
             open_form=bound.get("open") or OpenForm(prefix="open"),
             failed_tx=kwargs.get("failed_tx"), tx_errors=kwargs.get("tx_errors") or [], can_move=bool(targets),
             in_house=folio.order.status in Order.IN_HOUSE,
+            today=business_date(store=self.store),  # an early check-out asks first
         )
         return context
 
@@ -210,7 +214,7 @@ class FolioPostView(FolioDetailView):
                 add_domain_error(form, exc)
             else:
                 messages.success(request, message)
-                return HttpResponseRedirect(self.folio_url(folio_id) + "#ledger")
+                return HttpResponseRedirect(self.folio_url(folio_id))  # the top: the balance, not the ledger
         return self.render_to_response(self.get_context_data(bound={self.kind: form}), status=200)
 
     def make_form(self):
@@ -289,7 +293,7 @@ class FolioTransactionView(FolioDetailView):
                 add_domain_error(form, exc)
             else:
                 messages.success(request, message)
-                return HttpResponseRedirect(self.folio_url(folio_id) + "#ledger")
+                return HttpResponseRedirect(self.folio_url(folio_id))  # the top: the balance, not the ledger
         errors = [f"{form.fields[name].label}: {e}" if name in form.fields else e for name, errs in form.errors.items() for e in errs]
         return self.render_to_response(self.get_context_data(bound={self.kind: form}, failed_tx=tx.pk, tx_errors=errors), status=200)
 

@@ -77,15 +77,35 @@ class DeskMoneyFields:
                 self.add_error(f"{prefix}_method", _("Choose how the money was paid."))
 
 
+DIRTY = ("dirty", "cleaning")
+
+
+def desk_room_choices(rooms, taken: dict[int, str], room_type_id=None) -> list:
+    """The desk's room picker: the rooms free for the stay first (the order's own type
+    first among them), each marked 净 / 脏 (clean, dirty) or 维修 (locked), then the
+    rooms taken by another stay (占用), as optgroups."""
+    marks = {"clean": _("clean"), "inspected": _("clean"), "dirty": _("dirty"), "cleaning": _("dirty")}
+    free, busy = [], []
+    for room in rooms:
+        state = taken.get(room.pk)
+        mark = _("maintenance") if state == "lock" else _("occupied") if state == "stay" else marks.get(room.housekeeping, "")
+        option = (str(room.pk), f"{room.number} · {mark} · {room.room_type.name}")
+        (busy if state else free).append((room.room_type_id != room_type_id, room.housekeeping in DIRTY, room.number, option))
+    free.sort(key=lambda r: r[:3])
+    busy.sort(key=lambda r: r[:3])
+    return [("", "—"), (_("Free for the stay"), [r[3] for r in free]), (_("Taken"), [r[3] for r in busy])]
+
+
 class CheckInForm(DeskMoneyFields, forms.Form):
     """Room, each guest's document (guests already on file with a document may keep it),
     and the money handed over now: a payment and a deposit."""
 
     room = forms.TypedChoiceField(label=_("Room"), coerce=int, empty_value=None)
 
-    def __init__(self, *args, rooms=(), guests=(), id_types=(), methods=(), **kwargs):
+    def __init__(self, *args, rooms=(), guests=(), id_types=(), methods=(), taken=None, room_type_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["room"].choices = room_choices(rooms)
+        self.fields["room"].choices = room_choices(rooms) if taken is None else desk_room_choices(rooms, taken, room_type_id)
+        self.dirty_rooms = [r.pk for r in rooms if r.housekeeping in DIRTY]
         self.guests = list(guests)
         for contact in self.guests:
             has_document = bool(contact.id_type)

@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainValidationError
+from apps.folios.selectors import deposits_held_between
 from apps.orders.models import Order
-from apps.orders.selectors import stay_blocks
+from apps.orders.selectors import desk_stays, stay_blocks
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import free_counts, nights_between
 from apps.rooms.selectors import grid_room_types, grid_rooms, lock_blocks
@@ -27,7 +28,7 @@ VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER = "vacant", "reserved", "occupied", "ou
 OCCUPANCY_STATES = (VACANT, RESERVED, OCCUPIED, OUT_OF_ORDER)
 
 
-def room_grid(*, store: Store, start: date, days: int) -> dict:
+def room_grid(*, store: Store, start: date, days: int, desk: bool = False, today: date | None = None) -> dict:
     """Everything the room status grid (房态图) shows for ``days`` nights from ``start``.
 
     Returns ``{"start", "end", "dates", "room_types", "rooms"}``:
@@ -41,6 +42,16 @@ def room_grid(*, store: Store, start: date, days: int) -> dict:
 
     A constant number of queries (rooms, types, locks, free counts, stays), whatever the
     rooms and days.
+
+    With ``desk`` (the grid page), the stays come from ``apps.orders.selectors.desk_stays``
+    (the same query with the money figures, pending, unassigned and due-out orders) and
+    one query more reads the deposits held (``apps.folios.selectors.deposits_held_between``):
+    every stay block gets ``due``, ``paid``, ``deposit`` and ``is_conflict``; pending
+    orders with a room are blocks of their room (``status`` pending_confirmation; they
+    hold nothing, so occupancy is unchanged); ``unassigned`` lists per room type id the
+    pending or confirmed orders without a room (the 未排房 lane); a guest in the house
+    due out ``today`` or earlier keeps a block on ``today`` (``due_out``: still in the
+    room on the last day until checked out).
     """
     if days < 1 or days > GRID_MAX_DAYS:
         raise DomainValidationError(
@@ -54,7 +65,8 @@ def room_grid(*, store: Store, start: date, days: int) -> dict:
     types = grid_room_types(store=store)
     locks = lock_blocks(store=store, start=start, end=end)
     free = free_counts(store_id=store.pk, start=start, end=end)
-    stays = stay_blocks(store=store, start=start, end=end)
+    extra = desk_stays(store=store, start=start, end=end) if desk else None
+    stays = extra["stays"] if desk else stay_blocks(store=store, start=start, end=end)
 
     blocks: dict[int, list[dict]] = {room["id"]: [] for room in rooms}
     occupancy: dict[int, list[str]] = {room["id"]: [VACANT] * days for room in rooms}
@@ -84,15 +96,45 @@ def room_grid(*, store: Store, start: date, days: int) -> dict:
         room_blocks = blocks[room_id]
         if room_blocks and room_blocks[-1]["start"] > first:
             unsorted.add(room_id)  # e.g. a stay that moved room in the house
-        room_blocks.append({
+        blk = {
             "kind": "stay", "start": first, "end": after, "order_id": stay["order_id"], "arrival": arrival,
             "departure": departure, "status": status, "guest_name": stay["guest_name"] or "", "channel": stay["channel"] or "",
-        })
+        }
+        if desk:
+            blk.update(due=stay["due"], paid=stay["paid"], is_conflict=stay["is_conflict"])
+        room_blocks.append(blk)
         occupancy[room_id][i:j] = [OCCUPIED if status in Order.ARRIVED else RESERVED] * (j - i)
+    unassigned: dict[int, list[dict]] = {}
+    if desk:
+        deposits = deposits_held_between(store=store, start=start, end=end)
+        for stay in extra["pending"]:
+            if stay["room_id"] in blocks:
+                blocks[stay["room_id"]].append(_desk_block(stay, start, end))
+                unsorted.add(stay["room_id"])
+        shown_today = today is not None and start <= today < end
+        for stay in extra["due_out"]:
+            if shown_today and stay["room_id"] in blocks:
+                blk = _desk_block(stay, start, end)
+                blk["start"] = today
+                blocks[stay["room_id"]].append(blk)
+                unsorted.add(stay["room_id"])
+        for stay in extra["unassigned"]:
+            unassigned.setdefault(stay["room_type_id"], []).append(_desk_block(stay, start, end))
+        in_house = Order.IN_HOUSE
+        for room_blocks in blocks.values():
+            for blk in room_blocks:
+                if blk["kind"] == "stay":
+                    blk["deposit"] = deposits.get(blk["order_id"])
+                    if shown_today and blk["status"] in in_house and blk["departure"] <= today:
+                        blk["due_out"] = True
+                        blk["end"] = max(blk["end"], today + one_day)
+        for lane in unassigned.values():
+            for blk in lane:
+                blk["deposit"] = deposits.get(blk["order_id"])
     for room_id in unsorted:
         blocks[room_id].sort(key=_block_start)
 
-    return {
+    result = {
         "start": start,
         "end": end,
         "dates": dates,
@@ -109,6 +151,18 @@ def room_grid(*, store: Store, start: date, days: int) -> dict:
             }
             for room in rooms
         ],
+    }
+    if desk:
+        result["unassigned"] = unassigned
+    return result
+
+
+def _desk_block(stay: dict, start: date, end: date) -> dict:
+    arrival, departure = stay["arrival"], stay["departure"]
+    return {
+        "kind": "stay", "start": max(arrival, start), "end": min(departure, end), "order_id": stay["order_id"],
+        "arrival": arrival, "departure": departure, "status": stay["status"], "guest_name": stay["guest_name"] or "",
+        "channel": stay["channel"] or "", "due": stay["due"], "paid": stay["paid"], "is_conflict": stay["is_conflict"],
     }
 
 

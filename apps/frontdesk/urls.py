@@ -8,6 +8,7 @@ S = "s/<int:store_id>/"
 urlpatterns = [
     path(S + "grid/", views.RoomGridView.as_view(), name="room-grid"),
     path(S + "today/", views.TodayView.as_view(), name="desk-today"),
+    path(S + "changes/", views.DeskChangesView.as_view(), name="desk-changes"),
     path(S + "orders/new/", views.BookingView.as_view(), name="order-create"),
     path(S + "orders/<int:pk>/check-in/", views.CheckInView.as_view(), name="order-check-in"),
     path(S + "orders/<int:pk>/check-out/", views.CheckOutView.as_view(), name="order-check-out"),

@@ -16,10 +16,11 @@ from datetime import timedelta
 from html import escape
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -30,8 +31,9 @@ from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_can_reveal, contact_get, contact_reveal_log
 from apps.contacts.services import contact_erase, contact_export, contact_reveal
 from apps.folios.models import PaymentMethod
+from apps.folios.selectors import deposits_held
 from apps.folios.services import payment_methods_ensure
-from apps.frontdesk.forms import BookingForm, CheckInForm, GridQueryForm, desk_money_from
+from apps.frontdesk.forms import BookingForm, CheckInForm, GridQueryForm, desk_money_from, desk_room_choices
 from apps.frontdesk.selectors import room_grid
 from apps.frontdesk.services import (
     GuestDocumentRefused,
@@ -43,6 +45,7 @@ from apps.frontdesk.services import (
     stay_no_show,
 )
 from apps.members.selectors import blacklist_for_order
+from apps.orders.feed import FeedCursor, order_change_seen
 from apps.orders.forms import ExtendForm
 from apps.orders.models import Order, OrderItem
 from apps.orders.selectors import (
@@ -57,7 +60,7 @@ from apps.orders.selectors import (
 from apps.orders.services import order_extend_quote
 from apps.orders.views import OrderCreateView
 from apps.rooms.models import Room, RoomLock
-from apps.rooms.selectors import room_list
+from apps.rooms.selectors import room_list, rooms_change_stamp, rooms_taken
 from apps.tenancy.business_day import business_date, store_local_date
 from apps.tenancy.scope import StoreScopedPageMixin
 
@@ -89,7 +92,9 @@ class RoomGridView(StoreScopedPageMixin, TemplateView):
         today = store_local_date(store=self.store)
         query = GridQueryForm(self.request.GET or None)
         start, days, group = query.window(today=today)
-        grid = room_grid(store=self.store, start=start, days=days)
+        # the version first: a change made while the grid is read shows at the first poll
+        live = live_version(self.store) if self.request.GET.get("partial") != "1" else ""
+        grid = room_grid(store=self.store, start=start, days=days, desk=True, today=today)
         context.update(
             query=query if query.is_bound else GridQueryForm(initial={"start": start, "days": days, "group": group}),
             today=today, start=start, days=days, group=group, end=grid["end"],
@@ -97,8 +102,17 @@ class RoomGridView(StoreScopedPageMixin, TemplateView):
             next_start=start + timedelta(days=days if days < 31 else 14),
             columns=self._columns(grid["dates"], today),
             **self._rows(grid, group=group, start=start, days=days, today=today),
+            filters=self._filters(grid),
+            live=live,
         )
         return context
+
+    @staticmethod
+    def _filters(grid: dict) -> dict:
+        """The filter bar's choices: room types and floors of the rooms shown."""
+        floors = sorted({room["floor"] for room in grid["rooms"] if room["floor"]}, key=_floor_key)
+        return {"types": [(t["id"], t["name"]) for t in grid["room_types"]], "floors": floors,
+                "states": [(key, label) for key, label in FILTER_STATES]}
 
     @staticmethod
     def _columns(dates, today) -> list[dict]:
@@ -106,7 +120,7 @@ class RoomGridView(StoreScopedPageMixin, TemplateView):
 
     def _rows(self, grid: dict, *, group: str, start, days: int, today) -> dict:
         renderer = RackRows(
-            start=start, end=grid["end"], columns=self._columns(grid["dates"], today),
+            start=start, end=grid["end"], columns=self._columns(grid["dates"], today), today=today,
             order_url=reverse("order-detail", kwargs={"store_id": self.store.pk, "pk": 0})[:-2],  # ".../orders/" + id + "/"
         )
         rooms = grid["rooms"]
@@ -124,14 +138,21 @@ class RoomGridView(StoreScopedPageMixin, TemplateView):
             by_type: dict[int, list] = {}
             for room in rooms:
                 by_type.setdefault(room["room_type_id"], []).append(room)
-            groups = [{"label": t["name"], "free": t["free"], "rooms": by_type.pop(t["id"], [])} for t in types]
+            groups = [{"label": t["name"], "free": t["free"], "rooms": by_type.pop(t["id"], []), "type_id": t["id"]} for t in types]
             leftovers = [room for type_rooms in by_type.values() for room in type_rooms]  # rooms of an inactive type
             if leftovers:
                 groups.append({"label": _("Other rooms"), "free": None, "rooms": leftovers})
+        unassigned = grid.get("unassigned") or {}
         for g in groups:
             g["count"] = len(g["rooms"])
-            g["html"] = renderer.rows(g.pop("rooms"))
+            g["html"] = mark_safe(  # noqa: S308 - both parts are escaped
+                renderer.lanes(g.get("type_id"), unassigned.get(g.get("type_id")) or []) + renderer.rows(g.pop("rooms")))
             g["free"] = renderer.free(g["free"]) if g["free"] is not None else ""
+        if group == "floor" and unassigned:
+            # by floor, the unassigned orders of every type go first, one lane per type
+            names = {t["id"]: t["name"] for t in types}
+            lanes = "".join(renderer.lanes(type_id, lane, names.get(type_id, "")) for type_id, lane in unassigned.items())
+            groups.insert(0, {"label": _("No room yet"), "free": "", "count": 1, "html": mark_safe(lanes)})  # noqa: S308 - escaped
         return {
             "groups": [g for g in groups if g["count"]], "room_count": len(rooms),
             "free_rows": [] if group == "type" else [{"label": t["name"], "free": renderer.free(t["free"])} for t in types],
@@ -150,13 +171,23 @@ class RackRows:
     """
 
     ROW = (
-        '<div class="rk-row" data-room="{id}" data-number="{num}">'
+        '<div class="rk-row" data-room="{id}" data-number="{num}" data-type="{type_id}" data-floor="{floor}" data-f="{flags}">'
         '<div class="rk-label"><button type="button" class="rk-room" data-room-panel="{id}" data-testid="room-{num}">'
         '<span class="num">{num}</span><span class="hk hk-{hk}" data-testid="hk-{num}">{hk_label}</span>'
         '<span class="type">{type}</span></button></div>{cells}{blocks}</div>\n'
     )
-    def __init__(self, *, start, end, columns: list[dict], order_url: str):
+    LANE = (
+        '<div class="rk-row rk-lane" data-lane="{type_id}" data-testid="unassigned-{type_id}">'
+        '<div class="rk-label"><span class="lane-label">{label}</span><span class="type">{type}</span></div>{cells}{blocks}</div>\n'
+    )
+
+    def __init__(self, *, start, end, columns: list[dict], order_url: str, today=None):
         self.start, self.end, self.order_url = start, end, escape(order_url)
+        self.today = today
+        self.ti = (today - start).days if today is not None and start <= today < end else None
+        self.lane_label = escape(_("No room yet"))
+        self.marks = {"due": escape(_("Owes")), "deposit": escape(_("Deposit")), "prepaid": escape(_("Prepaid")),
+                      "due_out": escape(_("Due out today")), "conflict": escape(_("Needs attention"))}
         # One night cell per column, the same for every row: built once, not per room. A
         # cell's night is its column (rack.js reads it from the header), which keeps the
         # 9,000 cells of a 300 x 31 grid at 9 bytes each.
@@ -178,9 +209,54 @@ class RackRows:
     def rows(self, rooms: list[dict]) -> str:
         return mark_safe("".join(self.row(room) for room in rooms))  # noqa: S308 - every value is escaped
 
+    def lanes(self, type_id, stays: list[dict], type_name: str = "") -> str:
+        """The 未排房 lane(s) of a room type: its orders without a room, stacked so that
+        none overlaps another (one lane row per layer)."""
+        if not stays:
+            return ""
+        layers: list[list[dict]] = []
+        for stay in sorted(stays, key=lambda b: (b["start"], b["order_id"])):
+            for layer in layers:
+                if layer[-1]["end"] <= stay["start"]:
+                    layer.append(stay)
+                    break
+            else:
+                layers.append([stay])
+        return mark_safe("".join(  # noqa: S308 - every value is escaped
+            self.LANE.format(type_id=type_id, label=self.lane_label, type=escape(type_name), cells=self.cells,
+                             blocks="".join(self.block(b, "", "") for b in layer))
+            for layer in layers
+        ))
+
+    def flags(self, room: dict) -> str:
+        """What the filters match on tonight (today's column): vc (free and clean), vd (free
+        and dirty), arr (a stay arrives), dep (a stay leaves), in (in the house), ooo (locked)."""
+        i = self.ti
+        if i is None:
+            return ""
+        flags = []
+        state = room["occupancy"][i]
+        if state == "out_of_order":
+            flags.append("ooo")
+        in_house = state == "occupied"
+        for b in room["blocks"]:
+            if b["kind"] != "stay":
+                continue
+            if b["arrival"] == self.today and b["status"] not in Order.ARRIVED:
+                flags.append("arr")
+            if b["status"] in Order.IN_HOUSE and b["departure"] <= self.today:
+                flags.append("dep")
+                in_house = True
+        if in_house:
+            flags.append("in")
+        if state == "vacant" and not in_house:
+            flags.append("vd" if room["housekeeping"] in ("dirty", "cleaning") else "vc")
+        return " ".join(flags)
+
     def row(self, room: dict) -> str:
         num = escape(room["number"])
         return self.ROW.format(
+            type_id=room["room_type_id"], floor=escape(room["floor"] or ""), flags=self.flags(room),
             id=room["id"], num=num, hk=escape(room["housekeeping"]), hk_label=self.hk_labels.get(room["housekeeping"], ""),
             type=escape(room["room_type_name"]), cells=self.cells,
             blocks="".join(self.block(b, room["id"], num) for b in room["blocks"]),
@@ -213,16 +289,86 @@ class RackRows:
         clip = (" clip-l" if arrival < self.start else "") + (" clip-r" if departure > self.end else "")
         guest = escape(b["guest_name"] or "—")
         order = b["order_id"]
+        extra, marks = "", ""
+        if "due" in b:  # the desk's grid: money and attention marks
+            extra, marks = self.marks_of(b, status)
+        where = f"{self.room_word} {num}" if num else self.lane_label
         return (
-            f'<a class="blk st-{status}{clip}" href="{self.order_url}{order}/" style="--s:{s};--n:{n}" data-order="{order}" '
+            f'<a class="blk st-{status}{clip}{extra}" href="{self.order_url}{order}/" style="--s:{s};--n:{n}" data-order="{order}" '
             f'data-a="{a}" data-nights="{(departure - arrival).days}"{movable} aria-label="{guest}, {label}, {a} – {d}, '
-            f'{self.room_word} {num}">{guest}<small>{label}{self.channel(b["channel"])}</small></a>'
+            f'{where}">{guest}<small>{label}{self.channel(b["channel"])}</small>{marks}</a>'
         )
+
+    def marks_of(self, b: dict, status: str) -> tuple[str, str]:
+        """Extra classes and the money marks of a stay block: 欠 (owes: due above zero, for a
+        guest in the house or any stay already begun), 押 (a deposit held), 已付 (prepaid in
+        full before arrival), conflict and due-out-today."""
+        classes, marks = [], []
+        if status == "pending_confirmation":
+            classes.append("pend")
+        if b.get("is_conflict"):
+            classes.append("conflict")
+            marks.append(f'<b class="mk mk-warn" title="{self.marks["conflict"]}">⚠</b>')
+        if b.get("due_out"):
+            classes.append("due-out")
+            marks.append(f'<b class="mk mk-out">{self.marks["due_out"]}</b>')
+        due, paid, deposit = b.get("due"), b.get("paid"), b.get("deposit")
+        if due and due > 0 and (status in Order.IN_HOUSE or status == "checked_out"):
+            marks.append(f'<b class="mk mk-due" data-mark="due">{self.marks["due"]}¥{due}</b>')
+        elif due is not None and due <= 0 and paid and paid > 0:
+            marks.append(f'<b class="mk mk-paid" data-mark="prepaid">{self.marks["prepaid"]}</b>')
+        if deposit:
+            marks.append(f'<b class="mk mk-dep" data-mark="deposit">{self.marks["deposit"]}¥{deposit}</b>')
+        return ("".join(" " + c for c in classes), f'<span class="mks">{"".join(marks)}</span>' if marks else "")
+
+
+# The grid's filters on tonight's state of each room (``RackRows.flags``).
+FILTER_STATES = (
+    ("vc", gettext_lazy("Vacant clean")), ("vd", gettext_lazy("Vacant dirty")), ("arr", gettext_lazy("Arriving")),
+    ("dep", gettext_lazy("Departing")), ("in", gettext_lazy("In house")), ("ooo", gettext_lazy("Maintenance")),
+)
 
 
 def _floor_key(floor: str):
     digits = "".join(ch for ch in floor if ch.isascii() and ch.isdigit())
     return (0, int(digits), floor) if digits else (1, 0, floor)
+
+
+# --- live: what changed since the page was drawn ---------------------------------------------------
+
+
+def live_version(store) -> str:
+    """Where the store is now: the order change feed's cursor and the rooms' change stamp."""
+    _changed, cursor = order_change_seen(store_id=store.pk, cursor=None)
+    return f"{cursor.encode()}~{rooms_change_stamp(store=store)}"
+
+
+class DeskChangesView(StoreScopedPageMixin, View):
+    """``GET`` with ``If-None-Match: "<version>"`` (the page's ``data-live-version``, then
+    the last answer's ``ETag``): ``304`` when nothing changed, else ``200`` with
+    ``{"changed": true|false, "version": ...}`` (false: only the feed's cursor moved on,
+    e.g. past a write still in flight). The grid and today pages poll it (static/js/live.js)
+    and re-read their rows on a change. Changes are the orders' (the order change feed,
+    ``apps.orders.feed``) and the rooms' housekeeping and locks."""
+
+    def get(self, request, store_id: int):
+        sent = (request.headers.get("If-None-Match") or "").strip().strip('"')
+        raw_cursor, _sep, old_stamp = sent.partition("~")
+        try:
+            cursor = FeedCursor.decode(raw_cursor) if raw_cursor else None
+        except DomainError:
+            cursor = None
+        changed, following = order_change_seen(store_id=self.store.pk, cursor=cursor)
+        stamp = rooms_change_stamp(store=self.store)
+        changed = changed or (cursor is not None and stamp != old_stamp)
+        version = f"{following.encode()}~{stamp}"
+        if not changed and cursor is not None and version == sent:
+            response = HttpResponse(status=304)
+        else:
+            response = JsonResponse({"changed": changed, "version": version})
+        response["ETag"] = f'"{version}"'
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 # --- today's desk --------------------------------------------------------------------------------
@@ -239,9 +385,14 @@ class TodayView(StoreScopedPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         day = business_date(store=self.store)
+        if self.request.GET.get("partial") != "1":
+            context["live"] = live_version(self.store)  # before the lists: a change meanwhile shows at the first poll
         lists = today_lists(store=self.store, day=day)
         to_clean = list(room_list(store=self.store, filters={"is_active": True, "housekeeping": "dirty"}))
         cleaning = list(room_list(store=self.store, filters={"is_active": True, "housekeeping": "cleaning"}))
+        deposits = deposits_held(order_ids=[row["id"] for row in lists["in_house"]])
+        for row in lists["in_house"]:
+            row["deposit"] = deposits.get(row["id"])
         context.update(day=day, lists=lists, dirty_rooms=to_clean + cleaning,
                        due_out_ids={row["id"] for row in lists["departures"]})
         return context
@@ -266,7 +417,21 @@ class BookingView(OrderCreateView):
         self.methods = desk_methods(self.store)
         return {"methods": self.methods}
 
+    def make_form(self, data=None):
+        """The room picker lists the rooms free for the dates asked first, marked 净 / 脏 /
+        维修 (``desk_room_choices``)."""
+        form = super().make_form(data)
+        arrival, departure = form.initial.get("arrival"), form.initial.get("departure")
+        if arrival and departure and departure > arrival:
+            rooms = self.rooms()
+            taken = rooms_taken(store=self.store, start=arrival, end=departure)
+            form.fields["room"].choices = desk_room_choices(rooms, taken, form.initial.get("room_type"))
+        return form
+
     def create(self, data) -> Order:
+        if data.get("room"):
+            # a room of another type than the one picked switches the type, as check-in does
+            data = {**data, "room_type": None}
         methods = {m.pk: m for m in self.methods}
         order = stay_book(lambda: super(BookingView, self).create(data), actor=self.request.user,
                           payment=desk_money_from(data, methods, "pay"), deposit=desk_money_from(data, methods, "deposit"))
@@ -300,9 +465,12 @@ class CheckInView(OrderPageMixin, TemplateView):
 
     def make_form(self, order: Order, data=None) -> CheckInForm:
         rooms = list(room_list(store=self.store, filters={"is_active": True}))
+        taken = rooms_taken(store=self.store, start=max(order.arrival, business_date(store=self.store)), end=order.departure,
+                            order_id=order.pk)
         methods = desk_methods(self.store)
         # the amount due is shown, not prefilled: a deposit alone must not record a payment never received
-        return CheckInForm(data, initial={"room": order.room_id}, rooms=rooms, methods=methods,
+        return CheckInForm(data, initial={"room": order.room_id}, rooms=rooms, methods=methods, taken=taken,
+                           room_type_id=order.room_type_id,
                            guests=order_staying_guests(order=order), id_types=list(Contact.IdType.choices))
 
     def get_context_data(self, **kwargs):

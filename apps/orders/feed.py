@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from apps.common.feed import CLOCK_MARGIN, FIRST_POLL_WAIT_S, FeedCursor, feed_poll
+from apps.common.feed import CLOCK_MARGIN, FIRST_POLL_WAIT_S, FeedCursor, feed_poll, feed_position
 from apps.orders.models import OrderEvent
 from apps.rooms.models import AriChange
 
-__all__ = ["CLOCK_MARGIN", "EVENT_FIELDS", "FIRST_POLL_WAIT_S", "FeedCursor", "order_changes_poll", "store_feed_version"]
+__all__ = ["CLOCK_MARGIN", "EVENT_FIELDS", "FIRST_POLL_WAIT_S", "FeedCursor", "order_change_seen", "order_changes_poll", "store_feed_version"]
 
 # What a change shows of its order, as ``OrderEvent.objects.values()`` names it.
 EVENT_FIELDS = (
@@ -74,3 +74,14 @@ def store_feed_version(*, store_id: int) -> str:
         cursor.execute(_VERSION_SQL, {"store": store_id})
         event_id, ari_id = cursor.fetchone()
     return f"{event_id}.{ari_id}"
+
+
+def order_change_seen(*, store_id: int, cursor: FeedCursor | None) -> tuple[bool, FeedCursor]:
+    """Has any order of the store changed since ``cursor`` (None: the current position)?
+    ``(changed, next cursor)``: the change feed's own polling (``order_changes_poll``,
+    which never skips a change committed late), asked for one event of any kind. What
+    the desk's live grid and today lists poll; one or two small queries."""
+    if cursor is None:
+        return False, feed_position(model=OrderEvent)
+    result = order_changes_poll(store_ids=[store_id], cursor=cursor, limit=1, kinds=OrderEvent.Kind.values)
+    return bool(result["events"]), FeedCursor.decode(result["next_cursor"])

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.common.errors import DomainError
 from apps.common.forms import DateInput
 from apps.common.forms import add_domain_error as common_add_domain_error
+from apps.contacts.documents import validate_document
+from apps.contacts.phones import normalize_phone
 from apps.orders.models import Order
 from apps.rooms.forms import room_choices
 
@@ -125,6 +127,18 @@ class OrderCreateForm(forms.Form):
             self.add_error("departure", _("Departure must be after arrival."))
         if data.get("id_number") and not data.get("id_type"):
             data["id_type"] = "resident_id"
+        # Every bad number at once (a bad document must not hide a bad phone): the same
+        # checks the contacts' services make when the order is saved.
+        if data.get("guest_phone"):
+            try:
+                normalize_phone(data["guest_phone"])
+            except DomainError as exc:
+                self.add_error("guest_phone", exc.message)
+        if data.get("id_number"):
+            try:
+                validate_document(id_type=data["id_type"], id_number=data["id_number"])
+            except DomainError as exc:
+                self.add_error("id_number", exc.message)
         return data
 
     @classmethod

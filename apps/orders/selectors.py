@@ -436,3 +436,50 @@ def cancellation_policy_get(*, store: Store) -> CancellationPolicy:
         return one_or_none(CancellationPolicy.objects.filter(store_id=store.pk)) or CancellationPolicy(store_id=store.pk)
 
     return cached_copy(CANCELLATION_POLICY, ("policy", store.pk), load)
+
+
+def desk_stays(*, store: Store, start: date, end: date) -> dict[str, list[dict]]:
+    """What the desk's grid shows of the orders overlapping ``[start, end)``, in one query
+    (two when a stay moved room in the house), each row with the keys of ``stay_blocks``
+    and the order's own money figures ``due``, ``paid`` (which the money-truth code keeps
+    equal to its folios) and ``is_conflict``:
+
+    - ``stays``: what ``stay_blocks`` returns (held stays with a room, per room);
+    - ``pending``: orders waiting for confirmation that name a room (they hold nothing;
+      shown in their own style);
+    - ``unassigned``: pending or confirmed orders without a room (the 未排房 lane);
+    - ``due_out``: guests in the house whose departure is ``start`` or earlier (still in
+      their room on their last day, outside ``stay_blocks``' window).
+    """
+    rows = list(
+        Order.objects.filter(store=store, arrival__lt=end)
+        .filter(Q(departure__gt=start) | Q(status__in=Order.IN_HOUSE))
+        .filter(Q(status__in=Order.HOLDING, room__isnull=False)
+                | Q(status__in=[Status.PENDING_CONFIRMATION, Status.CONFIRMED], room__isnull=True)
+                | Q(status=Status.PENDING_CONFIRMATION))
+        .order_by("room_id", "arrival", "id")
+        .values_list("id", "room_id", "room_type_id", "arrival", "departure", "status", "primary_contact_name",
+                     "channel__name", "moved_in_house", "due_amount", "paid_amount", "is_conflict")
+    )
+    moved = [r[0] for r in rows if r[8] and r[1] is not None and r[5] in Order.HOLDING]
+    segments = _room_segments(moved) if moved else {}
+    stays: list[dict] = []
+    pending: list[dict] = []
+    unassigned: list[dict] = []
+    due_out: list[dict] = []
+    for oid, room_id, type_id, arrival, departure, status, name, channel, was_moved, due, paid, conflict in rows:
+        if room_id is not None and status in Order.HOLDING and departure > start:
+            parts = segments.get(oid) if was_moved else None
+            for seg_room, seg_type, seg_start, seg_end in parts or [(room_id, type_id, arrival, departure)]:
+                if seg_start < end and seg_end > start:
+                    stays.append({
+                        "order_id": oid, "room_id": seg_room, "room_type_id": seg_type, "arrival": seg_start,
+                        "departure": seg_end, "status": status, "guest_name": name, "channel": channel,
+                        "due": due, "paid": paid, "is_conflict": conflict,
+                    })
+            continue
+        row = {"order_id": oid, "room_id": room_id, "room_type_id": type_id, "arrival": arrival, "departure": departure,
+               "status": status, "guest_name": name, "channel": channel, "due": due, "paid": paid, "is_conflict": conflict}
+        (due_out if departure <= start else unassigned if room_id is None else pending).append(row)
+    unassigned.sort(key=lambda r: (r["room_type_id"], r["arrival"], r["order_id"]))
+    return {"stays": stays, "pending": pending, "unassigned": unassigned, "due_out": due_out}

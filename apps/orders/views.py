@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -360,29 +361,36 @@ class OrderEditView(OrderPageMixin, TemplateView):
         )
         return context
 
+    STAY_FIELDS = ("arrival", "departure", "room_type", "room")
+
     def post(self, request, *args, **kwargs):
+        """One form, one button: the details and (while the stay may change) the stay, saved
+        together or not at all; a part whose fields were not sent is left alone."""
         order = self.get_order()
-        if request.POST.get("form") == "stay":
-            form = StayChangeForm(request.POST, room_types=self.room_types(), rooms=self.rooms(), in_house=order.status in Order.IN_HOUSE)
-            if form.is_valid():
-                try:
-                    self.change_stay(order, form.cleaned_data)
-                except DomainError as exc:
-                    add_domain_error(form, exc)
-                else:
-                    messages.success(request, _("The stay is changed; new nights are priced now."))
-                    return HttpResponseRedirect(self.order_url(order.pk))
-            return self.render_to_response(self.get_context_data(order=order, stay_form=form))
-        form = OrderEditForm(request.POST)
-        if form.is_valid():
+        details = OrderEditForm(request.POST) if "adults" in request.POST else None
+        stay = None
+        if order.status in Order.ACTIVE and any(name in request.POST for name in self.STAY_FIELDS):
+            stay = StayChangeForm(request.POST, room_types=self.room_types(), rooms=self.rooms(), in_house=order.status in Order.IN_HOUSE)
+        valid = [form.is_valid() for form in (details, stay) if form is not None]
+        if valid and all(valid):
             try:
-                services.order_update(order=order, actor=request.user, **form.cleaned_data)
+                with transaction.atomic():
+                    if stay is not None and self.stay_changed(order, stay.cleaned_data):
+                        self.change_stay(order, stay.cleaned_data)
+                    if details is not None:
+                        services.order_update(order=selectors.order_for_update(store=self.store, order_id=order.pk),
+                                              actor=request.user, **details.cleaned_data)
             except DomainError as exc:
-                add_domain_error(form, exc)
+                add_domain_error(stay if stay is not None and details is None else (details or stay), exc)
             else:
                 messages.success(request, _("Saved."))
                 return HttpResponseRedirect(self.order_url(order.pk))
-        return self.render_to_response(self.get_context_data(order=order, details_form=form))
+        return self.render_to_response(self.get_context_data(order=order, details_form=details, stay_form=stay))
+
+    @staticmethod
+    def stay_changed(order: Order, data: dict) -> bool:
+        current = {"arrival": order.arrival, "departure": order.departure, "room_type": order.room_type_id, "room": order.room_id}
+        return any(name in data and data[name] != current[name] for name in current)
 
     def change_stay(self, order: Order, data: dict) -> Order:
         room_type, room = None, None

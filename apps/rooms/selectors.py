@@ -31,7 +31,7 @@ from apps.common.errors import DomainValidationError
 from apps.common.money import MAX_POSTING, quantize
 from apps.rooms.error_codes import RoomsErrorCode
 from apps.rooms.inventory import nights_between
-from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomType, StayRestriction
+from apps.rooms.models import HousekeepingEvent, PricingRule, Room, RoomLock, RoomNight, RoomType, StayRestriction
 from apps.rooms.reference import ROOM_CATALOG, ROOM_IDENTITY
 from apps.tenancy.business_day import store_local_date
 from apps.tenancy.reference_cache import cached, cached_copies, cached_copy
@@ -375,3 +375,36 @@ def lock_blocks(*, store, start: date, end: date) -> list[dict]:
          "reason": reason, "lock_start": lock_start, "lock_end": lock_end}
         for room_id, lock_id, first, last, lock_type, reason, lock_start, lock_end in rows
     ]
+
+
+_CHANGE_STAMP_SQL = """
+SELECT (SELECT coalesce(max(id), 0) FROM rooms_housekeepingevent WHERE store_id = %(store)s),
+       (SELECT coalesce(max(id), 0) FROM rooms_roomlock WHERE store_id = %(store)s),
+       (SELECT count(*) FROM rooms_roomlock WHERE store_id = %(store)s AND released_at IS NOT NULL)
+"""
+
+
+def rooms_change_stamp(*, store) -> str:
+    """A short text that changes whenever a room of ``store`` changes housekeeping (its
+    append-only events) or a lock is placed or released: what the desk's live view
+    compares between two polls. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGE_STAMP_SQL, {"store": store.pk})
+        hk, lock, released = cursor.fetchone()
+    return f"{hk}-{lock}-{released}"
+
+
+def rooms_taken(*, store, start: date, end: date, order_id: int | None = None) -> dict[int, str]:
+    """Rooms of ``store`` held on any night of ``[start, end)``: room id -> ``"lock"`` (out
+    of order, maintenance or held) or ``"stay"`` (another order's; ``order_id``'s own nights
+    do not count). What the desk's room pickers sort and mark by. One query."""
+    rows = (
+        RoomNight.objects.filter(store=store, night__gte=start, night__lt=end)
+        .exclude(kind=RoomNight.Kind.STAY, order_id=order_id)
+        .values_list("room_id", "kind").distinct()
+    )
+    taken: dict[int, str] = {}
+    for room_id, kind in rows:
+        if taken.get(room_id) != "lock":
+            taken[room_id] = "lock" if kind == RoomNight.Kind.LOCK else "stay"
+    return taken

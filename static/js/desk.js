@@ -145,6 +145,11 @@
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     var message = form.getAttribute("data-confirm");
+    // a room picked that is not clean yet (check-in): ask first
+    var dirty = (form.getAttribute("data-dirty-rooms") || "").split(" ");
+    if (!message && form.elements.room && form.elements.room.value && dirty.indexOf(form.elements.room.value) >= 0) {
+      message = form.getAttribute("data-dirty-confirm");
+    }
     if (message && !window.confirm(message)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
   }, true);
 
@@ -196,9 +201,11 @@
     toast(message, "error");
   });
   document.addEventListener("htmx:sendError", function () { toast(t("offline"), "error"); });
+  // "ready" is set before the first call: a script that runs after the body exists
+  // initialises at once and DOMContentLoaded must not run it again (toasts twice).
+  var ready = false;
   document.body && init();
   document.addEventListener("DOMContentLoaded", init);
-  var ready = false;
   function init() {
     if (ready || !document.body) return;
     ready = true;

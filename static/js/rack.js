@@ -66,6 +66,40 @@
   // --- dragging -----------------------------------------------------------------------
   var drag = null;
 
+  // --- booking several nights: press on an empty night, drag along the row, release -----
+  var sel = null;
+  function selCells(row, a, b) {
+    var cells = row.querySelectorAll(":scope > i"), lo = Math.min(a, b), hi = Math.max(a, b);
+    Array.prototype.forEach.call(cells, function (c, i) { c.classList.toggle("sel", i >= lo && i <= hi); });
+  }
+  function cellIndex(cell) { return Array.prototype.indexOf.call(cell.parentNode.querySelectorAll(":scope > i"), cell); }
+  rack.addEventListener("pointerdown", function (ev) {
+    if (ev.button !== 0 || drag || ev.pointerType === "touch") return;
+    var cell = ev.target.closest(".rk-row[data-room] > i");
+    if (!cell) return;
+    sel = { row: cell.parentNode, a: cellIndex(cell), b: cellIndex(cell), id: ev.pointerId };
+  });
+  document.addEventListener("pointermove", function (ev) {
+    if (!sel || ev.pointerId !== sel.id) return;
+    var under = document.elementFromPoint(ev.clientX, ev.clientY);
+    var cell = under && under.closest ? under.closest(".rk-row[data-room] > i") : null;
+    if (!cell || cell.parentNode !== sel.row) return;
+    sel.b = cellIndex(cell);
+    if (sel.b !== sel.a) selCells(sel.row, sel.a, sel.b);
+  });
+  document.addEventListener("pointerup", function (ev) {
+    if (!sel || ev.pointerId !== sel.id) return;
+    var s = sel;
+    sel = null;
+    selCells(s.row, -1, -1);
+    if (s.a === s.b) return; // one night: the click opens the booking panel
+    suppressClick = true;
+    setTimeout(function () { suppressClick = false; }, 400);
+    var heads = rack.querySelectorAll(".rk-head .rk-d");
+    var first = heads[Math.min(s.a, s.b)].dataset.d, last = heads[Math.max(s.a, s.b)].dataset.d;
+    openPanel(rack.dataset.urlBook + "?room=" + s.row.dataset.room + "&arrival=" + first + "&departure=" + addDays(last, 1));
+  });
+
   rack.addEventListener("pointerdown", function (ev) {
     if (ev.button !== 0 || drag) return;
     var blk = ev.target.closest(".blk[data-movable]");
@@ -111,6 +145,23 @@
     drag.blk.style.transform = "translate(" + (drag.dates ? dx : 0) + "px," + dy + "px)";
     drag.ghost.style.setProperty("--s", drag.s0 + delta);
     if (drag.ghost.parentNode !== row) row.appendChild(drag.ghost);
+    preview(drag, row);
+  }
+
+  // While dragging: will the drop be refused? Another stay or a lock on those nights of
+  // that room says so on the ghost (the server decides in the end).
+  function preview(d, row) {
+    var s0 = d.s0 + d.delta, s1 = s0 + d.n, why = "";
+    if (row.dataset.room) {
+      row.querySelectorAll(":scope > .blk").forEach(function (other) {
+        if (other === d.blk || other.classList.contains("pend")) return;
+        var a = cssInt(other, "--s"), b = a + cssInt(other, "--n");
+        if (a < s1 && s0 < b && !why) why = other.classList.contains("lock") ? "locked" : "occupied";
+      });
+    }
+    d.ghost.classList.toggle("bad", !!why);
+    d.ghost.textContent = why ? (rack.dataset["msg" + (why === "locked" ? "Locked" : "Occupied")] || "") : "";
+    d.ghost.setAttribute("data-refused", why);
   }
 
   // keep scrolling while the pointer is near an edge of the grid
@@ -181,6 +232,9 @@
   function drop(d) {
     var room = (d.target || d.row0).dataset.room;
     if (room === d.row0.dataset.room && d.delta === 0) { snapBack(d); return; }
+    // a room of another type changes the order's room type (re-priced): ask first
+    var fromType = d.row0.dataset.type || d.row0.dataset.lane, toType = (d.target || d.row0).dataset.type;
+    if (room && fromType && toType && fromType !== toType && !window.confirm(rack.dataset.msgOtherType || "")) { snapBack(d); return; }
     // show it where it was dropped, snapped to the night, until the server answers
     var rowShift = (d.target || d.row0).getBoundingClientRect().top - d.row0.getBoundingClientRect().top;
     d.blk.style.transform = "translate(" + d.delta * d.dw + "px," + rowShift + "px)";
@@ -189,14 +243,11 @@
     var body = new URLSearchParams();
     body.set("room", room);
     if (d.delta) body.set("arrival", addDays(d.blk.dataset.a, d.delta));
-    fetch(url(rack.dataset.urlMove, d.blk.dataset.order), {
-      method: "POST", credentials: "same-origin", body: body,
-      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (result) {
+    // what undoing it takes: a move back (a new move, recorded), when it had a room
+    var back = d.row0.dataset.room ? { order: d.blk.dataset.order, room: d.row0.dataset.room, arrival: d.blk.dataset.a } : null;
+    post(d.blk.dataset.order, body).then(function (result) {
       if (result.ok) {
-        toast(result.data.detail || strings.moved, "success");
+        undoToast(result.data.detail || strings.moved, back);
         refresh();
       } else {
         snapBack(d);
@@ -206,6 +257,48 @@
       snapBack(d);
       toast(strings.offline, "error");
     });
+  }
+
+  function post(order, body) {
+    moving += 1;
+    return fetch(url(rack.dataset.urlMove, order), {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) { moving -= 1; return result; }, function (err) { moving -= 1; throw err; });
+  }
+
+  function undoToast(message, back) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var el = document.createElement("div");
+    el.className = "toast success";
+    el.setAttribute("role", "status");
+    el.setAttribute("data-testid", "message");
+    el.appendChild(document.createTextNode(message + " "));
+    if (back) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "small secondary";
+      button.setAttribute("data-testid", "undo-move");
+      button.textContent = rack.dataset.msgUndo || "Undo";
+      button.addEventListener("click", function (ev) {
+        ev.stopPropagation();
+        el.remove();
+        var body = new URLSearchParams();
+        body.set("room", back.room);
+        body.set("arrival", back.arrival);
+        post(back.order, body).then(function (result) {
+          toast(result.ok ? (rack.dataset.msgUndone || "") + " " + (result.data.detail || "") : (result.data.detail || strings.error),
+                result.ok ? "success" : "error");
+          refresh();
+        }, function () { toast(strings.offline, "error"); });
+      });
+      el.appendChild(button);
+    }
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 10000);
   }
 
   // --- moving with the keyboard: focus a stay, "m", arrows, Enter (Esc cancels) -------
@@ -220,7 +313,8 @@
     row.classList.add("drop-target");
     d.ghost.style.setProperty("--s", d.s0 + d.delta);
     if (d.ghost.parentNode !== row) row.appendChild(d.ghost);
-    say(row.dataset.number + " · " + addDays(d.blk.dataset.a, d.delta));
+    preview(d, row);
+    say(row.dataset.number + " · " + addDays(d.blk.dataset.a, d.delta) + (d.ghost.textContent ? " · " + d.ghost.textContent : ""));
   }
   function kbdStart(blk) {
     var row0 = blk.closest(".rk-row");
@@ -232,7 +326,7 @@
     d.ghost.className = "drop-ghost";
     d.ghost.style.setProperty("--n", d.n);
     blk.classList.add("kbd-moving");
-    kbd = { d: d, rows: rows, i: rows.indexOf(row0) };
+    kbd = { d: d, rows: rows, i: Math.max(0, rows.indexOf(row0)) }; // from the 未排房 lane: the first room
     kbdShow();
   }
   function kbdEnd(commit) {
@@ -262,7 +356,46 @@
     if (handled) { ev.preventDefault(); ev.stopPropagation(); kbdShow(); }
   });
 
+  // --- filters: 空净 / 空脏 / 预抵 / 预离 / 在住 / 维修, room type, floor (in the page) ------
+  var bar = document.querySelector("[data-testid=grid-filters]");
+  function applyFilters() {
+    if (!bar) return;
+    var states = Array.prototype.map.call(bar.querySelectorAll("[data-filter][aria-pressed=true]"), function (b) { return b.dataset.filter; });
+    var type = (bar.querySelector("[data-filter-type]") || {}).value || "";
+    var floorSel = bar.querySelector("[data-filter-floor]"), floor = floorSel ? floorSel.value : "";
+    var counts = {}, shown = 0, rows = rack.querySelectorAll(".rk-row[data-room]");
+    rows.forEach(function (row) {
+      var flags = (row.dataset.f || "").split(" ");
+      var place = (!type || row.dataset.type === type) && (!floor || row.dataset.floor === floor);
+      flags.forEach(function (f) { if (f && place) counts[f] = (counts[f] || 0) + 1; });
+      var ok = place && (!states.length || states.some(function (s) { return flags.indexOf(s) >= 0; }));
+      row.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    rack.querySelectorAll(".rk-lane").forEach(function (lane) {
+      lane.hidden = !!states.length || (!!type && lane.dataset.lane !== type);
+    });
+    bar.querySelectorAll("[data-filter]").forEach(function (b) { b.querySelector(".n").textContent = counts[b.dataset.filter] || 0; });
+    var out = bar.querySelector("[data-testid=filter-shown]");
+    if (out) out.textContent = shown + " / " + rows.length;
+  }
+  if (bar) {
+    bar.addEventListener("click", function (ev) {
+      var b = ev.target.closest("[data-filter]");
+      if (!b) return;
+      b.setAttribute("aria-pressed", b.getAttribute("aria-pressed") === "true" ? "false" : "true");
+      applyFilters();
+    });
+    bar.addEventListener("change", applyFilters);
+    document.body.addEventListener("htmx:afterSwap", function (ev) { if (ev.detail.target === rack) applyFilters(); });
+    applyFilters();
+  }
+
+  var moving = 0;
   window.deskRack = {
+    // a drag, a keyboard move, a range being selected or a move waiting for the server:
+    // the live refresh waits (static/js/live.js)
+    busy: function () { return !!(drag && drag.started) || !!kbd || !!sel || moving > 0; },
     cancel: function () {
       if (!drag) return false;
       var d = drag;

@@ -24,7 +24,7 @@ def test_book_check_in_extra_check_out_and_switch_language(page, committed_tenan
     cell(page, w, "201", w.today).click()
     panel = page.locator("[data-testid=booking-panel]")
     panel.wait_for()
-    assert panel.locator("select[name=room] option:checked").inner_text() == "201"
+    assert panel.locator("select[name=room] option:checked").inner_text() == "201 · 净 · 双床房"  # free rooms first, marked
     assert panel.locator("input[name=arrival]").input_value() == w.today.isoformat()
     panel.locator("input[name=guest_name]").fill("王小明")
     panel.locator("input[name=guest_phone]").fill("13800138000")
@@ -75,8 +75,11 @@ def test_book_check_in_extra_check_out_and_switch_language(page, committed_tenan
     screenshot(page, "folio")
 
     # check out from the folio (settled): the order is closed and the room shows dirty
+    asked = []  # before the departure date: the page asks first (an early check-out)
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("[data-testid=folio-check-out]")
     page.wait_for_selector("[data-testid=folio-closed]:has-text('已关闭')")
+    assert asked and "提前退房" in asked[0]
     assert page.locator("[data-testid=folio-status]").inner_text() == "已结清"  # the night charged, paid
     assert order_row(w, order_id).status == "checked_out"
     page.goto(f"{page.base_url}/t/{w.slug}/s/{w.store.pk}/orders/{order_id}/")
