@@ -72,6 +72,18 @@ def _migrate_one(schema: str, verbosity: int) -> tuple[str, str | None]:
         connection.set_schema_to_public()
 
 
+# A forked child must never close a connection it inherited: closing (or freeing) it ends
+# the parent's session on the server. The child keeps them here, untouched, and opens its own.
+_INHERITED: list = []
+
+
+def _child_start() -> None:
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)
+            conn.connection = None
+
+
 def _migrate_one_in_child(args: tuple[str, int]) -> tuple[str, str | None]:
     schema, verbosity = args
     try:
@@ -101,7 +113,8 @@ def tenants_migrate(*, processes: int | None = None, verbosity: int = 0) -> Tena
     if processes > 1 and len(behind) > 1 and "fork" in multiprocessing.get_all_start_methods():
         # Children inherit the loaded app registry; none may share the parent's connection.
         connections.close_all()
-        with multiprocessing.get_context("fork").Pool(processes=min(processes, len(behind))) as pool:
+        pool_size = min(processes, len(behind))
+        with multiprocessing.get_context("fork").Pool(processes=pool_size, initializer=_child_start) as pool:
             outcomes = pool.map(_migrate_one_in_child, [(s, verbosity) for s in behind], chunksize=1)
     else:
         outcomes = [_migrate_one(s, verbosity) for s in behind]
