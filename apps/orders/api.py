@@ -462,7 +462,7 @@ class AvailabilityApi(StoreScopedMixin, APIView):
                 {
                     "room_type_id": r["room_type_id"], "name": r["name"], "capacity": r["capacity"], "free": r["free"],
                     "nights": [{"date": n["date"].isoformat(), "free": n["free"], "price": str(n["price"])} for n in r["nights"]],
-                    "total": str(r["total"]),
+                    "total": str(r["total"]), "bookable": r["bookable"], "violations": r["violations"],
                 }
                 for r in rows
             ],

@@ -302,9 +302,11 @@ def test_availability_shape_and_counts(clerk, store, rt, tomorrow):
         "arrival": d(0), "departure": d(2), "nights": 2, "currency": "CNY",
         "room_types": [
             {"room_type_id": rt.pk, "name": rt.name, "capacity": 2, "free": 1, "total": "600.00",
-             "nights": [{"date": d(0), "free": 1, "price": "300.00"}, {"date": d(1), "free": 2, "price": "300.00"}]},
+             "nights": [{"date": d(0), "free": 1, "price": "300.00"}, {"date": d(1), "free": 2, "price": "300.00"}],
+             "bookable": True, "violations": []},
             {"room_type_id": big.pk, "name": "Family", "capacity": 4, "free": 1, "total": "1000.00",
-             "nights": [{"date": d(0), "free": 1, "price": "500.00"}, {"date": d(1), "free": 1, "price": "500.00"}]},
+             "nights": [{"date": d(0), "free": 1, "price": "500.00"}, {"date": d(1), "free": 1, "price": "500.00"}],
+             "bookable": True, "violations": []},
         ],
     }
     three = clerk.get(url(store, f"availability/?arrival={d(0)}&departure={d(2)}&adults=3")).json()
