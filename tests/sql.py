@@ -35,3 +35,27 @@ def queries(call) -> int:
     with CaptureQueriesContext(connection) as ctx:
         call()
     return len(ctx.captured_queries)
+
+
+def run(sql: str, params=()) -> None:
+    """Raw SQL in its own transaction, bypassing every service (the ledgers' database tests)."""
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def refused(sql: str, params=(), *, sqlstate: str | None = None, constraint: str | None = None) -> str:
+    """``sql`` is refused by PostgreSQL (``IntegrityError``), with ``sqlstate`` and the
+    ``constraint`` named if given; the database's message."""
+    import pytest
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError) as err:
+        run(sql, params)
+    cause = err.value.__cause__
+    if sqlstate:
+        assert cause.sqlstate == sqlstate, str(cause)
+    if constraint:
+        assert cause.diag.constraint_name == constraint, str(cause)
+    return str(cause)

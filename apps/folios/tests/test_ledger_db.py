@@ -5,30 +5,14 @@ the triggers survived cloning and call the shared functions in the public schema
 from datetime import date
 from decimal import Decimal
 
-import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from apps.folios import services
 from apps.folios.models import FolioEvent, FolioTransaction
 from apps.folios.tests.factories import charge, pay
+from tests.sql import refused, run
 
 D = Decimal
-
-
-def run(sql: str, params=()) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def refused(sql: str, params=(), *, sqlstate: str | None = None, constraint: str | None = None) -> str:
-    with pytest.raises(IntegrityError) as err:
-        run(sql, params)
-    cause = err.value.__cause__
-    if sqlstate:
-        assert cause.sqlstate == sqlstate, str(cause)
-    if constraint:
-        assert cause.diag.constraint_name == constraint, str(cause)
-    return str(cause)
 
 
 def test_update_of_a_posted_amount_is_refused(folio):

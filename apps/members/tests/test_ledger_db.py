@@ -4,31 +4,13 @@ member without a name and phone. Tenant ``alpha`` is a clone of the template sch
 these also prove the triggers survived cloning."""
 from decimal import Decimal
 
-import pytest
-from django.db import IntegrityError, connection, transaction
-
 from apps.contacts.services import contact_erase
 from apps.members import services
 from apps.members.models import Member, PointsEntry, StoredValueEntry, StoredValuePocket
 from apps.members.tests.factories import folio_of, member_stay, top_up
+from tests.sql import refused, run
 
 D = Decimal
-
-
-def run(sql: str, params=()) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def refused(sql: str, params=(), *, sqlstate: str | None = None, constraint: str | None = None) -> str:
-    with pytest.raises(IntegrityError) as err:
-        run(sql, params)
-    cause = err.value.__cause__
-    if sqlstate:
-        assert cause.sqlstate == sqlstate, str(cause)
-    if constraint:
-        assert cause.diag.constraint_name == constraint, str(cause)
-    return str(cause)
 
 
 INSERT = """
